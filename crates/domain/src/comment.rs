@@ -1,0 +1,357 @@
+//! Comments: what a submitter may send, how its text is cleaned, and when it is accepted.
+//! Acceptance depends on the consultation's window and, for letters, on the postmark.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::consultation::{Consultation, ConsultationState};
+use crate::error::{DomainError, Violations};
+use crate::names::vocabulary;
+use crate::window::show_local;
+
+vocabulary! {
+    /// How a comment reached the government (渠道).
+    Channel {
+        /// 政府网站
+        Portal = "PORTAL", "政府网站";
+        /// 政务新媒体 (WeChat)
+        Wechat = "WECHAT", "政务新媒体";
+        /// 12345 热线
+        Hotline12345 = "HOTLINE_12345", "12345热线";
+        /// 电子邮件
+        Email = "EMAIL", "电子邮件";
+        /// 信函
+        Letter = "LETTER", "信函";
+        /// 听证会
+        Hearing = "HEARING", "听证会";
+        /// 座谈会
+        Symposium = "SYMPOSIUM", "座谈会";
+        /// 实地走访
+        FieldVisit = "FIELD_VISIT", "实地走访";
+        /// 问卷调查
+        Survey = "SURVEY", "问卷调查";
+        /// 专家论证
+        ExpertReview = "EXPERT_REVIEW", "专家论证";
+        /// 列席会议
+        MeetingAttendance = "MEETING_ATTENDANCE", "列席会议";
+    }
+}
+
+impl Channel {
+    /// Channels fed by public-facing systems; officers enter the others by hand.
+    pub fn is_system_channel(self) -> bool {
+        matches!(self, Channel::Portal | Channel::Wechat | Channel::Hotline12345)
+    }
+}
+
+vocabulary! {
+    /// Who made the comment (意见提出者类别).
+    SubmitterCategory {
+        /// 公民
+        Citizen = "CITIZEN", "公民";
+        /// 企业
+        Enterprise = "ENTERPRISE", "企业";
+        /// 行业协会商会
+        IndustryAssociation = "INDUSTRY_ASSOCIATION", "行业协会商会";
+        /// 专家学者
+        Expert = "EXPERT", "专家学者";
+        /// 人大代表/政协委员
+        Deputy = "DEPUTY", "人大代表/政协委员";
+        /// 社会组织
+        SocialOrganization = "SOCIAL_ORGANIZATION", "社会组织";
+        /// 机关单位
+        GovernmentBody = "GOVERNMENT_BODY", "机关单位";
+        /// 新闻媒体
+        Media = "MEDIA", "新闻媒体";
+    }
+}
+
+/// Longest comment, in characters after cleaning.
+pub const CONTENT_MAX_CHARS: usize = 5_000;
+/// Longest private field (name, organisation, contact), in characters.
+pub const PRIVATE_FIELD_MAX_CHARS: usize = 200;
+/// Longest clause reference, in characters.
+pub const CLAUSE_MAX_CHARS: usize = 200;
+
+/// Comment text after trimming, NFC normalisation and removal of control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentContent(String);
+
+impl CommentContent {
+    /// Cleans `raw` and checks it holds 1 to 5,000 characters.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let text = clean_text(raw);
+        let n = text.chars().count();
+        if n == 0 {
+            return Err(DomainError::invalid(
+                "comment.content",
+                "意见内容不能为空 (content is empty after trimming)",
+            ));
+        }
+        if n > CONTENT_MAX_CHARS {
+            return Err(DomainError::invalid(
+                "comment.content",
+                format!(
+                    "意见内容不能超过{CONTENT_MAX_CHARS}个字符，当前{n}个 (content has {n} characters; at most {CONTENT_MAX_CHARS})"
+                ),
+            ));
+        }
+        Ok(Self(text))
+    }
+
+    /// The cleaned text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Normalises to NFC, unifies line breaks, drops control characters but newlines and tabs, trims.
+pub fn clean_text(raw: &str) -> String {
+    let unified = raw.replace("\r\n", "\n").replace('\r', "\n");
+    let text: String = unified
+        .nfc()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect();
+    text.trim().to_owned()
+}
+
+/// A comment as submitted, validated and cleaned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewComment {
+    /// Channel it came through.
+    pub channel: Channel,
+    /// Category of the submitter.
+    pub submitter_category: SubmitterCategory,
+    /// Submitter's name (private).
+    pub submitter_name: String,
+    /// Submitter's organisation (private unless an organisation).
+    pub submitter_organization: String,
+    /// Submitter's contact details (private).
+    pub submitter_contact: String,
+    /// The comment text.
+    pub content: CommentContent,
+    /// Article of the draft it is about.
+    pub clause_reference: String,
+    /// Postmark of a letter.
+    pub postmarked_at: Option<DateTime<Utc>>,
+    /// Whether the submitter consents to the name being published.
+    pub publish_name_consent: bool,
+}
+
+/// The raw fields of a submission, before cleaning.
+#[derive(Debug, Clone, Default)]
+pub struct CommentFields<'a> {
+    /// Submitter's name.
+    pub submitter_name: &'a str,
+    /// Submitter's organisation.
+    pub submitter_organization: &'a str,
+    /// Submitter's contact details.
+    pub submitter_contact: &'a str,
+    /// The comment text.
+    pub content: &'a str,
+    /// Article of the draft it is about.
+    pub clause_reference: &'a str,
+}
+
+impl NewComment {
+    /// Cleans and checks the fields of a submission, reporting every bad field at once.
+    pub fn parse(
+        channel: Channel,
+        submitter_category: SubmitterCategory,
+        fields: CommentFields<'_>,
+        postmarked_at: Option<DateTime<Utc>>,
+        publish_name_consent: bool,
+    ) -> Result<Self, DomainError> {
+        let mut v = Violations::new();
+        let content = v.take(CommentContent::parse(fields.content));
+        let mut short = |field: &str, raw: &str, max: usize| {
+            let t = clean_text(raw).replace(['\n', '\t'], " ");
+            if t.chars().count() > max {
+                v.push(
+                    format!("comment.{field}"),
+                    format!("不能超过{max}个字符 (at most {max} characters)"),
+                );
+            }
+            t
+        };
+        let submitter_name = short(
+            "submitter.name",
+            fields.submitter_name,
+            PRIVATE_FIELD_MAX_CHARS,
+        );
+        let submitter_organization = short(
+            "submitter.organization",
+            fields.submitter_organization,
+            PRIVATE_FIELD_MAX_CHARS,
+        );
+        let submitter_contact = short(
+            "submitter.contact",
+            fields.submitter_contact,
+            PRIVATE_FIELD_MAX_CHARS,
+        );
+        let clause_reference = short("clause_reference", fields.clause_reference, CLAUSE_MAX_CHARS);
+        match (channel, postmarked_at) {
+            (Channel::Letter, None) => v.push(
+                "comment.postmarked_at",
+                "信函必须填写邮戳日期 (a LETTER needs postmarked_at)",
+            ),
+            (c, Some(_)) if c != Channel::Letter => v.push(
+                "comment.postmarked_at",
+                "只有信函有邮戳日期 (postmarked_at is only for the LETTER channel)",
+            ),
+            _ => {}
+        }
+        v.finish()?;
+        Ok(Self {
+            channel,
+            submitter_category,
+            submitter_name,
+            submitter_organization,
+            submitter_contact,
+            content: content.unwrap_or_else(|| CommentContent(String::new())),
+            clause_reference,
+            postmarked_at,
+            publish_name_consent,
+        })
+    }
+}
+
+impl Consultation {
+    /// Whether a comment on `channel` (with its postmark) is accepted at `now` (spec 3.6, 5).
+    pub fn accepts_comment(&self, comment: &NewComment, now: DateTime<Utc>) -> Result<(), DomainError> {
+        let subject = format!("consultations/{}", self.id);
+        let state = self.state(now);
+        let window = match (self.opens_at, self.closes_at) {
+            (Some(o), Some(c)) => format!("征求意见期为{}至{}", show_local(o), show_local(c)),
+            _ => "尚未发布征求意见期".to_owned(),
+        };
+        if state != ConsultationState::Open {
+            return Err(DomainError::precondition(
+                "NOT_OPEN",
+                subject,
+                format!(
+                    "该事项当前状态为{}，不接受意见；{window} (comments are accepted only while OPEN; it is {})",
+                    state.label(),
+                    state.code()
+                ),
+            ));
+        }
+        if !self.channels.contains(&comment.channel) {
+            return Err(DomainError::precondition(
+                "CHANNEL_NOT_OFFERED",
+                subject,
+                format!(
+                    "该事项未开放{}渠道 (the consultation does not collect comments on {})",
+                    comment.channel.label(),
+                    comment.channel.code()
+                ),
+            ));
+        }
+        let (Some(opens_at), Some(closes_at)) = (self.opens_at, self.closes_at) else {
+            return Err(DomainError::precondition("NOT_OPEN", subject, window));
+        };
+        let instant = match comment.postmarked_at {
+            Some(p) if comment.channel == Channel::Letter => {
+                if p > now {
+                    return Err(DomainError::invalid(
+                        "comment.postmarked_at",
+                        "邮戳日期不能晚于当前时间 (postmarked_at is in the future)",
+                    ));
+                }
+                p
+            }
+            _ => now,
+        };
+        if instant < opens_at || instant >= closes_at {
+            let what = if comment.channel == Channel::Letter {
+                format!("邮戳时间{}不在征求意见期内", show_local(instant))
+            } else {
+                format!("{}已截止或尚未开始", show_local(instant))
+            };
+            return Err(DomainError::precondition(
+                "OUTSIDE_WINDOW",
+                subject,
+                format!("{what}；{window} (outside the comment window)"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn content_is_trimmed_normalised_and_stripped_of_controls() {
+        let c = CommentContent::parse("  建议\u{0007}增加\r\n公交线路\u{0000}  ").unwrap();
+        assert_eq!(c.as_str(), "建议增加\n公交线路");
+        // "e" + combining acute becomes the precomposed "é".
+        assert_eq!(CommentContent::parse("e\u{0301}").unwrap().as_str(), "\u{00e9}");
+    }
+
+    #[test]
+    fn content_bounds_are_counted_in_characters() {
+        assert!(CommentContent::parse(&"意".repeat(5_000)).is_ok());
+        let err = CommentContent::parse(&"意".repeat(5_001)).unwrap_err();
+        assert!(matches!(&err, DomainError::InvalidArgument(v) if v[0].field == "comment.content"));
+        assert!(CommentContent::parse(" \n\t\u{0001} ").is_err());
+    }
+
+    #[test]
+    fn letters_need_a_postmark_and_others_must_not_have_one() {
+        let f = CommentFields {
+            content: "意见",
+            ..Default::default()
+        };
+        let e = NewComment::parse(Channel::Letter, SubmitterCategory::Citizen, f.clone(), None, false);
+        assert!(matches!(e, Err(DomainError::InvalidArgument(v)) if v[0].field == "comment.postmarked_at"));
+        let e = NewComment::parse(Channel::Portal, SubmitterCategory::Citizen, f, Some(Utc::now()), false);
+        assert!(matches!(e, Err(DomainError::InvalidArgument(v)) if v[0].field == "comment.postmarked_at"));
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let long = "x".repeat(201);
+        let f = CommentFields {
+            content: "",
+            submitter_name: &long,
+            ..Default::default()
+        };
+        let Err(DomainError::InvalidArgument(v)) =
+            NewComment::parse(Channel::Portal, SubmitterCategory::Citizen, f, None, false)
+        else {
+            panic!("expected invalid argument");
+        };
+        let fields: Vec<_> = v.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["comment.content", "comment.submitter.name"]);
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for c in Channel::ALL {
+            assert_eq!(Channel::from_code(c.code()), Some(*c));
+        }
+        for c in SubmitterCategory::ALL {
+            assert_eq!(SubmitterCategory::from_code(c.code()), Some(*c));
+        }
+        assert_eq!(Channel::from_code("FAX"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn cleaned_content_never_has_controls_or_outer_space(raw in "\\PC{0,50}[\\x00-\\x1f]{0,5}\\PC{0,50}") {
+            if let Ok(c) = CommentContent::parse(&raw) {
+                let s = c.as_str();
+                prop_assert!(!s.is_empty());
+                prop_assert!(s.chars().count() <= CONTENT_MAX_CHARS);
+                prop_assert!(s.chars().all(|c| !c.is_control() || c == '\n' || c == '\t'));
+                prop_assert_eq!(s.trim(), s);
+                // Cleaning is idempotent.
+                prop_assert_eq!(clean_text(s), s);
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! The rules of a public consultation on a draft government decision, free of I/O.
+//! Handlers translate requests into these types; everything that decides lives here.
+
+pub mod actor;
+mod names;
+pub mod calendar;
+pub mod clock;
+pub mod comment;
+pub mod consultation;
+pub mod error;
+pub mod window;
+
+pub use actor::{Actor, Role};
+pub use calendar::{Calendar, CalendarError};
+pub use clock::Clock;
+pub use comment::{Channel, CommentContent, NewComment, SubmitterCategory};
+pub use consultation::{Consultation, ConsultationKind, ConsultationState};
+pub use error::{DomainError, FieldViolation, PreconditionViolation};
