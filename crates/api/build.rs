@@ -1,1 +1,93 @@
-fn main() {}
+//! Compiles `proto/` with protox (no system protoc) and adds validation attributes.
+
+use std::path::PathBuf;
+
+use prost::Message;
+
+/// Messages that derive `validator::Validate`.
+const VALIDATED: &[&str] = &[
+    ".consult.v1.Consultation",
+    ".consult.v1.CreateConsultationRequest",
+    ".consult.v1.GetConsultationRequest",
+    ".consult.v1.ListConsultationsRequest",
+    ".consult.v1.UpdateConsultationRequest",
+    ".consult.v1.PublishConsultationRequest",
+    ".consult.v1.ExtendConsultationRequest",
+    ".consult.v1.CloseConsultationRequest",
+    ".consult.v1.WithdrawConsultationRequest",
+    ".consult.v1.Submitter",
+    ".consult.v1.Comment",
+    ".consult.v1.SubmitCommentRequest",
+    ".consult.v1.GetCommentRequest",
+    ".consult.v1.ListCommentsRequest",
+    ".consult.v1.LookupCommentRequest",
+];
+
+const CONSULTATION_NAME: &str =
+    r#"#[validate(custom(function = "crate::rules::consultation_name"))]"#;
+const COMMENT_NAME: &str = r#"#[validate(custom(function = "crate::rules::comment_name"))]"#;
+const PAGE_SIZE: &str = r#"#[validate(range(min = 0, max = 1000, message = "page_size 须在 0 到 1000 之间 (page_size must be 0-1000)"))]"#;
+const PAGE_TOKEN: &str = r#"#[validate(length(max = 512, message = "page_token 无效 (page_token is not one this server issued)"))]"#;
+const REASON: &str = r#"#[validate(length(max = 2000, message = "理由不能超过2000个字符 (reason has at most 2000 characters)"))]"#;
+const DEPARTMENT: &str = r#"#[validate(length(max = 64, message = "部门代码不能超过64个字符 (department code has at most 64 characters)"))]"#;
+/// Presence of nested messages is checked where requests are converted into domain commands.
+const NESTED: &str = r#"#[validate(nested)]"#;
+const PRIVATE_FIELD: &str = r#"#[validate(length(max = 1000, message = "不能超过1000个字符 (at most 1000 characters)"))]"#;
+
+/// Field attributes; domain parsing checks the same fields again after cleaning.
+const FIELDS: &[(&str, &str)] = &[
+    (".consult.v1.Consultation.title", r#"#[validate(length(max = 200, message = "标题不能超过200个字符 (title has at most 200 characters)"))]"#),
+    (".consult.v1.Consultation.department", DEPARTMENT),
+    (".consult.v1.Consultation.shortened_reason", REASON),
+    (".consult.v1.CreateConsultationRequest.consultation", NESTED),
+    (".consult.v1.GetConsultationRequest.name", CONSULTATION_NAME),
+    (".consult.v1.ListConsultationsRequest.page_size", PAGE_SIZE),
+    (".consult.v1.ListConsultationsRequest.page_token", PAGE_TOKEN),
+    (".consult.v1.ListConsultationsRequest.department", DEPARTMENT),
+    (".consult.v1.UpdateConsultationRequest.consultation", NESTED),
+    (".consult.v1.PublishConsultationRequest.name", CONSULTATION_NAME),
+    (".consult.v1.ExtendConsultationRequest.name", CONSULTATION_NAME),
+    (".consult.v1.ExtendConsultationRequest.reason", REASON),
+    (".consult.v1.CloseConsultationRequest.name", CONSULTATION_NAME),
+    (".consult.v1.WithdrawConsultationRequest.name", CONSULTATION_NAME),
+    (".consult.v1.WithdrawConsultationRequest.reason", REASON),
+    (".consult.v1.Submitter.name", PRIVATE_FIELD),
+    (".consult.v1.Submitter.organization", PRIVATE_FIELD),
+    (".consult.v1.Submitter.contact", PRIVATE_FIELD),
+    (".consult.v1.Comment.submitter", r#"#[validate(nested)]"#),
+    (".consult.v1.Comment.content", r#"#[validate(length(max = 20000, message = "意见内容不能超过5000个字符 (content has at most 5000 characters)"))]"#),
+    (".consult.v1.Comment.clause_reference", PRIVATE_FIELD),
+    (".consult.v1.SubmitCommentRequest.parent", CONSULTATION_NAME),
+    (".consult.v1.SubmitCommentRequest.comment", NESTED),
+    (".consult.v1.SubmitCommentRequest.request_id", r#"#[validate(custom(function = "crate::rules::request_id"))]"#),
+    (".consult.v1.GetCommentRequest.name", COMMENT_NAME),
+    (".consult.v1.ListCommentsRequest.parent", CONSULTATION_NAME),
+    (".consult.v1.ListCommentsRequest.page_size", PAGE_SIZE),
+    (".consult.v1.ListCommentsRequest.page_token", PAGE_TOKEN),
+    (".consult.v1.LookupCommentRequest.receipt_code", r#"#[validate(custom(function = "crate::rules::receipt_code"))]"#),
+];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
+    println!("cargo:rerun-if-changed={}", root.display());
+    let out = PathBuf::from(std::env::var("OUT_DIR")?);
+
+    let public = protox::compile(
+        ["consult/v1/consultation.proto", "consult/v1/comment.proto"],
+        [&root],
+    )?;
+    std::fs::write(out.join("consult_v1_descriptor.bin"), public.encode_to_vec())?;
+    let mut config = tonic_prost_build::configure();
+    for message in VALIDATED {
+        config = config.message_attribute(*message, "#[derive(validator::Validate)]");
+    }
+    for (field, attr) in FIELDS {
+        config = config.field_attribute(*field, *attr);
+    }
+    config.compile_fds(public)?;
+
+    let testing = protox::compile(["consult/testing/v1/test_clock.proto"], [&root])?;
+    std::fs::write(out.join("consult_testing_v1_descriptor.bin"), testing.encode_to_vec())?;
+    tonic_prost_build::configure().compile_fds(testing)?;
+    Ok(())
+}

@@ -1,1 +1,27 @@
-//! stub
+//! The `consult.v1` gRPC API, generated from `proto/` at build time, with its validation rules.
+//! Servers and clients both depend on this crate; it holds no behaviour beyond input shape checks.
+
+pub mod rules;
+
+/// Generated types and services of `consult.v1`.
+#[allow(clippy::all, clippy::pedantic, missing_docs, unreachable_pub)]
+pub mod pb {
+    use validator::Validate;
+    tonic::include_proto!("consult.v1");
+}
+
+/// Generated types and services of `consult.testing.v1` (the test clock).
+#[allow(clippy::all, clippy::pedantic, missing_docs, unreachable_pub)]
+pub mod testing {
+    tonic::include_proto!("consult.testing.v1");
+}
+
+/// Encoded `FileDescriptorSet` of `consult.v1`, for server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/consult_v1_descriptor.bin"));
+
+/// Encoded `FileDescriptorSet` of `consult.testing.v1`.
+pub const TESTING_FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/consult_testing_v1_descriptor.bin"));
+
+pub use validator::{Validate, ValidationErrors};
