@@ -1,1 +1,16 @@
-//! stub
+//! Schema migrations of the consult database, for SQLite and PostgreSQL alike.
+//! `consultd` runs them at start-up; each file is one step and is never edited once released.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_foundation;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_foundation::Migration)]
+    }
+}
