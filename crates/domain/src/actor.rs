@@ -98,6 +98,26 @@ impl Actor {
     }
 }
 
+/// Which consultations a caller sees in a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListScope {
+    /// Every consultation (auditors).
+    All,
+    /// Published ones and every one of this department (its officers).
+    PublishedOrDepartment(String),
+    /// Published ones only (the public, calling systems, administrators).
+    Published,
+}
+
+/// The list scope of `actor`.
+pub fn list_scope(actor: Option<&Actor>) -> ListScope {
+    match actor.map(|a| &a.role) {
+        Some(Role::Auditor) => ListScope::All,
+        Some(Role::Officer { department }) => ListScope::PublishedOrDepartment(department.clone()),
+        _ => ListScope::Published,
+    }
+}
+
 /// Whether `actor` (or the public) may read `consultation`: published ones are public.
 pub fn may_read_consultation(
     actor: Option<&Actor>,

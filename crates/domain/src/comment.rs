@@ -217,6 +217,32 @@ impl NewComment {
     }
 }
 
+/// A comment as recorded, with what the server assigned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    /// Identifier, the `{comment}` of its resource name.
+    pub id: String,
+    /// The consultation it is about.
+    pub consultation_id: String,
+    /// What was submitted.
+    pub body: NewComment,
+    /// When the server received it.
+    pub received_at: DateTime<Utc>,
+    /// Code the submitter keeps to look it up.
+    pub receipt_code: String,
+    /// The principal that submitted it.
+    pub submitted_by: String,
+    /// The submitter's idempotency key.
+    pub request_id: String,
+}
+
+impl Comment {
+    /// `consultations/{c}/comments/{id}`.
+    pub fn name(&self) -> String {
+        format!("consultations/{}/comments/{}", self.consultation_id, self.id)
+    }
+}
+
 impl Consultation {
     /// Whether a comment on `channel` (with its postmark) is accepted at `now` (spec 3.6, 5).
     pub fn accepts_comment(&self, comment: &NewComment, now: DateTime<Utc>) -> Result<(), DomainError> {

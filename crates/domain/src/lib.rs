@@ -10,9 +10,9 @@ pub mod consultation;
 pub mod error;
 pub mod window;
 
-pub use actor::{Actor, Role};
+pub use actor::{Actor, ListScope, Role};
 pub use calendar::{Calendar, CalendarError};
 pub use clock::Clock;
-pub use comment::{Channel, CommentContent, NewComment, SubmitterCategory};
-pub use consultation::{Consultation, ConsultationKind, ConsultationState};
+pub use comment::{Channel, Comment, CommentContent, CommentFields, NewComment, SubmitterCategory};
+pub use consultation::{Consultation, ConsultationKind, ConsultationState, DraftChanges};
 pub use error::{DomainError, FieldViolation, PreconditionViolation};

@@ -1,0 +1,394 @@
+//! Comments: reads, and the writer that accepts submissions. Concurrent submissions queue to
+//! one task that commits them together (group commit), so a surge costs one fsync per batch.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use consult_domain::{
+    Actor, Channel, Comment, CommentContent, Consultation, DomainError, NewComment,
+    SubmitterCategory,
+};
+use rand::Rng;
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::audit::{self, AuditRecord};
+use crate::consultations::from_row as consultation_from_row;
+use crate::entity::{audit_event, comment, consultation};
+use crate::{Store, StoreError, corrupt};
+
+/// A submission that passed input validation.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    /// The consultation commented on.
+    pub consultation_id: String,
+    /// Who submits (a calling system or an officer).
+    pub actor: Actor,
+    /// The submitter's idempotency key.
+    pub request_id: String,
+    /// The cleaned comment.
+    pub comment: NewComment,
+    /// The server's time of receipt.
+    pub received_at: DateTime<Utc>,
+}
+
+/// How the writer batches.
+#[derive(Debug, Clone, Copy)]
+pub struct WriterConfig {
+    /// Most submissions committed in one transaction; 1 disables group commit.
+    pub max_batch: usize,
+    /// Submissions that may wait for the writer before callers are slowed down.
+    pub queue: usize,
+}
+
+impl Default for WriterConfig {
+    fn default() -> Self {
+        Self {
+            max_batch: 256,
+            queue: 4_096,
+        }
+    }
+}
+
+type Reply = oneshot::Sender<Result<Comment, StoreError>>;
+
+/// Handle to the comment writer task.
+#[derive(Clone)]
+pub struct CommentWriter {
+    jobs: mpsc::Sender<(Submission, Reply)>,
+}
+
+impl CommentWriter {
+    /// Starts the writer on `store`; it stops once every handle is dropped and its queue is empty.
+    pub fn start(store: Store, config: WriterConfig) -> (Self, JoinHandle<()>) {
+        let (tx, mut rx) = mpsc::channel::<(Submission, Reply)>(config.queue.max(1));
+        let max_batch = config.max_batch.max(1);
+        let task = tokio::spawn(async move {
+            let mut ids = ulid::Generator::new();
+            let mut batch = Vec::with_capacity(max_batch);
+            while rx.recv_many(&mut batch, max_batch).await > 0 {
+                let jobs = std::mem::take(&mut batch);
+                store.write_batch(jobs, &mut ids).await;
+            }
+        });
+        (Self { jobs: tx }, task)
+    }
+
+    /// Records a submission once it is committed, or says why not.
+    pub async fn submit(&self, s: Submission) -> Result<Comment, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send((s, reply))
+            .await
+            .map_err(|_| StoreError::WriterStopped)?;
+        answer.await.map_err(|_| StoreError::WriterStopped)?
+    }
+}
+
+/// What to list.
+#[derive(Debug, Clone, Default)]
+pub struct CommentFilter {
+    /// Only this channel.
+    pub channel: Option<Channel>,
+    /// Only this category.
+    pub submitter_category: Option<SubmitterCategory>,
+}
+
+fn digest(s: &Submission) -> String {
+    let canonical = serde_json::to_vec(&(&s.consultation_id, &s.comment)).unwrap_or_default();
+    hex::encode(Sha256::digest(canonical))
+}
+
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// A fresh receipt code: 60 random bits as `XXXX-XXXX-XXXX` in Crockford base 32.
+fn receipt_code() -> String {
+    let mut rng = rand::rng();
+    let mut out = String::with_capacity(14);
+    for i in 0..12 {
+        if i > 0 && i % 4 == 0 {
+            out.push('-');
+        }
+        out.push(CROCKFORD[rng.random_range(0..32)] as char);
+    }
+    out
+}
+
+fn to_row(c: &Comment, request_digest: String) -> comment::Model {
+    comment::Model {
+        id: c.id.clone(),
+        consultation_id: c.consultation_id.clone(),
+        channel: c.body.channel.code().to_owned(),
+        submitter_category: c.body.submitter_category.code().to_owned(),
+        submitter_name: c.body.submitter_name.clone(),
+        submitter_organization: c.body.submitter_organization.clone(),
+        submitter_contact: c.body.submitter_contact.clone(),
+        content: c.body.content.as_str().to_owned(),
+        clause_reference: c.body.clause_reference.clone(),
+        postmarked_at: c.body.postmarked_at,
+        publish_name_consent: c.body.publish_name_consent,
+        received_at: c.received_at,
+        receipt_code: c.receipt_code.clone(),
+        submitted_by: c.submitted_by.clone(),
+        request_id: c.request_id.clone(),
+        request_digest,
+    }
+}
+
+fn from_row(m: comment::Model) -> Result<Comment, StoreError> {
+    Ok(Comment {
+        body: NewComment {
+            channel: Channel::from_code(&m.channel).ok_or_else(|| corrupt(&m.channel))?,
+            submitter_category: SubmitterCategory::from_code(&m.submitter_category)
+                .ok_or_else(|| corrupt(&m.submitter_category))?,
+            submitter_name: m.submitter_name,
+            submitter_organization: m.submitter_organization,
+            submitter_contact: m.submitter_contact,
+            content: CommentContent::parse(&m.content).map_err(corrupt)?,
+            clause_reference: m.clause_reference,
+            postmarked_at: m.postmarked_at,
+            publish_name_consent: m.publish_name_consent,
+        },
+        id: m.id,
+        consultation_id: m.consultation_id,
+        received_at: m.received_at,
+        receipt_code: m.receipt_code,
+        submitted_by: m.submitted_by,
+        request_id: m.request_id,
+    })
+}
+
+/// What the batch knows about a request key: the comment it produced and its digest.
+type KnownKeys = HashMap<(String, String), (Comment, String)>;
+
+impl Store {
+    async fn write_batch(&self, jobs: Vec<(Submission, Reply)>, ids: &mut ulid::Generator) {
+        let _writer = self.write_gate.lock().await;
+        let subs: Vec<&Submission> = jobs.iter().map(|(s, _)| s).collect();
+        match self.commit_batch(&subs, ids).await {
+            Ok(outcomes) => {
+                for ((_, reply), outcome) in jobs.into_iter().zip(outcomes) {
+                    let _ = reply.send(outcome);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, batch = subs.len(), "comment batch rolled back");
+                let message = e.to_string();
+                for (_, reply) in jobs {
+                    let _ = reply.send(Err(StoreError::Database(sea_orm::DbErr::Custom(
+                        message.clone(),
+                    ))));
+                }
+            }
+        }
+    }
+
+    /// Decides every submission of a batch and commits the accepted ones together.
+    async fn commit_batch(
+        &self,
+        subs: &[&Submission],
+        ids: &mut ulid::Generator,
+    ) -> Result<Vec<Result<Comment, StoreError>>, StoreError> {
+        let txn = self.db.begin().await?;
+        let consultations = load_consultations(&txn, subs).await?;
+        let mut known = load_known_keys(&txn, subs).await?;
+        let mut rows = Vec::new();
+        let mut audits = Vec::new();
+        let mut outcomes = Vec::with_capacity(subs.len());
+        for s in subs {
+            let outcome = decide(s, &consultations, &mut known, ids).map(|(c, d)| {
+                audits.push(audit::active(AuditRecord {
+                    consultation_id: Some(c.consultation_id.clone()),
+                    actor: c.submitted_by.clone(),
+                    action: "comment.submit",
+                    subject: c.name(),
+                    before: None,
+                    after: audit::to_json(&serde_json::json!({
+                        "channel": c.body.channel.code(),
+                        "submitter_category": c.body.submitter_category.code(),
+                        "receipt_code": c.receipt_code,
+                        "request_id": c.request_id,
+                        "request_digest": d,
+                    })),
+                    occurred_at: c.received_at,
+                }));
+                rows.push(to_row(&c, d).into_active_model());
+                c
+            });
+            outcomes.push(outcome.map_err(StoreError::from));
+        }
+        if !rows.is_empty() {
+            comment::Entity::insert_many(rows)
+                .exec_without_returning(&txn)
+                .await?;
+            audit_event::Entity::insert_many(audits)
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(outcomes)
+    }
+
+    /// Comment `id` of consultation `consultation_id`, or `NOT_FOUND`.
+    pub async fn comment(&self, consultation_id: &str, id: &str) -> Result<Comment, StoreError> {
+        let row = comment::Entity::find_by_id(id.to_owned())
+            .filter(comment::Column::ConsultationId.eq(consultation_id))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| {
+                DomainError::not_found(format!("consultations/{consultation_id}/comments/{id}"))
+            })?;
+        from_row(row)
+    }
+
+    /// The comment with this receipt code and its consultation, or `NOT_FOUND`.
+    pub async fn comment_by_receipt(
+        &self,
+        code: &str,
+    ) -> Result<(Comment, Consultation), StoreError> {
+        let row = comment::Entity::find()
+            .filter(comment::Column::ReceiptCode.eq(code))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| DomainError::not_found(format!("回执码 {code} (receipt code)")))?;
+        let c = from_row(row)?;
+        let consultation = self.consultation(&c.consultation_id).await?;
+        Ok((c, consultation))
+    }
+
+    /// One page of a consultation's comments in the order received, after the id `after`.
+    pub async fn list_comments(
+        &self,
+        consultation_id: &str,
+        filter: &CommentFilter,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<Comment>, StoreError> {
+        let mut q = comment::Entity::find()
+            .filter(comment::Column::ConsultationId.eq(consultation_id));
+        if let Some(ch) = filter.channel {
+            q = q.filter(comment::Column::Channel.eq(ch.code()));
+        }
+        if let Some(cat) = filter.submitter_category {
+            q = q.filter(comment::Column::SubmitterCategory.eq(cat.code()));
+        }
+        if let Some(a) = after {
+            q = q.filter(comment::Column::Id.gt(a.to_owned()));
+        }
+        let rows = q
+            .order_by_asc(comment::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        rows.into_iter().map(from_row).collect()
+    }
+}
+
+fn decide(
+    s: &Submission,
+    consultations: &HashMap<String, Consultation>,
+    known: &mut KnownKeys,
+    ids: &mut ulid::Generator,
+) -> Result<(Comment, String), DomainError> {
+    let c = consultations
+        .get(&s.consultation_id)
+        .ok_or_else(|| DomainError::not_found(format!("consultations/{}", s.consultation_id)))?;
+    s.actor.may_submit(c, s.comment.channel)?;
+    let d = digest(s);
+    let key = (s.actor.id.clone(), s.request_id.clone());
+    if let Some((existing, existing_digest)) = known.get(&key) {
+        return if *existing_digest == d {
+            // A retry: the original comment, not a duplicate.
+            Ok((existing.clone(), String::new()))
+        } else {
+            Err(DomainError::AlreadyExists {
+                resource: existing.name(),
+                description: format!(
+                    "request_id {} 已用于另一条内容不同的意见 {}；重试请发送相同内容，新意见请使用新的 request_id (request_id was already used for different content)",
+                    s.request_id,
+                    existing.name()
+                ),
+            })
+        };
+    }
+    c.accepts_comment(&s.comment, s.received_at)?;
+    let id = ids
+        .generate()
+        .map(|u| u.to_string())
+        .unwrap_or_else(|_| ulid::Ulid::new().to_string());
+    let comment = Comment {
+        id,
+        consultation_id: s.consultation_id.clone(),
+        body: s.comment.clone(),
+        received_at: s.received_at,
+        receipt_code: receipt_code(),
+        submitted_by: s.actor.id.clone(),
+        request_id: s.request_id.clone(),
+    };
+    known.insert(key, (comment.clone(), d.clone()));
+    Ok((comment, d))
+}
+
+async fn load_consultations(
+    txn: &DatabaseTransaction,
+    subs: &[&Submission],
+) -> Result<HashMap<String, Consultation>, StoreError> {
+    let ids: BTreeSet<&str> = subs.iter().map(|s| s.consultation_id.as_str()).collect();
+    let rows = consultation::Entity::find()
+        .filter(consultation::Column::Id.is_in(ids))
+        .all(txn)
+        .await?;
+    rows.into_iter()
+        .map(|m| consultation_from_row(m).map(|c| (c.id.clone(), c)))
+        .collect()
+}
+
+async fn load_known_keys(
+    txn: &DatabaseTransaction,
+    subs: &[&Submission],
+) -> Result<KnownKeys, StoreError> {
+    let mut by_actor: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    for s in subs {
+        by_actor
+            .entry(s.actor.id.as_str())
+            .or_default()
+            .insert(s.request_id.as_str());
+    }
+    let mut known = KnownKeys::new();
+    for (actor, keys) in by_actor {
+        let rows = comment::Entity::find()
+            .filter(comment::Column::SubmittedBy.eq(actor))
+            .filter(comment::Column::RequestId.is_in(keys))
+            .all(txn)
+            .await?;
+        for m in rows {
+            let d = m.request_digest.clone();
+            let c = from_row(m)?;
+            known.insert((c.submitted_by.clone(), c.request_id.clone()), (c, d));
+        }
+    }
+    Ok(known)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receipt_codes_have_the_published_shape() {
+        for _ in 0..100 {
+            let code = receipt_code();
+            assert_eq!(code.len(), 14);
+            assert!(
+                code.split('-')
+                    .all(|g| g.len() == 4 && g.bytes().all(|b| CROCKFORD.contains(&b)))
+            );
+        }
+        assert_ne!(receipt_code(), receipt_code());
+    }
+}

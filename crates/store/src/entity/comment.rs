@@ -1,0 +1,31 @@
+//! The `comments` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "comments")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub consultation_id: String,
+    pub channel: String,
+    pub submitter_category: String,
+    pub submitter_name: String,
+    pub submitter_organization: String,
+    pub submitter_contact: String,
+    pub content: String,
+    pub clause_reference: String,
+    pub postmarked_at: Option<DateTimeUtc>,
+    pub publish_name_consent: bool,
+    pub received_at: DateTimeUtc,
+    pub receipt_code: String,
+    pub submitted_by: String,
+    pub request_id: String,
+    /// SHA-256 of the submission, to tell a retry from a conflicting reuse of its key.
+    pub request_digest: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,38 @@
+//! The `consultations` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "consultations")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub department: String,
+    pub kind: String,
+    pub title: String,
+    pub draft_text: String,
+    pub basis: String,
+    pub explanation: String,
+    /// JSON array of channel codes.
+    pub channels: String,
+    pub opens_at: Option<DateTimeUtc>,
+    pub closes_at: Option<DateTimeUtc>,
+    pub shortened_reason: String,
+    pub state: String,
+    /// JSON array of extensions.
+    pub extensions: String,
+    pub withdrawal_reason: String,
+    /// JSON array of strings.
+    pub warnings: String,
+    pub created_by: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub published_at: Option<DateTimeUtc>,
+    pub closed_at: Option<DateTimeUtc>,
+    pub withdrawn_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
