@@ -1,1 +1,14 @@
-//! stub
+//! The gRPC face of consult: translates requests, checks identity, calls the domain, persists.
+//! Handlers hold no rules; `error` maps every refusal to a status in one place.
+
+pub mod app;
+pub mod auth;
+pub mod clock;
+mod convert;
+pub mod error;
+mod pagination;
+mod services;
+pub mod settings;
+
+pub use app::{Application, StartupError};
+pub use settings::Settings;

@@ -13,10 +13,11 @@ use std::time::Duration;
 
 use consult_domain::DomainError;
 use consult_migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
 use tokio::sync::Mutex;
 
 pub use audit::{AuditEvent, AuditRecord};
+pub use sea_orm::DbErr;
 pub use comments::{CommentFilter, CommentWriter, Submission, WriterConfig};
 pub use consultations::ConsultationFilter;
 

@@ -1,1 +1,148 @@
-fn main() {}
+//! `consultd`: the consult gRPC server. Reads settings, starts logging, serves until a signal.
+//! Everything else lives in `consult-server`.
+
+use std::io::{IsTerminal, Read};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use consult_server::{Application, Settings};
+
+/// 公开征求意见服务 — the consult gRPC server.
+#[derive(Parser)]
+#[command(name = "consultd", version, about, long_about = None)]
+struct Cli {
+    /// Address to serve gRPC on [default: 127.0.0.1:50051].
+    #[arg(long, env = "CONSULT_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// `sqlite:PATH` or `postgres://…` [default: sqlite://data/consult.db].
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// TOML settings file (principals, calendar files, page token secret).
+    #[arg(long, env = "CONSULT_CONFIG")]
+    config: Option<PathBuf>,
+    /// Log format: `pretty` for a terminal, `json` for collectors; `auto` picks by stderr.
+    #[arg(long, env = "CONSULT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Auto,
+    Pretty,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Prints the SHA-256 to put in `token_sha256` for a bearer token read from stdin.
+    HashToken,
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let json = match format {
+        LogFormat::Json => true,
+        LogFormat::Pretty => false,
+        LogFormat::Auto => !std::io::stderr().is_terminal(),
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn load_settings(cli: &Cli) -> Result<Settings, String> {
+    let mut settings = match &cli.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => Settings::default(),
+    };
+    if let Some(listen) = cli.listen {
+        settings.listen = listen;
+    }
+    if let Some(url) = &cli.database_url {
+        settings.database_url = url.clone();
+    }
+    if let Ok(secret) = std::env::var("CONSULT_PAGE_TOKEN_SECRET") {
+        settings.page_token_secret = Some(secret);
+    }
+    Ok(settings)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing calls in flight");
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::HashToken) = cli.command {
+        let mut token = String::new();
+        if std::io::stdin().read_to_string(&mut token).is_err() || token.trim().is_empty() {
+            eprintln!("consultd hash-token: give the token on standard input");
+            return ExitCode::from(2);
+        }
+        println!("{}", consult_server::auth::hash_token(token.trim()));
+        return ExitCode::SUCCESS;
+    }
+    init_logging(cli.log_format);
+    let settings = match load_settings(&cli) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let app = match Application::build(settings).await {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start");
+            return ExitCode::FAILURE;
+        }
+    };
+    match app.local_addr() {
+        Ok(addr) => {
+            // One machine-readable line on stdout, for scripts and tests that start port 0.
+            println!("consultd listening on {addr}");
+            tracing::info!(%addr, "serving gRPC");
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot read the bound address"),
+    }
+    match app.run_until(shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "server failed");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! Builds the server from settings: storage, the comment writer, services, health, reflection.
+//! Binding port 0 and reading `local_addr` is how tests run the real server.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use consult_api::pb::comment_service_server::CommentServiceServer;
+use consult_api::pb::consultation_service_server::ConsultationServiceServer;
+use consult_domain::{Calendar, Clock};
+use consult_store::{CommentWriter, Store, WriterConfig};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tonic::transport::Server;
+use tonic::transport::server::TcpIncoming;
+
+use crate::auth::Authenticator;
+use crate::pagination::PageTokens;
+use crate::services::comments::Comments;
+use crate::services::consultations::Consultations;
+use crate::services::Core;
+use crate::settings::Settings;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The configuration is inconsistent.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Database(#[from] consult_store::StoreError),
+    /// The listen address could not be bound.
+    #[error("listen: {0}")]
+    Listen(#[from] std::io::Error),
+    /// The gRPC server failed.
+    #[error("server: {0}")]
+    Serve(#[from] tonic::transport::Error),
+}
+
+/// A server bound to its socket, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    core: Arc<Core>,
+    writer_task: JoinHandle<()>,
+    #[cfg(feature = "test-clock")]
+    test_clock: Arc<crate::clock::ManualClock>,
+}
+
+fn load_calendar(settings: &Settings) -> Result<Calendar, StartupError> {
+    let mut calendar = Calendar::built_in();
+    for path in &settings.calendar_files {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| StartupError::Config(format!("{}: {e}", path.display())))?;
+        let year = calendar
+            .load_notice(&text)
+            .map_err(|e| StartupError::Config(format!("{}: {e}", path.display())))?;
+        tracing::info!(year, file = %path.display(), "holiday notice loaded");
+    }
+    Ok(calendar)
+}
+
+impl Application {
+    /// Opens the database, migrates it, starts the comment writer and binds the listener.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let auth = Authenticator::new(&settings.principals).map_err(StartupError::Config)?;
+        let calendar = load_calendar(&settings)?;
+        let store = Store::open(&settings.database_url).await?;
+        let (writer, writer_task) = CommentWriter::start(
+            store.clone(),
+            WriterConfig {
+                max_batch: settings.comment_batch_size,
+                ..WriterConfig::default()
+            },
+        );
+        let key = match &settings.page_token_secret {
+            Some(s) if !s.is_empty() => s.as_bytes().to_vec(),
+            _ => rand::random::<[u8; 32]>().to_vec(),
+        };
+
+        #[cfg(feature = "test-clock")]
+        let test_clock = Arc::new(crate::clock::ManualClock::new(chrono::Utc::now()));
+        #[cfg(feature = "test-clock")]
+        let clock: Arc<dyn Clock> = test_clock.clone();
+        #[cfg(not(feature = "test-clock"))]
+        let clock: Arc<dyn Clock> = Arc::new(crate::clock::SystemClock);
+
+        let listener = TcpListener::bind(settings.listen).await?;
+        Ok(Self {
+            listener,
+            core: Arc::new(Core {
+                store,
+                writer,
+                clock,
+                calendar,
+                auth,
+                pages: PageTokens::new(key),
+            }),
+            writer_task,
+            #[cfg(feature = "test-clock")]
+            test_clock,
+        })
+    }
+
+    /// The bound address (its port is the real one when configured with port 0).
+    pub fn local_addr(&self) -> Result<SocketAddr, StartupError> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// Serves until `shutdown` resolves, lets in-flight calls finish, then flushes the writer.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), StartupError> {
+        let (health, health_service) = tonic_health::server::health_reporter();
+        health
+            .set_serving::<ConsultationServiceServer<Consultations>>()
+            .await;
+        health.set_serving::<CommentServiceServer<Comments>>().await;
+
+        let reflection_v1 = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(consult_api::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1()
+            .map_err(|e| StartupError::Config(e.to_string()))?;
+        let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(consult_api::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1alpha()
+            .map_err(|e| StartupError::Config(e.to_string()))?;
+
+        let router = Server::builder()
+            .trace_fn(|req| tracing::info_span!("grpc", method = %req.uri().path()))
+            .add_service(health_service)
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha)
+            .add_service(ConsultationServiceServer::new(Consultations(self.core.clone())))
+            .add_service(CommentServiceServer::new(Comments(self.core.clone())));
+        #[cfg(feature = "test-clock")]
+        let router = router.add_service(
+            consult_api::testing::test_clock_service_server::TestClockServiceServer::new(
+                crate::services::test_clock::TestClock(self.test_clock.clone()),
+            ),
+        );
+
+        let store = self.core.store.clone();
+        router
+            .serve_with_incoming_shutdown(TcpIncoming::from(self.listener), shutdown)
+            .await?;
+        // The writer stops once the last handle (in Core, now unused) is dropped.
+        drop(self.core);
+        if let Err(e) = self.writer_task.await {
+            tracing::error!(error = %e, "comment writer ended abnormally");
+        }
+        store.close().await?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}

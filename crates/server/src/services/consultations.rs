@@ -1,0 +1,352 @@
+//! `consult.v1.ConsultationService`: drafts, publication and the window's lifecycle.
+
+use std::sync::Arc;
+
+use consult_api::pb::consultation_service_server::ConsultationService;
+use consult_api::pb::{self, Consultation as PbConsultation};
+use consult_api::rules::parse_consultation_name;
+use consult_domain::actor::{authenticated, list_scope, may_read_consultation};
+use consult_domain::consultation::DraftChanges;
+use consult_domain::error::Violations;
+use consult_domain::{Actor, Channel, Consultation, ConsultationKind, ConsultationState, DomainError};
+use consult_store::ConsultationFilter;
+use tonic::{Request, Response, Status};
+use validator::Validate;
+
+use super::{Core, id_of};
+use crate::convert::{self, optional, required, time};
+use crate::error::ApiError;
+use crate::pagination::page_size;
+
+/// The service over the shared core.
+pub(crate) struct Consultations(pub(crate) Arc<Core>);
+
+/// Fields of a draft an officer may write, as `update_mask` paths.
+const DRAFT_PATHS: &[&str] = &[
+    "title",
+    "kind",
+    "draft_text",
+    "basis",
+    "explanation",
+    "channels",
+    "opens_at",
+    "closes_at",
+    "shortened_reason",
+];
+
+fn draft_changes(c: &PbConsultation, paths: &[&str]) -> Result<DraftChanges, DomainError> {
+    let mut ch = DraftChanges::default();
+    let mut v = Violations::new();
+    for path in paths {
+        match *path {
+            "title" => ch.title = Some(c.title.clone()),
+            "kind" => ch.kind = v.take(required::<ConsultationKind>(c.kind, "consultation.kind")),
+            "draft_text" => ch.draft_text = Some(c.draft_text.clone()),
+            "basis" => ch.basis = Some(c.basis.clone()),
+            "explanation" => ch.explanation = Some(c.explanation.clone()),
+            "channels" => {
+                let parsed: Vec<Option<Channel>> = c
+                    .channels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| v.take(required(*x, &format!("consultation.channels[{i}]"))))
+                    .collect();
+                ch.channels = parsed.into_iter().collect();
+            }
+            "opens_at" => {
+                ch.opens_at = Some(
+                    c.opens_at
+                        .as_ref()
+                        .and_then(|t| v.take(time(t, "consultation.opens_at"))),
+                )
+            }
+            "closes_at" => {
+                ch.closes_at = Some(
+                    c.closes_at
+                        .as_ref()
+                        .and_then(|t| v.take(time(t, "consultation.closes_at"))),
+                )
+            }
+            "shortened_reason" => ch.shortened_reason = Some(c.shortened_reason.clone()),
+            other => v.push(
+                "update_mask",
+                format!(
+                    "不能修改字段 {other}；可修改：{} (unknown or read-only path)",
+                    DRAFT_PATHS.join(", ")
+                ),
+            ),
+        }
+    }
+    v.finish()?;
+    Ok(ch)
+}
+
+impl Consultations {
+    fn actor<T>(&self, r: &Request<T>) -> Result<Option<Actor>, DomainError> {
+        self.0.auth.actor(r)
+    }
+
+    fn show(&self, c: &Consultation) -> PbConsultation {
+        convert::consultation(c, self.0.clock.now(), &self.0.calendar)
+    }
+
+    /// Runs one lifecycle transition as the officer of the consultation's department.
+    async fn transition<F>(
+        &self,
+        actor: &Actor,
+        name: &str,
+        action: &'static str,
+        change: F,
+    ) -> Result<PbConsultation, ApiError>
+    where
+        F: FnOnce(&mut Consultation, chrono::DateTime<chrono::Utc>) -> Result<(), DomainError>,
+    {
+        let id = id_of(parse_consultation_name(name), "name")?;
+        let now = self.0.clock.now();
+        let c = self
+            .0
+            .store
+            .change_consultation(&id, &actor.id, action, now, |c| {
+                actor.may_manage(&c.department)?;
+                change(c, now)
+            })
+            .await
+            .map_err(ApiError::from)?;
+        tracing::info!(consultation = %id, actor = %actor.id, action, "consultation changed");
+        Ok(self.show(&c))
+    }
+}
+
+impl Consultations {
+    async fn create_consultation(&self, request: Request<pb::CreateConsultationRequest>) -> Result<PbConsultation, ApiError> {
+        let actor = self.actor(&request)?;
+        let actor = authenticated(actor.as_ref())?;
+        let req = request.into_inner();
+        req.validate().map_err(ApiError::from)?;
+        let c = req.consultation.ok_or_else(|| {
+            DomainError::invalid("consultation", "必须提供征求意见事项 (consultation is required)")
+        })?;
+        let department = if c.department.trim().is_empty() {
+            actor.department().unwrap_or_default().to_owned()
+        } else {
+            c.department.trim().to_owned()
+        };
+        actor.may_manage(&department)?;
+        let mut changes = draft_changes(&c, DRAFT_PATHS)?;
+        // draft_changes refuses an unspecified kind, so it is always present here.
+        let kind = changes.kind.take().ok_or_else(|| {
+            DomainError::invalid("consultation.kind", "必须指定事项类型 (kind is required)")
+        })?;
+        let now = self.0.clock.now();
+        let consultation = Consultation::create(
+            ulid::Ulid::new().to_string(),
+            department,
+            kind,
+            changes,
+            &actor.id,
+            now,
+        )?;
+        self.0
+            .store
+            .create_consultation(&consultation, &actor.id)
+            .await
+            .map_err(ApiError::from)?;
+        tracing::info!(consultation = %consultation.id, actor = %actor.id, "consultation created");
+        Ok(self.show(&consultation))
+    }
+
+    async fn get_consultation(&self, request: Request<pb::GetConsultationRequest>) -> Result<PbConsultation, ApiError> {
+        let actor = self.actor(&request)?;
+        let req = request.into_inner();
+        req.validate().map_err(ApiError::from)?;
+        let id = id_of(parse_consultation_name(&req.name), "name")?;
+        let c = self.0.store.consultation(&id).await.map_err(ApiError::from)?;
+        may_read_consultation(actor.as_ref(), &c)?;
+        Ok(self.show(&c))
+    }
+
+    async fn list_consultations(&self, request: Request<pb::ListConsultationsRequest>) -> Result<pb::ListConsultationsResponse, ApiError> {
+        let actor = self.actor(&request)?;
+        let req = request.into_inner();
+        req.validate().map_err(ApiError::from)?;
+        let mut v = Violations::new();
+        let state = v.take(optional::<ConsultationState>(req.state, "state"));
+        let kind = v.take(optional::<ConsultationKind>(req.kind, "kind"));
+        v.finish()?;
+        let scope = list_scope(actor.as_ref());
+        let filter = ConsultationFilter {
+            state: state.flatten(),
+            kind: kind.flatten(),
+            department: Some(req.department.trim().to_owned()).filter(|d| !d.is_empty()),
+        };
+        let token_scope = format!("consultations|{scope:?}|{filter:?}");
+        let after = self.0.pages.check(&token_scope, &req.page_token)?;
+        let limit = page_size(req.page_size);
+        let now = self.0.clock.now();
+        let mut rows = self
+            .0
+            .store
+            .list_consultations(&scope, &filter, after.as_deref(), limit + 1, now)
+            .await
+            .map_err(ApiError::from)?;
+        let next_page_token = if rows.len() as u64 > limit {
+            rows.truncate(limit as usize);
+            rows.last()
+                .map(|c| self.0.pages.issue(&token_scope, &c.id))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Ok(pb::ListConsultationsResponse {
+            consultations: rows
+                .iter()
+                .map(|c| convert::consultation(c, now, &self.0.calendar))
+                .collect(),
+            next_page_token,
+        })
+    }
+
+    async fn update_consultation(&self, request: Request<pb::UpdateConsultationRequest>) -> Result<PbConsultation, ApiError> {
+        let actor = self.actor(&request)?;
+        let actor = authenticated(actor.as_ref())?;
+        let req = request.into_inner();
+        req.validate().map_err(ApiError::from)?;
+        let c = req.consultation.ok_or_else(|| {
+            DomainError::invalid("consultation", "必须提供征求意见事项 (consultation is required)")
+        })?;
+        let paths: Vec<&str> = req
+            .update_mask
+            .as_ref()
+            .map(|m| m.paths.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        if paths.is_empty() {
+            return Err(DomainError::invalid(
+                "update_mask",
+                "必须指定要修改的字段 (update_mask must name the fields to change)",
+            )
+            .into());
+        }
+        if parse_consultation_name(&c.name).is_none() {
+            return Err(DomainError::invalid(
+                "consultation.name",
+                "须为 consultations/{id} 形式 (must be a resource name like consultations/{id})",
+            )
+            .into());
+        }
+        let changes = draft_changes(&c, &paths)?;
+        self.transition(actor, &c.name, "consultation.update", |c, now| {
+            c.update(changes, now)
+        })
+        .await
+    }
+
+    async fn publish_consultation(&self, request: Request<pb::PublishConsultationRequest>) -> Result<PbConsultation, ApiError> {
+        let actor = self.actor(&request)?;
+        let actor = authenticated(actor.as_ref())?;
+        let req = request.into_inner();
+        req.validate().map_err(ApiError::from)?;
+        let calendar = &self.0.calendar;
+        self.transition(actor, &req.name, "consultation.publish", |c, now| {
+            c.publish(now, calendar)
+        })
+        .await
+    }
+
+    async fn extend_consultation(&self, request: Request<pb::ExtendConsultationRequest>) -> Result<PbConsultation, ApiError> {
+        let actor = self.actor(&request)?;
+        let actor = authenticated(actor.as_ref())?;
+        let req = request.into_inner();
+        req.validate().map_err(ApiError::from)?;
+        let closes_at = req
+            .closes_at
+            .as_ref()
+            .ok_or_else(|| {
+                DomainError::invalid("closes_at", "必须给出新的截止时间 (closes_at is required)")
+            })
+            .and_then(|t| time(t, "closes_at"))?;
+        let officer = actor.id.clone();
+        self.transition(actor, &req.name, "consultation.extend", |c, now| {
+            c.extend(closes_at, &req.reason, &officer, now)
+        })
+        .await
+    }
+
+    async fn close_consultation(&self, request: Request<pb::CloseConsultationRequest>) -> Result<PbConsultation, ApiError> {
+        let actor = self.actor(&request)?;
+        let actor = authenticated(actor.as_ref())?;
+        let req = request.into_inner();
+        req.validate().map_err(ApiError::from)?;
+        self.transition(actor, &req.name, "consultation.close", |c, now| c.close(now))
+            .await
+    }
+
+    async fn withdraw_consultation(&self, request: Request<pb::WithdrawConsultationRequest>) -> Result<PbConsultation, ApiError> {
+        let actor = self.actor(&request)?;
+        let actor = authenticated(actor.as_ref())?;
+        let req = request.into_inner();
+        req.validate().map_err(ApiError::from)?;
+        self.transition(actor, &req.name, "consultation.withdraw", |c, now| {
+            c.withdraw(&req.reason, now)
+        })
+        .await
+    }
+}
+
+#[tonic::async_trait]
+impl ConsultationService for Consultations {
+    async fn create_consultation(
+        &self,
+        request: Request<pb::CreateConsultationRequest>,
+    ) -> Result<Response<PbConsultation>, Status> {
+        self.create_consultation(request).await.map(Response::new).map_err(Status::from)
+    }
+
+    async fn get_consultation(
+        &self,
+        request: Request<pb::GetConsultationRequest>,
+    ) -> Result<Response<PbConsultation>, Status> {
+        self.get_consultation(request).await.map(Response::new).map_err(Status::from)
+    }
+
+    async fn list_consultations(
+        &self,
+        request: Request<pb::ListConsultationsRequest>,
+    ) -> Result<Response<pb::ListConsultationsResponse>, Status> {
+        self.list_consultations(request).await.map(Response::new).map_err(Status::from)
+    }
+
+    async fn update_consultation(
+        &self,
+        request: Request<pb::UpdateConsultationRequest>,
+    ) -> Result<Response<PbConsultation>, Status> {
+        self.update_consultation(request).await.map(Response::new).map_err(Status::from)
+    }
+
+    async fn publish_consultation(
+        &self,
+        request: Request<pb::PublishConsultationRequest>,
+    ) -> Result<Response<PbConsultation>, Status> {
+        self.publish_consultation(request).await.map(Response::new).map_err(Status::from)
+    }
+
+    async fn extend_consultation(
+        &self,
+        request: Request<pb::ExtendConsultationRequest>,
+    ) -> Result<Response<PbConsultation>, Status> {
+        self.extend_consultation(request).await.map(Response::new).map_err(Status::from)
+    }
+
+    async fn close_consultation(
+        &self,
+        request: Request<pb::CloseConsultationRequest>,
+    ) -> Result<Response<PbConsultation>, Status> {
+        self.close_consultation(request).await.map(Response::new).map_err(Status::from)
+    }
+
+    async fn withdraw_consultation(
+        &self,
+        request: Request<pb::WithdrawConsultationRequest>,
+    ) -> Result<Response<PbConsultation>, Status> {
+        self.withdraw_consultation(request).await.map(Response::new).map_err(Status::from)
+    }
+}

@@ -1,0 +1,70 @@
+//! Server settings, read by `consultd` from a TOML file and the environment.
+//! Defaults run a development server on an embedded SQLite file.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// Everything the server needs to start.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// gRPC listen address.
+    pub listen: SocketAddr,
+    /// `sqlite:PATH` or `postgres://…`.
+    pub database_url: String,
+    /// Key that signs page tokens; random per process when unset (tokens then end with it).
+    pub page_token_secret: Option<String>,
+    /// State Council notices for years after the built-in 2019-2026, in holiday-cn JSON.
+    pub calendar_files: Vec<PathBuf>,
+    /// Most comments committed in one transaction (1 disables group commit).
+    pub comment_batch_size: usize,
+    /// Who may call, each with the SHA-256 of its bearer token.
+    pub principals: Vec<PrincipalSettings>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            database_url: "sqlite://data/consult.db".to_owned(),
+            page_token_secret: None,
+            calendar_files: Vec::new(),
+            comment_batch_size: 256,
+            principals: Vec::new(),
+        }
+    }
+}
+
+/// The role names used in configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleName {
+    /// Portal, WeChat, 12345 and other submitting systems.
+    CallingSystem,
+    /// An officer of a department.
+    Officer,
+    /// An administrator.
+    Administrator,
+    /// An auditor.
+    Auditor,
+}
+
+/// One principal: who it is and how its token hashes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrincipalSettings {
+    /// Stable id, recorded in audit events and as the submitter of comments.
+    pub id: String,
+    /// Its role.
+    pub role: RoleName,
+    /// Department code, for officers.
+    #[serde(default)]
+    pub department: Option<String>,
+    /// Bound channels (codes such as `PORTAL`), for calling systems.
+    #[serde(default)]
+    pub channels: Vec<String>,
+    /// Lower-case hex SHA-256 of the bearer token; the token itself is never stored.
+    pub token_sha256: String,
+}
