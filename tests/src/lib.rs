@@ -1,1 +1,339 @@
-//! stub
+//! Harness for black-box tests: builds `consultd` with the test clock, runs it on port 0
+//! against a fresh SQLite file or PostgreSQL database, and hands out authenticated clients.
+//!
+//! Set `CONSULT_E2E_DATABASE_URL=postgres://127.0.0.1:5432/test` to run against PostgreSQL;
+//! each server then gets its own database, created from that one and dropped afterwards.
+
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Asia::Shanghai;
+use consult_api::pb;
+use consult_api::pb::comment_service_client::CommentServiceClient;
+use consult_api::pb::consultation_service_client::ConsultationServiceClient;
+use consult_api::testing::test_clock_service_client::TestClockServiceClient;
+use sea_orm::{ConnectionTrait, Database, Statement};
+use sha2::{Digest, Sha256};
+use tonic::transport::Channel;
+use tonic::{Code, Request, Status};
+
+/// Bearer tokens of the principals every test server knows.
+pub mod token {
+    pub const OFFICER_FGW: &str = "e2e-officer-fgw";
+    pub const OFFICER_JTJ: &str = "e2e-officer-jtj";
+    pub const PORTAL: &str = "e2e-portal";
+    pub const HOTLINE: &str = "e2e-hotline";
+    pub const ADMIN: &str = "e2e-admin";
+    pub const AUDITOR: &str = "e2e-auditor";
+}
+
+fn principals_toml() -> String {
+    let rows = [
+        ("officer-fgw", "officer", "department = \"fgw\"", token::OFFICER_FGW),
+        ("officer-jtj", "officer", "department = \"jtj\"", token::OFFICER_JTJ),
+        ("portal", "calling_system", "channels = [\"PORTAL\"]", token::PORTAL),
+        ("hotline-12345", "calling_system", "channels = [\"HOTLINE_12345\"]", token::HOTLINE),
+        ("admin", "administrator", "", token::ADMIN),
+        ("auditor", "auditor", "", token::AUDITOR),
+    ];
+    rows.iter()
+        .map(|(id, role, extra, tok)| {
+            format!(
+                "[[principals]]\nid = \"{id}\"\nrole = \"{role}\"\n{extra}\ntoken_sha256 = \"{}\"\n\n",
+                hex::encode(Sha256::digest(tok.as_bytes()))
+            )
+        })
+        .collect()
+}
+
+/// The `consultd` binary built with the `test-clock` feature (built once per test run).
+pub fn consultd_binary() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = Command::new(cargo)
+            .args([
+                "build",
+                "-p",
+                "consultd",
+                "--features",
+                "test-clock",
+                "--message-format=json-render-diagnostics",
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run cargo build for consultd");
+        assert!(out.status.success(), "cargo build -p consultd --features test-clock failed");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["reason"] == "compiler-artifact" && v["target"]["name"] == "consultd")
+            .filter_map(|v| v["executable"].as_str().map(PathBuf::from))
+            .last()
+            .expect("cargo reported the consultd executable")
+    })
+    .clone()
+}
+
+/// Which database a test server uses.
+enum Db {
+    Sqlite { dir: PathBuf },
+    Postgres { admin_url: String, name: String },
+}
+
+impl Db {
+    async fn create() -> (Self, String) {
+        let suffix: u64 = rand::random();
+        match std::env::var("CONSULT_E2E_DATABASE_URL") {
+            Ok(admin_url) if admin_url.starts_with("postgres") => {
+                let name = format!("consult_e2e_{suffix:016x}");
+                let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
+                    panic!("PostgreSQL at {admin_url} is unreachable: {e}")
+                });
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .unwrap();
+                admin.close().await.unwrap();
+                let url = match admin_url.rsplit_once('/') {
+                    Some((base, _)) => format!("{base}/{name}"),
+                    None => panic!("CONSULT_E2E_DATABASE_URL needs a database path"),
+                };
+                (Self::Postgres { admin_url, name }, url)
+            }
+            _ => {
+                let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("../target/e2e-tmp")
+                    .join(format!("e2e-{suffix:016x}"));
+                std::fs::create_dir_all(&dir).unwrap();
+                let url = format!("sqlite://{}/consult.db", dir.display());
+                (Self::Sqlite { dir }, url)
+            }
+        }
+    }
+
+    fn drop_blocking(&self) {
+        match self {
+            Db::Sqlite { dir } => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Db::Postgres { admin_url, name } => {
+                let (url, name) = (admin_url.clone(), name.clone());
+                // Drop runs outside any runtime; use a small one of our own.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    rt.block_on(async {
+                        if let Ok(admin) = Database::connect(&url).await {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                ))
+                                .await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// A running `consultd` with its own database.
+pub struct TestServer {
+    child: Child,
+    db: Db,
+    pub database_url: String,
+    pub channel: Channel,
+}
+
+impl TestServer {
+    /// Starts a server whose clock reads `start`.
+    pub async fn start_at(start: DateTime<Utc>) -> Self {
+        let (db, database_url) = Db::create().await;
+        let config = std::env::temp_dir().join(format!("consult-e2e-{}.toml", rand::random::<u64>()));
+        std::fs::write(
+            &config,
+            format!("page_token_secret = \"e2e\"\n\n{}", principals_toml()),
+        )
+        .unwrap();
+        let mut child = Command::new(consultd_binary())
+            .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+            .arg("--config")
+            .arg(&config)
+            .arg("--database-url")
+            .arg(&database_url)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn consultd");
+        let stdout = child.stdout.take().unwrap();
+        let line = tokio::task::spawn_blocking(move || {
+            let mut line = String::new();
+            BufReader::new(stdout).read_line(&mut line).map(|_| line)
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        let _ = std::fs::remove_file(&config);
+        let addr = line
+            .trim()
+            .strip_prefix("consultd listening on ")
+            .unwrap_or_else(|| panic!("consultd did not start: {line:?}"))
+            .to_owned();
+        let channel = Channel::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect_timeout(Duration::from_secs(5))
+            .connect()
+            .await
+            .unwrap();
+        let server = Self {
+            child,
+            db,
+            database_url,
+            channel,
+        };
+        server.set_time(start).await;
+        server
+    }
+
+    pub fn consultations(&self) -> ConsultationServiceClient<Channel> {
+        ConsultationServiceClient::new(self.channel.clone())
+    }
+
+    pub fn comments(&self) -> CommentServiceClient<Channel> {
+        CommentServiceClient::new(self.channel.clone())
+    }
+
+    pub async fn set_time(&self, t: DateTime<Utc>) {
+        TestClockServiceClient::new(self.channel.clone())
+            .set_time(consult_api::testing::SetTimeRequest {
+                time: Some(ts(t)),
+            })
+            .await
+            .unwrap();
+    }
+
+    /// Rows in each table, read straight from the database, to prove a refusal wrote nothing.
+    pub async fn row_counts(&self) -> [i64; 3] {
+        let db = Database::connect(&self.database_url).await.unwrap();
+        let mut out = [0; 3];
+        for (i, table) in ["consultations", "comments", "audit_events"].iter().enumerate() {
+            let row = db
+                .query_one_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    format!("SELECT COUNT(*) AS n FROM {table}"),
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            out[i] = row.try_get::<i64>("", "n").unwrap();
+        }
+        db.close().await.unwrap();
+        out
+    }
+
+    /// Stops the server with SIGTERM and waits for it to exit.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.db.drop_blocking();
+    }
+}
+
+/// A request carrying `token` as its bearer credential.
+pub fn authed<T>(token: &str, message: T) -> Request<T> {
+    let mut r = Request::new(message);
+    r.metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    r
+}
+
+/// A wire timestamp.
+pub fn ts(t: DateTime<Utc>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: t.timestamp(),
+        nanos: t.timestamp_subsec_nanos() as i32,
+    }
+}
+
+/// A wire timestamp back to chrono.
+pub fn from_ts(t: &prost_types::Timestamp) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.seconds, t.nanos as u32).unwrap()
+}
+
+/// An instant given as Beijing local time, `YYYY-MM-DD HH:MM`.
+pub fn beijing(s: &str) -> DateTime<Utc> {
+    let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+    Shanghai
+        .from_local_datetime(&naive)
+        .single()
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A complete draft of department `fgw`, collecting on the portal, 12345 and letters.
+pub fn draft(title: &str) -> pb::Consultation {
+    pb::Consultation {
+        title: title.into(),
+        kind: pb::ConsultationKind::EnterprisePolicy as i32,
+        draft_text: "第一条 为进一步优化营商环境，制定本措施。".into(),
+        basis: "《优化营商环境条例》第六十二条".into(),
+        channels: vec![
+            pb::Channel::Portal as i32,
+            pb::Channel::Hotline12345 as i32,
+            pb::Channel::Letter as i32,
+        ],
+        ..Default::default()
+    }
+}
+
+/// A citizen's comment on `channel`.
+pub fn comment(channel: pb::Channel, content: &str) -> pb::Comment {
+    pb::Comment {
+        channel: channel as i32,
+        submitter_category: pb::SubmitterCategory::Citizen as i32,
+        submitter: Some(pb::Submitter {
+            name: "张三".into(),
+            organization: String::new(),
+            contact: "13800138000".into(),
+        }),
+        content: content.into(),
+        ..Default::default()
+    }
+}
+
+/// Asserts a status code and that the message or details mention `needle`.
+pub fn assert_status(result: Result<impl std::fmt::Debug, Status>, code: Code, needle: &str) -> Status {
+    let status = match result {
+        Ok(v) => panic!("expected {code:?} mentioning {needle:?}, got Ok({v:?})"),
+        Err(s) => s,
+    };
+    assert_eq!(status.code(), code, "{status:?}");
+    let details = format!("{:?}", tonic_types::StatusExt::get_error_details(&status));
+    assert!(
+        status.message().contains(needle) || details.contains(needle),
+        "expected {needle:?} in {:?} / {details}",
+        status.message()
+    );
+    status
+}

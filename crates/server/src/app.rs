@@ -8,9 +8,8 @@ use std::sync::Arc;
 use consult_api::pb::comment_service_server::CommentServiceServer;
 use consult_api::pb::consultation_service_server::ConsultationServiceServer;
 use consult_domain::{Calendar, Clock};
-use consult_store::{CommentWriter, Store, WriterConfig};
+use consult_store::{CommentWriter, Store, WriterConfig, WriterTask};
 use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
@@ -20,6 +19,9 @@ use crate::services::comments::Comments;
 use crate::services::consultations::Consultations;
 use crate::services::Core;
 use crate::settings::Settings;
+
+/// How long calls in flight may run on after a shutdown signal.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +44,7 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     core: Arc<Core>,
-    writer_task: JoinHandle<()>,
+    writer_task: WriterTask,
     #[cfg(feature = "test-clock")]
     test_clock: Arc<crate::clock::ManualClock>,
 }
@@ -141,14 +143,24 @@ impl Application {
         );
 
         let store = self.core.store.clone();
-        router
-            .serve_with_incoming_shutdown(TcpIncoming::from(self.listener), shutdown)
-            .await?;
-        // The writer stops once the last handle (in Core, now unused) is dropped.
-        drop(self.core);
-        if let Err(e) = self.writer_task.await {
-            tracing::error!(error = %e, "comment writer ended abnormally");
+        // Graceful shutdown waits for clients to hang up; idle keep-alive connections may never
+        // do so, so in-flight calls get a bounded grace period and the rest are dropped.
+        let (stopping, mut stop_seen) = tokio::sync::watch::channel(false);
+        let signal = async move {
+            shutdown.await;
+            let _ = stopping.send(true);
+        };
+        let serve = router.serve_with_incoming_shutdown(TcpIncoming::from(self.listener), signal);
+        let grace_over = async move {
+            let _ = stop_seen.changed().await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        };
+        tokio::select! {
+            served = serve => served?,
+            () = grace_over => tracing::warn!("grace period over; dropping open connections"),
         }
+        // Connection tasks may still hold handles to the writer, so stop it explicitly.
+        self.writer_task.finish().await;
         store.close().await?;
         tracing::info!("stopped");
         Ok(())

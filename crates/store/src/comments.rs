@@ -14,7 +14,7 @@ use sea_orm::{
     QuerySelect, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::audit::{self, AuditRecord};
@@ -63,20 +63,48 @@ pub struct CommentWriter {
     jobs: mpsc::Sender<(Submission, Reply)>,
 }
 
+/// The running writer task, to stop it at shutdown.
+pub struct WriterTask {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl WriterTask {
+    /// Refuses new submissions, commits every queued one, and waits for the task to end.
+    pub async fn finish(self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "comment writer ended abnormally");
+        }
+    }
+}
+
 impl CommentWriter {
-    /// Starts the writer on `store`; it stops once every handle is dropped and its queue is empty.
-    pub fn start(store: Store, config: WriterConfig) -> (Self, JoinHandle<()>) {
+    /// Starts the writer on `store`. It runs until every handle is dropped or it is finished.
+    pub fn start(store: Store, config: WriterConfig) -> (Self, WriterTask) {
         let (tx, mut rx) = mpsc::channel::<(Submission, Reply)>(config.queue.max(1));
+        let (stop, mut stopping) = watch::channel(false);
         let max_batch = config.max_batch.max(1);
         let task = tokio::spawn(async move {
             let mut ids = ulid::Generator::new();
             let mut batch = Vec::with_capacity(max_batch);
-            while rx.recv_many(&mut batch, max_batch).await > 0 {
+            loop {
+                let received = tokio::select! {
+                    n = rx.recv_many(&mut batch, max_batch) => n,
+                    _ = stopping.changed() => {
+                        // Callers still holding a handle now get WriterStopped; the queue drains.
+                        rx.close();
+                        rx.recv_many(&mut batch, max_batch).await
+                    }
+                };
+                if received == 0 {
+                    break;
+                }
                 let jobs = std::mem::take(&mut batch);
                 store.write_batch(jobs, &mut ids).await;
             }
         });
-        (Self { jobs: tx }, task)
+        (Self { jobs: tx }, WriterTask { stop, task })
     }
 
     /// Records a submission once it is committed, or says why not.
@@ -166,6 +194,14 @@ fn from_row(m: comment::Model) -> Result<Comment, StoreError> {
 /// What the batch knows about a request key: the comment it produced and its digest.
 type KnownKeys = HashMap<(String, String), (Comment, String)>;
 
+/// The outcome of one accepted submission.
+enum Decision {
+    /// A new comment, with the digest of its request.
+    New(Comment, String),
+    /// A retry of a request already recorded: answered with the original, nothing written.
+    Replay(Comment),
+}
+
 impl Store {
     async fn write_batch(&self, jobs: Vec<(Submission, Reply)>, ids: &mut ulid::Generator) {
         let _writer = self.write_gate.lock().await;
@@ -201,7 +237,11 @@ impl Store {
         let mut audits = Vec::new();
         let mut outcomes = Vec::with_capacity(subs.len());
         for s in subs {
-            let outcome = decide(s, &consultations, &mut known, ids).map(|(c, d)| {
+            let outcome = decide(s, &consultations, &mut known, ids).map(|decision| {
+                let (c, d) = match decision {
+                    Decision::Replay(c) => return c,
+                    Decision::New(c, d) => (c, d),
+                };
                 audits.push(audit::active(AuditRecord {
                     consultation_id: Some(c.consultation_id.clone()),
                     actor: c.submitted_by.clone(),
@@ -294,7 +334,7 @@ fn decide(
     consultations: &HashMap<String, Consultation>,
     known: &mut KnownKeys,
     ids: &mut ulid::Generator,
-) -> Result<(Comment, String), DomainError> {
+) -> Result<Decision, DomainError> {
     let c = consultations
         .get(&s.consultation_id)
         .ok_or_else(|| DomainError::not_found(format!("consultations/{}", s.consultation_id)))?;
@@ -304,7 +344,7 @@ fn decide(
     if let Some((existing, existing_digest)) = known.get(&key) {
         return if *existing_digest == d {
             // A retry: the original comment, not a duplicate.
-            Ok((existing.clone(), String::new()))
+            Ok(Decision::Replay(existing.clone()))
         } else {
             Err(DomainError::AlreadyExists {
                 resource: existing.name(),
@@ -331,7 +371,7 @@ fn decide(
         request_id: s.request_id.clone(),
     };
     known.insert(key, (comment.clone(), d.clone()));
-    Ok((comment, d))
+    Ok(Decision::New(comment, d))
 }
 
 async fn load_consultations(

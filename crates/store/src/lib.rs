@@ -18,7 +18,7 @@ use tokio::sync::Mutex;
 
 pub use audit::{AuditEvent, AuditRecord};
 pub use sea_orm::DbErr;
-pub use comments::{CommentFilter, CommentWriter, Submission, WriterConfig};
+pub use comments::{CommentFilter, CommentWriter, Submission, WriterConfig, WriterTask};
 pub use consultations::ConsultationFilter;
 
 /// Why a storage operation failed.

@@ -1,0 +1,35 @@
+//! End-to-end tests against the `consultd` binary over real gRPC.
+//! One binary; each test starts its own server and database (see `consult_e2e`).
+
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod bad_input;
+mod comments;
+mod lifecycle;
+mod pagination;
+mod platform;
+
+use consult_api::pb;
+use consult_e2e::{TestServer, authed, draft, token};
+
+/// Creates a draft as the fgw officer and publishes it; returns the published consultation.
+pub(crate) async fn published(server: &TestServer, title: &str) -> pb::Consultation {
+    let mut api = server.consultations();
+    let c = api
+        .create_consultation(authed(
+            token::OFFICER_FGW,
+            pb::CreateConsultationRequest {
+                consultation: Some(draft(title)),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    api.publish_consultation(authed(
+        token::OFFICER_FGW,
+        pb::PublishConsultationRequest { name: c.name },
+    ))
+    .await
+    .unwrap()
+    .into_inner()
+}
