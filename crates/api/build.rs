@@ -32,39 +32,70 @@ const REASON: &str = r#"#[validate(length(max = 2000, message = "理由不能超
 const DEPARTMENT: &str = r#"#[validate(length(max = 64, message = "部门代码不能超过64个字符 (department code has at most 64 characters)"))]"#;
 /// Presence of nested messages is checked where requests are converted into domain commands.
 const NESTED: &str = r#"#[validate(nested)]"#;
-const PRIVATE_FIELD: &str = r#"#[validate(length(max = 1000, message = "不能超过1000个字符 (at most 1000 characters)"))]"#;
+const PRIVATE_FIELD: &str =
+    r#"#[validate(length(max = 1000, message = "不能超过1000个字符 (at most 1000 characters)"))]"#;
 
 /// Field attributes; domain parsing checks the same fields again after cleaning.
 const FIELDS: &[(&str, &str)] = &[
-    (".consult.v1.Consultation.title", r#"#[validate(length(max = 200, message = "标题不能超过200个字符 (title has at most 200 characters)"))]"#),
+    (
+        ".consult.v1.Consultation.title",
+        r#"#[validate(length(max = 200, message = "标题不能超过200个字符 (title has at most 200 characters)"))]"#,
+    ),
     (".consult.v1.Consultation.department", DEPARTMENT),
     (".consult.v1.Consultation.shortened_reason", REASON),
     (".consult.v1.CreateConsultationRequest.consultation", NESTED),
     (".consult.v1.GetConsultationRequest.name", CONSULTATION_NAME),
     (".consult.v1.ListConsultationsRequest.page_size", PAGE_SIZE),
-    (".consult.v1.ListConsultationsRequest.page_token", PAGE_TOKEN),
-    (".consult.v1.ListConsultationsRequest.department", DEPARTMENT),
+    (
+        ".consult.v1.ListConsultationsRequest.page_token",
+        PAGE_TOKEN,
+    ),
+    (
+        ".consult.v1.ListConsultationsRequest.department",
+        DEPARTMENT,
+    ),
     (".consult.v1.UpdateConsultationRequest.consultation", NESTED),
-    (".consult.v1.PublishConsultationRequest.name", CONSULTATION_NAME),
-    (".consult.v1.ExtendConsultationRequest.name", CONSULTATION_NAME),
+    (
+        ".consult.v1.PublishConsultationRequest.name",
+        CONSULTATION_NAME,
+    ),
+    (
+        ".consult.v1.ExtendConsultationRequest.name",
+        CONSULTATION_NAME,
+    ),
     (".consult.v1.ExtendConsultationRequest.reason", REASON),
-    (".consult.v1.CloseConsultationRequest.name", CONSULTATION_NAME),
-    (".consult.v1.WithdrawConsultationRequest.name", CONSULTATION_NAME),
+    (
+        ".consult.v1.CloseConsultationRequest.name",
+        CONSULTATION_NAME,
+    ),
+    (
+        ".consult.v1.WithdrawConsultationRequest.name",
+        CONSULTATION_NAME,
+    ),
     (".consult.v1.WithdrawConsultationRequest.reason", REASON),
     (".consult.v1.Submitter.name", PRIVATE_FIELD),
     (".consult.v1.Submitter.organization", PRIVATE_FIELD),
     (".consult.v1.Submitter.contact", PRIVATE_FIELD),
     (".consult.v1.Comment.submitter", r#"#[validate(nested)]"#),
-    (".consult.v1.Comment.content", r#"#[validate(length(max = 20000, message = "意见内容不能超过5000个字符 (content has at most 5000 characters)"))]"#),
+    (
+        ".consult.v1.Comment.content",
+        r#"#[validate(length(max = 20000, message = "意见内容不能超过5000个字符 (content has at most 5000 characters)"))]"#,
+    ),
     (".consult.v1.Comment.clause_reference", PRIVATE_FIELD),
     (".consult.v1.SubmitCommentRequest.parent", CONSULTATION_NAME),
     (".consult.v1.SubmitCommentRequest.comment", NESTED),
-    (".consult.v1.SubmitCommentRequest.request_id", r#"#[validate(custom(function = "crate::rules::request_id"))]"#),
+    (
+        ".consult.v1.SubmitCommentRequest.request_id",
+        r#"#[validate(custom(function = "crate::rules::request_id"))]"#,
+    ),
     (".consult.v1.GetCommentRequest.name", COMMENT_NAME),
     (".consult.v1.ListCommentsRequest.parent", CONSULTATION_NAME),
     (".consult.v1.ListCommentsRequest.page_size", PAGE_SIZE),
     (".consult.v1.ListCommentsRequest.page_token", PAGE_TOKEN),
-    (".consult.v1.LookupCommentRequest.receipt_code", r#"#[validate(custom(function = "crate::rules::receipt_code"))]"#),
+    (
+        ".consult.v1.LookupCommentRequest.receipt_code",
+        r#"#[validate(custom(function = "crate::rules::receipt_code"))]"#,
+    ),
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -76,7 +107,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ["consult/v1/consultation.proto", "consult/v1/comment.proto"],
         [&root],
     )?;
-    std::fs::write(out.join("consult_v1_descriptor.bin"), public.encode_to_vec())?;
+    std::fs::write(
+        out.join("consult_v1_descriptor.bin"),
+        public.encode_to_vec(),
+    )?;
     let mut config = tonic_prost_build::configure();
     for message in VALIDATED {
         config = config.message_attribute(*message, "#[derive(validator::Validate)]");
@@ -87,7 +121,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.compile_fds(public)?;
 
     let testing = protox::compile(["consult/testing/v1/test_clock.proto"], [&root])?;
-    std::fs::write(out.join("consult_testing_v1_descriptor.bin"), testing.encode_to_vec())?;
+    std::fs::write(
+        out.join("consult_testing_v1_descriptor.bin"),
+        testing.encode_to_vec(),
+    )?;
     tonic_prost_build::configure().compile_fds(testing)?;
     Ok(())
 }

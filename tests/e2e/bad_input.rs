@@ -20,7 +20,11 @@ macro_rules! refused {
     ($server:expr, $call:expr, $code:expr, $needle:expr) => {{
         let before = $server.row_counts().await;
         let status = assert_status($call.await, $code, $needle);
-        assert_eq!($server.row_counts().await, before, "a refused call wrote rows");
+        assert_eq!(
+            $server.row_counts().await,
+            before,
+            "a refused call wrote rows"
+        );
         status
     }};
 }
@@ -33,7 +37,12 @@ async fn malformed_consultations_are_refused_field_by_field() {
     let mut d = draft("   ");
     refused!(
         server,
-        api.create_consultation(authed(token::OFFICER_FGW, pb::CreateConsultationRequest { consultation: Some(d.clone()) })),
+        api.create_consultation(authed(
+            token::OFFICER_FGW,
+            pb::CreateConsultationRequest {
+                consultation: Some(d.clone())
+            }
+        )),
         Code::InvalidArgument,
         "consultation.title"
     );
@@ -41,7 +50,12 @@ async fn malformed_consultations_are_refused_field_by_field() {
     d.kind = pb::ConsultationKind::Unspecified as i32;
     refused!(
         server,
-        api.create_consultation(authed(token::OFFICER_FGW, pb::CreateConsultationRequest { consultation: Some(d.clone()) })),
+        api.create_consultation(authed(
+            token::OFFICER_FGW,
+            pb::CreateConsultationRequest {
+                consultation: Some(d.clone())
+            }
+        )),
         Code::InvalidArgument,
         "consultation.kind"
     );
@@ -49,13 +63,21 @@ async fn malformed_consultations_are_refused_field_by_field() {
     d.channels = vec![pb::Channel::Unspecified as i32];
     refused!(
         server,
-        api.create_consultation(authed(token::OFFICER_FGW, pb::CreateConsultationRequest { consultation: Some(d.clone()) })),
+        api.create_consultation(authed(
+            token::OFFICER_FGW,
+            pb::CreateConsultationRequest {
+                consultation: Some(d.clone())
+            }
+        )),
         Code::InvalidArgument,
         "consultation.channels[0]"
     );
     refused!(
         server,
-        api.create_consultation(authed(token::OFFICER_FGW, pb::CreateConsultationRequest { consultation: None })),
+        api.create_consultation(authed(
+            token::OFFICER_FGW,
+            pb::CreateConsultationRequest { consultation: None }
+        )),
         Code::InvalidArgument,
         "consultation"
     );
@@ -64,55 +86,85 @@ async fn malformed_consultations_are_refused_field_by_field() {
     other.department = "jtj".into();
     refused!(
         server,
-        api.create_consultation(authed(token::OFFICER_FGW, pb::CreateConsultationRequest { consultation: Some(other) })),
+        api.create_consultation(authed(
+            token::OFFICER_FGW,
+            pb::CreateConsultationRequest {
+                consultation: Some(other)
+            }
+        )),
         Code::PermissionDenied,
         "jtj"
     );
     refused!(
         server,
-        api.create_consultation(authed(token::AUDITOR, pb::CreateConsultationRequest { consultation: Some(draft("审计员")) })),
+        api.create_consultation(authed(
+            token::AUDITOR,
+            pb::CreateConsultationRequest {
+                consultation: Some(draft("审计员"))
+            }
+        )),
         Code::PermissionDenied,
         "officers"
     );
     refused!(
         server,
-        api.create_consultation(pb::CreateConsultationRequest { consultation: Some(draft("无令牌")) }),
+        api.create_consultation(pb::CreateConsultationRequest {
+            consultation: Some(draft("无令牌"))
+        }),
         Code::Unauthenticated,
         "Bearer"
     );
     refused!(
         server,
-        api.create_consultation(authed("wrong-token", pb::CreateConsultationRequest { consultation: Some(draft("错误令牌")) })),
+        api.create_consultation(authed(
+            "wrong-token",
+            pb::CreateConsultationRequest {
+                consultation: Some(draft("错误令牌"))
+            }
+        )),
         Code::Unauthenticated,
         "unknown bearer token"
     );
     refused!(
         server,
-        api.get_consultation(pb::GetConsultationRequest { name: "consultations/01KAAAAAAAAAAAAAAAAAAAAAAA".into() }),
+        api.get_consultation(pb::GetConsultationRequest {
+            name: "consultations/01KAAAAAAAAAAAAAAAAAAAAAAA".into()
+        }),
         Code::NotFound,
         "consultations/01KAAAAAAAAAAAAAAAAAAAAAAA"
     );
     refused!(
         server,
-        api.get_consultation(pb::GetConsultationRequest { name: "articles/1".into() }),
+        api.get_consultation(pb::GetConsultationRequest {
+            name: "articles/1".into()
+        }),
         Code::InvalidArgument,
         "name"
     );
     refused!(
         server,
-        api.list_consultations(pb::ListConsultationsRequest { page_size: 1_000_000, ..Default::default() }),
+        api.list_consultations(pb::ListConsultationsRequest {
+            page_size: 1_000_000,
+            ..Default::default()
+        }),
         Code::InvalidArgument,
         "page_size"
     );
     refused!(
         server,
-        api.list_consultations(pb::ListConsultationsRequest { page_token: "Zm9yZ2VkLXRva2VuLXRoYXQtaXMtbG9uZw".into(), ..Default::default() }),
+        api.list_consultations(pb::ListConsultationsRequest {
+            page_token: "Zm9yZ2VkLXRva2VuLXRoYXQtaXMtbG9uZw".into(),
+            ..Default::default()
+        }),
         Code::InvalidArgument,
         "page_token"
     );
     refused!(
         server,
-        api.list_consultations(pb::ListConsultationsRequest { state: 99, ..Default::default() }),
+        api.list_consultations(pb::ListConsultationsRequest {
+            state: 99,
+            ..Default::default()
+        }),
         Code::InvalidArgument,
         "state"
     );
@@ -134,7 +186,9 @@ async fn lifecycle_rules_are_refused_with_the_rule_named() {
             token::OFFICER_FGW,
             pb::UpdateConsultationRequest {
                 consultation: Some(late.clone()),
-                update_mask: Some(prost_types::FieldMask { paths: vec!["shortened_reason".into()] }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["shortened_reason".into()]
+                }),
             }
         )),
         Code::FailedPrecondition,
@@ -144,7 +198,10 @@ async fn lifecycle_rules_are_refused_with_the_rule_named() {
         server,
         api.update_consultation(authed(
             token::OFFICER_FGW,
-            pb::UpdateConsultationRequest { consultation: Some(late.clone()), update_mask: None }
+            pb::UpdateConsultationRequest {
+                consultation: Some(late.clone()),
+                update_mask: None
+            }
         )),
         Code::InvalidArgument,
         "update_mask"
@@ -155,7 +212,9 @@ async fn lifecycle_rules_are_refused_with_the_rule_named() {
             token::OFFICER_FGW,
             pb::UpdateConsultationRequest {
                 consultation: Some(late),
-                update_mask: Some(prost_types::FieldMask { paths: vec!["department".into()] }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["department".into()]
+                }),
             }
         )),
         Code::InvalidArgument,
@@ -178,21 +237,35 @@ async fn lifecycle_rules_are_refused_with_the_rule_named() {
         server,
         api.extend_consultation(authed(
             token::OFFICER_FGW,
-            pb::ExtendConsultationRequest { name: c.name.clone(), closes_at: None, reason: "延期".into() }
+            pb::ExtendConsultationRequest {
+                name: c.name.clone(),
+                closes_at: None,
+                reason: "延期".into()
+            }
         )),
         Code::InvalidArgument,
         "closes_at"
     );
     refused!(
         server,
-        api.close_consultation(authed(token::OFFICER_FGW, pb::CloseConsultationRequest { name: c.name.clone() })),
+        api.close_consultation(authed(
+            token::OFFICER_FGW,
+            pb::CloseConsultationRequest {
+                name: c.name.clone()
+            }
+        )),
         Code::FailedPrecondition,
         "NO_EARLY_CLOSE"
     );
     // An officer of another department, on every transition.
     refused!(
         server,
-        api.close_consultation(authed(token::OFFICER_JTJ, pb::CloseConsultationRequest { name: c.name.clone() })),
+        api.close_consultation(authed(
+            token::OFFICER_JTJ,
+            pb::CloseConsultationRequest {
+                name: c.name.clone()
+            }
+        )),
         Code::PermissionDenied,
         "fgw"
     );
@@ -200,14 +273,22 @@ async fn lifecycle_rules_are_refused_with_the_rule_named() {
         server,
         api.withdraw_consultation(authed(
             token::OFFICER_JTJ,
-            pb::WithdrawConsultationRequest { name: c.name.clone(), reason: "越权撤回".into() }
+            pb::WithdrawConsultationRequest {
+                name: c.name.clone(),
+                reason: "越权撤回".into()
+            }
         )),
         Code::PermissionDenied,
         "fgw"
     );
     refused!(
         server,
-        api.publish_consultation(authed(token::OFFICER_FGW, pb::PublishConsultationRequest { name: c.name.clone() })),
+        api.publish_consultation(authed(
+            token::OFFICER_FGW,
+            pb::PublishConsultationRequest {
+                name: c.name.clone()
+            }
+        )),
         Code::FailedPrecondition,
         "NOT_A_DRAFT"
     );
@@ -215,7 +296,9 @@ async fn lifecycle_rules_are_refused_with_the_rule_named() {
         server,
         api.close_consultation(authed(
             token::OFFICER_FGW,
-            pb::CloseConsultationRequest { name: "consultations/01KAAAAAAAAAAAAAAAAAAAAAAA".into() }
+            pb::CloseConsultationRequest {
+                name: "consultations/01KAAAAAAAAAAAAAAAAAAAAAAA".into()
+            }
         )),
         Code::NotFound,
         "01KAAAAAAAAAAAAAAAAAAAAAAA"
@@ -230,13 +313,23 @@ async fn malformed_comments_are_refused_and_nothing_is_written() {
 
     refused!(
         server,
-        comments.submit_comment(authed(token::PORTAL, submit(&c.name, comment(pb::Channel::Portal, &"长".repeat(5_001)), "long"))),
+        comments.submit_comment(authed(
+            token::PORTAL,
+            submit(
+                &c.name,
+                comment(pb::Channel::Portal, &"长".repeat(5_001)),
+                "long"
+            )
+        )),
         Code::InvalidArgument,
         "comment.content"
     );
     refused!(
         server,
-        comments.submit_comment(authed(token::PORTAL, submit(&c.name, comment(pb::Channel::Portal, " \u{0000} "), "empty"))),
+        comments.submit_comment(authed(
+            token::PORTAL,
+            submit(&c.name, comment(pb::Channel::Portal, " \u{0000} "), "empty")
+        )),
         Code::InvalidArgument,
         "comment.content"
     );
@@ -244,44 +337,76 @@ async fn malformed_comments_are_refused_and_nothing_is_written() {
     unspecified.submitter_category = pb::SubmitterCategory::Unspecified as i32;
     let status = refused!(
         server,
-        comments.submit_comment(authed(token::PORTAL, submit(&c.name, unspecified, "unspec"))),
+        comments.submit_comment(authed(
+            token::PORTAL,
+            submit(&c.name, unspecified, "unspec")
+        )),
         Code::InvalidArgument,
         "comment.channel"
     );
     let violations = tonic_types::StatusExt::get_details_bad_request(&status).unwrap();
-    assert!(violations.field_violations.iter().any(|v| v.field == "comment.submitter_category"));
+    assert!(
+        violations
+            .field_violations
+            .iter()
+            .any(|v| v.field == "comment.submitter_category")
+    );
     refused!(
         server,
-        comments.submit_comment(authed(token::PORTAL, submit(&c.name, comment(pb::Channel::Portal, "意见"), ""))),
+        comments.submit_comment(authed(
+            token::PORTAL,
+            submit(&c.name, comment(pb::Channel::Portal, "意见"), "")
+        )),
         Code::InvalidArgument,
         "request_id"
     );
     refused!(
         server,
-        comments.submit_comment(authed(token::PORTAL, submit(&c.name, comment(pb::Channel::Letter, "无邮戳来信"), "nopm"))),
+        comments.submit_comment(authed(
+            token::PORTAL,
+            submit(&c.name, comment(pb::Channel::Letter, "无邮戳来信"), "nopm")
+        )),
         Code::InvalidArgument,
         "comment.postmarked_at"
     );
     // Bound channels: the portal may not submit as the hotline.
     refused!(
         server,
-        comments.submit_comment(authed(token::PORTAL, submit(&c.name, comment(pb::Channel::Hotline12345, "冒用渠道"), "bind"))),
+        comments.submit_comment(authed(
+            token::PORTAL,
+            submit(
+                &c.name,
+                comment(pb::Channel::Hotline12345, "冒用渠道"),
+                "bind"
+            )
+        )),
         Code::PermissionDenied,
         "HOTLINE_12345"
     );
     refused!(
         server,
-        comments.submit_comment(authed(token::OFFICER_JTJ, submit(&c.name, {
-            let mut l = comment(pb::Channel::Letter, "他部门录入");
-            l.postmarked_at = Some(ts(beijing("2026-03-02 09:00")));
-            l
-        }, "dept"))),
+        comments.submit_comment(authed(
+            token::OFFICER_JTJ,
+            submit(
+                &c.name,
+                {
+                    let mut l = comment(pb::Channel::Letter, "他部门录入");
+                    l.postmarked_at = Some(ts(beijing("2026-03-02 09:00")));
+                    l
+                },
+                "dept"
+            )
+        )),
         Code::PermissionDenied,
         "fgw"
     );
     refused!(
         server,
-        comments.submit_comment(submit(&c.name, comment(pb::Channel::Portal, "匿名"), "anon")),
+        comments.submit_comment(submit(
+            &c.name,
+            comment(pb::Channel::Portal, "匿名"),
+            "anon"
+        )),
         Code::Unauthenticated,
         "Bearer"
     );
@@ -289,7 +414,11 @@ async fn malformed_comments_are_refused_and_nothing_is_written() {
         server,
         comments.submit_comment(authed(
             token::PORTAL,
-            submit("consultations/01KAAAAAAAAAAAAAAAAAAAAAAA", comment(pb::Channel::Portal, "不存在"), "nf")
+            submit(
+                "consultations/01KAAAAAAAAAAAAAAAAAAAAAAA",
+                comment(pb::Channel::Portal, "不存在"),
+                "nf"
+            )
         )),
         Code::NotFound,
         "01KAAAAAAAAAAAAAAAAAAAAAAA"
@@ -298,7 +427,11 @@ async fn malformed_comments_are_refused_and_nothing_is_written() {
         server,
         comments.list_comments(authed(
             token::OFFICER_FGW,
-            pb::ListCommentsRequest { parent: c.name.clone(), page_size: 1_000_000, ..Default::default() }
+            pb::ListCommentsRequest {
+                parent: c.name.clone(),
+                page_size: 1_000_000,
+                ..Default::default()
+            }
         )),
         Code::InvalidArgument,
         "page_size"
@@ -307,20 +440,33 @@ async fn malformed_comments_are_refused_and_nothing_is_written() {
         server,
         comments.list_comments(authed(
             token::OFFICER_FGW,
-            pb::ListCommentsRequest { parent: c.name.clone(), page_token: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into(), ..Default::default() }
+            pb::ListCommentsRequest {
+                parent: c.name.clone(),
+                page_token: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into(),
+                ..Default::default()
+            }
         )),
         Code::InvalidArgument,
         "page_token"
     );
     refused!(
         server,
-        comments.list_comments(pb::ListCommentsRequest { parent: c.name.clone(), ..Default::default() }),
+        comments.list_comments(pb::ListCommentsRequest {
+            parent: c.name.clone(),
+            ..Default::default()
+        }),
         Code::Unauthenticated,
         "Bearer"
     );
     refused!(
         server,
-        comments.list_comments(authed(token::PORTAL, pb::ListCommentsRequest { parent: c.name.clone(), ..Default::default() })),
+        comments.list_comments(authed(
+            token::PORTAL,
+            pb::ListCommentsRequest {
+                parent: c.name.clone(),
+                ..Default::default()
+            }
+        )),
         Code::PermissionDenied,
         "officers"
     );

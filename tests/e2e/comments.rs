@@ -42,7 +42,10 @@ async fn comments_are_accepted_only_inside_the_window() {
         .unwrap()
         .into_inner();
     let r = comments
-        .submit_comment(authed(token::PORTAL, submit(&c.name, comment(pb::Channel::Portal, "草稿期意见"), "d1")))
+        .submit_comment(authed(
+            token::PORTAL,
+            submit(&c.name, comment(pb::Channel::Portal, "草稿期意见"), "d1"),
+        ))
         .await;
     assert_status(r, Code::FailedPrecondition, "NOT_OPEN");
 
@@ -57,28 +60,56 @@ async fn comments_are_accepted_only_inside_the_window() {
         .into_inner();
     assert_eq!(c.state, pb::ConsultationState::Scheduled as i32);
     let r = comments
-        .submit_comment(authed(token::PORTAL, submit(&c.name, comment(pb::Channel::Portal, "开始前意见"), "s1")))
+        .submit_comment(authed(
+            token::PORTAL,
+            submit(&c.name, comment(pb::Channel::Portal, "开始前意见"), "s1"),
+        ))
         .await;
     let status = assert_status(r, Code::FailedPrecondition, "NOT_OPEN");
-    assert!(status.message().contains("征求意见期为"), "{}", status.message());
+    assert!(
+        status.message().contains("征求意见期为"),
+        "{}",
+        status.message()
+    );
 
     // OPEN by time alone.
     server.set_time(beijing("2026-03-05 00:00")).await;
     comments
-        .submit_comment(authed(token::PORTAL, submit(&c.name, comment(pb::Channel::Portal, "开始当天的意见"), "o1")))
+        .submit_comment(authed(
+            token::PORTAL,
+            submit(
+                &c.name,
+                comment(pb::Channel::Portal, "开始当天的意见"),
+                "o1",
+            ),
+        ))
         .await
         .unwrap();
     let closes_at = from_ts(c.closes_at.as_ref().unwrap());
     server.set_time(closes_at - Duration::seconds(1)).await;
     comments
-        .submit_comment(authed(token::PORTAL, submit(&c.name, comment(pb::Channel::Portal, "最后一秒的意见"), "o2")))
+        .submit_comment(authed(
+            token::PORTAL,
+            submit(
+                &c.name,
+                comment(pb::Channel::Portal, "最后一秒的意见"),
+                "o2",
+            ),
+        ))
         .await
         .unwrap();
 
     // At closes_at exactly, online channels stop.
     server.set_time(closes_at).await;
     let r = comments
-        .submit_comment(authed(token::PORTAL, submit(&c.name, comment(pb::Channel::Portal, "截止后的意见"), "late")))
+        .submit_comment(authed(
+            token::PORTAL,
+            submit(
+                &c.name,
+                comment(pb::Channel::Portal, "截止后的意见"),
+                "late",
+            ),
+        ))
         .await;
     assert_status(r, Code::FailedPrecondition, "OUTSIDE_WINDOW");
 
@@ -87,7 +118,14 @@ async fn comments_are_accepted_only_inside_the_window() {
     let entered = comments
         .submit_comment(authed(
             token::OFFICER_FGW,
-            submit(&c.name, letter("企业来信：建议简化审批材料。", closes_at - Duration::hours(3)), "letter-1"),
+            submit(
+                &c.name,
+                letter(
+                    "企业来信：建议简化审批材料。",
+                    closes_at - Duration::hours(3),
+                ),
+                "letter-1",
+            ),
         ))
         .await
         .unwrap()
@@ -96,7 +134,11 @@ async fn comments_are_accepted_only_inside_the_window() {
     let r = comments
         .submit_comment(authed(
             token::OFFICER_FGW,
-            submit(&c.name, letter("邮戳晚于截止时间的来信", closes_at + Duration::hours(1)), "letter-2"),
+            submit(
+                &c.name,
+                letter("邮戳晚于截止时间的来信", closes_at + Duration::hours(1)),
+                "letter-2",
+            ),
         ))
         .await;
     assert_status(r, Code::FailedPrecondition, "OUTSIDE_WINDOW");
@@ -114,7 +156,11 @@ async fn comments_are_accepted_only_inside_the_window() {
     let r = comments
         .submit_comment(authed(
             token::OFFICER_FGW,
-            submit(&c.name, letter("正式截止后的来信", closes_at - Duration::hours(1)), "letter-3"),
+            submit(
+                &c.name,
+                letter("正式截止后的来信", closes_at - Duration::hours(1)),
+                "letter-3",
+            ),
         ))
         .await;
     assert_status(r, Code::FailedPrecondition, "NOT_OPEN");
@@ -127,19 +173,41 @@ async fn a_retry_returns_the_original_and_a_reused_key_is_refused() {
     let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
     let c = published(&server, "生活垃圾分类管理办法（征求意见稿）").await;
     let mut comments = server.comments();
-    let req = || submit(&c.name, comment(pb::Channel::Portal, "建议增设分类投放点。"), "retry-key-1");
+    let req = || {
+        submit(
+            &c.name,
+            comment(pb::Channel::Portal, "建议增设分类投放点。"),
+            "retry-key-1",
+        )
+    };
 
-    let first = comments.submit_comment(authed(token::PORTAL, req())).await.unwrap().into_inner();
-    let again = comments.submit_comment(authed(token::PORTAL, req())).await.unwrap().into_inner();
+    let first = comments
+        .submit_comment(authed(token::PORTAL, req()))
+        .await
+        .unwrap()
+        .into_inner();
+    let again = comments
+        .submit_comment(authed(token::PORTAL, req()))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(first, again);
 
     // Concurrent retries of one key still make one comment.
     let mut tasks = Vec::new();
     for _ in 0..20 {
         let mut client = server.comments();
-        let r = submit(&c.name, comment(pb::Channel::Portal, "并发重试"), "retry-key-2");
+        let r = submit(
+            &c.name,
+            comment(pb::Channel::Portal, "并发重试"),
+            "retry-key-2",
+        );
         tasks.push(tokio::spawn(async move {
-            client.submit_comment(authed(token::PORTAL, r)).await.unwrap().into_inner()
+            client
+                .submit_comment(authed(token::PORTAL, r))
+                .await
+                .unwrap()
+                .into_inner()
         }));
     }
     let mut names = std::collections::BTreeSet::new();
@@ -152,7 +220,11 @@ async fn a_retry_returns_the_original_and_a_reused_key_is_refused() {
     let conflicting = comments
         .submit_comment(authed(
             token::PORTAL,
-            submit(&c.name, comment(pb::Channel::Portal, "另一条不同的意见"), "retry-key-1"),
+            submit(
+                &c.name,
+                comment(pb::Channel::Portal, "另一条不同的意见"),
+                "retry-key-1",
+            ),
         ))
         .await;
     assert_status(conflicting, Code::AlreadyExists, "retry-key-1");
@@ -163,7 +235,10 @@ async fn a_retry_returns_the_original_and_a_reused_key_is_refused() {
     let mut other = comment(pb::Channel::Hotline12345, "建议增设分类投放点。");
     other.submitter_category = pb::SubmitterCategory::Citizen as i32;
     comments
-        .submit_comment(authed(token::HOTLINE, submit(&c.name, other, "retry-key-1")))
+        .submit_comment(authed(
+            token::HOTLINE,
+            submit(&c.name, other, "retry-key-1"),
+        ))
         .await
         .unwrap();
 }
@@ -176,7 +251,11 @@ async fn a_receipt_code_finds_the_comment_without_private_fields() {
     let saved = comments
         .submit_comment(authed(
             token::PORTAL,
-            submit(&c.name, comment(pb::Channel::Portal, "建议延长图书馆开放时间。\u{0007}"), "r1"),
+            submit(
+                &c.name,
+                comment(pb::Channel::Portal, "建议延长图书馆开放时间。\u{0007}"),
+                "r1",
+            ),
         ))
         .await
         .unwrap()
@@ -191,7 +270,10 @@ async fn a_receipt_code_finds_the_comment_without_private_fields() {
         .unwrap()
         .into_inner();
     assert_eq!(receipt.comment, saved.name);
-    assert_eq!(receipt.consultation_title, "公共文化服务保障办法（征求意见稿）");
+    assert_eq!(
+        receipt.consultation_title,
+        "公共文化服务保障办法（征求意见稿）"
+    );
     assert_eq!(receipt.consultation_state.as_ref().unwrap().code, "OPEN");
     let shown = format!("{:?}", receipt);
     assert!(!shown.contains("13800138000") && !shown.contains("张三"));
@@ -223,11 +305,19 @@ async fn a_receipt_code_finds_the_comment_without_private_fields() {
         .into_inner();
     assert_eq!(full.submitter.unwrap().contact, "13800138000");
     let denied = comments
-        .get_comment(authed(token::OFFICER_JTJ, pb::GetCommentRequest { name: saved.name.clone() }))
+        .get_comment(authed(
+            token::OFFICER_JTJ,
+            pb::GetCommentRequest {
+                name: saved.name.clone(),
+            },
+        ))
         .await;
     assert_status(denied, Code::PermissionDenied, "fgw");
     let denied = comments
-        .get_comment(authed(token::PORTAL, pb::GetCommentRequest { name: saved.name }))
+        .get_comment(authed(
+            token::PORTAL,
+            pb::GetCommentRequest { name: saved.name },
+        ))
         .await;
     assert_eq!(denied.unwrap_err().code(), Code::PermissionDenied);
 }

@@ -45,7 +45,10 @@ async fn a_consultation_runs_its_whole_window() {
         .into_inner();
     assert_eq!(open.state, pb::ConsultationState::Open as i32);
     // Spec example: opens 2026-03-02 → closes at the end of 2026-04-01, Beijing time.
-    assert_eq!(from_ts(open.closes_at.as_ref().unwrap()), beijing("2026-04-02 00:00"));
+    assert_eq!(
+        from_ts(open.closes_at.as_ref().unwrap()),
+        beijing("2026-04-02 00:00")
+    );
     assert_eq!(open.closes_at, open.earliest_lawful_close_time);
     assert!(!open.shortened);
 
@@ -81,7 +84,10 @@ async fn a_consultation_runs_its_whole_window() {
             token::HOTLINE,
             pb::SubmitCommentRequest {
                 parent: created.name.clone(),
-                comment: Some(comment(pb::Channel::Hotline12345, "市民来电：希望增加公交线路。")),
+                comment: Some(comment(
+                    pb::Channel::Hotline12345,
+                    "市民来电：希望增加公交线路。",
+                )),
                 request_id: "hotline-1".into(),
             },
         ))
@@ -149,7 +155,11 @@ async fn extension_moves_the_close_later_and_is_shown_publicly() {
             },
         ))
         .await;
-    consult_e2e::assert_status(earlier, tonic::Code::FailedPrecondition, "EXTENSION_NOT_LATER");
+    consult_e2e::assert_status(
+        earlier,
+        tonic::Code::FailedPrecondition,
+        "EXTENSION_NOT_LATER",
+    );
 
     server.set_time(beijing("2026-03-25 10:00")).await;
     let extended = api
@@ -164,7 +174,10 @@ async fn extension_moves_the_close_later_and_is_shown_publicly() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(from_ts(extended.closes_at.as_ref().unwrap()), first_close + Duration::days(10));
+    assert_eq!(
+        from_ts(extended.closes_at.as_ref().unwrap()),
+        first_close + Duration::days(10)
+    );
     assert_eq!(extended.extensions.len(), 1);
     assert_eq!(extended.extensions[0].extended_by, "officer-fgw");
 
@@ -185,7 +198,9 @@ async fn extension_moves_the_close_later_and_is_shown_publicly() {
     let early = api
         .close_consultation(authed(
             token::OFFICER_FGW,
-            pb::CloseConsultationRequest { name: c.name.clone() },
+            pb::CloseConsultationRequest {
+                name: c.name.clone(),
+            },
         ))
         .await;
     consult_e2e::assert_status(early, tonic::Code::FailedPrecondition, "NO_EARLY_CLOSE");
@@ -277,8 +292,13 @@ async fn a_shortened_window_needs_its_reason_before_publication() {
             },
         ))
         .await;
-    let status = consult_e2e::assert_status(refused, tonic::Code::FailedPrecondition, "WINDOW_TOO_SHORT");
-    assert!(status.message().contains("2026-04-01 24:00"), "{}", status.message());
+    let status =
+        consult_e2e::assert_status(refused, tonic::Code::FailedPrecondition, "WINDOW_TOO_SHORT");
+    assert!(
+        status.message().contains("2026-04-01 24:00"),
+        "{}",
+        status.message()
+    );
     assert_eq!(server.row_counts().await, before);
 
     let mut with_reason = c.clone();

@@ -93,7 +93,12 @@ async fn paging_through_a_thousand_comments_has_no_duplicate_and_no_gap() {
         .unwrap()
         .into_inner();
     assert_eq!(first.comments.len(), 334);
-    assert!(first.comments.iter().all(|c| c.channel == pb::Channel::Hotline12345 as i32));
+    assert!(
+        first
+            .comments
+            .iter()
+            .all(|c| c.channel == pb::Channel::Hotline12345 as i32)
+    );
 
     let half = client
         .list_comments(authed(
@@ -145,13 +150,19 @@ async fn consultations_list_by_state_and_visibility() {
     assert_eq!(public.consultations[0].name, open.name);
 
     let own = api
-        .list_consultations(authed(token::OFFICER_FGW, pb::ListConsultationsRequest::default()))
+        .list_consultations(authed(
+            token::OFFICER_FGW,
+            pb::ListConsultationsRequest::default(),
+        ))
         .await
         .unwrap()
         .into_inner();
     assert_eq!(own.consultations.len(), 2);
     let other = api
-        .list_consultations(authed(token::OFFICER_JTJ, pb::ListConsultationsRequest::default()))
+        .list_consultations(authed(
+            token::OFFICER_JTJ,
+            pb::ListConsultationsRequest::default(),
+        ))
         .await
         .unwrap()
         .into_inner();

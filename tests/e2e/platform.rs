@@ -11,7 +11,11 @@ use crate::published;
 async fn health_reports_each_service_serving() {
     let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
     let mut health = HealthClient::new(server.channel.clone());
-    for service in ["", "consult.v1.ConsultationService", "consult.v1.CommentService"] {
+    for service in [
+        "",
+        "consult.v1.ConsultationService",
+        "consult.v1.CommentService",
+    ] {
         let r = health
             .check(HealthCheckRequest {
                 service: service.into(),
@@ -51,7 +55,10 @@ async fn reflection_lists_the_services_in_both_versions() {
         .into_inner();
     let reply = stream.message().await.unwrap().unwrap();
     let listed = format!("{reply:?}");
-    assert!(listed.contains("consult.v1.ConsultationService"), "{listed}");
+    assert!(
+        listed.contains("consult.v1.ConsultationService"),
+        "{listed}"
+    );
     assert!(listed.contains("consult.v1.CommentService"), "{listed}");
     assert!(listed.contains("grpc.health.v1.Health"), "{listed}");
     assert!(!listed.contains("TestClock"), "{listed}");

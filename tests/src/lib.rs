@@ -35,10 +35,30 @@ pub mod token {
 
 fn principals_toml() -> String {
     let rows = [
-        ("officer-fgw", "officer", "department = \"fgw\"", token::OFFICER_FGW),
-        ("officer-jtj", "officer", "department = \"jtj\"", token::OFFICER_JTJ),
-        ("portal", "calling_system", "channels = [\"PORTAL\"]", token::PORTAL),
-        ("hotline-12345", "calling_system", "channels = [\"HOTLINE_12345\"]", token::HOTLINE),
+        (
+            "officer-fgw",
+            "officer",
+            "department = \"fgw\"",
+            token::OFFICER_FGW,
+        ),
+        (
+            "officer-jtj",
+            "officer",
+            "department = \"jtj\"",
+            token::OFFICER_JTJ,
+        ),
+        (
+            "portal",
+            "calling_system",
+            "channels = [\"PORTAL\"]",
+            token::PORTAL,
+        ),
+        (
+            "hotline-12345",
+            "calling_system",
+            "channels = [\"HOTLINE_12345\"]",
+            token::HOTLINE,
+        ),
         ("admin", "administrator", "", token::ADMIN),
         ("auditor", "auditor", "", token::AUDITOR),
     ];
@@ -70,13 +90,16 @@ pub fn consultd_binary() -> PathBuf {
             .stderr(Stdio::inherit())
             .output()
             .expect("run cargo build for consultd");
-        assert!(out.status.success(), "cargo build -p consultd --features test-clock failed");
+        assert!(
+            out.status.success(),
+            "cargo build -p consultd --features test-clock failed"
+        );
         String::from_utf8_lossy(&out.stdout)
             .lines()
+            .rev()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
             .filter(|v| v["reason"] == "compiler-artifact" && v["target"]["name"] == "consultd")
-            .filter_map(|v| v["executable"].as_str().map(PathBuf::from))
-            .last()
+            .find_map(|v| v["executable"].as_str().map(PathBuf::from))
             .expect("cargo reported the consultd executable")
     })
     .clone()
@@ -94,9 +117,9 @@ impl Db {
         match std::env::var("CONSULT_E2E_DATABASE_URL") {
             Ok(admin_url) if admin_url.starts_with("postgres") => {
                 let name = format!("consult_e2e_{suffix:016x}");
-                let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
-                    panic!("PostgreSQL at {admin_url} is unreachable: {e}")
-                });
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} is unreachable: {e}"));
                 admin
                     .execute_unprepared(&format!("CREATE DATABASE {name}"))
                     .await
@@ -160,7 +183,8 @@ impl TestServer {
     /// Starts a server whose clock reads `start`.
     pub async fn start_at(start: DateTime<Utc>) -> Self {
         let (db, database_url) = Db::create().await;
-        let config = std::env::temp_dir().join(format!("consult-e2e-{}.toml", rand::random::<u64>()));
+        let config =
+            std::env::temp_dir().join(format!("consult-e2e-{}.toml", rand::random::<u64>()));
         std::fs::write(
             &config,
             format!("page_token_secret = \"e2e\"\n\n{}", principals_toml()),
@@ -217,9 +241,7 @@ impl TestServer {
 
     pub async fn set_time(&self, t: DateTime<Utc>) {
         TestClockServiceClient::new(self.channel.clone())
-            .set_time(consult_api::testing::SetTimeRequest {
-                time: Some(ts(t)),
-            })
+            .set_time(consult_api::testing::SetTimeRequest { time: Some(ts(t)) })
             .await
             .unwrap();
     }
@@ -228,7 +250,10 @@ impl TestServer {
     pub async fn row_counts(&self) -> [i64; 3] {
         let db = Database::connect(&self.database_url).await.unwrap();
         let mut out = [0; 3];
-        for (i, table) in ["consultations", "comments", "audit_events"].iter().enumerate() {
+        for (i, table) in ["consultations", "comments", "audit_events"]
+            .iter()
+            .enumerate()
+        {
             let row = db
                 .query_one_raw(Statement::from_string(
                     db.get_database_backend(),
@@ -323,7 +348,11 @@ pub fn comment(channel: pb::Channel, content: &str) -> pb::Comment {
 }
 
 /// Asserts a status code and that the message or details mention `needle`.
-pub fn assert_status(result: Result<impl std::fmt::Debug, Status>, code: Code, needle: &str) -> Status {
+pub fn assert_status(
+    result: Result<impl std::fmt::Debug, Status>,
+    code: Code,
+    needle: &str,
+) -> Status {
     let status = match result {
         Ok(v) => panic!("expected {code:?} mentioning {needle:?}, got Ok({v:?})"),
         Err(s) => s,

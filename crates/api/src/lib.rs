@@ -21,7 +21,9 @@ pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/consult_v1_descriptor.bin"));
 
 /// Encoded `FileDescriptorSet` of `consult.testing.v1`.
-pub const TESTING_FILE_DESCRIPTOR_SET: &[u8] =
-    include_bytes!(concat!(env!("OUT_DIR"), "/consult_testing_v1_descriptor.bin"));
+pub const TESTING_FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(
+    env!("OUT_DIR"),
+    "/consult_testing_v1_descriptor.bin"
+));
 
 pub use validator::{Validate, ValidationErrors};

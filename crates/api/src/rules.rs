@@ -93,7 +93,10 @@ mod tests {
         assert_eq!(parse_consultation_name("consultations/01J9"), Some("01J9"));
         assert_eq!(parse_consultation_name("consultations/"), None);
         assert_eq!(parse_consultation_name("consultations/a/b"), None);
-        assert_eq!(parse_comment_name("consultations/a/comments/b"), Some(("a", "b")));
+        assert_eq!(
+            parse_comment_name("consultations/a/comments/b"),
+            Some(("a", "b"))
+        );
         assert_eq!(parse_comment_name("consultations/a/comments/"), None);
     }
 

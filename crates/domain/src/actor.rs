@@ -75,7 +75,11 @@ impl Actor {
     }
 
     /// Calling systems submit on their bound channels; officers enter offline channels.
-    pub fn may_submit(&self, consultation: &Consultation, channel: Channel) -> Result<(), DomainError> {
+    pub fn may_submit(
+        &self,
+        consultation: &Consultation,
+        channel: Channel,
+    ) -> Result<(), DomainError> {
         match &self.role {
             Role::CallingSystem { channels } if channels.contains(&channel) => Ok(()),
             Role::CallingSystem { .. } => Err(DomainError::denied(format!(
@@ -85,11 +89,13 @@ impl Actor {
                 self.id,
                 channel.code()
             ))),
-            Role::Officer { .. } if channel.is_system_channel() => Err(DomainError::denied(format!(
-                "{}渠道的意见由对应系统提交 (comments on {} come from its calling system)",
-                channel.label(),
-                channel.code()
-            ))),
+            Role::Officer { .. } if channel.is_system_channel() => {
+                Err(DomainError::denied(format!(
+                    "{}渠道的意见由对应系统提交 (comments on {} come from its calling system)",
+                    channel.label(),
+                    channel.code()
+                )))
+            }
             Role::Officer { .. } => self.may_manage(&consultation.department),
             Role::Administrator | Role::Auditor => Err(DomainError::denied(
                 "管理员和审计员不能提交意见 (administrators and auditors cannot submit comments)",

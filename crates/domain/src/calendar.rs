@@ -103,12 +103,14 @@ impl Calendar {
         if !self.years.contains(&date.year()) {
             return Err(CalendarError::UnknownYear { year: date.year() });
         }
-        Ok(self.exceptions.get(&date).copied().unwrap_or(
-            match date.weekday() {
+        Ok(self
+            .exceptions
+            .get(&date)
+            .copied()
+            .unwrap_or(match date.weekday() {
                 Weekday::Sat | Weekday::Sun => DayKind::Off,
                 _ => DayKind::Working,
-            },
-        ))
+            }))
     }
 
     /// Whether `date` is a working day.
@@ -227,11 +229,23 @@ mod tests {
     fn working_days_count_from_the_next_day() {
         let cal = Calendar::built_in();
         // Friday 2026-03-06 + 1 working day = Monday 2026-03-09.
-        assert_eq!(cal.add_working_days(d("2026-03-06"), 1), Ok(d("2026-03-09")));
-        assert_eq!(cal.add_working_days(d("2026-03-06"), 0), Ok(d("2026-03-06")));
+        assert_eq!(
+            cal.add_working_days(d("2026-03-06"), 1),
+            Ok(d("2026-03-09"))
+        );
+        assert_eq!(
+            cal.add_working_days(d("2026-03-06"), 0),
+            Ok(d("2026-03-06"))
+        );
         // Decision on 2025-09-26 (Fri): 20 working days skip the National Day week and count
         // the make-up Sunday 2025-09-28 and Saturday 2025-10-11.
-        assert_eq!(cal.add_working_days(d("2025-09-26"), 20), Ok(d("2025-10-30")));
-        assert_eq!(cal.roll_to_working_day(d("2025-10-01")), Ok(d("2025-10-09")));
+        assert_eq!(
+            cal.add_working_days(d("2025-09-26"), 20),
+            Ok(d("2025-10-30"))
+        );
+        assert_eq!(
+            cal.roll_to_working_day(d("2025-10-01")),
+            Ok(d("2025-10-09"))
+        );
     }
 }

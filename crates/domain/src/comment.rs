@@ -41,7 +41,10 @@ vocabulary! {
 impl Channel {
     /// Channels fed by public-facing systems; officers enter the others by hand.
     pub fn is_system_channel(self) -> bool {
-        matches!(self, Channel::Portal | Channel::Wechat | Channel::Hotline12345)
+        matches!(
+            self,
+            Channel::Portal | Channel::Wechat | Channel::Hotline12345
+        )
     }
 }
 
@@ -190,7 +193,11 @@ impl NewComment {
             fields.submitter_contact,
             PRIVATE_FIELD_MAX_CHARS,
         );
-        let clause_reference = short("clause_reference", fields.clause_reference, CLAUSE_MAX_CHARS);
+        let clause_reference = short(
+            "clause_reference",
+            fields.clause_reference,
+            CLAUSE_MAX_CHARS,
+        );
         match (channel, postmarked_at) {
             (Channel::Letter, None) => v.push(
                 "comment.postmarked_at",
@@ -239,13 +246,20 @@ pub struct Comment {
 impl Comment {
     /// `consultations/{c}/comments/{id}`.
     pub fn name(&self) -> String {
-        format!("consultations/{}/comments/{}", self.consultation_id, self.id)
+        format!(
+            "consultations/{}/comments/{}",
+            self.consultation_id, self.id
+        )
     }
 }
 
 impl Consultation {
     /// Whether a comment on `channel` (with its postmark) is accepted at `now` (spec 3.6, 5).
-    pub fn accepts_comment(&self, comment: &NewComment, now: DateTime<Utc>) -> Result<(), DomainError> {
+    pub fn accepts_comment(
+        &self,
+        comment: &NewComment,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
         let subject = format!("consultations/{}", self.id);
         let state = self.state(now);
         let window = match (self.opens_at, self.closes_at) {
@@ -315,7 +329,10 @@ mod tests {
         let c = CommentContent::parse("  建议\u{0007}增加\r\n公交线路\u{0000}  ").unwrap();
         assert_eq!(c.as_str(), "建议增加\n公交线路");
         // "e" + combining acute becomes the precomposed "é".
-        assert_eq!(CommentContent::parse("e\u{0301}").unwrap().as_str(), "\u{00e9}");
+        assert_eq!(
+            CommentContent::parse("e\u{0301}").unwrap().as_str(),
+            "\u{00e9}"
+        );
     }
 
     #[test]
@@ -332,10 +349,26 @@ mod tests {
             content: "意见",
             ..Default::default()
         };
-        let e = NewComment::parse(Channel::Letter, SubmitterCategory::Citizen, f.clone(), None, false);
-        assert!(matches!(e, Err(DomainError::InvalidArgument(v)) if v[0].field == "comment.postmarked_at"));
-        let e = NewComment::parse(Channel::Portal, SubmitterCategory::Citizen, f, Some(Utc::now()), false);
-        assert!(matches!(e, Err(DomainError::InvalidArgument(v)) if v[0].field == "comment.postmarked_at"));
+        let e = NewComment::parse(
+            Channel::Letter,
+            SubmitterCategory::Citizen,
+            f.clone(),
+            None,
+            false,
+        );
+        assert!(
+            matches!(e, Err(DomainError::InvalidArgument(v)) if v[0].field == "comment.postmarked_at")
+        );
+        let e = NewComment::parse(
+            Channel::Portal,
+            SubmitterCategory::Citizen,
+            f,
+            Some(Utc::now()),
+            false,
+        );
+        assert!(
+            matches!(e, Err(DomainError::InvalidArgument(v)) if v[0].field == "comment.postmarked_at")
+        );
     }
 
     #[test]

@@ -2,12 +2,12 @@
 //! Handlers translate requests into these types; everything that decides lives here.
 
 pub mod actor;
-mod names;
 pub mod calendar;
 pub mod clock;
 pub mod comment;
 pub mod consultation;
 pub mod error;
+mod names;
 pub mod window;
 
 pub use actor::{Actor, ListScope, Role};

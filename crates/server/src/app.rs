@@ -15,9 +15,9 @@ use tonic::transport::server::TcpIncoming;
 
 use crate::auth::Authenticator;
 use crate::pagination::PageTokens;
+use crate::services::Core;
 use crate::services::comments::Comments;
 use crate::services::consultations::Consultations;
-use crate::services::Core;
 use crate::settings::Settings;
 
 /// How long calls in flight may run on after a shutdown signal.
@@ -133,7 +133,9 @@ impl Application {
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
-            .add_service(ConsultationServiceServer::new(Consultations(self.core.clone())))
+            .add_service(ConsultationServiceServer::new(Consultations(
+                self.core.clone(),
+            )))
             .add_service(CommentServiceServer::new(Comments(self.core.clone())));
         #[cfg(feature = "test-clock")]
         let router = router.add_service(

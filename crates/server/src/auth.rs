@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
+use consult_domain::DomainError;
 use consult_domain::{Actor, Channel, Role};
 use sha2::{Digest, Sha256};
-use consult_domain::DomainError;
 use tonic::Request;
 
 use crate::settings::{PrincipalSettings, RoleName};
@@ -50,12 +50,16 @@ impl Authenticator {
                         .channels
                         .iter()
                         .map(|c| {
-                            Channel::from_code(c)
-                                .ok_or_else(|| format!("calling system {}: unknown channel {c}", p.id))
+                            Channel::from_code(c).ok_or_else(|| {
+                                format!("calling system {}: unknown channel {c}", p.id)
+                            })
                         })
                         .collect::<Result<Vec<_>, _>>()?;
                     if channels.is_empty() {
-                        return Err(format!("calling system {} needs at least one channel", p.id));
+                        return Err(format!(
+                            "calling system {} needs at least one channel",
+                            p.id
+                        ));
                     }
                     Role::CallingSystem { channels }
                 }
@@ -114,7 +118,8 @@ mod tests {
 
     #[test]
     fn tokens_resolve_to_their_principal() {
-        let auth = Authenticator::new(&[principal("portal", RoleName::CallingSystem, "t1")]).unwrap();
+        let auth =
+            Authenticator::new(&[principal("portal", RoleName::CallingSystem, "t1")]).unwrap();
         let mut req = Request::new(());
         assert_eq!(auth.actor(&req).unwrap(), None);
         req.metadata_mut()
@@ -122,10 +127,16 @@ mod tests {
         assert_eq!(auth.actor(&req).unwrap().unwrap().id, "portal");
         req.metadata_mut()
             .insert("authorization", "Bearer wrong".parse().unwrap());
-        assert!(matches!(auth.actor(&req), Err(DomainError::Unauthenticated { .. })));
+        assert!(matches!(
+            auth.actor(&req),
+            Err(DomainError::Unauthenticated { .. })
+        ));
         req.metadata_mut()
             .insert("authorization", "Basic abc".parse().unwrap());
-        assert!(matches!(auth.actor(&req), Err(DomainError::Unauthenticated { .. })));
+        assert!(matches!(
+            auth.actor(&req),
+            Err(DomainError::Unauthenticated { .. })
+        ));
     }
 
     #[test]

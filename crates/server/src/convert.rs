@@ -39,9 +39,17 @@ macro_rules! bridge {
 }
 
 bridge!(ConsultationKind, pb::ConsultationKind, "CONSULTATION_KIND_");
-bridge!(ConsultationState, pb::ConsultationState, "CONSULTATION_STATE_");
+bridge!(
+    ConsultationState,
+    pb::ConsultationState,
+    "CONSULTATION_STATE_"
+);
 bridge!(Channel, pb::Channel, "CHANNEL_");
-bridge!(SubmitterCategory, pb::SubmitterCategory, "SUBMITTER_CATEGORY_");
+bridge!(
+    SubmitterCategory,
+    pb::SubmitterCategory,
+    "SUBMITTER_CATEGORY_"
+);
 
 /// A required enum field: `_UNSPECIFIED` and unknown values are refused.
 pub(crate) fn required<E: ProtoEnum>(value: i32, field: &str) -> Result<E, DomainError> {
@@ -87,7 +95,11 @@ fn opt_timestamp(t: Option<DateTime<Utc>>) -> Option<Timestamp> {
 }
 
 /// A consultation as the API shows it at `now`.
-pub(crate) fn consultation(c: &Consultation, now: DateTime<Utc>, calendar: &Calendar) -> pb::Consultation {
+pub(crate) fn consultation(
+    c: &Consultation,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+) -> pb::Consultation {
     pb::Consultation {
         name: format!("consultations/{}", c.id),
         title: c.title.clone(),
@@ -180,9 +192,15 @@ mod tests {
 
     #[test]
     fn timestamps_out_of_range_are_refused() {
-        let bad = Timestamp { seconds: 0, nanos: -1 };
+        let bad = Timestamp {
+            seconds: 0,
+            nanos: -1,
+        };
         assert!(time(&bad, "closes_at").is_err());
-        let bad = Timestamp { seconds: i64::MAX, nanos: 0 };
+        let bad = Timestamp {
+            seconds: i64::MAX,
+            nanos: 0,
+        };
         assert!(time(&bad, "closes_at").is_err());
         let t = DateTime::from_timestamp(1_780_000_000, 123_000).unwrap();
         assert_eq!(time(&timestamp(t), "x").unwrap(), t);

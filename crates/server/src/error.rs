@@ -134,8 +134,12 @@ mod tests {
 
     #[test]
     fn failed_precondition_carries_the_rule() {
-        let s: Status =
-            ApiError::from(DomainError::precondition("NO_EARLY_CLOSE", "consultations/x", "早")).into();
+        let s: Status = ApiError::from(DomainError::precondition(
+            "NO_EARLY_CLOSE",
+            "consultations/x",
+            "早",
+        ))
+        .into();
         assert_eq!(s.code(), Code::FailedPrecondition);
         let pf = s.get_details_precondition_failure().expect("details");
         assert_eq!(pf.violations[0].r#type, "NO_EARLY_CLOSE");

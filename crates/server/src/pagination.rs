@@ -78,7 +78,10 @@ mod tests {
     fn tokens_round_trip_only_for_their_scope() {
         let t = PageTokens::new(b"secret".to_vec());
         let tok = t.issue("comments|c1|ch=1", "01JABC");
-        assert_eq!(t.check("comments|c1|ch=1", &tok).unwrap().as_deref(), Some("01JABC"));
+        assert_eq!(
+            t.check("comments|c1|ch=1", &tok).unwrap().as_deref(),
+            Some("01JABC")
+        );
         assert!(t.check("comments|c1|ch=2", &tok).is_err());
         assert!(t.check("comments|c1|ch=1", "bm90LWEtdG9rZW4").is_err());
         assert!(t.check("comments|c1|ch=1", "!!!").is_err());

@@ -2,7 +2,9 @@
 //! Appended inside the transaction of the change it records, never updated.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, ColumnTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
 use serde::Serialize;
 
 use crate::entity::audit_event;

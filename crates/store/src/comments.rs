@@ -309,8 +309,8 @@ impl Store {
         after: Option<&str>,
         limit: u64,
     ) -> Result<Vec<Comment>, StoreError> {
-        let mut q = comment::Entity::find()
-            .filter(comment::Column::ConsultationId.eq(consultation_id));
+        let mut q =
+            comment::Entity::find().filter(comment::Column::ConsultationId.eq(consultation_id));
         if let Some(ch) = filter.channel {
             q = q.filter(comment::Column::Channel.eq(ch.code()));
         }

@@ -17,9 +17,9 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
 use tokio::sync::Mutex;
 
 pub use audit::{AuditEvent, AuditRecord};
-pub use sea_orm::DbErr;
 pub use comments::{CommentFilter, CommentWriter, Submission, WriterConfig, WriterTask};
 pub use consultations::ConsultationFilter;
+pub use sea_orm::DbErr;
 
 /// Why a storage operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -142,7 +142,8 @@ fn a_29_day_window_needs_a_reason_before_publication() {
         now,
     )
     .unwrap();
-    c.publish(now, &Calendar::built_in()).expect("shortened with reason");
+    c.publish(now, &Calendar::built_in())
+        .expect("shortened with reason");
     assert!(c.is_shortened(&Calendar::built_in()));
     // The reason cannot be changed or added once published.
     let e = c
@@ -226,14 +227,22 @@ fn extension_moves_later_only_with_a_reason_while_running() {
         c.extend(first + Duration::days(7), "", "o", now),
         Err(DomainError::InvalidArgument(_))
     ));
-    c.extend(first + Duration::days(7), "收到大量意见，延长一周", "o", now)
-        .unwrap();
+    c.extend(
+        first + Duration::days(7),
+        "收到大量意见，延长一周",
+        "o",
+        now,
+    )
+    .unwrap();
     assert_eq!(c.closes_at, Some(first + Duration::days(7)));
     assert_eq!(c.original_closes_at(), Some(first));
     assert_eq!(c.extensions.len(), 1);
     let after = first + Duration::days(8);
     assert_eq!(
-        rule_of(&c.extend(after + Duration::days(1), "再延期", "o", after).unwrap_err()),
+        rule_of(
+            &c.extend(after + Duration::days(1), "再延期", "o", after)
+                .unwrap_err()
+        ),
         ["WINDOW_ENDED"]
     );
 }
@@ -255,7 +264,10 @@ fn no_early_close() {
 fn withdraw_needs_a_reason_and_a_withdrawable_state() {
     let now = local("2026-03-02 10:00");
     let mut c = complete_draft(now);
-    assert!(matches!(c.withdraw(" ", now), Err(DomainError::InvalidArgument(_))));
+    assert!(matches!(
+        c.withdraw(" ", now),
+        Err(DomainError::InvalidArgument(_))
+    ));
     c.withdraw("上级政策调整，暂缓出台", now).unwrap();
     assert_eq!(c.state(now), ConsultationState::Withdrawn);
     assert!(!c.is_public());

@@ -60,7 +60,13 @@ fn new_comment(c: &PbComment) -> Result<NewComment, DomainError> {
     };
     match (channel, category, postmark) {
         (Some(ch), Some(cat), Some(pm)) => {
-            let parsed = v.take(NewComment::parse(ch, cat, fields, pm, c.publish_name_consent));
+            let parsed = v.take(NewComment::parse(
+                ch,
+                cat,
+                fields,
+                pm,
+                c.publish_name_consent,
+            ));
             v.finish()?;
             parsed.ok_or_else(|| DomainError::invalid("comment", "无效 (invalid)"))
         }
@@ -74,15 +80,19 @@ fn new_comment(c: &PbComment) -> Result<NewComment, DomainError> {
 }
 
 impl Comments {
-    async fn submit_comment(&self, request: Request<pb::SubmitCommentRequest>) -> Result<PbComment, ApiError> {
+    async fn submit_comment(
+        &self,
+        request: Request<pb::SubmitCommentRequest>,
+    ) -> Result<PbComment, ApiError> {
         let actor = self.actor(&request)?;
         let actor = authenticated(actor.as_ref())?.clone();
         let req = request.into_inner();
         req.validate().map_err(ApiError::from)?;
         let consultation_id = id_of(parse_consultation_name(&req.parent), "parent")?;
-        let c = req.comment.as_ref().ok_or_else(|| {
-            DomainError::invalid("comment", "必须提供意见 (comment is required)")
-        })?;
+        let c = req
+            .comment
+            .as_ref()
+            .ok_or_else(|| DomainError::invalid("comment", "必须提供意见 (comment is required)"))?;
         let comment = new_comment(c)?;
         let received_at = self.0.clock.now();
         let saved = self
@@ -100,7 +110,10 @@ impl Comments {
         Ok(convert::comment(&saved))
     }
 
-    async fn get_comment(&self, request: Request<pb::GetCommentRequest>) -> Result<PbComment, ApiError> {
+    async fn get_comment(
+        &self,
+        request: Request<pb::GetCommentRequest>,
+    ) -> Result<PbComment, ApiError> {
         let actor = self.actor(&request)?;
         let actor = authenticated(actor.as_ref())?;
         let req = request.into_inner();
@@ -108,11 +121,19 @@ impl Comments {
         let (cid, id) = parse_comment_name(&req.name)
             .ok_or_else(|| DomainError::invalid("name", "资源名称格式不正确 (malformed name)"))?;
         self.readable(actor, cid).await?;
-        let c = self.0.store.comment(cid, id).await.map_err(ApiError::from)?;
+        let c = self
+            .0
+            .store
+            .comment(cid, id)
+            .await
+            .map_err(ApiError::from)?;
         Ok(convert::comment(&c))
     }
 
-    async fn list_comments(&self, request: Request<pb::ListCommentsRequest>) -> Result<pb::ListCommentsResponse, ApiError> {
+    async fn list_comments(
+        &self,
+        request: Request<pb::ListCommentsRequest>,
+    ) -> Result<pb::ListCommentsResponse, ApiError> {
         let actor = self.actor(&request)?;
         let actor = authenticated(actor.as_ref())?;
         let req = request.into_inner();
@@ -153,7 +174,10 @@ impl Comments {
         })
     }
 
-    async fn lookup_comment(&self, request: Request<pb::LookupCommentRequest>) -> Result<pb::CommentReceipt, ApiError> {
+    async fn lookup_comment(
+        &self,
+        request: Request<pb::LookupCommentRequest>,
+    ) -> Result<pb::CommentReceipt, ApiError> {
         // Public: a bad credential is still refused, but none is needed.
         let _ = self.actor(&request)?;
         let req = request.into_inner();
@@ -187,27 +211,39 @@ impl CommentService for Comments {
         &self,
         request: Request<pb::SubmitCommentRequest>,
     ) -> Result<Response<PbComment>, Status> {
-        self.submit_comment(request).await.map(Response::new).map_err(Status::from)
+        self.submit_comment(request)
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
     }
 
     async fn get_comment(
         &self,
         request: Request<pb::GetCommentRequest>,
     ) -> Result<Response<PbComment>, Status> {
-        self.get_comment(request).await.map(Response::new).map_err(Status::from)
+        self.get_comment(request)
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
     }
 
     async fn list_comments(
         &self,
         request: Request<pb::ListCommentsRequest>,
     ) -> Result<Response<pb::ListCommentsResponse>, Status> {
-        self.list_comments(request).await.map(Response::new).map_err(Status::from)
+        self.list_comments(request)
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
     }
 
     async fn lookup_comment(
         &self,
         request: Request<pb::LookupCommentRequest>,
     ) -> Result<Response<pb::CommentReceipt>, Status> {
-        self.lookup_comment(request).await.map(Response::new).map_err(Status::from)
+        self.lookup_comment(request)
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
     }
 }

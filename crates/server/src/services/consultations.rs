@@ -8,7 +8,9 @@ use consult_api::rules::parse_consultation_name;
 use consult_domain::actor::{authenticated, list_scope, may_read_consultation};
 use consult_domain::consultation::DraftChanges;
 use consult_domain::error::Violations;
-use consult_domain::{Actor, Channel, Consultation, ConsultationKind, ConsultationState, DomainError};
+use consult_domain::{
+    Actor, Channel, Consultation, ConsultationKind, ConsultationState, DomainError,
+};
 use consult_store::ConsultationFilter;
 use tonic::{Request, Response, Status};
 use validator::Validate;
@@ -118,13 +120,19 @@ impl Consultations {
 }
 
 impl Consultations {
-    async fn create_consultation(&self, request: Request<pb::CreateConsultationRequest>) -> Result<PbConsultation, ApiError> {
+    async fn create_consultation(
+        &self,
+        request: Request<pb::CreateConsultationRequest>,
+    ) -> Result<PbConsultation, ApiError> {
         let actor = self.actor(&request)?;
         let actor = authenticated(actor.as_ref())?;
         let req = request.into_inner();
         req.validate().map_err(ApiError::from)?;
         let c = req.consultation.ok_or_else(|| {
-            DomainError::invalid("consultation", "必须提供征求意见事项 (consultation is required)")
+            DomainError::invalid(
+                "consultation",
+                "必须提供征求意见事项 (consultation is required)",
+            )
         })?;
         let department = if c.department.trim().is_empty() {
             actor.department().unwrap_or_default().to_owned()
@@ -155,17 +163,28 @@ impl Consultations {
         Ok(self.show(&consultation))
     }
 
-    async fn get_consultation(&self, request: Request<pb::GetConsultationRequest>) -> Result<PbConsultation, ApiError> {
+    async fn get_consultation(
+        &self,
+        request: Request<pb::GetConsultationRequest>,
+    ) -> Result<PbConsultation, ApiError> {
         let actor = self.actor(&request)?;
         let req = request.into_inner();
         req.validate().map_err(ApiError::from)?;
         let id = id_of(parse_consultation_name(&req.name), "name")?;
-        let c = self.0.store.consultation(&id).await.map_err(ApiError::from)?;
+        let c = self
+            .0
+            .store
+            .consultation(&id)
+            .await
+            .map_err(ApiError::from)?;
         may_read_consultation(actor.as_ref(), &c)?;
         Ok(self.show(&c))
     }
 
-    async fn list_consultations(&self, request: Request<pb::ListConsultationsRequest>) -> Result<pb::ListConsultationsResponse, ApiError> {
+    async fn list_consultations(
+        &self,
+        request: Request<pb::ListConsultationsRequest>,
+    ) -> Result<pb::ListConsultationsResponse, ApiError> {
         let actor = self.actor(&request)?;
         let req = request.into_inner();
         req.validate().map_err(ApiError::from)?;
@@ -206,13 +225,19 @@ impl Consultations {
         })
     }
 
-    async fn update_consultation(&self, request: Request<pb::UpdateConsultationRequest>) -> Result<PbConsultation, ApiError> {
+    async fn update_consultation(
+        &self,
+        request: Request<pb::UpdateConsultationRequest>,
+    ) -> Result<PbConsultation, ApiError> {
         let actor = self.actor(&request)?;
         let actor = authenticated(actor.as_ref())?;
         let req = request.into_inner();
         req.validate().map_err(ApiError::from)?;
         let c = req.consultation.ok_or_else(|| {
-            DomainError::invalid("consultation", "必须提供征求意见事项 (consultation is required)")
+            DomainError::invalid(
+                "consultation",
+                "必须提供征求意见事项 (consultation is required)",
+            )
         })?;
         let paths: Vec<&str> = req
             .update_mask
@@ -240,7 +265,10 @@ impl Consultations {
         .await
     }
 
-    async fn publish_consultation(&self, request: Request<pb::PublishConsultationRequest>) -> Result<PbConsultation, ApiError> {
+    async fn publish_consultation(
+        &self,
+        request: Request<pb::PublishConsultationRequest>,
+    ) -> Result<PbConsultation, ApiError> {
         let actor = self.actor(&request)?;
         let actor = authenticated(actor.as_ref())?;
         let req = request.into_inner();
@@ -252,7 +280,10 @@ impl Consultations {
         .await
     }
 
-    async fn extend_consultation(&self, request: Request<pb::ExtendConsultationRequest>) -> Result<PbConsultation, ApiError> {
+    async fn extend_consultation(
+        &self,
+        request: Request<pb::ExtendConsultationRequest>,
+    ) -> Result<PbConsultation, ApiError> {
         let actor = self.actor(&request)?;
         let actor = authenticated(actor.as_ref())?;
         let req = request.into_inner();
@@ -271,16 +302,24 @@ impl Consultations {
         .await
     }
 
-    async fn close_consultation(&self, request: Request<pb::CloseConsultationRequest>) -> Result<PbConsultation, ApiError> {
+    async fn close_consultation(
+        &self,
+        request: Request<pb::CloseConsultationRequest>,
+    ) -> Result<PbConsultation, ApiError> {
         let actor = self.actor(&request)?;
         let actor = authenticated(actor.as_ref())?;
         let req = request.into_inner();
         req.validate().map_err(ApiError::from)?;
-        self.transition(actor, &req.name, "consultation.close", |c, now| c.close(now))
-            .await
+        self.transition(actor, &req.name, "consultation.close", |c, now| {
+            c.close(now)
+        })
+        .await
     }
 
-    async fn withdraw_consultation(&self, request: Request<pb::WithdrawConsultationRequest>) -> Result<PbConsultation, ApiError> {
+    async fn withdraw_consultation(
+        &self,
+        request: Request<pb::WithdrawConsultationRequest>,
+    ) -> Result<PbConsultation, ApiError> {
         let actor = self.actor(&request)?;
         let actor = authenticated(actor.as_ref())?;
         let req = request.into_inner();
@@ -298,55 +337,79 @@ impl ConsultationService for Consultations {
         &self,
         request: Request<pb::CreateConsultationRequest>,
     ) -> Result<Response<PbConsultation>, Status> {
-        self.create_consultation(request).await.map(Response::new).map_err(Status::from)
+        self.create_consultation(request)
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
     }
 
     async fn get_consultation(
         &self,
         request: Request<pb::GetConsultationRequest>,
     ) -> Result<Response<PbConsultation>, Status> {
-        self.get_consultation(request).await.map(Response::new).map_err(Status::from)
+        self.get_consultation(request)
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
     }
 
     async fn list_consultations(
         &self,
         request: Request<pb::ListConsultationsRequest>,
     ) -> Result<Response<pb::ListConsultationsResponse>, Status> {
-        self.list_consultations(request).await.map(Response::new).map_err(Status::from)
+        self.list_consultations(request)
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
     }
 
     async fn update_consultation(
         &self,
         request: Request<pb::UpdateConsultationRequest>,
     ) -> Result<Response<PbConsultation>, Status> {
-        self.update_consultation(request).await.map(Response::new).map_err(Status::from)
+        self.update_consultation(request)
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
     }
 
     async fn publish_consultation(
         &self,
         request: Request<pb::PublishConsultationRequest>,
     ) -> Result<Response<PbConsultation>, Status> {
-        self.publish_consultation(request).await.map(Response::new).map_err(Status::from)
+        self.publish_consultation(request)
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
     }
 
     async fn extend_consultation(
         &self,
         request: Request<pb::ExtendConsultationRequest>,
     ) -> Result<Response<PbConsultation>, Status> {
-        self.extend_consultation(request).await.map(Response::new).map_err(Status::from)
+        self.extend_consultation(request)
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
     }
 
     async fn close_consultation(
         &self,
         request: Request<pb::CloseConsultationRequest>,
     ) -> Result<Response<PbConsultation>, Status> {
-        self.close_consultation(request).await.map(Response::new).map_err(Status::from)
+        self.close_consultation(request)
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
     }
 
     async fn withdraw_consultation(
         &self,
         request: Request<pb::WithdrawConsultationRequest>,
     ) -> Result<Response<PbConsultation>, Status> {
-        self.withdraw_consultation(request).await.map(Response::new).map_err(Status::from)
+        self.withdraw_consultation(request)
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
     }
 }
