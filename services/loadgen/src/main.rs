@@ -64,7 +64,10 @@ async fn open_consultation(channel: Channel, token: &str) -> Result<String, toni
         .await?
         .into_inner();
     let c = api
-        .publish_consultation(authed(token, pb::PublishConsultationRequest { name: c.name }))
+        .publish_consultation(authed(
+            token,
+            pb::PublishConsultationRequest { name: c.name },
+        ))
         .await?
         .into_inner();
     Ok(c.name)
@@ -106,7 +109,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     comment: Some(pb::Comment {
                         channel: pb::Channel::Portal as i32,
                         submitter_category: pb::SubmitterCategory::Citizen as i32,
-                        content: format!("第{w}组第{i}条意见：建议优化早晚高峰公交班次，增设非机动车道。"),
+                        content: format!(
+                            "第{w}组第{i}条意见：建议优化早晚高峰公交班次，增设非机动车道。"
+                        ),
                         ..Default::default()
                     }),
                     request_id: format!("load-{run:016x}-{w}-{i}"),

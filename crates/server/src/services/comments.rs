@@ -5,15 +5,13 @@ use std::sync::Arc;
 use consult_api::pb::comment_service_server::CommentService;
 use consult_api::pb::{self, Comment as PbComment};
 use consult_api::rules::{parse_comment_name, parse_consultation_name};
-use consult_domain::actor::authenticated;
 use consult_domain::comment::CommentFields;
 use consult_domain::error::Violations;
 use consult_domain::{Actor, Channel, DomainError, NewComment, SubmitterCategory};
 use consult_store::{CommentFilter, Submission};
 use tonic::{Request, Response, Status};
-use validator::Validate;
 
-use super::{Core, id_of};
+use super::{Core, id_of, page, public, signed};
 use crate::convert::{self, optional, required, time, timestamp};
 use crate::error::ApiError;
 use crate::pagination::page_size;
@@ -22,10 +20,6 @@ use crate::pagination::page_size;
 pub(crate) struct Comments(pub(crate) Arc<Core>);
 
 impl Comments {
-    fn actor<T>(&self, r: &Request<T>) -> Result<Option<Actor>, DomainError> {
-        self.0.auth.actor(r)
-    }
-
     /// Loads the consultation and checks the caller may read its comments.
     async fn readable(&self, actor: &Actor, consultation_id: &str) -> Result<(), ApiError> {
         let c = self
@@ -84,10 +78,7 @@ impl Comments {
         &self,
         request: Request<pb::SubmitCommentRequest>,
     ) -> Result<PbComment, ApiError> {
-        let actor = self.actor(&request)?;
-        let actor = authenticated(actor.as_ref())?.clone();
-        let req = request.into_inner();
-        req.validate().map_err(ApiError::from)?;
+        let (actor, req) = signed(&self.0.auth, request)?;
         let consultation_id = id_of(parse_consultation_name(&req.parent), "parent")?;
         let c = req
             .comment
@@ -114,10 +105,8 @@ impl Comments {
         &self,
         request: Request<pb::GetCommentRequest>,
     ) -> Result<PbComment, ApiError> {
-        let actor = self.actor(&request)?;
-        let actor = authenticated(actor.as_ref())?;
-        let req = request.into_inner();
-        req.validate().map_err(ApiError::from)?;
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let actor = &actor;
         let (cid, id) = parse_comment_name(&req.name)
             .ok_or_else(|| DomainError::invalid("name", "资源名称格式不正确 (malformed name)"))?;
         self.readable(actor, cid).await?;
@@ -134,10 +123,8 @@ impl Comments {
         &self,
         request: Request<pb::ListCommentsRequest>,
     ) -> Result<pb::ListCommentsResponse, ApiError> {
-        let actor = self.actor(&request)?;
-        let actor = authenticated(actor.as_ref())?;
-        let req = request.into_inner();
-        req.validate().map_err(ApiError::from)?;
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let actor = &actor;
         let cid = id_of(parse_consultation_name(&req.parent), "parent")?;
         let mut v = Violations::new();
         let channel = v.take(optional::<Channel>(req.channel, "channel"));
@@ -154,20 +141,13 @@ impl Comments {
         let after = self.0.pages.check(&token_scope, &req.page_token)?;
         self.readable(actor, &cid).await?;
         let limit = page_size(req.page_size);
-        let mut rows = self
+        let rows = self
             .0
             .store
             .list_comments(&cid, &filter, after.as_deref(), limit + 1)
-            .await
-            .map_err(ApiError::from)?;
-        let next_page_token = if rows.len() as u64 > limit {
-            rows.truncate(limit as usize);
-            rows.last()
-                .map(|c| self.0.pages.issue(&token_scope, &c.id))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+            .await?;
+        let (rows, next_page_token) =
+            page(rows, limit, |c| self.0.pages.issue(&token_scope, &c.id));
         Ok(pb::ListCommentsResponse {
             comments: rows.iter().map(convert::comment).collect(),
             next_page_token,
@@ -179,9 +159,7 @@ impl Comments {
         request: Request<pb::LookupCommentRequest>,
     ) -> Result<pb::CommentReceipt, ApiError> {
         // Public: a bad credential is still refused, but none is needed.
-        let _ = self.actor(&request)?;
-        let req = request.into_inner();
-        req.validate().map_err(ApiError::from)?;
+        let (_, req) = public(&self.0.auth, request)?;
         let (c, consultation) = self
             .0
             .store

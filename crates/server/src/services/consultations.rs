@@ -5,7 +5,7 @@ use std::sync::Arc;
 use consult_api::pb::consultation_service_server::ConsultationService;
 use consult_api::pb::{self, Consultation as PbConsultation};
 use consult_api::rules::parse_consultation_name;
-use consult_domain::actor::{authenticated, list_scope, may_read_consultation};
+use consult_domain::actor::{list_scope, may_read_consultation};
 use consult_domain::consultation::DraftChanges;
 use consult_domain::error::Violations;
 use consult_domain::{
@@ -13,9 +13,8 @@ use consult_domain::{
 };
 use consult_store::ConsultationFilter;
 use tonic::{Request, Response, Status};
-use validator::Validate;
 
-use super::{Core, id_of};
+use super::{Core, id_of, page, public, signed};
 use crate::convert::{self, optional, required, time};
 use crate::error::ApiError;
 use crate::pagination::page_size;
@@ -84,10 +83,6 @@ fn draft_changes(c: &PbConsultation, paths: &[&str]) -> Result<DraftChanges, Dom
 }
 
 impl Consultations {
-    fn actor<T>(&self, r: &Request<T>) -> Result<Option<Actor>, DomainError> {
-        self.0.auth.actor(r)
-    }
-
     fn show(&self, c: &Consultation) -> PbConsultation {
         convert::consultation(c, self.0.clock.now(), &self.0.calendar)
     }
@@ -124,10 +119,8 @@ impl Consultations {
         &self,
         request: Request<pb::CreateConsultationRequest>,
     ) -> Result<PbConsultation, ApiError> {
-        let actor = self.actor(&request)?;
-        let actor = authenticated(actor.as_ref())?;
-        let req = request.into_inner();
-        req.validate().map_err(ApiError::from)?;
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let actor = &actor;
         let c = req.consultation.ok_or_else(|| {
             DomainError::invalid(
                 "consultation",
@@ -167,9 +160,7 @@ impl Consultations {
         &self,
         request: Request<pb::GetConsultationRequest>,
     ) -> Result<PbConsultation, ApiError> {
-        let actor = self.actor(&request)?;
-        let req = request.into_inner();
-        req.validate().map_err(ApiError::from)?;
+        let (actor, req) = public(&self.0.auth, request)?;
         let id = id_of(parse_consultation_name(&req.name), "name")?;
         let c = self
             .0
@@ -185,9 +176,7 @@ impl Consultations {
         &self,
         request: Request<pb::ListConsultationsRequest>,
     ) -> Result<pb::ListConsultationsResponse, ApiError> {
-        let actor = self.actor(&request)?;
-        let req = request.into_inner();
-        req.validate().map_err(ApiError::from)?;
+        let (actor, req) = public(&self.0.auth, request)?;
         let mut v = Violations::new();
         let state = v.take(optional::<ConsultationState>(req.state, "state"));
         let kind = v.take(optional::<ConsultationKind>(req.kind, "kind"));
@@ -202,20 +191,13 @@ impl Consultations {
         let after = self.0.pages.check(&token_scope, &req.page_token)?;
         let limit = page_size(req.page_size);
         let now = self.0.clock.now();
-        let mut rows = self
+        let rows = self
             .0
             .store
             .list_consultations(&scope, &filter, after.as_deref(), limit + 1, now)
-            .await
-            .map_err(ApiError::from)?;
-        let next_page_token = if rows.len() as u64 > limit {
-            rows.truncate(limit as usize);
-            rows.last()
-                .map(|c| self.0.pages.issue(&token_scope, &c.id))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+            .await?;
+        let (rows, next_page_token) =
+            page(rows, limit, |c| self.0.pages.issue(&token_scope, &c.id));
         Ok(pb::ListConsultationsResponse {
             consultations: rows
                 .iter()
@@ -229,10 +211,8 @@ impl Consultations {
         &self,
         request: Request<pb::UpdateConsultationRequest>,
     ) -> Result<PbConsultation, ApiError> {
-        let actor = self.actor(&request)?;
-        let actor = authenticated(actor.as_ref())?;
-        let req = request.into_inner();
-        req.validate().map_err(ApiError::from)?;
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let actor = &actor;
         let c = req.consultation.ok_or_else(|| {
             DomainError::invalid(
                 "consultation",
@@ -269,10 +249,8 @@ impl Consultations {
         &self,
         request: Request<pb::PublishConsultationRequest>,
     ) -> Result<PbConsultation, ApiError> {
-        let actor = self.actor(&request)?;
-        let actor = authenticated(actor.as_ref())?;
-        let req = request.into_inner();
-        req.validate().map_err(ApiError::from)?;
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let actor = &actor;
         let calendar = &self.0.calendar;
         self.transition(actor, &req.name, "consultation.publish", |c, now| {
             c.publish(now, calendar)
@@ -284,10 +262,8 @@ impl Consultations {
         &self,
         request: Request<pb::ExtendConsultationRequest>,
     ) -> Result<PbConsultation, ApiError> {
-        let actor = self.actor(&request)?;
-        let actor = authenticated(actor.as_ref())?;
-        let req = request.into_inner();
-        req.validate().map_err(ApiError::from)?;
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let actor = &actor;
         let closes_at = req
             .closes_at
             .as_ref()
@@ -306,10 +282,8 @@ impl Consultations {
         &self,
         request: Request<pb::CloseConsultationRequest>,
     ) -> Result<PbConsultation, ApiError> {
-        let actor = self.actor(&request)?;
-        let actor = authenticated(actor.as_ref())?;
-        let req = request.into_inner();
-        req.validate().map_err(ApiError::from)?;
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let actor = &actor;
         self.transition(actor, &req.name, "consultation.close", |c, now| {
             c.close(now)
         })
@@ -320,10 +294,8 @@ impl Consultations {
         &self,
         request: Request<pb::WithdrawConsultationRequest>,
     ) -> Result<PbConsultation, ApiError> {
-        let actor = self.actor(&request)?;
-        let actor = authenticated(actor.as_ref())?;
-        let req = request.into_inner();
-        req.validate().map_err(ApiError::from)?;
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let actor = &actor;
         self.transition(actor, &req.name, "consultation.withdraw", |c, now| {
             c.withdraw(&req.reason, now)
         })

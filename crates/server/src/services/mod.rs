@@ -3,10 +3,15 @@
 
 use std::sync::Arc;
 
-use consult_domain::{Calendar, Clock, DomainError};
+use consult_domain::actor::authenticated;
+use consult_domain::{Actor, Calendar, Clock, DomainError};
 use consult_store::{CommentWriter, Store};
 
+use tonic::Request;
+use validator::Validate;
+
 use crate::auth::Authenticator;
+use crate::error::ApiError;
 use crate::pagination::PageTokens;
 
 pub(crate) mod comments;
@@ -29,4 +34,35 @@ fn id_of(parsed: Option<&str>, field: &str) -> Result<String, DomainError> {
     parsed
         .map(str::to_owned)
         .ok_or_else(|| DomainError::invalid(field, "资源名称格式不正确 (malformed resource name)"))
+}
+
+/// A request any caller may make: its caller (if any) and its validated message.
+fn public<T: Validate>(
+    auth: &Authenticator,
+    request: Request<T>,
+) -> Result<(Option<Actor>, T), ApiError> {
+    let actor = auth.actor(&request)?;
+    let message = request.into_inner();
+    message.validate()?;
+    Ok((actor, message))
+}
+
+/// A request that needs a credential: checked before the message is looked at.
+fn signed<T: Validate>(auth: &Authenticator, request: Request<T>) -> Result<(Actor, T), ApiError> {
+    let actor = auth.actor(&request)?;
+    let actor = authenticated(actor.as_ref())?.clone();
+    let message = request.into_inner();
+    message.validate()?;
+    Ok((actor, message))
+}
+
+/// Cuts a page fetched with one row too many and issues the token for the rest, if any.
+fn page<R>(mut rows: Vec<R>, limit: u64, token_after: impl Fn(&R) -> String) -> (Vec<R>, String) {
+    if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        let token = rows.last().map(token_after).unwrap_or_default();
+        (rows, token)
+    } else {
+        (rows, String::new())
+    }
 }
