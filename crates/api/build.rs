@@ -21,6 +21,30 @@ const VALIDATED: &[&str] = &[
     ".consult.v1.GetCommentRequest",
     ".consult.v1.ListCommentsRequest",
     ".consult.v1.LookupCommentRequest",
+    ".consult.v1.HideCommentRequest",
+    ".consult.v1.UnhideCommentRequest",
+    ".consult.v1.AnswerCommentRequest",
+    ".consult.v1.Disposition",
+    ".consult.v1.Decision",
+    ".consult.v1.MarkReadyForDeliberationRequest",
+    ".consult.v1.RecordDecisionRequest",
+    ".consult.v1.ListFeedbackDueRequest",
+    ".consult.v1.OpinionGroup",
+    ".consult.v1.CreateOpinionGroupRequest",
+    ".consult.v1.GetOpinionGroupRequest",
+    ".consult.v1.ListOpinionGroupsRequest",
+    ".consult.v1.UpdateOpinionGroupRequest",
+    ".consult.v1.AddOpinionGroupMembersRequest",
+    ".consult.v1.RemoveOpinionGroupMembersRequest",
+    ".consult.v1.AnswerOpinionGroupRequest",
+    ".consult.v1.BulkAnswerCommentsRequest",
+    ".consult.v1.GetAnsweringProgressRequest",
+    ".consult.v1.ListDispositionRevisionsRequest",
+    ".consult.v1.PreviewFeedbackReportRequest",
+    ".consult.v1.PublishFeedbackReportRequest",
+    ".consult.v1.CorrectFeedbackReportRequest",
+    ".consult.v1.GetFeedbackReportRequest",
+    ".consult.v1.ListFeedbackReportsRequest",
 ];
 
 const CONSULTATION_NAME: &str =
@@ -32,6 +56,12 @@ const REASON: &str = r#"#[validate(length(max = 2000, message = "理由不能超
 const DEPARTMENT: &str = r#"#[validate(length(max = 64, message = "部门代码不能超过64个字符 (department code has at most 64 characters)"))]"#;
 /// Presence of nested messages is checked where requests are converted into domain commands.
 const NESTED: &str = r#"#[validate(nested)]"#;
+const GROUP_NAME: &str = r#"#[validate(custom(function = "crate::rules::opinion_group_name"))]"#;
+const COMMENT_NAMES: &str = r#"#[validate(custom(function = "crate::rules::comment_names"))]"#;
+const ANSWER_TEXT: &str =
+    r#"#[validate(length(max = 2000, message = "不能超过2000个字符 (at most 2000 characters)"))]"#;
+const DECISION_TEXT: &str =
+    r#"#[validate(length(max = 200, message = "不能超过200个字符 (at most 200 characters)"))]"#;
 const PRIVATE_FIELD: &str =
     r#"#[validate(length(max = 1000, message = "不能超过1000个字符 (at most 1000 characters)"))]"#;
 
@@ -96,6 +126,113 @@ const FIELDS: &[(&str, &str)] = &[
         ".consult.v1.LookupCommentRequest.receipt_code",
         r#"#[validate(custom(function = "crate::rules::receipt_code"))]"#,
     ),
+    (".consult.v1.HideCommentRequest.name", COMMENT_NAME),
+    (
+        ".consult.v1.HideCommentRequest.note",
+        r#"#[validate(length(max = 500, message = "备注不能超过500个字符 (note has at most 500 characters)"))]"#,
+    ),
+    (".consult.v1.UnhideCommentRequest.name", COMMENT_NAME),
+    (".consult.v1.AnswerCommentRequest.name", COMMENT_NAME),
+    (".consult.v1.AnswerCommentRequest.disposition", NESTED),
+    (".consult.v1.Disposition.reason", ANSWER_TEXT),
+    (".consult.v1.Disposition.adopted_content", ANSWER_TEXT),
+    (".consult.v1.Decision.number", DECISION_TEXT),
+    (".consult.v1.Decision.title", DECISION_TEXT),
+    (
+        ".consult.v1.Decision.decide_date",
+        r#"#[validate(custom(function = "crate::rules::local_date"))]"#,
+    ),
+    (
+        ".consult.v1.MarkReadyForDeliberationRequest.name",
+        CONSULTATION_NAME,
+    ),
+    (".consult.v1.RecordDecisionRequest.name", CONSULTATION_NAME),
+    (".consult.v1.RecordDecisionRequest.decision", NESTED),
+    (
+        ".consult.v1.ListFeedbackDueRequest.within_days",
+        r#"#[validate(range(min = 0, max = 366, message = "within_days 须在 0 到 366 之间 (within_days must be 0-366)"))]"#,
+    ),
+    (".consult.v1.ListFeedbackDueRequest.department", DEPARTMENT),
+    (
+        ".consult.v1.OpinionGroup.summary",
+        r#"#[validate(length(max = 2000, message = "概括不能超过2000个字符 (summary has at most 2000 characters)"))]"#,
+    ),
+    (
+        ".consult.v1.CreateOpinionGroupRequest.parent",
+        CONSULTATION_NAME,
+    ),
+    (
+        ".consult.v1.CreateOpinionGroupRequest.opinion_group",
+        NESTED,
+    ),
+    (
+        ".consult.v1.CreateOpinionGroupRequest.comments",
+        COMMENT_NAMES,
+    ),
+    (".consult.v1.GetOpinionGroupRequest.name", GROUP_NAME),
+    (
+        ".consult.v1.ListOpinionGroupsRequest.parent",
+        CONSULTATION_NAME,
+    ),
+    (".consult.v1.ListOpinionGroupsRequest.page_size", PAGE_SIZE),
+    (
+        ".consult.v1.ListOpinionGroupsRequest.page_token",
+        PAGE_TOKEN,
+    ),
+    (
+        ".consult.v1.UpdateOpinionGroupRequest.opinion_group",
+        NESTED,
+    ),
+    (".consult.v1.AddOpinionGroupMembersRequest.name", GROUP_NAME),
+    (
+        ".consult.v1.AddOpinionGroupMembersRequest.comments",
+        COMMENT_NAMES,
+    ),
+    (
+        ".consult.v1.RemoveOpinionGroupMembersRequest.name",
+        GROUP_NAME,
+    ),
+    (
+        ".consult.v1.RemoveOpinionGroupMembersRequest.comments",
+        COMMENT_NAMES,
+    ),
+    (".consult.v1.AnswerOpinionGroupRequest.name", GROUP_NAME),
+    (".consult.v1.AnswerOpinionGroupRequest.disposition", NESTED),
+    (
+        ".consult.v1.BulkAnswerCommentsRequest.parent",
+        CONSULTATION_NAME,
+    ),
+    (".consult.v1.BulkAnswerCommentsRequest.disposition", NESTED),
+    (
+        ".consult.v1.GetAnsweringProgressRequest.name",
+        CONSULTATION_NAME,
+    ),
+    (
+        ".consult.v1.ListDispositionRevisionsRequest.parent",
+        r#"#[validate(custom(function = "crate::rules::answer_subject_name"))]"#,
+    ),
+    (
+        ".consult.v1.PreviewFeedbackReportRequest.name",
+        CONSULTATION_NAME,
+    ),
+    (
+        ".consult.v1.PublishFeedbackReportRequest.name",
+        CONSULTATION_NAME,
+    ),
+    (
+        ".consult.v1.CorrectFeedbackReportRequest.name",
+        CONSULTATION_NAME,
+    ),
+    (".consult.v1.CorrectFeedbackReportRequest.reason", REASON),
+    (".consult.v1.CorrectFeedbackReportRequest.decision", NESTED),
+    (
+        ".consult.v1.GetFeedbackReportRequest.name",
+        r#"#[validate(custom(function = "crate::rules::feedback_report_name"))]"#,
+    ),
+    (
+        ".consult.v1.ListFeedbackReportsRequest.parent",
+        CONSULTATION_NAME,
+    ),
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -104,7 +241,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
 
     let public = protox::compile(
-        ["consult/v1/consultation.proto", "consult/v1/comment.proto"],
+        [
+            "consult/v1/consultation.proto",
+            "consult/v1/comment.proto",
+            "consult/v1/feedback.proto",
+        ],
         [&root],
     )?;
     std::fs::write(

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
+use crate::answering::{Disposition, Moderation};
 use crate::consultation::{Consultation, ConsultationState};
 use crate::error::{DomainError, Violations};
 use crate::names::vocabulary;
@@ -241,6 +242,12 @@ pub struct Comment {
     pub submitted_by: String,
     /// The submitter's idempotency key.
     pub request_id: String,
+    /// Set when an officer hid the comment.
+    pub moderation: Option<Moderation>,
+    /// The concentrated opinion it belongs to, if any.
+    pub group_id: Option<String>,
+    /// Its own answer; a grouped comment takes its group's instead.
+    pub disposition: Option<Disposition>,
 }
 
 impl Comment {

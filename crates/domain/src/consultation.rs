@@ -1,11 +1,12 @@
 //! A consultation and its lifecycle: DRAFT → SCHEDULED → OPEN → CLOSED, or WITHDRAWN.
 //! Every transition checks its rule here and returns what changed; storage only records it.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
 use crate::comment::Channel;
+use crate::decision::DecisionDocument;
 use crate::error::{DomainError, PreconditionViolation, Violations};
 use crate::names::vocabulary;
 use crate::window::{earliest_close, show_local};
@@ -117,6 +118,16 @@ pub struct Consultation {
     pub closed_at: Option<DateTime<Utc>>,
     /// Withdrawal time.
     pub withdrawn_at: Option<DateTime<Utc>>,
+    /// When the deliberation gate was passed.
+    pub ready_at: Option<DateTime<Utc>>,
+    /// The decision document, once recorded.
+    pub decision: Option<DecisionDocument>,
+    /// Last day on which the feedback report is due (20 working days after the decision).
+    pub feedback_due_on: Option<NaiveDate>,
+    /// Latest published version of the feedback report (0: none yet).
+    pub feedback_version: u32,
+    /// First publication of the feedback report.
+    pub feedback_published_at: Option<DateTime<Utc>>,
 }
 
 /// The fields an officer writes on a draft; `None` leaves a field unchanged.
@@ -185,6 +196,11 @@ impl Consultation {
             published_at: None,
             closed_at: None,
             withdrawn_at: None,
+            ready_at: None,
+            decision: None,
+            feedback_due_on: None,
+            feedback_version: 0,
+            feedback_published_at: None,
         };
         c.apply(changes)?;
         Ok(c)

@@ -2,12 +2,16 @@
 //! Handlers translate requests into these types; everything that decides lives here.
 
 pub mod actor;
+pub mod answering;
 pub mod calendar;
 pub mod clock;
 pub mod comment;
 pub mod consultation;
+pub mod decision;
 pub mod error;
 mod names;
+pub mod pii;
+pub mod report;
 pub mod window;
 
 pub use actor::{Actor, ListScope, Role};

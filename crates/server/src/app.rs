@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use consult_api::pb::comment_service_server::CommentServiceServer;
 use consult_api::pb::consultation_service_server::ConsultationServiceServer;
+use consult_api::pb::feedback_service_server::FeedbackServiceServer;
 use consult_domain::{Calendar, Clock};
 use consult_store::{CommentWriter, Store, WriterConfig, WriterTask};
 use tokio::net::TcpListener;
@@ -18,6 +19,7 @@ use crate::pagination::PageTokens;
 use crate::services::Core;
 use crate::services::comments::Comments;
 use crate::services::consultations::Consultations;
+use crate::services::feedback::Feedback;
 use crate::settings::Settings;
 
 /// How long calls in flight may run on after a shutdown signal.
@@ -116,6 +118,9 @@ impl Application {
             .set_serving::<ConsultationServiceServer<Consultations>>()
             .await;
         health.set_serving::<CommentServiceServer<Comments>>().await;
+        health
+            .set_serving::<FeedbackServiceServer<Feedback>>()
+            .await;
 
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(consult_api::FILE_DESCRIPTOR_SET)
@@ -136,7 +141,8 @@ impl Application {
             .add_service(ConsultationServiceServer::new(Consultations(
                 self.core.clone(),
             )))
-            .add_service(CommentServiceServer::new(Comments(self.core.clone())));
+            .add_service(CommentServiceServer::new(Comments(self.core.clone())))
+            .add_service(FeedbackServiceServer::new(Feedback(self.core.clone())));
         #[cfg(feature = "test-clock")]
         let router = router.add_service(
             consult_api::testing::test_clock_service_server::TestClockServiceServer::new(

@@ -3,6 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use consult_api::pb;
+use consult_domain::answering::{Answer, Disposition, HideReason, Moderation, Outcome};
+use consult_domain::decision::DecisionDocument;
+use consult_domain::report::{FeedbackReport, PublishedReport, ReportAnswer, Term};
 use consult_domain::window::earliest_close;
 use consult_domain::{
     Calendar, Channel, Comment, Consultation, ConsultationKind, ConsultationState, DomainError,
@@ -50,6 +53,8 @@ bridge!(
     pb::SubmitterCategory,
     "SUBMITTER_CATEGORY_"
 );
+bridge!(HideReason, pb::HideReason, "HIDE_REASON_");
+bridge!(Outcome, pb::Outcome, "OUTCOME_");
 
 /// A required enum field: `_UNSPECIFIED` and unknown values are refused.
 pub(crate) fn required<E: ProtoEnum>(value: i32, field: &str) -> Result<E, DomainError> {
@@ -136,7 +141,207 @@ pub(crate) fn consultation(
         close_time: opt_timestamp(c.closed_at),
         withdraw_time: opt_timestamp(c.withdrawn_at),
         creator: c.created_by.clone(),
+        ready_time: opt_timestamp(c.ready_at),
+        decision: c.decision.as_ref().map(decision),
+        feedback_due_date: c
+            .feedback_due_on
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+        feedback_version: i32::try_from(c.feedback_version).unwrap_or(i32::MAX),
+        feedback_publish_time: opt_timestamp(c.feedback_published_at),
     }
+}
+
+/// The decision document for the wire.
+pub(crate) fn decision(d: &DecisionDocument) -> pb::Decision {
+    pb::Decision {
+        number: d.number.clone(),
+        title: d.title.clone(),
+        decide_date: d.decided_on.format("%Y-%m-%d").to_string(),
+        recorded_by: d.recorded_by.clone(),
+        record_time: Some(timestamp(d.recorded_at)),
+    }
+}
+
+/// A local date `YYYY-MM-DD` from the wire (its shape was validated).
+pub(crate) fn date(s: &str, field: &str) -> Result<chrono::NaiveDate, DomainError> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| DomainError::invalid(field, format!("不是有效日期：{s} (not a valid date)")))
+}
+
+/// An officer's answer from the wire, checked by the domain.
+pub(crate) fn answer(d: Option<&pb::Disposition>, field: &str) -> Result<Answer, DomainError> {
+    let d =
+        d.ok_or_else(|| DomainError::invalid(field, "必须提供答复 (disposition is required)"))?;
+    let outcome = required::<Outcome>(d.outcome, &format!("{field}.outcome"))?;
+    Answer::parse(outcome, &d.reason, &d.adopted_content, field)
+}
+
+/// A recorded disposition for the wire.
+pub(crate) fn disposition(d: &Disposition) -> pb::Disposition {
+    pb::Disposition {
+        outcome: d.answer.outcome.to_proto(),
+        reason: d.answer.reason.clone(),
+        adopted_content: d.answer.adopted_content.clone(),
+        answered_by: d.answered_by.clone(),
+        answer_time: Some(timestamp(d.answered_at)),
+    }
+}
+
+fn moderation(m: &Moderation) -> pb::Moderation {
+    pb::Moderation {
+        reason: m.reason.to_proto(),
+        note: m.note.clone(),
+        hidden_by: m.hidden_by.clone(),
+        hide_time: Some(timestamp(m.hidden_at)),
+    }
+}
+
+fn term_count(t: &Term, count: u64) -> pb::TermCount {
+    pb::TermCount {
+        code: t.code.clone(),
+        label: t.label.clone(),
+        count: i64::try_from(count).unwrap_or(i64::MAX),
+    }
+}
+
+fn counts(v: &[consult_domain::report::Count]) -> Vec<pb::TermCount> {
+    v.iter().map(|c| term_count(&c.term, c.count)).collect()
+}
+
+fn code_of<E: ProtoEnum>(t: &Term, from_code: impl Fn(&str) -> Option<E>) -> i32 {
+    from_code(&t.code).map(ProtoEnum::to_proto).unwrap_or(0)
+}
+
+fn report_answer(a: &ReportAnswer) -> pb::Disposition {
+    pb::Disposition {
+        outcome: code_of(&a.outcome, Outcome::from_code),
+        reason: a.reason.clone(),
+        adopted_content: a.adopted_content.clone(),
+        answered_by: String::new(),
+        answer_time: None,
+    }
+}
+
+/// A feedback report for the wire, with its canonical text and hash.
+pub(crate) fn report(r: &FeedbackReport, content: &str, sha256: &str) -> pb::FeedbackReport {
+    let name = if r.edition.version == 0 {
+        format!("{}/feedbackReports/preview", r.consultation.name)
+    } else {
+        format!(
+            "{}/feedbackReports/{}",
+            r.consultation.name, r.edition.version
+        )
+    };
+    let channels =
+        |v: &[Term]| -> Vec<i32> { v.iter().map(|t| code_of(t, Channel::from_code)).collect() };
+    pb::FeedbackReport {
+        name,
+        version: i32::try_from(r.edition.version).unwrap_or(i32::MAX),
+        publish_time: opt_timestamp(r.edition.published_at),
+        correction_reason: r.edition.correction_reason.clone(),
+        sha256: sha256.to_owned(),
+        consultation: r.consultation.name.clone(),
+        title: r.consultation.title.clone(),
+        department: r.consultation.department.clone(),
+        kind: code_of(&r.consultation.kind, ConsultationKind::from_code),
+        catalogue_item: r.consultation.catalogue_item.clone(),
+        window: Some(pb::ReportWindow {
+            opens_at: opt_timestamp(r.window.opens_at),
+            original_closes_at: opt_timestamp(r.window.original_closes_at),
+            closes_at: opt_timestamp(r.window.closes_at),
+            close_time: opt_timestamp(r.window.closed_at),
+            shortened: r.window.shortened,
+            shortened_reason: r.window.shortened_reason.clone(),
+            extensions: r
+                .window
+                .extensions
+                .iter()
+                .map(|e| pb::WindowExtension {
+                    previous_closes_at: Some(timestamp(e.previous_closes_at)),
+                    closes_at: Some(timestamp(e.closes_at)),
+                    reason: e.reason.clone(),
+                    extended_by: String::new(),
+                    extend_time: None,
+                })
+                .collect(),
+        }),
+        channels_offered: channels(&r.channels_offered),
+        channels_used: channels(&r.channels_used),
+        meetings: r
+            .meetings
+            .iter()
+            .map(|m| pb::ReportMeeting {
+                channel: code_of(&m.channel, Channel::from_code),
+                opinions: i64::try_from(m.opinions).unwrap_or(i64::MAX),
+                attendee_categories: counts(&m.attendee_categories),
+            })
+            .collect(),
+        totals: Some(pb::ReportTotals {
+            received: i64::try_from(r.totals.received).unwrap_or(i64::MAX),
+            published: i64::try_from(r.totals.published).unwrap_or(i64::MAX),
+            hidden: i64::try_from(r.totals.hidden).unwrap_or(i64::MAX),
+            unanswered: i64::try_from(r.totals.unanswered).unwrap_or(i64::MAX),
+            by_channel: counts(&r.totals.by_channel),
+            by_submitter_category: counts(&r.totals.by_submitter_category),
+            by_outcome: counts(&r.totals.by_outcome),
+            hidden_by_reason: counts(&r.totals.hidden_by_reason),
+        }),
+        opinion_groups: r
+            .opinion_groups
+            .iter()
+            .map(|g| pb::ReportOpinionGroup {
+                id: g.id.clone(),
+                summary: g.summary.clone(),
+                count: i64::try_from(g.count).unwrap_or(i64::MAX),
+                disposition: g.answer.as_ref().map(report_answer),
+            })
+            .collect(),
+        comments: r
+            .comments
+            .iter()
+            .map(|c| pb::ReportComment {
+                id: c.id.clone(),
+                receive_time: Some(timestamp(c.received_at)),
+                channel: code_of(&c.channel, Channel::from_code),
+                submitter_category: code_of(&c.submitter_category, SubmitterCategory::from_code),
+                submitter: c.submitter.clone().unwrap_or_default(),
+                clause_reference: c.clause_reference.clone(),
+                content: c.content.clone(),
+                opinion_group: c.opinion_group.clone().unwrap_or_default(),
+                disposition: c.answer.as_ref().map(report_answer),
+            })
+            .collect(),
+        adopted_changes: r
+            .adopted_changes
+            .iter()
+            .map(|a| pb::AdoptedChange {
+                source: a.source.clone(),
+                outcome: code_of(&a.outcome, Outcome::from_code),
+                clause_reference: a.clause_reference.clone(),
+                adopted_content: a.adopted_content.clone(),
+            })
+            .collect(),
+        decision: r.decision.as_ref().map(|d| pb::Decision {
+            number: d.number.clone(),
+            title: d.title.clone(),
+            decide_date: d.decided_on.format("%Y-%m-%d").to_string(),
+            recorded_by: String::new(),
+            record_time: None,
+        }),
+        canonical_json: content.to_owned(),
+    }
+}
+
+/// A published version for the wire; its stored text was written by this server.
+pub(crate) fn published(p: &PublishedReport) -> Result<pb::FeedbackReport, crate::error::ApiError> {
+    let r = p.report().map_err(|e| {
+        crate::error::ApiError::Store(consult_store::StoreError::Corrupt(format!(
+            "feedback report {}/{}: {e}",
+            p.consultation_id, p.version
+        )))
+    })?;
+    Ok(report(&r, &p.content, &p.sha256))
 }
 
 /// A comment with its private fields, for officers and auditors.
@@ -157,6 +362,13 @@ pub(crate) fn comment(c: &Comment) -> pb::Comment {
         receive_time: Some(timestamp(c.received_at)),
         receipt_code: c.receipt_code.clone(),
         submitted_by: c.submitted_by.clone(),
+        moderation: c.moderation.as_ref().map(moderation),
+        opinion_group: c
+            .group_id
+            .as_ref()
+            .map(|g| format!("consultations/{}/opinionGroups/{g}", c.consultation_id))
+            .unwrap_or_default(),
+        disposition: c.disposition.as_ref().map(disposition),
     }
 }
 
@@ -177,6 +389,12 @@ mod tests {
         }
         for c in SubmitterCategory::ALL {
             assert_eq!(SubmitterCategory::from_proto(c.to_proto()), Ok(Some(*c)));
+        }
+        for r in HideReason::ALL {
+            assert_eq!(HideReason::from_proto(r.to_proto()), Ok(Some(*r)));
+        }
+        for o in Outcome::ALL {
+            assert_eq!(Outcome::from_proto(o.to_proto()), Ok(Some(*o)));
         }
         assert_eq!(Channel::from_proto(0), Ok(None));
         assert_eq!(Channel::from_proto(999), Err(()));

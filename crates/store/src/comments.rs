@@ -125,6 +125,8 @@ pub struct CommentFilter {
     pub channel: Option<Channel>,
     /// Only this category.
     pub submitter_category: Option<SubmitterCategory>,
+    /// Only comments about this clause.
+    pub clause_reference: Option<String>,
 }
 
 fn digest(s: &Submission) -> String {
@@ -165,11 +167,27 @@ fn to_row(c: &Comment, request_digest: String) -> comment::Model {
         submitted_by: c.submitted_by.clone(),
         request_id: c.request_id.clone(),
         request_digest,
+        moderation: json_opt(&c.moderation),
+        group_id: c.group_id.clone(),
+        disposition: json_opt(&c.disposition),
     }
 }
 
-fn from_row(m: comment::Model) -> Result<Comment, StoreError> {
+pub(crate) fn json_opt<T: serde::Serialize>(v: &Option<T>) -> Option<String> {
+    v.as_ref().and_then(|x| serde_json::to_string(x).ok())
+}
+
+pub(crate) fn parse_opt<T: serde::de::DeserializeOwned>(
+    v: Option<&str>,
+) -> Result<Option<T>, StoreError> {
+    v.map(serde_json::from_str).transpose().map_err(corrupt)
+}
+
+pub(crate) fn from_row(m: comment::Model) -> Result<Comment, StoreError> {
     Ok(Comment {
+        moderation: parse_opt(m.moderation.as_deref())?,
+        disposition: parse_opt(m.disposition.as_deref())?,
+        group_id: m.group_id,
         body: NewComment {
             channel: Channel::from_code(&m.channel).ok_or_else(|| corrupt(&m.channel))?,
             submitter_category: SubmitterCategory::from_code(&m.submitter_category)
@@ -317,6 +335,9 @@ impl Store {
         if let Some(cat) = filter.submitter_category {
             q = q.filter(comment::Column::SubmitterCategory.eq(cat.code()));
         }
+        if let Some(clause) = &filter.clause_reference {
+            q = q.filter(comment::Column::ClauseReference.eq(clause.clone()));
+        }
         if let Some(a) = after {
             q = q.filter(comment::Column::Id.gt(a.to_owned()));
         }
@@ -369,6 +390,9 @@ fn decide(
         receipt_code: receipt_code(),
         submitted_by: s.actor.id.clone(),
         request_id: s.request_id.clone(),
+        moderation: None,
+        group_id: None,
+        disposition: None,
     };
     known.insert(key, (comment.clone(), d.clone()));
     Ok(Decision::New(comment, d))

@@ -49,6 +49,14 @@ pub(crate) fn to_row(c: &Consultation) -> consultation::Model {
         published_at: c.published_at,
         closed_at: c.closed_at,
         withdrawn_at: c.withdrawn_at,
+        ready_at: c.ready_at,
+        decision: c
+            .decision
+            .as_ref()
+            .and_then(|d| serde_json::to_string(d).ok()),
+        feedback_due_on: c.feedback_due_on.map(|d| d.format("%Y-%m-%d").to_string()),
+        feedback_version: i32::try_from(c.feedback_version).unwrap_or(i32::MAX),
+        feedback_published_at: c.feedback_published_at,
     }
 }
 
@@ -80,6 +88,21 @@ pub(crate) fn from_row(m: consultation::Model) -> Result<Consultation, StoreErro
         published_at: m.published_at,
         closed_at: m.closed_at,
         withdrawn_at: m.withdrawn_at,
+        ready_at: m.ready_at,
+        decision: m
+            .decision
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(corrupt)?,
+        feedback_due_on: m
+            .feedback_due_on
+            .as_deref()
+            .map(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d"))
+            .transpose()
+            .map_err(corrupt)?,
+        feedback_version: u32::try_from(m.feedback_version).map_err(corrupt)?,
+        feedback_published_at: m.feedback_published_at,
     })
 }
 

@@ -1,6 +1,7 @@
 //! Persistence of consultations, comments and the audit log on SQLite or PostgreSQL.
 //! Every change is one transaction that also appends its audit event.
 
+mod answering;
 mod audit;
 mod comments;
 mod consultations;
@@ -16,6 +17,7 @@ use consult_migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
 use tokio::sync::Mutex;
 
+pub use answering::{Answering, CommentScope, DispositionRevision, ReportVersion};
 pub use audit::{AuditEvent, AuditRecord};
 pub use comments::{CommentFilter, CommentWriter, Submission, WriterConfig, WriterTask};
 pub use consultations::ConsultationFilter;

@@ -2,15 +2,18 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use consult_api::pb::comment_service_server::CommentService;
 use consult_api::pb::{self, Comment as PbComment};
 use consult_api::rules::{parse_comment_name, parse_consultation_name};
+use consult_domain::answering::HideReason;
 use consult_domain::comment::CommentFields;
 use consult_domain::error::Violations;
 use consult_domain::{Actor, Channel, DomainError, NewComment, SubmitterCategory};
-use consult_store::{CommentFilter, Submission};
+use consult_store::{Answering, CommentFilter, CommentScope, Submission};
 use tonic::{Request, Response, Status};
 
+use super::feedback::effective;
 use super::{Core, id_of, page, public, signed};
 use crate::convert::{self, optional, required, time, timestamp};
 use crate::error::ApiError;
@@ -18,20 +21,6 @@ use crate::pagination::page_size;
 
 /// The service over the shared core.
 pub(crate) struct Comments(pub(crate) Arc<Core>);
-
-impl Comments {
-    /// Loads the consultation and checks the caller may read its comments.
-    async fn readable(&self, actor: &Actor, consultation_id: &str) -> Result<(), ApiError> {
-        let c = self
-            .0
-            .store
-            .consultation(consultation_id)
-            .await
-            .map_err(ApiError::from)?;
-        actor.may_read_internal(&c.department)?;
-        Ok(())
-    }
-}
 
 fn new_comment(c: &PbComment) -> Result<NewComment, DomainError> {
     let mut v = Violations::new();
@@ -109,14 +98,19 @@ impl Comments {
         let actor = &actor;
         let (cid, id) = parse_comment_name(&req.name)
             .ok_or_else(|| DomainError::invalid("name", "资源名称格式不正确 (malformed name)"))?;
-        self.readable(actor, cid).await?;
-        let c = self
+        let a = self
             .0
             .store
-            .comment(cid, id)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(convert::comment(&c))
+            .answering(cid, &CommentScope::Ids(vec![id.to_owned()]))
+            .await?;
+        actor.may_read_internal(&a.consultation.department)?;
+        let c = a
+            .comments
+            .first()
+            .ok_or_else(|| DomainError::not_found(req.name.clone()))?;
+        let mut out = convert::comment(c);
+        out.disposition = effective(&a, c);
+        Ok(out)
     }
 
     async fn list_comments(
@@ -136,10 +130,12 @@ impl Comments {
         let filter = CommentFilter {
             channel: channel.flatten(),
             submitter_category: category.flatten(),
+            clause_reference: None,
         };
         let token_scope = format!("comments|{cid}|{filter:?}");
         let after = self.0.pages.check(&token_scope, &req.page_token)?;
-        self.readable(actor, &cid).await?;
+        let groups = self.0.store.answering(&cid, &CommentScope::None).await?;
+        actor.may_read_internal(&groups.consultation.department)?;
         let limit = page_size(req.page_size);
         let rows = self
             .0
@@ -149,7 +145,14 @@ impl Comments {
         let (rows, next_page_token) =
             page(rows, limit, |c| self.0.pages.issue(&token_scope, &c.id));
         Ok(pb::ListCommentsResponse {
-            comments: rows.iter().map(convert::comment).collect(),
+            comments: rows
+                .iter()
+                .map(|c| {
+                    let mut out = convert::comment(c);
+                    out.disposition = effective(&groups, c);
+                    out
+                })
+                .collect(),
             next_page_token,
         })
     }
@@ -160,13 +163,29 @@ impl Comments {
     ) -> Result<pb::CommentReceipt, ApiError> {
         // Public: a bad credential is still refused, but none is needed.
         let (_, req) = public(&self.0.auth, request)?;
-        let (c, consultation) = self
+        let (found, consultation) = self
             .0
             .store
             .comment_by_receipt(&req.receipt_code)
             .await
             .map_err(ApiError::from)?;
+        let a = self
+            .0
+            .store
+            .answering(&consultation.id, &CommentScope::Ids(vec![found.id.clone()]))
+            .await?;
+        let c = a.comments.first().unwrap_or(&found);
         let state = consultation.state(self.0.clock.now());
+        // Answers become public with the feedback report, never before.
+        let disposition = if consultation.feedback_version > 0 && c.is_visible() {
+            effective(&a, c).map(|mut d| {
+                d.answered_by.clear();
+                d.answer_time = None;
+                d
+            })
+        } else {
+            None
+        };
         Ok(pb::CommentReceipt {
             receipt_code: c.receipt_code.clone(),
             comment: c.name(),
@@ -179,49 +198,106 @@ impl Comments {
             channel: convert::ProtoEnum::to_proto(c.body.channel),
             content: c.body.content.as_str().to_owned(),
             receive_time: Some(timestamp(c.received_at)),
+            disposition,
+            hidden: !c.is_visible(),
         })
+    }
+
+    /// Loads one comment, checks the officer may act on it, and lets `change` decide.
+    async fn change_comment<F>(
+        &self,
+        actor: &Actor,
+        name: &str,
+        action: &'static str,
+        change: F,
+    ) -> Result<PbComment, ApiError>
+    where
+        F: FnOnce(&mut Answering, &str, DateTime<Utc>) -> Result<(), DomainError>,
+    {
+        let (cid, id) = parse_comment_name(name)
+            .ok_or_else(|| DomainError::invalid("name", "资源名称格式不正确 (malformed name)"))?;
+        let now = self.0.clock.now();
+        let out = self
+            .0
+            .store
+            .change_answering(
+                cid,
+                CommentScope::Ids(vec![id.to_owned()]),
+                &actor.id,
+                action,
+                name.to_owned(),
+                now,
+                |a| {
+                    actor.may_manage(&a.consultation.department)?;
+                    change(a, id, now)?;
+                    let c = a.comment_mut(id)?.clone();
+                    let mut out = convert::comment(&c);
+                    out.disposition = effective(a, &c);
+                    Ok(out)
+                },
+            )
+            .await?;
+        tracing::info!(comment = %name, actor = %actor.id, action, "comment changed");
+        Ok(out)
+    }
+
+    async fn hide_comment(
+        &self,
+        request: Request<pb::HideCommentRequest>,
+    ) -> Result<PbComment, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let reason = required::<HideReason>(req.reason, "reason")?;
+        let officer = actor.id.clone();
+        self.change_comment(&actor, &req.name, "comment.hide", |a, id, now| {
+            let consultation = a.consultation.clone();
+            a.comment_mut(id)?
+                .hide(&consultation, reason, &req.note, &officer, now)
+        })
+        .await
+    }
+
+    async fn unhide_comment(
+        &self,
+        request: Request<pb::UnhideCommentRequest>,
+    ) -> Result<PbComment, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        self.change_comment(&actor, &req.name, "comment.unhide", |a, id, now| {
+            let consultation = a.consultation.clone();
+            let groups = a.groups.clone();
+            let c = a.comment_mut(id)?;
+            let group = c
+                .group_id
+                .as_deref()
+                .and_then(|g| groups.iter().find(|x| x.id == g));
+            c.unhide(&consultation, group, now)
+        })
+        .await
+    }
+
+    async fn answer_comment(
+        &self,
+        request: Request<pb::AnswerCommentRequest>,
+    ) -> Result<PbComment, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let answer = convert::answer(req.disposition.as_ref(), "disposition")?;
+        let officer = actor.id.clone();
+        self.change_comment(&actor, &req.name, "comment.answer", |a, id, now| {
+            let consultation = a.consultation.clone();
+            a.comment_mut(id)?
+                .answer(&consultation, answer, &officer, now)
+        })
+        .await
     }
 }
 
-#[tonic::async_trait]
-impl CommentService for Comments {
-    async fn submit_comment(
-        &self,
-        request: Request<pb::SubmitCommentRequest>,
-    ) -> Result<Response<PbComment>, Status> {
-        self.submit_comment(request)
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-
-    async fn get_comment(
-        &self,
-        request: Request<pb::GetCommentRequest>,
-    ) -> Result<Response<PbComment>, Status> {
-        self.get_comment(request)
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-
-    async fn list_comments(
-        &self,
-        request: Request<pb::ListCommentsRequest>,
-    ) -> Result<Response<pb::ListCommentsResponse>, Status> {
-        self.list_comments(request)
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-
-    async fn lookup_comment(
-        &self,
-        request: Request<pb::LookupCommentRequest>,
-    ) -> Result<Response<pb::CommentReceipt>, Status> {
-        self.lookup_comment(request)
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
+grpc_service! {
+    CommentService for Comments {
+        submit_comment(pb::SubmitCommentRequest) -> PbComment;
+        get_comment(pb::GetCommentRequest) -> PbComment;
+        list_comments(pb::ListCommentsRequest) -> pb::ListCommentsResponse;
+        lookup_comment(pb::LookupCommentRequest) -> pb::CommentReceipt;
+        hide_comment(pb::HideCommentRequest) -> PbComment;
+        unhide_comment(pb::UnhideCommentRequest) -> PbComment;
+        answer_comment(pb::AnswerCommentRequest) -> PbComment;
     }
 }

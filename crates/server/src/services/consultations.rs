@@ -5,13 +5,17 @@ use std::sync::Arc;
 use consult_api::pb::consultation_service_server::ConsultationService;
 use consult_api::pb::{self, Consultation as PbConsultation};
 use consult_api::rules::parse_consultation_name;
+use consult_domain::Role;
 use consult_domain::actor::{list_scope, may_read_consultation};
+use consult_domain::answering::AnsweringView;
 use consult_domain::consultation::DraftChanges;
+use consult_domain::decision::FeedbackDeadline;
 use consult_domain::error::Violations;
+use consult_domain::window::local_date;
 use consult_domain::{
     Actor, Channel, Consultation, ConsultationKind, ConsultationState, DomainError,
 };
-use consult_store::ConsultationFilter;
+use consult_store::{CommentScope, ConsultationFilter};
 use tonic::{Request, Response, Status};
 
 use super::{Core, id_of, page, public, signed};
@@ -303,85 +307,130 @@ impl Consultations {
     }
 }
 
-#[tonic::async_trait]
-impl ConsultationService for Consultations {
-    async fn create_consultation(
+impl Consultations {
+    async fn mark_ready_for_deliberation(
         &self,
-        request: Request<pb::CreateConsultationRequest>,
-    ) -> Result<Response<PbConsultation>, Status> {
-        self.create_consultation(request)
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
+        request: Request<pb::MarkReadyForDeliberationRequest>,
+    ) -> Result<PbConsultation, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let id = id_of(parse_consultation_name(&req.name), "name")?;
+        let now = self.0.clock.now();
+        let c = self
+            .0
+            .store
+            .change_answering(
+                &id,
+                CommentScope::All,
+                &actor.id,
+                "consultation.ready",
+                req.name.clone(),
+                now,
+                |a| {
+                    actor.may_manage(&a.consultation.department)?;
+                    let view = AnsweringView {
+                        comments: &a.comments,
+                        groups: &a.groups,
+                    };
+                    let mut c = a.consultation.clone();
+                    c.mark_ready(view, now)?;
+                    a.consultation = c.clone();
+                    Ok(c)
+                },
+            )
+            .await?;
+        tracing::info!(consultation = %id, actor = %actor.id, "ready for deliberation");
+        Ok(self.show(&c))
     }
 
-    async fn get_consultation(
+    async fn record_decision(
         &self,
-        request: Request<pb::GetConsultationRequest>,
-    ) -> Result<Response<PbConsultation>, Status> {
-        self.get_consultation(request)
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
+        request: Request<pb::RecordDecisionRequest>,
+    ) -> Result<PbConsultation, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let d = req.decision.as_ref().ok_or_else(|| {
+            DomainError::invalid("decision", "必须提供决策文件 (decision is required)")
+        })?;
+        let date = convert::date(&d.decide_date, "decision.decide_date")?;
+        let officer = actor.id.clone();
+        let calendar = &self.0.calendar;
+        self.transition(&actor, &req.name, "consultation.decide", |c, now| {
+            c.record_decision(&d.number, &d.title, date, &officer, now, calendar)
+        })
+        .await
     }
 
-    async fn list_consultations(
+    async fn list_feedback_due(
         &self,
-        request: Request<pb::ListConsultationsRequest>,
-    ) -> Result<Response<pb::ListConsultationsResponse>, Status> {
-        self.list_consultations(request)
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
+        request: Request<pb::ListFeedbackDueRequest>,
+    ) -> Result<pb::ListFeedbackDueResponse, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let asked = Some(req.department.trim()).filter(|d| !d.is_empty());
+        let department = match (actor.department(), &actor.role) {
+            (Some(own), _) => {
+                if let Some(d) = asked {
+                    actor.may_manage(d)?;
+                }
+                Some(own.to_owned())
+            }
+            (None, Role::Auditor) => asked.map(str::to_owned),
+            _ => {
+                return Err(DomainError::denied(
+                    "只有承办部门工作人员和审计员可以查看反馈期限 (only officers and auditors see feedback deadlines)",
+                )
+                .into());
+            }
+        };
+        let now = self.0.clock.now();
+        let today = local_date(now);
+        let within = if req.within_days == 0 {
+            7
+        } else {
+            req.within_days
+        };
+        let until = today + chrono::Days::new(u64::try_from(within).unwrap_or(7));
+        let rows = self
+            .0
+            .store
+            .feedback_due(department.as_deref(), until)
+            .await?;
+        Ok(pb::ListFeedbackDueResponse {
+            items: rows
+                .iter()
+                .map(|c| {
+                    let deadline = c.feedback_deadline(today);
+                    pb::FeedbackDue {
+                        consultation: format!("consultations/{}", c.id),
+                        title: c.title.clone(),
+                        department: c.department.clone(),
+                        decide_date: c
+                            .decision
+                            .as_ref()
+                            .map(|d| d.decided_on.format("%Y-%m-%d").to_string())
+                            .unwrap_or_default(),
+                        due_date: c
+                            .feedback_due_on
+                            .map(|d| d.format("%Y-%m-%d").to_string())
+                            .unwrap_or_default(),
+                        overdue: matches!(deadline, Some(FeedbackDeadline::Overdue(_))),
+                    }
+                })
+                .collect(),
+        })
     }
+}
 
-    async fn update_consultation(
-        &self,
-        request: Request<pb::UpdateConsultationRequest>,
-    ) -> Result<Response<PbConsultation>, Status> {
-        self.update_consultation(request)
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-
-    async fn publish_consultation(
-        &self,
-        request: Request<pb::PublishConsultationRequest>,
-    ) -> Result<Response<PbConsultation>, Status> {
-        self.publish_consultation(request)
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-
-    async fn extend_consultation(
-        &self,
-        request: Request<pb::ExtendConsultationRequest>,
-    ) -> Result<Response<PbConsultation>, Status> {
-        self.extend_consultation(request)
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-
-    async fn close_consultation(
-        &self,
-        request: Request<pb::CloseConsultationRequest>,
-    ) -> Result<Response<PbConsultation>, Status> {
-        self.close_consultation(request)
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }
-
-    async fn withdraw_consultation(
-        &self,
-        request: Request<pb::WithdrawConsultationRequest>,
-    ) -> Result<Response<PbConsultation>, Status> {
-        self.withdraw_consultation(request)
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
+grpc_service! {
+    ConsultationService for Consultations {
+        create_consultation(pb::CreateConsultationRequest) -> PbConsultation;
+        get_consultation(pb::GetConsultationRequest) -> PbConsultation;
+        list_consultations(pb::ListConsultationsRequest) -> pb::ListConsultationsResponse;
+        update_consultation(pb::UpdateConsultationRequest) -> PbConsultation;
+        publish_consultation(pb::PublishConsultationRequest) -> PbConsultation;
+        extend_consultation(pb::ExtendConsultationRequest) -> PbConsultation;
+        close_consultation(pb::CloseConsultationRequest) -> PbConsultation;
+        withdraw_consultation(pb::WithdrawConsultationRequest) -> PbConsultation;
+        mark_ready_for_deliberation(pb::MarkReadyForDeliberationRequest) -> PbConsultation;
+        record_decision(pb::RecordDecisionRequest) -> PbConsultation;
+        list_feedback_due(pb::ListFeedbackDueRequest) -> pb::ListFeedbackDueResponse;
     }
 }

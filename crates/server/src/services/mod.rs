@@ -14,8 +14,30 @@ use crate::auth::Authenticator;
 use crate::error::ApiError;
 use crate::pagination::PageTokens;
 
+/// Implements a generated service trait by delegating each RPC to the inherent method of the
+/// same name, which returns `Result<Reply, ApiError>`; the error becomes a status in one place.
+macro_rules! grpc_service {
+    ($service:ident for $ty:ty { $($rpc:ident($req:ty) -> $reply:ty;)+ }) => {
+        #[tonic::async_trait]
+        impl $service for $ty {
+            $(
+                async fn $rpc(
+                    &self,
+                    request: Request<$req>,
+                ) -> Result<Response<$reply>, Status> {
+                    <$ty>::$rpc(self, request)
+                        .await
+                        .map(Response::new)
+                        .map_err(Status::from)
+                }
+            )+
+        }
+    };
+}
+
 pub(crate) mod comments;
 pub(crate) mod consultations;
+pub(crate) mod feedback;
 #[cfg(feature = "test-clock")]
 pub(crate) mod test_clock;
 

@@ -23,6 +23,11 @@ pub struct Model {
     pub request_id: String,
     /// SHA-256 of the submission, to tell a retry from a conflicting reuse of its key.
     pub request_digest: String,
+    /// JSON of the moderation, when hidden.
+    pub moderation: Option<String>,
+    pub group_id: Option<String>,
+    /// JSON of the comment's own current disposition.
+    pub disposition: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -30,6 +30,13 @@ pub struct Model {
     pub published_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
     pub withdrawn_at: Option<DateTimeUtc>,
+    pub ready_at: Option<DateTimeUtc>,
+    /// JSON of the decision document.
+    pub decision: Option<String>,
+    /// `YYYY-MM-DD`, so that it sorts and compares as text on both databases.
+    pub feedback_due_on: Option<String>,
+    pub feedback_version: i32,
+    pub feedback_published_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,3 +4,6 @@
 pub(crate) mod audit_event;
 pub(crate) mod comment;
 pub(crate) mod consultation;
+pub(crate) mod disposition_revision;
+pub(crate) mod feedback_report;
+pub(crate) mod opinion_group;

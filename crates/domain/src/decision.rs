@@ -1,0 +1,293 @@
+//! After the window: the deliberation gate, the decision document, and publishing the feedback
+//! report within 20 working days (Disclosure Regulation art. 26), with versioned corrections.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::answering::AnsweringView;
+use crate::calendar::Calendar;
+use crate::consultation::{Consultation, ConsultationState, REASON_MAX_CHARS, is_meaningful};
+use crate::error::{DomainError, Violations};
+use crate::window::local_date;
+
+/// Working days after the decision date within which the feedback report is due.
+pub const FEEDBACK_DUE_WORKING_DAYS: u32 = 20;
+/// Longest decision number or title, in characters.
+pub const DECISION_FIELD_MAX_CHARS: usize = 200;
+
+/// The decision document (决策文件) that ends the consultation's deliberation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionDocument {
+    /// Document number (文号), e.g. `赣府发〔2026〕12号`.
+    pub number: String,
+    /// Title of the document.
+    pub title: String,
+    /// Date of the decision, local (Asia/Shanghai).
+    pub decided_on: NaiveDate,
+    /// The officer who recorded it.
+    pub recorded_by: String,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Where a decided consultation stands with its feedback deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FeedbackDeadline {
+    /// Due on this day or later.
+    Due(NaiveDate),
+    /// Past this day and not yet published.
+    Overdue(NaiveDate),
+    /// The calendar of the due year is not loaded: the date cannot be computed.
+    Unknown,
+}
+
+impl Consultation {
+    /// Passes the deliberation gate (上会前置条件): every visible comment and group answered,
+    /// every non-adopted answer reasoned, and for enterprise policies both kinds of business input.
+    pub fn mark_ready(
+        &mut self,
+        view: AnsweringView<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        let state = self.state(now);
+        if state != ConsultationState::Closed {
+            return Err(DomainError::precondition(
+                "NOT_CLOSED",
+                format!("consultations/{}", self.id),
+                format!(
+                    "只有已截止的事项可以提交上会，当前状态为{} (only a CLOSED consultation can become READY_FOR_DELIBERATION; it is {})",
+                    state.label(),
+                    state.code()
+                ),
+            ));
+        }
+        let missing = view.missing_for_deliberation(self);
+        if !missing.is_empty() {
+            return Err(DomainError::FailedPrecondition(missing));
+        }
+        self.stored_state = ConsultationState::ReadyForDeliberation;
+        self.ready_at = Some(now);
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Records (or, before publication, revises) the decision document and computes the due
+    /// date of the feedback report.
+    pub fn record_decision(
+        &mut self,
+        number: &str,
+        title: &str,
+        decided_on: NaiveDate,
+        officer: &str,
+        now: DateTime<Utc>,
+        calendar: &Calendar,
+    ) -> Result<(), DomainError> {
+        let state = self.state(now);
+        if !matches!(
+            state,
+            ConsultationState::ReadyForDeliberation | ConsultationState::Decided
+        ) {
+            return Err(DomainError::precondition(
+                "NOT_READY_FOR_DELIBERATION",
+                format!("consultations/{}", self.id),
+                format!(
+                    "通过上会前置检查后才能记录决策，当前状态为{} (a decision is recorded after READY_FOR_DELIBERATION; it is {})",
+                    state.label(),
+                    state.code()
+                ),
+            ));
+        }
+        let document = self.parse_decision(number, title, decided_on, officer, now)?;
+        self.apply_decision(document, calendar);
+        self.stored_state = ConsultationState::Decided;
+        self.updated_at = now;
+        Ok(())
+    }
+
+    fn parse_decision(
+        &self,
+        number: &str,
+        title: &str,
+        decided_on: NaiveDate,
+        officer: &str,
+        now: DateTime<Utc>,
+    ) -> Result<DecisionDocument, DomainError> {
+        let mut v = Violations::new();
+        for (field, text, what) in [
+            ("decision.number", number, "文号"),
+            ("decision.title", title, "标题"),
+        ] {
+            let t = text.trim();
+            if !is_meaningful(t) {
+                v.push(
+                    field,
+                    format!("必须填写决策文件{what} ({field} is required)"),
+                );
+            } else if t.chars().count() > DECISION_FIELD_MAX_CHARS {
+                v.push(
+                    field,
+                    format!("不能超过{DECISION_FIELD_MAX_CHARS}个字符 (at most {DECISION_FIELD_MAX_CHARS} characters)"),
+                );
+            }
+        }
+        let today = local_date(now);
+        if decided_on > today {
+            v.push(
+                "decision.decide_date",
+                format!("决策日期{decided_on}晚于今天{today} (the decision date is in the future)"),
+            );
+        }
+        if let Some(closed) = self.closed_at.map(local_date)
+            && decided_on < closed
+        {
+            v.push(
+                "decision.decide_date",
+                format!(
+                    "决策日期{decided_on}早于征求意见截止日{closed} (the decision date is before the consultation closed)"
+                ),
+            );
+        }
+        v.finish()?;
+        Ok(DecisionDocument {
+            number: number.trim().to_owned(),
+            title: title.trim().to_owned(),
+            decided_on,
+            recorded_by: officer.to_owned(),
+            recorded_at: now,
+        })
+    }
+
+    fn apply_decision(&mut self, document: DecisionDocument, calendar: &Calendar) {
+        let due = calendar.add_working_days(document.decided_on, FEEDBACK_DUE_WORKING_DAYS);
+        self.warnings.retain(|w| !w.starts_with(DUE_UNKNOWN));
+        match due {
+            Ok(d) => self.feedback_due_on = Some(d),
+            Err(e) => {
+                self.feedback_due_on = None;
+                self.warnings.push(format!(
+                    "{DUE_UNKNOWN}：{e} (calendar unknown: the feedback due date cannot be computed)"
+                ));
+            }
+        }
+        self.decision = Some(document);
+    }
+
+    /// Where the feedback deadline stands on local day `today`; `None` before a decision or
+    /// after publication.
+    pub fn feedback_deadline(&self, today: NaiveDate) -> Option<FeedbackDeadline> {
+        if self.stored_state != ConsultationState::Decided {
+            return None;
+        }
+        Some(match self.feedback_due_on {
+            Some(d) if today > d => FeedbackDeadline::Overdue(d),
+            Some(d) => FeedbackDeadline::Due(d),
+            None => FeedbackDeadline::Unknown,
+        })
+    }
+
+    /// Whether the feedback report may be previewed: any time after the formal close.
+    pub fn check_preview(&self, now: DateTime<Utc>) -> Result<(), DomainError> {
+        let state = self.state(now);
+        if matches!(
+            state,
+            ConsultationState::Closed
+                | ConsultationState::ReadyForDeliberation
+                | ConsultationState::Decided
+                | ConsultationState::FeedbackPublished
+        ) {
+            return Ok(());
+        }
+        Err(DomainError::precondition(
+            "NOT_CLOSED",
+            format!("consultations/{}", self.id),
+            format!(
+                "征求意见正式截止后才能预览反馈，当前状态为{} (the report can be previewed after the formal close; it is {})",
+                state.label(),
+                state.code()
+            ),
+        ))
+    }
+
+    /// Publishes the feedback report (version 1) once the decision is recorded.
+    pub fn publish_feedback(&mut self, now: DateTime<Utc>) -> Result<u32, DomainError> {
+        let state = self.state(now);
+        if state != ConsultationState::Decided {
+            let hint = if state == ConsultationState::FeedbackPublished {
+                "反馈已公开，如需更正请发布更正版本 (already published; publish a correction instead)"
+            } else {
+                "须先记录决策文件 (record the decision first)"
+            };
+            return Err(DomainError::precondition(
+                "NOT_DECIDED",
+                format!("consultations/{}", self.id),
+                format!(
+                    "决策文件出台后才能公开采纳情况反馈，当前状态为{}；{hint} (feedback is published after the decision; it is {})",
+                    state.label(),
+                    state.code()
+                ),
+            ));
+        }
+        self.stored_state = ConsultationState::FeedbackPublished;
+        self.feedback_version = 1;
+        self.feedback_published_at = Some(now);
+        self.updated_at = now;
+        Ok(1)
+    }
+
+    /// Publishes a corrected version with a reason; earlier versions stay as they were. A
+    /// corrected decision document may come with it.
+    pub fn correct_feedback(
+        &mut self,
+        reason: &str,
+        decision: Option<(&str, &str, NaiveDate)>,
+        officer: &str,
+        now: DateTime<Utc>,
+        calendar: &Calendar,
+    ) -> Result<u32, DomainError> {
+        let state = self.state(now);
+        if state != ConsultationState::FeedbackPublished {
+            return Err(DomainError::precondition(
+                "NOT_PUBLISHED",
+                format!("consultations/{}", self.id),
+                format!(
+                    "只有已公开的反馈可以更正，当前状态为{} (only a published report can be corrected; it is {})",
+                    state.label(),
+                    state.code()
+                ),
+            ));
+        }
+        if !is_meaningful(reason) {
+            return Err(DomainError::invalid(
+                "reason",
+                "更正必须说明理由 (a correction needs a reason)",
+            ));
+        }
+        if reason.chars().count() > REASON_MAX_CHARS {
+            return Err(DomainError::invalid(
+                "reason",
+                format!("理由不能超过{REASON_MAX_CHARS}个字符 (reason too long)"),
+            ));
+        }
+        if let Some((number, title, date)) = decision {
+            let document = self.parse_decision(number, title, date, officer, now)?;
+            // The deadline was met or missed by the first publication; it is kept for the record.
+            let due = self.feedback_due_on;
+            self.apply_decision(document, calendar);
+            self.feedback_due_on = due;
+        }
+        self.feedback_version += 1;
+        self.updated_at = now;
+        Ok(self.feedback_version)
+    }
+}
+
+const DUE_UNKNOWN: &str = "反馈期限无法计算";
+
+/// The publication deadline spelled out for people, e.g. for refusals and pages.
+pub fn show_deadline(d: FeedbackDeadline) -> String {
+    match d {
+        FeedbackDeadline::Due(d) => format!("应于{d}前公开反馈"),
+        FeedbackDeadline::Overdue(d) => format!("已超过反馈期限{d}"),
+        FeedbackDeadline::Unknown => "节假日安排未载入，反馈期限未知".to_owned(),
+    }
+}

@@ -1,0 +1,475 @@
+//! The feedback report (意见采纳情况反馈, spec 7): what was received, what was adopted and why
+//! the rest was not, with no personal information. Its canonical JSON is what is hashed and kept.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::answering::{AnsweringView, HideReason, Outcome, effective_disposition};
+use crate::calendar::Calendar;
+use crate::comment::{Channel, Comment, SubmitterCategory};
+use crate::consultation::Consultation;
+use crate::pii::mask_personal_information;
+
+/// A code with its Chinese label, as every vocabulary value appears in the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Term {
+    /// Stable code, e.g. `NOT_ADOPTED`.
+    pub code: String,
+    /// Chinese label, e.g. `未采纳`.
+    pub label: String,
+}
+
+/// A count of something named by a term.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Count {
+    /// What is counted.
+    #[serde(flatten)]
+    pub term: Term,
+    /// How many.
+    pub count: u64,
+}
+
+macro_rules! term {
+    ($v:expr) => {
+        Term {
+            code: $v.code().to_owned(),
+            label: $v.label().to_owned(),
+        }
+    };
+}
+
+/// The consultation the report is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportSubject {
+    /// `consultations/{id}`.
+    pub name: String,
+    /// Title of the draft.
+    pub title: String,
+    /// Responsible department.
+    pub department: String,
+    /// Kind of decision.
+    pub kind: Term,
+    /// Decision catalogue item (empty until catalogues exist).
+    pub catalogue_item: String,
+}
+
+/// One extension of the window, as held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportExtension {
+    /// End before.
+    pub previous_closes_at: DateTime<Utc>,
+    /// End after.
+    pub closes_at: DateTime<Utc>,
+    /// Why.
+    pub reason: String,
+}
+
+/// The window actually held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportWindow {
+    /// Opening.
+    pub opens_at: Option<DateTime<Utc>>,
+    /// End as first published.
+    pub original_closes_at: Option<DateTime<Utc>>,
+    /// End after extensions.
+    pub closes_at: Option<DateTime<Utc>>,
+    /// Formal close.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Whether it was shorter than 30 days.
+    pub shortened: bool,
+    /// Why it was shortened, as stated in the notice.
+    pub shortened_reason: String,
+    /// Extensions, oldest first.
+    pub extensions: Vec<ReportExtension>,
+}
+
+/// Opinions heard at meetings of one kind (hearings, symposiums, attended meetings…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportMeeting {
+    /// The meeting channel.
+    pub channel: Term,
+    /// Opinions recorded from it.
+    pub opinions: u64,
+    /// Attendees' categories, by opinions recorded.
+    pub attendee_categories: Vec<Count>,
+}
+
+/// Received comments counted several ways.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportTotals {
+    /// Every comment received.
+    pub received: u64,
+    /// Published (not hidden).
+    pub published: u64,
+    /// Hidden by moderation.
+    pub hidden: u64,
+    /// Published comments without an answer (zero once the gate is passed).
+    pub unanswered: u64,
+    /// Received, by channel.
+    pub by_channel: Vec<Count>,
+    /// Received, by submitter category.
+    pub by_submitter_category: Vec<Count>,
+    /// Published, by outcome.
+    pub by_outcome: Vec<Count>,
+    /// Hidden, by reason.
+    pub hidden_by_reason: Vec<Count>,
+}
+
+/// An answer as published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportAnswer {
+    /// Adopted or not.
+    pub outcome: Term,
+    /// Why not (or what was not adopted and why).
+    pub reason: String,
+    /// What was adopted.
+    pub adopted_content: String,
+}
+
+/// A concentrated opinion as published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportOpinionGroup {
+    /// `{group}` id.
+    pub id: String,
+    /// What the comments say, in the officer's words.
+    pub summary: String,
+    /// Published comments in it.
+    pub count: u64,
+    /// The group's answer.
+    pub answer: Option<ReportAnswer>,
+}
+
+/// One published comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportComment {
+    /// `{comment}` id.
+    pub id: String,
+    /// When received.
+    pub received_at: DateTime<Utc>,
+    /// Channel.
+    pub channel: Term,
+    /// Submitter category.
+    pub submitter_category: Term,
+    /// Name or organisation, only with the submitter's consent.
+    pub submitter: Option<String>,
+    /// Article of the draft.
+    pub clause_reference: String,
+    /// The text, personal information masked.
+    pub content: String,
+    /// Its concentrated opinion, if any.
+    pub opinion_group: Option<String>,
+    /// Its answer (the group's for grouped comments).
+    pub answer: Option<ReportAnswer>,
+}
+
+/// A change made to the draft because of the comments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdoptedChange {
+    /// `comments/{id}` or `opinionGroups/{id}`.
+    pub source: String,
+    /// Adopted or partially adopted.
+    pub outcome: Term,
+    /// Article concerned, if the comment named one.
+    pub clause_reference: String,
+    /// What was adopted.
+    pub adopted_content: String,
+}
+
+/// The decision document as published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportDecision {
+    /// 文号.
+    pub number: String,
+    /// Title.
+    pub title: String,
+    /// Date.
+    pub decided_on: NaiveDate,
+}
+
+/// Which version of the report this is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportEdition {
+    /// 1 for the first publication; 0 for a preview.
+    pub version: u32,
+    /// When this version was published (`None` for a preview).
+    pub published_at: Option<DateTime<Utc>>,
+    /// Why this version corrects the previous one.
+    pub correction_reason: String,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackReport {
+    /// The consultation.
+    pub consultation: ReportSubject,
+    /// The window held.
+    pub window: ReportWindow,
+    /// Channels offered.
+    pub channels_offered: Vec<Term>,
+    /// Channels through which comments came.
+    pub channels_used: Vec<Term>,
+    /// Opinions from meetings.
+    pub meetings: Vec<ReportMeeting>,
+    /// Counts.
+    pub totals: ReportTotals,
+    /// Concentrated opinions.
+    pub opinion_groups: Vec<ReportOpinionGroup>,
+    /// Every published comment.
+    pub comments: Vec<ReportComment>,
+    /// What changed in the draft.
+    pub adopted_changes: Vec<AdoptedChange>,
+    /// The decision.
+    pub decision: Option<ReportDecision>,
+    /// Version and publication.
+    pub edition: ReportEdition,
+}
+
+/// Channels where opinions are voiced at a meeting rather than sent in.
+pub const MEETING_CHANNELS: [Channel; 4] = [
+    Channel::Hearing,
+    Channel::Symposium,
+    Channel::ExpertReview,
+    Channel::MeetingAttendance,
+];
+
+fn counts<K: Ord + Copy>(map: &BTreeMap<K, u64>, term: impl Fn(K) -> Term) -> Vec<Count> {
+    map.iter()
+        .map(|(k, n)| Count {
+            term: term(*k),
+            count: *n,
+        })
+        .collect()
+}
+
+/// What may be published of a submitter: only with consent, never the contact details.
+fn published_submitter(c: &Comment) -> Option<String> {
+    if !c.body.publish_name_consent {
+        return None;
+    }
+    let who = if c.body.submitter_organization.trim().is_empty() {
+        c.body.submitter_name.trim()
+    } else {
+        c.body.submitter_organization.trim()
+    };
+    (!who.is_empty()).then(|| mask_personal_information(who))
+}
+
+impl FeedbackReport {
+    /// Builds the report of `consultation` from its comments and groups, as of `edition`.
+    pub fn build(
+        consultation: &Consultation,
+        view: AnsweringView<'_>,
+        calendar: &Calendar,
+        edition: ReportEdition,
+    ) -> Self {
+        let groups = view.group_index();
+        let mut by_channel = BTreeMap::<Channel, u64>::new();
+        let mut by_category = BTreeMap::<SubmitterCategory, u64>::new();
+        let mut hidden_by_reason = BTreeMap::<HideReason, u64>::new();
+        let mut by_outcome = BTreeMap::<Outcome, u64>::new();
+        let mut meetings = BTreeMap::<Channel, BTreeMap<SubmitterCategory, u64>>::new();
+        let mut group_counts = BTreeMap::<&str, u64>::new();
+        let mut comments = Vec::new();
+        let mut adopted_changes = Vec::new();
+        let mut unanswered = 0;
+        for c in view.comments {
+            *by_channel.entry(c.body.channel).or_default() += 1;
+            *by_category.entry(c.body.submitter_category).or_default() += 1;
+            if let Some(m) = &c.moderation {
+                *hidden_by_reason.entry(m.reason).or_default() += 1;
+                continue;
+            }
+            if MEETING_CHANNELS.contains(&c.body.channel) {
+                *meetings
+                    .entry(c.body.channel)
+                    .or_default()
+                    .entry(c.body.submitter_category)
+                    .or_default() += 1;
+            }
+            let group = c.group_id.as_deref().and_then(|g| groups.get(g).copied());
+            if let Some(g) = group {
+                *group_counts.entry(&g.id).or_default() += 1;
+            }
+            let disposition = effective_disposition(c, group);
+            match disposition {
+                Some(d) => *by_outcome.entry(d.answer.outcome).or_default() += 1,
+                None => unanswered += 1,
+            }
+            let answer = disposition.map(|d| ReportAnswer {
+                outcome: term!(d.answer.outcome),
+                reason: mask_personal_information(&d.answer.reason),
+                adopted_content: mask_personal_information(&d.answer.adopted_content),
+            });
+            if let (Some(d), None) = (disposition, group)
+                && matches!(
+                    d.answer.outcome,
+                    Outcome::Adopted | Outcome::PartiallyAdopted
+                )
+                && !d.answer.adopted_content.is_empty()
+            {
+                adopted_changes.push(AdoptedChange {
+                    source: format!("comments/{}", c.id),
+                    outcome: term!(d.answer.outcome),
+                    clause_reference: mask_personal_information(&c.body.clause_reference),
+                    adopted_content: mask_personal_information(&d.answer.adopted_content),
+                });
+            }
+            comments.push(ReportComment {
+                id: c.id.clone(),
+                received_at: c.received_at,
+                channel: term!(c.body.channel),
+                submitter_category: term!(c.body.submitter_category),
+                submitter: published_submitter(c),
+                clause_reference: mask_personal_information(&c.body.clause_reference),
+                content: mask_personal_information(c.body.content.as_str()),
+                opinion_group: group.map(|g| g.id.clone()),
+                answer,
+            });
+        }
+        let mut opinion_groups = Vec::new();
+        for g in view.groups {
+            let Some(count) = group_counts.get(g.id.as_str()).copied() else {
+                // A group whose members were all removed or hidden says nothing publicly.
+                continue;
+            };
+            let answer = g.disposition.as_ref().map(|d| ReportAnswer {
+                outcome: term!(d.answer.outcome),
+                reason: mask_personal_information(&d.answer.reason),
+                adopted_content: mask_personal_information(&d.answer.adopted_content),
+            });
+            if let Some(d) = &g.disposition
+                && matches!(
+                    d.answer.outcome,
+                    Outcome::Adopted | Outcome::PartiallyAdopted
+                )
+                && !d.answer.adopted_content.is_empty()
+            {
+                adopted_changes.push(AdoptedChange {
+                    source: format!("opinionGroups/{}", g.id),
+                    outcome: term!(d.answer.outcome),
+                    clause_reference: String::new(),
+                    adopted_content: mask_personal_information(&d.answer.adopted_content),
+                });
+            }
+            opinion_groups.push(ReportOpinionGroup {
+                id: g.id.clone(),
+                summary: mask_personal_information(&g.summary),
+                count,
+                answer,
+            });
+        }
+        let hidden: u64 = hidden_by_reason.values().sum();
+        let received = view.comments.len() as u64;
+        FeedbackReport {
+            consultation: ReportSubject {
+                name: format!("consultations/{}", consultation.id),
+                title: consultation.title.clone(),
+                department: consultation.department.clone(),
+                kind: term!(consultation.kind),
+                catalogue_item: String::new(),
+            },
+            window: ReportWindow {
+                opens_at: consultation.opens_at,
+                original_closes_at: consultation.original_closes_at(),
+                closes_at: consultation.closes_at,
+                closed_at: consultation.closed_at,
+                shortened: consultation.is_shortened(calendar),
+                shortened_reason: consultation.shortened_reason.clone(),
+                extensions: consultation
+                    .extensions
+                    .iter()
+                    .map(|e| ReportExtension {
+                        previous_closes_at: e.previous_closes_at,
+                        closes_at: e.closes_at,
+                        reason: e.reason.clone(),
+                    })
+                    .collect(),
+            },
+            channels_offered: consultation.channels.iter().map(|c| term!(c)).collect(),
+            channels_used: by_channel.keys().map(|c| term!(c)).collect(),
+            meetings: meetings
+                .iter()
+                .map(|(ch, cats)| ReportMeeting {
+                    channel: term!(ch),
+                    opinions: cats.values().sum(),
+                    attendee_categories: counts(cats, |c| term!(c)),
+                })
+                .collect(),
+            totals: ReportTotals {
+                received,
+                published: received - hidden,
+                hidden,
+                unanswered,
+                by_channel: counts(&by_channel, |c| term!(c)),
+                by_submitter_category: counts(&by_category, |c| term!(c)),
+                by_outcome: counts(&by_outcome, |c| term!(c)),
+                hidden_by_reason: counts(&hidden_by_reason, |c| term!(c)),
+            },
+            opinion_groups,
+            comments,
+            adopted_changes,
+            decision: consultation.decision.as_ref().map(|d| ReportDecision {
+                number: d.number.clone(),
+                title: d.title.clone(),
+                decided_on: d.decided_on,
+            }),
+            edition,
+        }
+    }
+
+    /// The canonical content: compact JSON with fields in declaration order. This exact text is
+    /// stored, served as the JSON download, and hashed.
+    pub fn canonical_json(&self) -> String {
+        // Serialising plain structs, strings, integers and dates cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Lower-case hex SHA-256 of `content`, as published beside each version.
+pub fn content_sha256(content: &str) -> String {
+    let digest = Sha256::digest(content.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A published version as kept: the canonical text and its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedReport {
+    /// The consultation id.
+    pub consultation_id: String,
+    /// Version number, from 1.
+    pub version: u32,
+    /// Canonical JSON of the report.
+    pub content: String,
+    /// SHA-256 of `content`.
+    pub sha256: String,
+    /// The officer who published it.
+    pub published_by: String,
+    /// When.
+    pub published_at: DateTime<Utc>,
+    /// Why it corrects the previous version (empty for version 1).
+    pub correction_reason: String,
+}
+
+impl PublishedReport {
+    /// Seals `report` as a published version.
+    pub fn seal(report: &FeedbackReport, consultation_id: &str, published_by: &str) -> Self {
+        let content = report.canonical_json();
+        Self {
+            consultation_id: consultation_id.to_owned(),
+            version: report.edition.version,
+            sha256: content_sha256(&content),
+            content,
+            published_by: published_by.to_owned(),
+            published_at: report.edition.published_at.unwrap_or_default(),
+            correction_reason: report.edition.correction_reason.clone(),
+        }
+    }
+
+    /// The report back from its canonical text.
+    pub fn report(&self) -> Result<FeedbackReport, serde_json::Error> {
+        serde_json::from_str(&self.content)
+    }
+}

@@ -1,0 +1,693 @@
+//! `consult.v1.FeedbackService`: concentrated opinions, bulk answers, progress, and the feedback
+//! report (preview, publication, corrections, public reads).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use consult_api::pb::feedback_service_server::FeedbackService;
+use consult_api::pb::{self, bulk_answer_comments_request::Target};
+use consult_api::rules::{
+    comment_names, parse_comment_name, parse_consultation_name, parse_feedback_report_name,
+    parse_opinion_group_name,
+};
+use consult_domain::answering::{AnsweringView, OpinionGroup, effective_disposition};
+use consult_domain::error::Violations;
+use consult_domain::report::{FeedbackReport, PublishedReport, ReportEdition};
+use consult_domain::{Actor, Channel, DomainError, SubmitterCategory};
+use consult_store::{Answering, CommentFilter, CommentScope};
+use tonic::{Request, Response, Status};
+
+use super::{Core, id_of, page, public, signed};
+use crate::convert::{self, optional};
+use crate::error::ApiError;
+use crate::pagination::page_size;
+
+/// The service over the shared core.
+pub(crate) struct Feedback(pub(crate) Arc<Core>);
+
+/// The comment ids of `names`, all of which must belong to consultation `cid`.
+fn comment_ids(names: &[String], cid: &str, field: &str) -> Result<Vec<String>, DomainError> {
+    comment_names(names).map_err(|e| {
+        DomainError::invalid(field, e.message.map(|m| m.to_string()).unwrap_or_default())
+    })?;
+    let mut v = Violations::new();
+    let mut ids = Vec::with_capacity(names.len());
+    for (i, n) in names.iter().enumerate() {
+        match parse_comment_name(n) {
+            Some((c, id)) if c == cid => ids.push(id.to_owned()),
+            _ => v.push(
+                format!("{field}[{i}]"),
+                format!(
+                    "{n} 不属于 consultations/{cid} (the comment belongs to another consultation)"
+                ),
+            ),
+        }
+    }
+    v.finish()?;
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}
+
+fn group_ids(name: &str, field: &str) -> Result<(String, String), DomainError> {
+    parse_opinion_group_name(name)
+        .map(|(c, g)| (c.to_owned(), g.to_owned()))
+        .ok_or_else(|| DomainError::invalid(field, "资源名称格式不正确 (malformed name)"))
+}
+
+fn show_group(g: &OpinionGroup, members: u64) -> pb::OpinionGroup {
+    pb::OpinionGroup {
+        name: g.name(),
+        summary: g.summary.clone(),
+        disposition: g.disposition.as_ref().map(convert::disposition),
+        member_count: i64::try_from(members).unwrap_or(i64::MAX),
+        creator: g.created_by.clone(),
+        create_time: Some(convert::timestamp(g.created_at)),
+        update_time: Some(convert::timestamp(g.updated_at)),
+    }
+}
+
+/// Visible members of `group` among the loaded comments.
+fn members(a: &Answering, group: &str) -> u64 {
+    a.comments
+        .iter()
+        .filter(|c| c.is_visible() && c.group_id.as_deref() == Some(group))
+        .count() as u64
+}
+
+impl Feedback {
+    fn now(&self) -> DateTime<Utc> {
+        self.0.clock.now()
+    }
+
+    /// A change to a group, loading its members so that counts come back right.
+    async fn change_group<F>(
+        &self,
+        actor: &Actor,
+        name: &str,
+        extra: Vec<String>,
+        action: &'static str,
+        change: F,
+    ) -> Result<pb::OpinionGroup, ApiError>
+    where
+        F: FnOnce(&mut Answering, &str, DateTime<Utc>) -> Result<(), DomainError>,
+    {
+        let (cid, gid) = group_ids(name, "name")?;
+        let now = self.now();
+        // Members and the named comments: one scope holding both.
+        let mut scope_ids = self.member_ids(&cid, &gid).await?;
+        scope_ids.extend(extra);
+        scope_ids.sort();
+        scope_ids.dedup();
+        let (g, n) = self
+            .0
+            .store
+            .change_answering(
+                &cid,
+                CommentScope::Ids(scope_ids),
+                &actor.id,
+                action,
+                name.to_owned(),
+                now,
+                |a| {
+                    actor.may_manage(&a.consultation.department)?;
+                    a.group(&gid)?;
+                    change(a, &gid, now)?;
+                    let g = a.group(&gid)?.clone();
+                    Ok((g, members(a, &gid)))
+                },
+            )
+            .await?;
+        Ok(show_group(&g, n))
+    }
+
+    async fn member_ids(&self, cid: &str, gid: &str) -> Result<Vec<String>, ApiError> {
+        let a = self
+            .0
+            .store
+            .answering(cid, &CommentScope::Group(gid.to_owned()))
+            .await?;
+        Ok(a.comments.into_iter().map(|c| c.id).collect())
+    }
+
+    /// Loads a consultation for reading internal data (officers of its department, auditors).
+    async fn readable(
+        &self,
+        actor: &Actor,
+        cid: &str,
+        scope: CommentScope,
+    ) -> Result<Answering, ApiError> {
+        let a = self.0.store.answering(cid, &scope).await?;
+        actor.may_read_internal(&a.consultation.department)?;
+        Ok(a)
+    }
+}
+
+impl Feedback {
+    async fn create_opinion_group(
+        &self,
+        request: Request<pb::CreateOpinionGroupRequest>,
+    ) -> Result<pb::OpinionGroup, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let cid = id_of(parse_consultation_name(&req.parent), "parent")?;
+        let summary = req
+            .opinion_group
+            .as_ref()
+            .map(|g| g.summary.clone())
+            .unwrap_or_default();
+        let ids = comment_ids(&req.comments, &cid, "comments")?;
+        if ids.len() < 2 {
+            return Err(DomainError::invalid(
+                "comments",
+                "集中意见至少包含两条意见 (a concentrated opinion needs at least two comments)",
+            )
+            .into());
+        }
+        let gid = ulid::Ulid::new().to_string();
+        let now = self.now();
+        let name = format!("consultations/{cid}/opinionGroups/{gid}");
+        let (g, n) = self
+            .0
+            .store
+            .change_answering(
+                &cid,
+                CommentScope::Ids(ids.clone()),
+                &actor.id,
+                "opinion_group.create",
+                name,
+                now,
+                |a| {
+                    actor.may_manage(&a.consultation.department)?;
+                    let g = OpinionGroup::create(
+                        gid.clone(),
+                        &a.consultation,
+                        &summary,
+                        &actor.id,
+                        now,
+                    )?;
+                    let consultation = a.consultation.clone();
+                    for id in &ids {
+                        a.comment_mut(id)?.join(&consultation, &g, now)?;
+                    }
+                    a.groups.push(g.clone());
+                    let n = members(a, &gid);
+                    Ok((g, n))
+                },
+            )
+            .await?;
+        Ok(show_group(&g, n))
+    }
+
+    async fn get_opinion_group(
+        &self,
+        request: Request<pb::GetOpinionGroupRequest>,
+    ) -> Result<pb::OpinionGroup, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let (cid, gid) = group_ids(&req.name, "name")?;
+        let a = self
+            .readable(&actor, &cid, CommentScope::Group(gid.clone()))
+            .await?;
+        let g = a.group(&gid)?;
+        Ok(show_group(g, members(&a, &gid)))
+    }
+
+    async fn list_opinion_groups(
+        &self,
+        request: Request<pb::ListOpinionGroupsRequest>,
+    ) -> Result<pb::ListOpinionGroupsResponse, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let cid = id_of(parse_consultation_name(&req.parent), "parent")?;
+        let token_scope = format!("opinion_groups|{cid}");
+        let after = self.0.pages.check(&token_scope, &req.page_token)?;
+        self.readable(&actor, &cid, CommentScope::None).await?;
+        let limit = page_size(req.page_size);
+        let rows = self
+            .0
+            .store
+            .list_opinion_groups(&cid, after.as_deref(), limit + 1)
+            .await?;
+        let (rows, next_page_token) = page(rows, limit, |(g, _)| {
+            self.0.pages.issue(&token_scope, &g.id)
+        });
+        Ok(pb::ListOpinionGroupsResponse {
+            opinion_groups: rows.iter().map(|(g, n)| show_group(g, *n)).collect(),
+            next_page_token,
+        })
+    }
+
+    async fn update_opinion_group(
+        &self,
+        request: Request<pb::UpdateOpinionGroupRequest>,
+    ) -> Result<pb::OpinionGroup, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let g = req.opinion_group.ok_or_else(|| {
+            DomainError::invalid(
+                "opinion_group",
+                "必须提供集中意见 (opinion_group is required)",
+            )
+        })?;
+        let paths: Vec<String> = req.update_mask.map(|m| m.paths).unwrap_or_default();
+        if paths != ["summary"] {
+            return Err(DomainError::invalid(
+                "update_mask",
+                "只能修改 summary (update_mask must be exactly [\"summary\"])",
+            )
+            .into());
+        }
+        let summary = g.summary.clone();
+        self.change_group(
+            &actor,
+            &g.name,
+            Vec::new(),
+            "opinion_group.update",
+            |a, gid, now| {
+                let consultation = a.consultation.clone();
+                a.group_mut(gid)?.set_summary(&consultation, &summary, now)
+            },
+        )
+        .await
+    }
+
+    async fn add_opinion_group_members(
+        &self,
+        request: Request<pb::AddOpinionGroupMembersRequest>,
+    ) -> Result<pb::OpinionGroup, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let (cid, _) = group_ids(&req.name, "name")?;
+        let ids = comment_ids(&req.comments, &cid, "comments")?;
+        let joining = ids.clone();
+        self.change_group(
+            &actor,
+            &req.name,
+            ids,
+            "opinion_group.join",
+            move |a, gid, now| {
+                let consultation = a.consultation.clone();
+                let g = a.group(gid)?.clone();
+                for id in &joining {
+                    a.comment_mut(id)?.join(&consultation, &g, now)?;
+                }
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    async fn remove_opinion_group_members(
+        &self,
+        request: Request<pb::RemoveOpinionGroupMembersRequest>,
+    ) -> Result<pb::OpinionGroup, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let (cid, _) = group_ids(&req.name, "name")?;
+        let ids = comment_ids(&req.comments, &cid, "comments")?;
+        let leaving = ids.clone();
+        self.change_group(
+            &actor,
+            &req.name,
+            ids,
+            "opinion_group.leave",
+            move |a, gid, now| {
+                let consultation = a.consultation.clone();
+                for id in &leaving {
+                    a.comment_mut(id)?.leave(&consultation, gid, now)?;
+                }
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    async fn answer_opinion_group(
+        &self,
+        request: Request<pb::AnswerOpinionGroupRequest>,
+    ) -> Result<pb::OpinionGroup, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let answer = convert::answer(req.disposition.as_ref(), "disposition")?;
+        let officer = actor.id.clone();
+        self.change_group(
+            &actor,
+            &req.name,
+            Vec::new(),
+            "opinion_group.answer",
+            move |a, gid, now| {
+                let consultation = a.consultation.clone();
+                a.group_mut(gid)?
+                    .answer(&consultation, answer, &officer, now)
+            },
+        )
+        .await
+    }
+
+    async fn bulk_answer_comments(
+        &self,
+        request: Request<pb::BulkAnswerCommentsRequest>,
+    ) -> Result<pb::BulkAnswerCommentsResponse, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let cid = id_of(parse_consultation_name(&req.parent), "parent")?;
+        let answer = convert::answer(req.disposition.as_ref(), "disposition")?;
+        let (scope, explicit, only_unanswered) = match &req.target {
+            None => {
+                return Err(DomainError::invalid(
+                    "target",
+                    "必须指定意见列表 comments 或筛选条件 selection (comments or selection is required)",
+                )
+                .into());
+            }
+            Some(Target::Comments(list)) => (
+                CommentScope::Ids(comment_ids(&list.comments, &cid, "comments.comments")?),
+                true,
+                false,
+            ),
+            Some(Target::Selection(s)) => {
+                let mut v = Violations::new();
+                let channel = v.take(optional::<Channel>(s.channel, "selection.channel"));
+                let category = v.take(optional::<SubmitterCategory>(
+                    s.submitter_category,
+                    "selection.submitter_category",
+                ));
+                if s.clause_reference.chars().count() > 200 {
+                    v.push(
+                        "selection.clause_reference",
+                        "不能超过200个字符 (at most 200 characters)",
+                    );
+                }
+                v.finish()?;
+                let clause = s.clause_reference.trim();
+                (
+                    CommentScope::Matching(CommentFilter {
+                        channel: channel.flatten(),
+                        submitter_category: category.flatten(),
+                        clause_reference: (!clause.is_empty()).then(|| clause.to_owned()),
+                    }),
+                    false,
+                    s.only_unanswered,
+                )
+            }
+        };
+        let now = self.now();
+        let answered = self
+            .0
+            .store
+            .change_answering(
+                &cid,
+                scope,
+                &actor.id,
+                "comment.bulk_answer",
+                format!("consultations/{cid}"),
+                now,
+                |a| {
+                    actor.may_manage(&a.consultation.department)?;
+                    a.consultation.check_answering(now)?;
+                    let consultation = a.consultation.clone();
+                    if explicit {
+                        // All or nothing: report every comment that cannot take the answer.
+                        let refused: Vec<_> = a
+                            .comments
+                            .iter()
+                            .filter_map(|c| c.check_answerable().err())
+                            .flat_map(|e| match e {
+                                DomainError::FailedPrecondition(v) => v,
+                                _ => Vec::new(),
+                            })
+                            .collect();
+                        if !refused.is_empty() {
+                            return Err(DomainError::FailedPrecondition(refused));
+                        }
+                    }
+                    let mut names = Vec::new();
+                    for c in a.comments.iter_mut() {
+                        let chosen = explicit
+                            || (c.check_answerable().is_ok()
+                                && !(only_unanswered && c.disposition.is_some()));
+                        if chosen {
+                            c.answer(&consultation, answer.clone(), &actor.id, now)?;
+                            names.push(c.name());
+                        }
+                    }
+                    Ok(names)
+                },
+            )
+            .await?;
+        Ok(pb::BulkAnswerCommentsResponse {
+            answered_count: answered.len() as i64,
+            comments: answered,
+        })
+    }
+
+    async fn get_answering_progress(
+        &self,
+        request: Request<pb::GetAnsweringProgressRequest>,
+    ) -> Result<pb::AnsweringProgress, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let cid = id_of(parse_consultation_name(&req.name), "name")?;
+        let a = self.readable(&actor, &cid, CommentScope::All).await?;
+        let view = AnsweringView {
+            comments: &a.comments,
+            groups: &a.groups,
+        };
+        let p = view.progress();
+        let missing = view.missing_for_deliberation(&a.consultation);
+        let n = |x: u64| i64::try_from(x).unwrap_or(i64::MAX);
+        let terms = |m: Vec<(String, String, u64)>| -> Vec<pb::TermCount> {
+            m.into_iter()
+                .map(|(code, label, count)| pb::TermCount {
+                    code,
+                    label,
+                    count: n(count),
+                })
+                .collect()
+        };
+        Ok(pb::AnsweringProgress {
+            consultation: format!("consultations/{cid}"),
+            received: n(p.received),
+            hidden: n(p.hidden),
+            answered: n(p.answered),
+            unanswered: n(p.unanswered),
+            grouped: n(p.grouped),
+            opinion_groups: n(p.groups),
+            opinion_groups_answered: n(p.groups_answered),
+            hidden_by_reason: terms(
+                p.hidden_by_reason
+                    .iter()
+                    .map(|(k, v)| (k.code().to_owned(), k.label().to_owned(), *v))
+                    .collect(),
+            ),
+            by_outcome: terms(
+                p.by_outcome
+                    .iter()
+                    .map(|(k, v)| (k.code().to_owned(), k.label().to_owned(), *v))
+                    .collect(),
+            ),
+            ready_for_deliberation: missing.is_empty(),
+            missing: missing
+                .iter()
+                .map(|m| format!("{} [{}]", m.description, m.rule))
+                .collect(),
+        })
+    }
+
+    async fn list_disposition_revisions(
+        &self,
+        request: Request<pb::ListDispositionRevisionsRequest>,
+    ) -> Result<pb::ListDispositionRevisionsResponse, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let cid = parse_comment_name(&req.parent)
+            .map(|(c, _)| c)
+            .or_else(|| parse_opinion_group_name(&req.parent).map(|(c, _)| c))
+            .ok_or_else(|| DomainError::invalid("parent", "资源名称格式不正确 (malformed name)"))?
+            .to_owned();
+        self.readable(&actor, &cid, CommentScope::None).await?;
+        let revisions = self.0.store.disposition_revisions(&req.parent).await?;
+        Ok(pb::ListDispositionRevisionsResponse {
+            revisions: revisions
+                .iter()
+                .map(|r| pb::DispositionRevision {
+                    revision: i32::try_from(r.revision).unwrap_or(i32::MAX),
+                    disposition: r.disposition.as_ref().map(convert::disposition),
+                    action: r.action.clone(),
+                })
+                .collect(),
+        })
+    }
+
+    async fn preview_feedback_report(
+        &self,
+        request: Request<pb::PreviewFeedbackReportRequest>,
+    ) -> Result<pb::FeedbackReport, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let cid = id_of(parse_consultation_name(&req.name), "name")?;
+        let a = self.readable(&actor, &cid, CommentScope::All).await?;
+        a.consultation.check_preview(self.now())?;
+        let report = FeedbackReport::build(
+            &a.consultation,
+            AnsweringView {
+                comments: &a.comments,
+                groups: &a.groups,
+            },
+            &self.0.calendar,
+            ReportEdition {
+                version: 0,
+                published_at: None,
+                correction_reason: String::new(),
+            },
+        );
+        let content = report.canonical_json();
+        let sha = consult_domain::report::content_sha256(&content);
+        Ok(convert::report(&report, &content, &sha))
+    }
+
+    /// Publishes a version built from the state after `change`, in the same transaction.
+    async fn publish_version<F>(
+        &self,
+        actor: &Actor,
+        name: &str,
+        action: &'static str,
+        change: F,
+    ) -> Result<pb::FeedbackReport, ApiError>
+    where
+        F: FnOnce(&mut Answering, DateTime<Utc>) -> Result<String, DomainError>,
+    {
+        let cid = id_of(parse_consultation_name(name), "name")?;
+        let now = self.now();
+        let calendar = &self.0.calendar;
+        let sealed = self
+            .0
+            .store
+            .change_answering(
+                &cid,
+                CommentScope::All,
+                &actor.id,
+                action,
+                name.to_owned(),
+                now,
+                |a| {
+                    actor.may_manage(&a.consultation.department)?;
+                    let correction_reason = change(a, now)?;
+                    let report = FeedbackReport::build(
+                        &a.consultation,
+                        AnsweringView {
+                            comments: &a.comments,
+                            groups: &a.groups,
+                        },
+                        calendar,
+                        ReportEdition {
+                            version: a.consultation.feedback_version,
+                            published_at: Some(now),
+                            correction_reason,
+                        },
+                    );
+                    let sealed = PublishedReport::seal(&report, &a.consultation.id, &actor.id);
+                    a.publish = Some(sealed.clone());
+                    Ok(sealed)
+                },
+            )
+            .await?;
+        tracing::info!(consultation = %cid, version = sealed.version, sha256 = %sealed.sha256, "feedback report published");
+        convert::published(&sealed)
+    }
+
+    async fn publish_feedback_report(
+        &self,
+        request: Request<pb::PublishFeedbackReportRequest>,
+    ) -> Result<pb::FeedbackReport, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        self.publish_version(&actor, &req.name, "feedback.publish", |a, now| {
+            a.consultation.publish_feedback(now)?;
+            Ok(String::new())
+        })
+        .await
+    }
+
+    async fn correct_feedback_report(
+        &self,
+        request: Request<pb::CorrectFeedbackReportRequest>,
+    ) -> Result<pb::FeedbackReport, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let decision = match &req.decision {
+            Some(d) => Some((
+                d.number.clone(),
+                d.title.clone(),
+                convert::date(&d.decide_date, "decision.decide_date")?,
+            )),
+            None => None,
+        };
+        let officer = actor.id.clone();
+        let calendar = &self.0.calendar;
+        self.publish_version(&actor, &req.name, "feedback.correct", |a, now| {
+            a.consultation.correct_feedback(
+                &req.reason,
+                decision
+                    .as_ref()
+                    .map(|(n, t, d)| (n.as_str(), t.as_str(), *d)),
+                &officer,
+                now,
+                calendar,
+            )?;
+            Ok(req.reason.trim().to_owned())
+        })
+        .await
+    }
+
+    async fn get_feedback_report(
+        &self,
+        request: Request<pb::GetFeedbackReportRequest>,
+    ) -> Result<pb::FeedbackReport, ApiError> {
+        let (_, req) = public(&self.0.auth, request)?;
+        let (cid, version) = parse_feedback_report_name(&req.name)
+            .ok_or_else(|| DomainError::invalid("name", "资源名称格式不正确 (malformed name)"))?;
+        let p = self.0.store.published_report(cid, version).await?;
+        convert::published(&p)
+    }
+
+    async fn list_feedback_reports(
+        &self,
+        request: Request<pb::ListFeedbackReportsRequest>,
+    ) -> Result<pb::ListFeedbackReportsResponse, ApiError> {
+        let (_, req) = public(&self.0.auth, request)?;
+        let cid = id_of(parse_consultation_name(&req.parent), "parent")?;
+        // Existence first, so an unknown consultation is NOT_FOUND rather than an empty list.
+        self.0.store.consultation(&cid).await?;
+        let versions = self.0.store.report_versions(&cid).await?;
+        Ok(pb::ListFeedbackReportsResponse {
+            versions: versions
+                .iter()
+                .map(|v| pb::FeedbackReportVersion {
+                    name: format!("consultations/{cid}/feedbackReports/{}", v.version),
+                    version: i32::try_from(v.version).unwrap_or(i32::MAX),
+                    publish_time: Some(convert::timestamp(v.published_at)),
+                    sha256: v.sha256.clone(),
+                    correction_reason: v.correction_reason.clone(),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// The answer that applies to a loaded comment.
+pub(crate) fn effective(a: &Answering, c: &consult_domain::Comment) -> Option<pb::Disposition> {
+    let group = c
+        .group_id
+        .as_deref()
+        .and_then(|g| a.groups.iter().find(|x| x.id == g));
+    effective_disposition(c, group).map(convert::disposition)
+}
+
+grpc_service! {
+    FeedbackService for Feedback {
+        create_opinion_group(pb::CreateOpinionGroupRequest) -> pb::OpinionGroup;
+        get_opinion_group(pb::GetOpinionGroupRequest) -> pb::OpinionGroup;
+        list_opinion_groups(pb::ListOpinionGroupsRequest) -> pb::ListOpinionGroupsResponse;
+        update_opinion_group(pb::UpdateOpinionGroupRequest) -> pb::OpinionGroup;
+        add_opinion_group_members(pb::AddOpinionGroupMembersRequest) -> pb::OpinionGroup;
+        remove_opinion_group_members(pb::RemoveOpinionGroupMembersRequest) -> pb::OpinionGroup;
+        answer_opinion_group(pb::AnswerOpinionGroupRequest) -> pb::OpinionGroup;
+        bulk_answer_comments(pb::BulkAnswerCommentsRequest) -> pb::BulkAnswerCommentsResponse;
+        get_answering_progress(pb::GetAnsweringProgressRequest) -> pb::AnsweringProgress;
+        list_disposition_revisions(pb::ListDispositionRevisionsRequest) -> pb::ListDispositionRevisionsResponse;
+        preview_feedback_report(pb::PreviewFeedbackReportRequest) -> pb::FeedbackReport;
+        publish_feedback_report(pb::PublishFeedbackReportRequest) -> pb::FeedbackReport;
+        correct_feedback_report(pb::CorrectFeedbackReportRequest) -> pb::FeedbackReport;
+        get_feedback_report(pb::GetFeedbackReportRequest) -> pb::FeedbackReport;
+        list_feedback_reports(pb::ListFeedbackReportsRequest) -> pb::ListFeedbackReportsResponse;
+    }
+}
