@@ -17,6 +17,7 @@ use chrono_tz::Asia::Shanghai;
 use consult_api::pb;
 use consult_api::pb::comment_service_client::CommentServiceClient;
 use consult_api::pb::consultation_service_client::ConsultationServiceClient;
+use consult_api::pb::feedback_service_client::FeedbackServiceClient;
 use consult_api::testing::test_clock_service_client::TestClockServiceClient;
 use sea_orm::{ConnectionTrait, Database, Statement};
 use sha2::{Digest, Sha256};
@@ -29,6 +30,7 @@ pub mod token {
     pub const OFFICER_JTJ: &str = "e2e-officer-jtj";
     pub const PORTAL: &str = "e2e-portal";
     pub const HOTLINE: &str = "e2e-hotline";
+    pub const WECHAT: &str = "e2e-wechat";
     pub const ADMIN: &str = "e2e-admin";
     pub const AUDITOR: &str = "e2e-auditor";
 }
@@ -58,6 +60,12 @@ fn principals_toml() -> String {
             "calling_system",
             "channels = [\"HOTLINE_12345\"]",
             token::HOTLINE,
+        ),
+        (
+            "wechat",
+            "calling_system",
+            "channels = [\"WECHAT\"]",
+            token::WECHAT,
         ),
         ("admin", "administrator", "", token::ADMIN),
         ("auditor", "auditor", "", token::AUDITOR),
@@ -177,6 +185,8 @@ pub struct TestServer {
     db: Db,
     pub database_url: String,
     pub channel: Channel,
+    /// Base URL of the public pages, e.g. `http://127.0.0.1:41234`.
+    pub http: String,
 }
 
 impl TestServer {
@@ -191,7 +201,8 @@ impl TestServer {
         )
         .unwrap();
         let mut child = Command::new(consultd_binary())
-            .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+            .args(["--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"])
+            .args(["--log-format", "json"])
             .arg("--config")
             .arg(&config)
             .arg("--database-url")
@@ -202,18 +213,28 @@ impl TestServer {
             .spawn()
             .expect("spawn consultd");
         let stdout = child.stdout.take().unwrap();
-        let line = tokio::task::spawn_blocking(move || {
-            let mut line = String::new();
-            BufReader::new(stdout).read_line(&mut line).map(|_| line)
+        // consultd prints its gRPC address, then the address of its public pages.
+        let lines = tokio::task::spawn_blocking(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut lines = [String::new(), String::new()];
+            for l in &mut lines {
+                reader.read_line(l)?;
+            }
+            Ok::<_, std::io::Error>(lines)
         })
         .await
         .unwrap()
         .unwrap();
         let _ = std::fs::remove_file(&config);
-        let addr = line
+        let addr = lines[0]
             .trim()
             .strip_prefix("consultd listening on ")
-            .unwrap_or_else(|| panic!("consultd did not start: {line:?}"))
+            .unwrap_or_else(|| panic!("consultd did not start: {lines:?}"))
+            .to_owned();
+        let http = lines[1]
+            .trim()
+            .strip_prefix("consultd public pages on ")
+            .unwrap_or_else(|| panic!("consultd did not serve its pages: {lines:?}"))
             .to_owned();
         let channel = Channel::from_shared(format!("http://{addr}"))
             .unwrap()
@@ -226,6 +247,7 @@ impl TestServer {
             db,
             database_url,
             channel,
+            http,
         };
         server.set_time(start).await;
         server
@@ -237,6 +259,26 @@ impl TestServer {
 
     pub fn comments(&self) -> CommentServiceClient<Channel> {
         CommentServiceClient::new(self.channel.clone())
+    }
+
+    pub fn feedback(&self) -> FeedbackServiceClient<Channel> {
+        FeedbackServiceClient::new(self.channel.clone())
+    }
+
+    /// Rows in `table`, read straight from the database.
+    pub async fn table_count(&self, table: &str) -> i64 {
+        let db = Database::connect(&self.database_url).await.unwrap();
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let n = row.try_get::<i64>("", "n").unwrap();
+        db.close().await.unwrap();
+        n
     }
 
     pub async fn set_time(&self, t: DateTime<Utc>) {

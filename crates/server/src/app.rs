@@ -45,6 +45,7 @@ pub enum StartupError {
 /// A server bound to its socket, ready to run.
 pub struct Application {
     listener: TcpListener,
+    http_listener: TcpListener,
     core: Arc<Core>,
     writer_task: WriterTask,
     #[cfg(feature = "test-clock")]
@@ -90,8 +91,10 @@ impl Application {
         let clock: Arc<dyn Clock> = Arc::new(crate::clock::SystemClock);
 
         let listener = TcpListener::bind(settings.listen).await?;
+        let http_listener = TcpListener::bind(settings.http_listen).await?;
         Ok(Self {
             listener,
+            http_listener,
             core: Arc::new(Core {
                 store,
                 writer,
@@ -109,6 +112,11 @@ impl Application {
     /// The bound address (its port is the real one when configured with port 0).
     pub fn local_addr(&self) -> Result<SocketAddr, StartupError> {
         Ok(self.listener.local_addr()?)
+    }
+
+    /// The bound address of the public web pages.
+    pub fn http_addr(&self) -> Result<SocketAddr, StartupError> {
+        Ok(self.http_listener.local_addr()?)
     }
 
     /// Serves until `shutdown` resolves, lets in-flight calls finish, then flushes the writer.
@@ -158,6 +166,16 @@ impl Application {
             shutdown.await;
             let _ = stopping.send(true);
         };
+        let mut web_stop = stop_seen.clone();
+        let web = axum::serve(self.http_listener, crate::web::router(self.core.clone()))
+            .with_graceful_shutdown(async move {
+                let _ = web_stop.changed().await;
+            });
+        let web = tokio::spawn(async move {
+            if let Err(e) = web.await {
+                tracing::error!(error = %e, "public pages failed");
+            }
+        });
         let serve = router.serve_with_incoming_shutdown(TcpIncoming::from(self.listener), signal);
         let grace_over = async move {
             let _ = stop_seen.changed().await;
@@ -166,6 +184,10 @@ impl Application {
         tokio::select! {
             served = serve => served?,
             () = grace_over => tracing::warn!("grace period over; dropping open connections"),
+        }
+        // The pages stop with the same signal; open page loads get the same grace.
+        if tokio::time::timeout(SHUTDOWN_GRACE, web).await.is_err() {
+            tracing::warn!("public pages did not stop in time");
         }
         // Connection tasks may still hold handles to the writer, so stop it explicitly.
         self.writer_task.finish().await;

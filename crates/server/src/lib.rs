@@ -9,6 +9,7 @@ pub mod error;
 mod pagination;
 mod services;
 pub mod settings;
+mod web;
 
 pub use app::{Application, StartupError};
 pub use settings::Settings;

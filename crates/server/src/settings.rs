@@ -12,6 +12,8 @@ use serde::Deserialize;
 pub struct Settings {
     /// gRPC listen address.
     pub listen: SocketAddr,
+    /// Listen address of the public web pages (reports, receipt lookup).
+    pub http_listen: SocketAddr,
     /// `sqlite:PATH` or `postgres://…`.
     pub database_url: String,
     /// Key that signs page tokens; random per process when unset (tokens then end with it).
@@ -28,6 +30,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            http_listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: "sqlite://data/consult.db".to_owned(),
             page_token_secret: None,
             calendar_files: Vec::new(),

@@ -16,6 +16,9 @@ struct Cli {
     /// Address to serve gRPC on [default: 127.0.0.1:50051].
     #[arg(long, env = "CONSULT_LISTEN")]
     listen: Option<SocketAddr>,
+    /// Address of the public web pages [default: 127.0.0.1:8080].
+    #[arg(long, env = "CONSULT_HTTP_LISTEN")]
+    http_listen: Option<SocketAddr>,
     /// `sqlite:PATH` or `postgres://…` [default: sqlite://data/consult.db].
     #[arg(long, env = "DATABASE_URL")]
     database_url: Option<String>,
@@ -71,6 +74,9 @@ fn load_settings(cli: &Cli) -> Result<Settings, String> {
     };
     if let Some(listen) = cli.listen {
         settings.listen = listen;
+    }
+    if let Some(http) = cli.http_listen {
+        settings.http_listen = http;
     }
     if let Some(url) = &cli.database_url {
         settings.database_url = url.clone();
@@ -137,6 +143,13 @@ async fn main() -> ExitCode {
             tracing::info!(%addr, "serving gRPC");
         }
         Err(e) => tracing::warn!(error = %e, "cannot read the bound address"),
+    }
+    match app.http_addr() {
+        Ok(addr) => {
+            println!("consultd public pages on http://{addr}");
+            tracing::info!(%addr, "serving public pages");
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot read the bound web address"),
     }
     match app.run_until(shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,

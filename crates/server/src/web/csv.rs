@@ -1,0 +1,104 @@
+//! The feedback report as CSV: one row per published comment, UTF-8 with a byte-order mark so
+//! that spreadsheet programs open the Chinese text correctly.
+
+use consult_domain::report::FeedbackReport;
+use consult_domain::window::show_local;
+
+const BOM: &str = "\u{feff}";
+
+/// Quotes a field when it holds a separator, a quote or a line break (RFC 4180).
+fn field(s: &str) -> String {
+    // A leading =, +, - or @ would make a spreadsheet evaluate the cell as a formula.
+    let guarded = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+fn row(out: &mut String, cells: &[&str]) {
+    let line: Vec<String> = cells.iter().map(|c| field(c)).collect();
+    out.push_str(&line.join(","));
+    out.push_str("\r\n");
+}
+
+/// The report's comments with their answers.
+pub(super) fn report(r: &FeedbackReport) -> String {
+    let groups: std::collections::HashMap<&str, &str> = r
+        .opinion_groups
+        .iter()
+        .map(|g| (g.id.as_str(), g.summary.as_str()))
+        .collect();
+    let mut out = String::from(BOM);
+    row(
+        &mut out,
+        &[
+            "序号",
+            "意见编号",
+            "收到时间（北京时间）",
+            "渠道",
+            "提出者类别",
+            "提出者",
+            "条款",
+            "意见内容",
+            "所属集中意见",
+            "采纳情况",
+            "采纳内容",
+            "理由",
+        ],
+    );
+    for (i, c) in r.comments.iter().enumerate() {
+        let n = (i + 1).to_string();
+        let received = show_local(c.received_at);
+        let group = c
+            .opinion_group
+            .as_deref()
+            .and_then(|g| groups.get(g).copied())
+            .unwrap_or_default();
+        let (outcome, adopted, reason) = match &c.answer {
+            Some(a) => (
+                a.outcome.label.as_str(),
+                a.adopted_content.as_str(),
+                a.reason.as_str(),
+            ),
+            None => ("尚未答复", "", ""),
+        };
+        row(
+            &mut out,
+            &[
+                &n,
+                &c.id,
+                &received,
+                &c.channel.label,
+                &c.submitter_category.label,
+                c.submitter.as_deref().unwrap_or_default(),
+                &c.clause_reference,
+                &c.content,
+                group,
+                outcome,
+                adopted,
+                reason,
+            ],
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_quoted_and_formulas_defused() {
+        assert_eq!(field("普通"), "普通");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("说\"好\""), "\"说\"\"好\"\"\"");
+        assert_eq!(field("第一行\n第二行"), "\"第一行\n第二行\"");
+        assert_eq!(field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+    }
+}
