@@ -8,6 +8,7 @@ mod comments;
 mod lifecycle;
 mod pagination;
 mod platform;
+mod web;
 
 use consult_api::pb;
 use consult_e2e::{TestServer, authed, draft, token};
