@@ -1,5 +1,5 @@
-//! `consult-loadgen`: a mass-comment surge against a running `consultd`.
-//! Submits comments over gRPC at a fixed concurrency and prints comments/s and p50/p99 latency.
+//! `consult-loadgen`: a mass-comment surge against a running `consultd`, optionally followed by
+//! answering and publishing them all; prints comments/s, p50/p99 latency and each step's time.
 
 use std::time::{Duration, Instant};
 
@@ -7,6 +7,8 @@ use clap::Parser;
 use consult_api::pb;
 use consult_api::pb::comment_service_client::CommentServiceClient;
 use consult_api::pb::consultation_service_client::ConsultationServiceClient;
+use consult_api::pb::feedback_service_client::FeedbackServiceClient;
+use consult_api::testing::test_clock_service_client::TestClockServiceClient;
 use tonic::Request;
 use tonic::transport::Channel;
 
@@ -35,6 +37,10 @@ struct Args {
     /// Officer token used to create that consultation.
     #[arg(long, env = "CONSULT_OFFICER_TOKEN", default_value = "dev-officer-fgw")]
     officer_token: String,
+    /// Then close, moderate, group, answer in bulk, pass the gate, decide and publish the
+    /// report, timing each step. Needs a server built with `--features test-clock`.
+    #[arg(long)]
+    answer: bool,
 }
 
 fn authed<T>(token: &str, message: T) -> Request<T> {
@@ -102,6 +108,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let count = per_worker.min(args.total.saturating_sub(w * per_worker));
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(count);
+            let mut names = Vec::with_capacity(count);
             let mut failures = 0usize;
             for i in 0..count {
                 let req = pb::SubmitCommentRequest {
@@ -118,19 +125,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 };
                 let t = Instant::now();
                 match client.submit_comment(authed(&token, req)).await {
-                    Ok(_) => latencies.push(t.elapsed()),
+                    Ok(c) => {
+                        latencies.push(t.elapsed());
+                        names.push(c.into_inner().name);
+                    }
                     Err(_) => failures += 1,
                 }
             }
-            (latencies, failures)
+            (latencies, failures, names)
         }));
     }
     let mut latencies = Vec::with_capacity(args.total);
     let mut failures = 0;
+    let mut names = Vec::with_capacity(args.total);
     for w in workers {
-        let (l, f) = w.await?;
+        let (l, f, n) = w.await?;
         latencies.extend(l);
         failures += f;
+        names.extend(n);
     }
     let elapsed = started.elapsed();
     latencies.sort_unstable();
@@ -147,5 +159,202 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if failures > 0 {
         std::process::exit(1);
     }
+    if args.answer {
+        answer_all(channels[0].clone(), &args.officer_token, &parent, names).await?;
+    }
     Ok(())
+}
+
+/// Times one step and prints it.
+async fn step<T, F: std::future::Future<Output = Result<T, tonic::Status>>>(
+    what: &str,
+    f: F,
+) -> Result<T, tonic::Status> {
+    let t = Instant::now();
+    let out = f.await?;
+    println!("{what}: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    Ok(out)
+}
+
+/// After the surge: everything an officer does until the report is public.
+async fn answer_all(
+    channel: Channel,
+    token: &str,
+    parent: &str,
+    mut names: Vec<String>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut api = ConsultationServiceClient::new(channel.clone());
+    let mut comments = CommentServiceClient::new(channel.clone());
+    let mut feedback = FeedbackServiceClient::new(channel.clone());
+    let mut clock = TestClockServiceClient::new(channel);
+    names.sort();
+    let c = api
+        .get_consultation(pb::GetConsultationRequest {
+            name: parent.to_owned(),
+        })
+        .await?
+        .into_inner();
+    let closes = c.closes_at.ok_or("consultation has no closes_at")?;
+    clock
+        .set_time(consult_api::testing::SetTimeRequest {
+            time: Some(prost_types::Timestamp {
+                seconds: closes.seconds + 3_600,
+                nanos: 0,
+            }),
+        })
+        .await?;
+    step(
+        "close",
+        api.close_consultation(authed(
+            token,
+            pb::CloseConsultationRequest {
+                name: parent.to_owned(),
+            },
+        )),
+    )
+    .await?;
+    let hide = names.len() / 100;
+    let t = Instant::now();
+    for n in &names[..hide] {
+        comments
+            .hide_comment(authed(
+                token,
+                pb::HideCommentRequest {
+                    name: n.clone(),
+                    reason: pb::HideReason::Spam as i32,
+                    note: String::new(),
+                },
+            ))
+            .await?;
+    }
+    println!(
+        "hide {hide} comments one by one: {:.1} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    let grouped = &names[hide..hide + names.len() / 20];
+    let t = Instant::now();
+    let mut groups = 0;
+    for members in grouped.chunks(50).filter(|m| m.len() >= 2) {
+        let g = feedback
+            .create_opinion_group(authed(
+                token,
+                pb::CreateOpinionGroupRequest {
+                    parent: parent.to_owned(),
+                    opinion_group: Some(pb::OpinionGroup {
+                        summary: "建议优化早晚高峰公交班次".into(),
+                        ..Default::default()
+                    }),
+                    comments: members.to_vec(),
+                },
+            ))
+            .await?
+            .into_inner();
+        feedback
+            .answer_opinion_group(authed(
+                token,
+                pb::AnswerOpinionGroupRequest {
+                    name: g.name,
+                    disposition: Some(pb::Disposition {
+                        outcome: pb::Outcome::Adopted as i32,
+                        adopted_content: "早晚高峰加密班次".into(),
+                        ..Default::default()
+                    }),
+                },
+            ))
+            .await?;
+        groups += 1;
+    }
+    println!(
+        "form and answer {groups} opinion groups of {} comments: {:.1} ms",
+        grouped.len(),
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    let bulk = step(
+        "bulk answer the rest",
+        feedback.bulk_answer_comments(authed(
+            token,
+            pb::BulkAnswerCommentsRequest {
+                parent: parent.to_owned(),
+                disposition: Some(pb::Disposition {
+                    outcome: pb::Outcome::NotAdopted as i32,
+                    reason: "与上位法规定不一致".into(),
+                    ..Default::default()
+                }),
+                target: Some(pb::bulk_answer_comments_request::Target::Selection(
+                    pb::CommentSelection {
+                        only_unanswered: true,
+                        ..Default::default()
+                    },
+                )),
+            },
+        )),
+    )
+    .await?
+    .into_inner();
+    println!("  ({} comments answered)", bulk.answered_count);
+    step(
+        "answering progress",
+        feedback.get_answering_progress(authed(
+            token,
+            pb::GetAnsweringProgressRequest {
+                name: parent.to_owned(),
+            },
+        )),
+    )
+    .await?;
+    step(
+        "deliberation gate",
+        api.mark_ready_for_deliberation(authed(
+            token,
+            pb::MarkReadyForDeliberationRequest {
+                name: parent.to_owned(),
+            },
+        )),
+    )
+    .await?;
+    let today = beijing_date(closes.seconds + 3_600);
+    step(
+        "record decision",
+        api.record_decision(authed(
+            token,
+            pb::RecordDecisionRequest {
+                name: parent.to_owned(),
+                decision: Some(pb::Decision {
+                    number: "压测〔2026〕1号".into(),
+                    title: "压力测试决定".into(),
+                    decide_date: today,
+                    ..Default::default()
+                }),
+            },
+        )),
+    )
+    .await?;
+    let report = step(
+        "publish feedback report",
+        feedback.publish_feedback_report(authed(
+            token,
+            pb::PublishFeedbackReportRequest {
+                name: parent.to_owned(),
+            },
+        )),
+    )
+    .await?
+    .into_inner();
+    println!(
+        "  (version {}, {} comments, {} bytes of canonical JSON, sha256 {})",
+        report.version,
+        report.comments.len(),
+        report.canonical_json.len(),
+        report.sha256
+    );
+    Ok(())
+}
+
+/// The Beijing date of a Unix time, `YYYY-MM-DD`.
+fn beijing_date(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .unwrap_or_default()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%d")
+        .to_string()
 }
