@@ -323,6 +323,7 @@ async fn public_pages_serve_only_what_is_published() {
         .feedback()
         .get_feedback_report(pb::GetFeedbackReportRequest {
             name: format!("{}/feedbackReports/latest", p.name),
+            view: pb::FeedbackReportView::Full as i32,
         })
         .await
         .unwrap()

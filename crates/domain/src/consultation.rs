@@ -453,18 +453,7 @@ impl Consultation {
                 ),
             ));
         }
-        if !is_meaningful(reason) {
-            return Err(DomainError::invalid(
-                "reason",
-                "延期必须说明理由 (an extension needs a reason)",
-            ));
-        }
-        if reason.chars().count() > REASON_MAX_CHARS {
-            return Err(DomainError::invalid(
-                "reason",
-                format!("理由不能超过{REASON_MAX_CHARS}个字符 (reason too long)"),
-            ));
-        }
+        check_reason(reason, "延期必须说明理由 (an extension needs a reason)")?;
         let Some(current) = self.closes_at else {
             return Err(DomainError::precondition(
                 "NOT_OPEN",
@@ -560,24 +549,27 @@ impl Consultation {
                 ),
             ));
         }
-        if !is_meaningful(reason) {
-            return Err(DomainError::invalid(
-                "reason",
-                "撤回必须说明理由 (a withdrawal needs a reason)",
-            ));
-        }
-        if reason.chars().count() > REASON_MAX_CHARS {
-            return Err(DomainError::invalid(
-                "reason",
-                format!("理由不能超过{REASON_MAX_CHARS}个字符 (reason too long)"),
-            ));
-        }
+        check_reason(reason, "撤回必须说明理由 (a withdrawal needs a reason)")?;
         self.stored_state = ConsultationState::Withdrawn;
         self.withdrawal_reason = reason.trim().to_owned();
         self.withdrawn_at = Some(now);
         self.updated_at = now;
         Ok(())
     }
+}
+
+/// Checks the `reason` field of a request: meaningful (else `missing`) and not too long.
+pub fn check_reason(reason: &str, missing: &str) -> Result<(), DomainError> {
+    if !is_meaningful(reason) {
+        return Err(DomainError::invalid("reason", missing));
+    }
+    if reason.chars().count() > REASON_MAX_CHARS {
+        return Err(DomainError::invalid(
+            "reason",
+            format!("理由不能超过{REASON_MAX_CHARS}个字符 (reason too long)"),
+        ));
+    }
+    Ok(())
 }
 
 /// A reason counts when it has at least two letters or ideographs (not only punctuation).

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::answering::AnsweringView;
 use crate::calendar::Calendar;
-use crate::consultation::{Consultation, ConsultationState, REASON_MAX_CHARS, is_meaningful};
+use crate::consultation::{Consultation, ConsultationState, check_reason, is_meaningful};
 use crate::error::{DomainError, Violations};
 use crate::window::local_date;
 
@@ -256,18 +256,7 @@ impl Consultation {
                 ),
             ));
         }
-        if !is_meaningful(reason) {
-            return Err(DomainError::invalid(
-                "reason",
-                "更正必须说明理由 (a correction needs a reason)",
-            ));
-        }
-        if reason.chars().count() > REASON_MAX_CHARS {
-            return Err(DomainError::invalid(
-                "reason",
-                format!("理由不能超过{REASON_MAX_CHARS}个字符 (reason too long)"),
-            ));
-        }
+        check_reason(reason, "更正必须说明理由 (a correction needs a reason)")?;
         if let Some((number, title, date)) = decision {
             let document = self.parse_decision(number, title, date, officer, now)?;
             // The deadline was met or missed by the first publication; it is kept for the record.

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::answering::{AnsweringView, HideReason, Outcome, effective_disposition};
+use crate::answering::{AnsweringView, Disposition, HideReason, Outcome, effective_disposition};
 use crate::calendar::Calendar;
 use crate::comment::{Channel, Comment, SubmitterCategory};
 use crate::consultation::Consultation;
@@ -244,6 +244,30 @@ fn counts<K: Ord + Copy>(map: &BTreeMap<K, u64>, term: impl Fn(K) -> Term) -> Ve
         .collect()
 }
 
+/// An answer as published: no officer, no time, personal information masked.
+fn published_answer(d: &Disposition) -> ReportAnswer {
+    ReportAnswer {
+        outcome: term!(d.answer.outcome),
+        reason: mask_personal_information(&d.answer.reason),
+        adopted_content: mask_personal_information(&d.answer.adopted_content),
+    }
+}
+
+/// The change to the draft an answer records, if it adopted something it describes.
+fn adopted_change(d: Option<&Disposition>, source: String, clause: &str) -> Option<AdoptedChange> {
+    let d = d?;
+    let adopted = matches!(
+        d.answer.outcome,
+        Outcome::Adopted | Outcome::PartiallyAdopted
+    );
+    (adopted && !d.answer.adopted_content.is_empty()).then(|| AdoptedChange {
+        source,
+        outcome: term!(d.answer.outcome),
+        clause_reference: mask_personal_information(clause),
+        adopted_content: mask_personal_information(&d.answer.adopted_content),
+    })
+}
+
 /// What may be published of a submitter: only with consent, never the contact details.
 fn published_submitter(c: &Comment) -> Option<String> {
     if !c.body.publish_name_consent {
@@ -298,24 +322,16 @@ impl FeedbackReport {
                 Some(d) => *by_outcome.entry(d.answer.outcome).or_default() += 1,
                 None => unanswered += 1,
             }
-            let answer = disposition.map(|d| ReportAnswer {
-                outcome: term!(d.answer.outcome),
-                reason: mask_personal_information(&d.answer.reason),
-                adopted_content: mask_personal_information(&d.answer.adopted_content),
-            });
-            if let (Some(d), None) = (disposition, group)
-                && matches!(
-                    d.answer.outcome,
-                    Outcome::Adopted | Outcome::PartiallyAdopted
+            let answer = disposition.map(published_answer);
+            // A grouped comment's change is listed once, under its group.
+            if group.is_none()
+                && let Some(change) = adopted_change(
+                    disposition,
+                    format!("comments/{}", c.id),
+                    &c.body.clause_reference,
                 )
-                && !d.answer.adopted_content.is_empty()
             {
-                adopted_changes.push(AdoptedChange {
-                    source: format!("comments/{}", c.id),
-                    outcome: term!(d.answer.outcome),
-                    clause_reference: mask_personal_information(&c.body.clause_reference),
-                    adopted_content: mask_personal_information(&d.answer.adopted_content),
-                });
+                adopted_changes.push(change);
             }
             comments.push(ReportComment {
                 id: c.id.clone(),
@@ -335,24 +351,13 @@ impl FeedbackReport {
                 // A group whose members were all removed or hidden says nothing publicly.
                 continue;
             };
-            let answer = g.disposition.as_ref().map(|d| ReportAnswer {
-                outcome: term!(d.answer.outcome),
-                reason: mask_personal_information(&d.answer.reason),
-                adopted_content: mask_personal_information(&d.answer.adopted_content),
-            });
-            if let Some(d) = &g.disposition
-                && matches!(
-                    d.answer.outcome,
-                    Outcome::Adopted | Outcome::PartiallyAdopted
-                )
-                && !d.answer.adopted_content.is_empty()
-            {
-                adopted_changes.push(AdoptedChange {
-                    source: format!("opinionGroups/{}", g.id),
-                    outcome: term!(d.answer.outcome),
-                    clause_reference: String::new(),
-                    adopted_content: mask_personal_information(&d.answer.adopted_content),
-                });
+            let answer = g.disposition.as_ref().map(published_answer);
+            if let Some(change) = adopted_change(
+                g.disposition.as_ref(),
+                format!("opinionGroups/{}", g.id),
+                "",
+            ) {
+                adopted_changes.push(change);
             }
             opinion_groups.push(ReportOpinionGroup {
                 id: g.id.clone(),

@@ -185,7 +185,8 @@ async fn answer_all(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let mut api = ConsultationServiceClient::new(channel.clone());
     let mut comments = CommentServiceClient::new(channel.clone());
-    let mut feedback = FeedbackServiceClient::new(channel.clone());
+    let mut feedback =
+        FeedbackServiceClient::new(channel.clone()).max_decoding_message_size(256 << 20);
     let mut clock = TestClockServiceClient::new(channel);
     names.sort();
     let c = api
@@ -340,12 +341,21 @@ async fn answer_all(
     )
     .await?
     .into_inner();
+    let full = step(
+        "read the published report (full view)",
+        feedback.get_feedback_report(pb::GetFeedbackReportRequest {
+            name: report.name.clone(),
+            view: pb::FeedbackReportView::Full as i32,
+        }),
+    )
+    .await?
+    .into_inner();
     println!(
         "  (version {}, {} comments, {} bytes of canonical JSON, sha256 {})",
-        report.version,
-        report.comments.len(),
-        report.canonical_json.len(),
-        report.sha256
+        full.version,
+        full.comments.len(),
+        full.canonical_json.len(),
+        full.sha256
     );
     Ok(())
 }

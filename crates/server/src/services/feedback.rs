@@ -448,15 +448,6 @@ impl Feedback {
         let p = view.progress();
         let missing = view.missing_for_deliberation(&a.consultation);
         let n = |x: u64| i64::try_from(x).unwrap_or(i64::MAX);
-        let terms = |m: Vec<(String, String, u64)>| -> Vec<pb::TermCount> {
-            m.into_iter()
-                .map(|(code, label, count)| pb::TermCount {
-                    code,
-                    label,
-                    count: n(count),
-                })
-                .collect()
-        };
         Ok(pb::AnsweringProgress {
             consultation: format!("consultations/{cid}"),
             received: n(p.received),
@@ -466,18 +457,16 @@ impl Feedback {
             grouped: n(p.grouped),
             opinion_groups: n(p.groups),
             opinion_groups_answered: n(p.groups_answered),
-            hidden_by_reason: terms(
-                p.hidden_by_reason
-                    .iter()
-                    .map(|(k, v)| (k.code().to_owned(), k.label().to_owned(), *v))
-                    .collect(),
-            ),
-            by_outcome: terms(
-                p.by_outcome
-                    .iter()
-                    .map(|(k, v)| (k.code().to_owned(), k.label().to_owned(), *v))
-                    .collect(),
-            ),
+            hidden_by_reason: p
+                .hidden_by_reason
+                .iter()
+                .map(|(k, v)| term_count(k.code(), k.label(), *v))
+                .collect(),
+            by_outcome: p
+                .by_outcome
+                .iter()
+                .map(|(k, v)| term_count(k.code(), k.label(), *v))
+                .collect(),
             ready_for_deliberation: missing.is_empty(),
             missing: missing
                 .iter()
@@ -533,7 +522,7 @@ impl Feedback {
         );
         let content = report.canonical_json();
         let sha = consult_domain::report::content_sha256(&content);
-        Ok(convert::report(&report, &content, &sha))
+        view(convert::report(&report, &content, &sha), req.view)
     }
 
     /// Publishes a version built from the state after `change`, in the same transaction.
@@ -583,7 +572,10 @@ impl Feedback {
             )
             .await?;
         tracing::info!(consultation = %cid, version = sealed.version, sha256 = %sealed.sha256, "feedback report published");
-        convert::published(&sealed)
+        view(
+            convert::published(&sealed)?,
+            pb::FeedbackReportView::Basic as i32,
+        )
     }
 
     async fn publish_feedback_report(
@@ -636,7 +628,7 @@ impl Feedback {
         let (cid, version) = parse_feedback_report_name(&req.name)
             .ok_or_else(|| DomainError::invalid("name", "资源名称格式不正确 (malformed name)"))?;
         let p = self.0.store.published_report(cid, version).await?;
-        convert::published(&p)
+        view(convert::published(&p)?, req.view)
     }
 
     async fn list_feedback_reports(
@@ -660,6 +652,29 @@ impl Feedback {
                 })
                 .collect(),
         })
+    }
+}
+
+fn term_count(code: &str, label: &str, count: u64) -> pb::TermCount {
+    pb::TermCount {
+        code: code.to_owned(),
+        label: label.to_owned(),
+        count: i64::try_from(count).unwrap_or(i64::MAX),
+    }
+}
+
+/// Cuts a report down to the requested view.
+fn view(mut r: pb::FeedbackReport, view: i32) -> Result<pb::FeedbackReport, ApiError> {
+    match pb::FeedbackReportView::try_from(view) {
+        Ok(pb::FeedbackReportView::Unspecified | pb::FeedbackReportView::Full) => Ok(r),
+        Ok(pb::FeedbackReportView::Basic) => {
+            r.comments.clear();
+            r.canonical_json.clear();
+            Ok(r)
+        }
+        Err(_) => {
+            Err(DomainError::invalid("view", format!("未知的视图 {view} (unknown view)")).into())
+        }
     }
 }
 
