@@ -39,6 +39,7 @@ const VALIDATED: &[&str] = &[
     ".consult.v1.AnswerOpinionGroupRequest",
     ".consult.v1.BulkAnswerCommentsRequest",
     ".consult.v1.GetAnsweringProgressRequest",
+    ".consult.v1.BatchAnswerRequest",
     ".consult.v1.ListDispositionRevisionsRequest",
     ".consult.v1.PreviewFeedbackReportRequest",
     ".consult.v1.PublishFeedbackReportRequest",
@@ -203,6 +204,7 @@ const FIELDS: &[(&str, &str)] = &[
         CONSULTATION_NAME,
     ),
     (".consult.v1.BulkAnswerCommentsRequest.disposition", NESTED),
+    (".consult.v1.BatchAnswerRequest.parent", CONSULTATION_NAME),
     (
         ".consult.v1.GetAnsweringProgressRequest.name",
         CONSULTATION_NAME,

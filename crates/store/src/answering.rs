@@ -32,6 +32,8 @@ pub enum CommentScope {
     None,
     /// These ids; a missing one is `NOT_FOUND`.
     Ids(Vec<String>),
+    /// Those of these ids that exist; the change decides what a missing one means.
+    AnyOf(Vec<String>),
     /// Those of one group.
     Group(String),
     /// Those matching a filter.
@@ -190,7 +192,7 @@ async fn load<C: ConnectionTrait>(
             }
             q.all(db).await?
         }
-        CommentScope::Ids(ids) => {
+        CommentScope::Ids(ids) | CommentScope::AnyOf(ids) => {
             let mut rows = Vec::with_capacity(ids.len());
             for chunk in ids.chunks(CHUNK) {
                 rows.extend(
@@ -200,7 +202,7 @@ async fn load<C: ConnectionTrait>(
                         .await?,
                 );
             }
-            if rows.len() < ids.len() {
+            if rows.len() < ids.len() && matches!(scope, CommentScope::Ids(_)) {
                 let found: std::collections::HashSet<&str> =
                     rows.iter().map(|r| r.id.as_str()).collect();
                 if let Some(missing) = ids.iter().find(|id| !found.contains(id.as_str())) {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use consult_api::pb::feedback_service_server::FeedbackService;
-use consult_api::pb::{self, bulk_answer_comments_request::Target};
+use consult_api::pb::{self, bulk_answer_comments_request::Target as BulkTarget};
 use consult_api::rules::{
     comment_names, parse_comment_name, parse_consultation_name, parse_feedback_report_name,
     parse_opinion_group_name,
@@ -353,12 +353,12 @@ impl Feedback {
                 )
                 .into());
             }
-            Some(Target::Comments(list)) => (
+            Some(BulkTarget::Comments(list)) => (
                 CommentScope::Ids(comment_ids(&list.comments, &cid, "comments.comments")?),
                 true,
                 false,
             ),
-            Some(Target::Selection(s)) => {
+            Some(BulkTarget::Selection(s)) => {
                 let mut v = Violations::new();
                 let channel = v.take(optional::<Channel>(s.channel, "selection.channel"));
                 let category = v.take(optional::<SubmitterCategory>(
@@ -431,6 +431,73 @@ impl Feedback {
         Ok(pb::BulkAnswerCommentsResponse {
             answered_count: answered.len() as i64,
             comments: answered,
+        })
+    }
+
+    async fn batch_answer(
+        &self,
+        request: Request<pb::BatchAnswerRequest>,
+    ) -> Result<pb::BatchAnswerResponse, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let cid = id_of(parse_consultation_name(&req.parent), "parent")?;
+        let items = batch_items(&req.answers, &cid)?;
+        let comment_ids: Vec<String> = items
+            .iter()
+            .filter_map(|(t, _)| match t {
+                Target::Comment(id) => Some(id.clone()),
+                Target::Group(_) => None,
+            })
+            .collect();
+        let now = self.now();
+        let apply = |a: &mut Answering| -> Result<i64, DomainError> {
+            actor.may_manage(&a.consultation.department)?;
+            a.consultation.check_answering(now)?;
+            let consultation = a.consultation.clone();
+            let mut refused = Vec::new();
+            for (i, (target, answer)) in items.iter().enumerate() {
+                let done = match target {
+                    Target::Comment(id) => a
+                        .comment_mut(id)
+                        .and_then(|c| c.answer(&consultation, answer.clone(), &actor.id, now)),
+                    Target::Group(id) => a
+                        .group_mut(id)
+                        .and_then(|g| g.answer(&consultation, answer.clone(), &actor.id, now)),
+                };
+                if let Err(e) = done {
+                    refused.push(consult_domain::PreconditionViolation::new(
+                        rule_of(&e),
+                        format!("answers[{i}]"),
+                        format!("第{}条 {}：{e}", i + 1, req.answers[i].name),
+                    ));
+                }
+            }
+            if refused.is_empty() {
+                Ok(items.len() as i64)
+            } else {
+                Err(DomainError::FailedPrecondition(refused))
+            }
+        };
+        let scope = CommentScope::AnyOf(comment_ids);
+        let answered = if req.validate_only {
+            let mut a = self.0.store.answering(&cid, &scope).await?;
+            apply(&mut a)?
+        } else {
+            self.0
+                .store
+                .change_answering(
+                    &cid,
+                    scope,
+                    &actor.id,
+                    "comment.batch_answer",
+                    format!("consultations/{cid}"),
+                    now,
+                    apply,
+                )
+                .await?
+        };
+        Ok(pb::BatchAnswerResponse {
+            answered_count: answered,
+            validate_only: req.validate_only,
         })
     }
 
@@ -663,6 +730,74 @@ fn term_count(code: &str, label: &str, count: u64) -> pb::TermCount {
     }
 }
 
+/// What one batch item answers.
+enum Target {
+    Comment(String),
+    Group(String),
+}
+
+/// The items of a batch, every malformed one reported at once.
+fn batch_items(
+    answers: &[pb::AnswerItem],
+    cid: &str,
+) -> Result<Vec<(Target, consult_domain::answering::Answer)>, DomainError> {
+    if answers.is_empty() || answers.len() > consult_api::rules::MAX_NAMED_COMMENTS {
+        return Err(DomainError::invalid(
+            "answers",
+            "须有1至10000条答复 (a batch holds 1 to 10000 answers)",
+        ));
+    }
+    let mut v = Violations::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut items = Vec::with_capacity(answers.len());
+    for (i, item) in answers.iter().enumerate() {
+        let target = match (
+            parse_comment_name(&item.name),
+            parse_opinion_group_name(&item.name),
+        ) {
+            (Some((c, id)), _) if c == cid => Some(Target::Comment(id.to_owned())),
+            (_, Some((c, id))) if c == cid => Some(Target::Group(id.to_owned())),
+            _ => {
+                v.push(
+                    format!("answers[{i}].name"),
+                    format!(
+                        "第{}条：{} 不是 consultations/{cid} 的意见或集中意见 (not a comment or opinion group of this consultation)",
+                        i + 1,
+                        item.name
+                    ),
+                );
+                None
+            }
+        };
+        if !seen.insert(item.name.as_str()) {
+            v.push(
+                format!("answers[{i}].name"),
+                format!("第{}条：{} 重复出现 (listed twice)", i + 1, item.name),
+            );
+        }
+        let answer = v.take(convert::answer(
+            item.disposition.as_ref(),
+            &format!("answers[{i}].disposition"),
+        ));
+        if let (Some(t), Some(a)) = (target, answer) {
+            items.push((t, a));
+        }
+    }
+    v.finish()?;
+    Ok(items)
+}
+
+/// The rule a refusal names, for reporting it per item.
+fn rule_of(e: &DomainError) -> &'static str {
+    match e {
+        DomainError::FailedPrecondition(v) => v.first().map(|r| r.rule).unwrap_or("REFUSED"),
+        DomainError::NotFound { .. } => "NOT_FOUND",
+        DomainError::InvalidArgument(_) => "INVALID_ARGUMENT",
+        DomainError::PermissionDenied { .. } => "PERMISSION_DENIED",
+        _ => "REFUSED",
+    }
+}
+
 /// Cuts a report down to the requested view.
 fn view(mut r: pb::FeedbackReport, view: i32) -> Result<pb::FeedbackReport, ApiError> {
     match pb::FeedbackReportView::try_from(view) {
@@ -697,6 +832,7 @@ grpc_service! {
         remove_opinion_group_members(pb::RemoveOpinionGroupMembersRequest) -> pb::OpinionGroup;
         answer_opinion_group(pb::AnswerOpinionGroupRequest) -> pb::OpinionGroup;
         bulk_answer_comments(pb::BulkAnswerCommentsRequest) -> pb::BulkAnswerCommentsResponse;
+        batch_answer(pb::BatchAnswerRequest) -> pb::BatchAnswerResponse;
         get_answering_progress(pb::GetAnsweringProgressRequest) -> pb::AnsweringProgress;
         list_disposition_revisions(pb::ListDispositionRevisionsRequest) -> pb::ListDispositionRevisionsResponse;
         preview_feedback_report(pb::PreviewFeedbackReportRequest) -> pb::FeedbackReport;
