@@ -13,6 +13,7 @@ use consult_api::rules::{
 use consult_domain::answering::{AnsweringView, OpinionGroup, effective_disposition};
 use consult_domain::error::Violations;
 use consult_domain::report::{FeedbackReport, PublishedReport, ReportEdition};
+use consult_domain::actor::may_read_consultation;
 use consult_domain::{Actor, Channel, DomainError, SubmitterCategory};
 use consult_store::{Answering, CommentFilter, CommentScope};
 use tonic::{Request, Response, Status};
@@ -702,10 +703,11 @@ impl Feedback {
         &self,
         request: Request<pb::ListFeedbackReportsRequest>,
     ) -> Result<pb::ListFeedbackReportsResponse, ApiError> {
-        let (_, req) = public(&self.0.auth, request)?;
+        let (actor, req) = public(&self.0.auth, request)?;
         let cid = id_of(parse_consultation_name(&req.parent), "parent")?;
-        // Existence first, so an unknown consultation is NOT_FOUND rather than an empty list.
-        self.0.store.consultation(&cid).await?;
+        // An unknown consultation is NOT_FOUND rather than an empty list; a draft is not public.
+        let c = self.0.store.consultation(&cid).await?;
+        may_read_consultation(actor.as_ref(), &c)?;
         let versions = self.0.store.report_versions(&cid).await?;
         Ok(pb::ListFeedbackReportsResponse {
             versions: versions
