@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod answering;
 mod bad_input;
 mod batch;
 mod comments;

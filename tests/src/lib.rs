@@ -187,6 +187,8 @@ pub struct TestServer {
     pub channel: Channel,
     /// Base URL of the public pages, e.g. `http://127.0.0.1:41234`.
     pub http: String,
+    /// One connection for the counting helpers, opened on first use.
+    counter: tokio::sync::OnceCell<sea_orm::DatabaseConnection>,
 }
 
 impl TestServer {
@@ -248,6 +250,7 @@ impl TestServer {
             database_url,
             channel,
             http,
+            counter: tokio::sync::OnceCell::new(),
         };
         server.set_time(start).await;
         server
@@ -267,7 +270,10 @@ impl TestServer {
 
     /// Rows in `table`, read straight from the database.
     pub async fn table_count(&self, table: &str) -> i64 {
-        let db = Database::connect(&self.database_url).await.unwrap();
+        let db = self
+            .counter
+            .get_or_init(|| async { Database::connect(&self.database_url).await.unwrap() })
+            .await;
         let row = db
             .query_one_raw(Statement::from_string(
                 db.get_database_backend(),
@@ -276,9 +282,7 @@ impl TestServer {
             .await
             .unwrap()
             .unwrap();
-        let n = row.try_get::<i64>("", "n").unwrap();
-        db.close().await.unwrap();
-        n
+        row.try_get::<i64>("", "n").unwrap()
     }
 
     pub async fn set_time(&self, t: DateTime<Utc>) {
@@ -290,23 +294,13 @@ impl TestServer {
 
     /// Rows in each table, read straight from the database, to prove a refusal wrote nothing.
     pub async fn row_counts(&self) -> [i64; 3] {
-        let db = Database::connect(&self.database_url).await.unwrap();
         let mut out = [0; 3];
         for (i, table) in ["consultations", "comments", "audit_events"]
             .iter()
             .enumerate()
         {
-            let row = db
-                .query_one_raw(Statement::from_string(
-                    db.get_database_backend(),
-                    format!("SELECT COUNT(*) AS n FROM {table}"),
-                ))
-                .await
-                .unwrap()
-                .unwrap();
-            out[i] = row.try_get::<i64>("", "n").unwrap();
+            out[i] = self.table_count(table).await;
         }
-        db.close().await.unwrap();
         out
     }
 

@@ -10,10 +10,10 @@ use consult_api::rules::{
     comment_names, parse_comment_name, parse_consultation_name, parse_feedback_report_name,
     parse_opinion_group_name,
 };
+use consult_domain::actor::may_read_consultation;
 use consult_domain::answering::{AnsweringView, OpinionGroup, effective_disposition};
 use consult_domain::error::Violations;
 use consult_domain::report::{FeedbackReport, PublishedReport, ReportEdition};
-use consult_domain::actor::may_read_consultation;
 use consult_domain::{Actor, Channel, DomainError, SubmitterCategory};
 use consult_store::{Answering, CommentFilter, CommentScope};
 use tonic::{Request, Response, Status};
