@@ -203,3 +203,191 @@ async fn a_batch_reports_every_bad_row_and_writes_all_or_nothing() {
         .await;
     assert_status(r, Code::PermissionDenied, "");
 }
+
+#[tokio::test]
+async fn opinion_groups_change_until_the_gate() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let c = published(&server, "关于夜间施工管理的规定（征求意见稿）").await;
+    let mut comments = server.comments();
+    let mut feedback = server.feedback();
+    let mut names = Vec::new();
+    for i in 0..3 {
+        let saved = comments
+            .submit_comment(authed(
+                token::PORTAL,
+                pb::SubmitCommentRequest {
+                    parent: c.name.clone(),
+                    comment: Some(comment(pb::Channel::Portal, &format!("夜间施工扰民{i}"))),
+                    request_id: format!("group-{i}"),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        names.push(saved.name);
+    }
+    // Grouping may start while comments still come in.
+    let g = feedback
+        .create_opinion_group(authed(
+            token::OFFICER_FGW,
+            pb::CreateOpinionGroupRequest {
+                parent: c.name.clone(),
+                opinion_group: Some(pb::OpinionGroup {
+                    summary: "夜间施工扰民".into(),
+                    ..Default::default()
+                }),
+                comments: names.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(g.member_count, 3);
+    let g = feedback
+        .remove_opinion_group_members(authed(
+            token::OFFICER_FGW,
+            pb::RemoveOpinionGroupMembersRequest {
+                name: g.name.clone(),
+                comments: vec![names[2].clone()],
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(g.member_count, 2);
+    let r = feedback
+        .remove_opinion_group_members(authed(
+            token::OFFICER_FGW,
+            pb::RemoveOpinionGroupMembersRequest {
+                name: g.name.clone(),
+                comments: vec![names[2].clone()],
+            },
+        ))
+        .await;
+    assert_status(r, Code::FailedPrecondition, "NOT_IN_GROUP");
+    let g = feedback
+        .update_opinion_group(authed(
+            token::OFFICER_FGW,
+            pb::UpdateOpinionGroupRequest {
+                opinion_group: Some(pb::OpinionGroup {
+                    name: g.name.clone(),
+                    summary: "建议限制夜间施工时段".into(),
+                    ..Default::default()
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["summary".into()],
+                }),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(g.summary, "建议限制夜间施工时段");
+    let r = feedback
+        .update_opinion_group(authed(
+            token::OFFICER_FGW,
+            pb::UpdateOpinionGroupRequest {
+                opinion_group: Some(g.clone()),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["disposition".into()],
+                }),
+            },
+        ))
+        .await;
+    assert_status(r, Code::InvalidArgument, "update_mask");
+    let got = feedback
+        .get_opinion_group(authed(
+            token::AUDITOR,
+            pb::GetOpinionGroupRequest {
+                name: g.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (got.member_count, got.summary.as_str()),
+        (2, "建议限制夜间施工时段")
+    );
+    let member = comments
+        .get_comment(authed(
+            token::OFFICER_FGW,
+            pb::GetCommentRequest {
+                name: names[0].clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(member.opinion_group, g.name);
+
+    // After the gate the groups are fixed.
+    server
+        .set_time(beijing("2026-04-02 00:00") + Duration::minutes(5))
+        .await;
+    server
+        .consultations()
+        .close_consultation(authed(
+            token::OFFICER_FGW,
+            pb::CloseConsultationRequest {
+                name: c.name.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+    let r = feedback
+        .answer_opinion_group(authed(
+            token::OFFICER_FGW,
+            pb::AnswerOpinionGroupRequest {
+                name: g.name.clone(),
+                disposition: Some(pb::Disposition {
+                    outcome: pb::Outcome::Adopted as i32,
+                    adopted_content: "第八条限制夜间施工时段".into(),
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(r.disposition.is_some());
+    let lone = feedback
+        .batch_answer(authed(
+            token::OFFICER_FGW,
+            pb::BatchAnswerRequest {
+                parent: c.name.clone(),
+                answers: vec![row(&names[2], pb::Outcome::Adopted, "")],
+                validate_only: false,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(lone.answered_count, 1);
+    let mut d = server.consultations();
+    // ENTERPRISE_POLICY drafts need business input; this one is refused for that alone.
+    let r = d
+        .mark_ready_for_deliberation(authed(
+            token::OFFICER_FGW,
+            pb::MarkReadyForDeliberationRequest {
+                name: c.name.clone(),
+            },
+        ))
+        .await;
+    let s = assert_status(r, Code::FailedPrecondition, "NO_ENTERPRISE_INPUT");
+    let details = format!("{:?}", tonic_types::StatusExt::get_error_details(&s));
+    assert!(!details.contains("UNANSWERED"), "{details}");
+    let listed = feedback
+        .list_opinion_groups(authed(
+            token::OFFICER_FGW,
+            pb::ListOpinionGroupsRequest {
+                parent: c.name.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.opinion_groups.len(), 1);
+    assert_eq!(listed.opinion_groups[0].member_count, 2);
+}

@@ -269,29 +269,45 @@ impl Feedback {
         .await
     }
 
+    /// Puts comments into a group or takes them out.
+    async fn change_members(
+        &self,
+        actor: &Actor,
+        name: &str,
+        comments: &[String],
+        join: bool,
+    ) -> Result<pb::OpinionGroup, ApiError> {
+        let (cid, _) = group_ids(name, "name")?;
+        let ids = comment_ids(comments, &cid, "comments")?;
+        let members = ids.clone();
+        let action = if join {
+            "opinion_group.join"
+        } else {
+            "opinion_group.leave"
+        };
+        self.change_group(actor, name, ids, action, move |a, gid, now| {
+            let consultation = a.consultation.clone();
+            let g = a.group(gid)?.clone();
+            for id in &members {
+                let c = a.comment_mut(id)?;
+                if join {
+                    c.join(&consultation, &g, now)?;
+                } else {
+                    c.leave(&consultation, gid, now)?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
     async fn add_opinion_group_members(
         &self,
         request: Request<pb::AddOpinionGroupMembersRequest>,
     ) -> Result<pb::OpinionGroup, ApiError> {
         let (actor, req) = signed(&self.0.auth, request)?;
-        let (cid, _) = group_ids(&req.name, "name")?;
-        let ids = comment_ids(&req.comments, &cid, "comments")?;
-        let joining = ids.clone();
-        self.change_group(
-            &actor,
-            &req.name,
-            ids,
-            "opinion_group.join",
-            move |a, gid, now| {
-                let consultation = a.consultation.clone();
-                let g = a.group(gid)?.clone();
-                for id in &joining {
-                    a.comment_mut(id)?.join(&consultation, &g, now)?;
-                }
-                Ok(())
-            },
-        )
-        .await
+        self.change_members(&actor, &req.name, &req.comments, true)
+            .await
     }
 
     async fn remove_opinion_group_members(
@@ -299,23 +315,8 @@ impl Feedback {
         request: Request<pb::RemoveOpinionGroupMembersRequest>,
     ) -> Result<pb::OpinionGroup, ApiError> {
         let (actor, req) = signed(&self.0.auth, request)?;
-        let (cid, _) = group_ids(&req.name, "name")?;
-        let ids = comment_ids(&req.comments, &cid, "comments")?;
-        let leaving = ids.clone();
-        self.change_group(
-            &actor,
-            &req.name,
-            ids,
-            "opinion_group.leave",
-            move |a, gid, now| {
-                let consultation = a.consultation.clone();
-                for id in &leaving {
-                    a.comment_mut(id)?.leave(&consultation, gid, now)?;
-                }
-                Ok(())
-            },
-        )
-        .await
+        self.change_members(&actor, &req.name, &req.comments, false)
+            .await
     }
 
     async fn answer_opinion_group(
