@@ -46,6 +46,7 @@ const VALIDATED: &[&str] = &[
     ".consult.v1.CorrectFeedbackReportRequest",
     ".consult.v1.GetFeedbackReportRequest",
     ".consult.v1.ListFeedbackReportsRequest",
+    ".consult.v1.GetCallerRequest",
 ];
 
 const CONSULTATION_NAME: &str =
@@ -123,6 +124,14 @@ const FIELDS: &[(&str, &str)] = &[
     (".consult.v1.ListCommentsRequest.parent", CONSULTATION_NAME),
     (".consult.v1.ListCommentsRequest.page_size", PAGE_SIZE),
     (".consult.v1.ListCommentsRequest.page_token", PAGE_TOKEN),
+    (
+        ".consult.v1.ListCommentsRequest.clause_reference",
+        PRIVATE_FIELD,
+    ),
+    (
+        ".consult.v1.ListCommentsRequest.opinion_group",
+        r#"#[validate(custom(function = "crate::rules::optional_opinion_group_name"))]"#,
+    ),
     (
         ".consult.v1.LookupCommentRequest.receipt_code",
         r#"#[validate(custom(function = "crate::rules::receipt_code"))]"#,
@@ -247,6 +256,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "consult/v1/consultation.proto",
             "consult/v1/comment.proto",
             "consult/v1/feedback.proto",
+            "consult/v1/caller.proto",
         ],
         [&root],
     )?;
@@ -261,7 +271,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (field, attr) in FIELDS {
         config = config.field_attribute(*field, *attr);
     }
-    config.compile_fds(public)?;
+    // Type names let clients print any message as proto JSON through its descriptor.
+    let mut names = tonic_prost_build::Config::new();
+    names.enable_type_names();
+    config.compile_fds_with_config(public, names)?;
 
     let testing = protox::compile(["consult/testing/v1/test_clock.proto"], [&root])?;
     std::fs::write(

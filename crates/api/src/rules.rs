@@ -113,6 +113,15 @@ pub fn opinion_group_name(name: &str) -> Result<(), ValidationError> {
     })
 }
 
+/// An opinion group name, or empty for "any".
+pub fn optional_opinion_group_name(name: &str) -> Result<(), ValidationError> {
+    if name.is_empty() {
+        Ok(())
+    } else {
+        opinion_group_name(name)
+    }
+}
+
 /// A comment or an opinion group name.
 pub fn answer_subject_name(name: &str) -> Result<(), ValidationError> {
     if parse_comment_name(name).is_some() || parse_opinion_group_name(name).is_some() {

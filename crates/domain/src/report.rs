@@ -439,6 +439,19 @@ pub fn content_sha256(content: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A published version without its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportVersion {
+    /// Version number.
+    pub version: u32,
+    /// SHA-256 of the content.
+    pub sha256: String,
+    /// When.
+    pub published_at: DateTime<Utc>,
+    /// Why it corrects the previous one.
+    pub correction_reason: String,
+}
+
 /// A published version as kept: the canonical text and its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublishedReport {

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use consult_api::pb::caller_service_server::CallerServiceServer;
 use consult_api::pb::comment_service_server::CommentServiceServer;
 use consult_api::pb::consultation_service_server::ConsultationServiceServer;
 use consult_api::pb::feedback_service_server::FeedbackServiceServer;
@@ -17,6 +18,7 @@ use tonic::transport::server::TcpIncoming;
 use crate::auth::Authenticator;
 use crate::pagination::PageTokens;
 use crate::services::Core;
+use crate::services::caller::Caller;
 use crate::services::comments::Comments;
 use crate::services::consultations::Consultations;
 use crate::services::feedback::Feedback;
@@ -129,6 +131,7 @@ impl Application {
         health
             .set_serving::<FeedbackServiceServer<Feedback>>()
             .await;
+        health.set_serving::<CallerServiceServer<Caller>>().await;
 
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(consult_api::FILE_DESCRIPTOR_SET)
@@ -150,7 +153,8 @@ impl Application {
                 self.core.clone(),
             )))
             .add_service(CommentServiceServer::new(Comments(self.core.clone())))
-            .add_service(FeedbackServiceServer::new(Feedback(self.core.clone())));
+            .add_service(FeedbackServiceServer::new(Feedback(self.core.clone())))
+            .add_service(CallerServiceServer::new(Caller(self.core.clone())));
         #[cfg(feature = "test-clock")]
         let router = router.add_service(
             consult_api::testing::test_clock_service_server::TestClockServiceServer::new(

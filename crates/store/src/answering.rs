@@ -16,6 +16,8 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::audit::{self, AuditRecord};
+use consult_domain::report::ReportVersion;
+
 use crate::comments::{CommentFilter, from_row as comment_from_row, json_opt, parse_opt};
 use crate::consultations::{from_row as consultation_from_row, to_row as consultation_to_row};
 use crate::entity::{comment, consultation, disposition_revision, feedback_report, opinion_group};
@@ -98,19 +100,6 @@ pub struct DispositionRevision {
     pub recorded_at: DateTime<Utc>,
 }
 
-/// A published version without its content.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportVersion {
-    /// Version number.
-    pub version: u32,
-    /// SHA-256 of the content.
-    pub sha256: String,
-    /// When.
-    pub published_at: DateTime<Utc>,
-    /// Why it corrects the previous one.
-    pub correction_reason: String,
-}
-
 /// The answering columns of a comment, compared to find what a change touched.
 type CommentState = (Option<String>, Option<String>, Option<String>);
 
@@ -179,19 +168,7 @@ async fn load<C: ConnectionTrait>(
                 .all(db)
                 .await?
         }
-        CommentScope::Matching(f) => {
-            let mut q = base;
-            if let Some(ch) = f.channel {
-                q = q.filter(comment::Column::Channel.eq(ch.code()));
-            }
-            if let Some(cat) = f.submitter_category {
-                q = q.filter(comment::Column::SubmitterCategory.eq(cat.code()));
-            }
-            if let Some(clause) = &f.clause_reference {
-                q = q.filter(comment::Column::ClauseReference.eq(clause.clone()));
-            }
-            q.all(db).await?
-        }
+        CommentScope::Matching(f) => f.apply(consultation_id, base).all(db).await?,
         CommentScope::Ids(ids) | CommentScope::AnyOf(ids) => {
             let mut rows = Vec::with_capacity(ids.len());
             for chunk in ids.chunks(CHUNK) {

@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 
 use crate::audit::{self, AuditRecord};
 use crate::consultations::from_row as consultation_from_row;
-use crate::entity::{audit_event, comment, consultation};
+use crate::entity::{audit_event, comment, consultation, opinion_group};
 use crate::{Store, StoreError, corrupt};
 
 /// A submission that passed input validation.
@@ -127,6 +127,92 @@ pub struct CommentFilter {
     pub submitter_category: Option<SubmitterCategory>,
     /// Only comments about this clause.
     pub clause_reference: Option<String>,
+    /// Only comments in this answering status.
+    pub status: Option<AnsweringStatus>,
+    /// Only members of this opinion group.
+    pub group_id: Option<String>,
+}
+
+/// Where a comment stands in answering, as a list filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnsweringStatus {
+    /// Not hidden.
+    Visible,
+    /// Hidden by moderation.
+    Hidden,
+    /// Visible, answered directly or through its group.
+    Answered,
+    /// Visible, without an answer.
+    Unanswered,
+    /// Visible and grouped.
+    Grouped,
+}
+
+impl CommentFilter {
+    /// Narrows a query on `comments` of one consultation to this filter.
+    pub(crate) fn apply(
+        &self,
+        consultation_id: &str,
+        mut q: sea_orm::Select<comment::Entity>,
+    ) -> sea_orm::Select<comment::Entity> {
+        use sea_orm::Condition;
+        use sea_orm::sea_query::Query;
+
+        if let Some(ch) = self.channel {
+            q = q.filter(comment::Column::Channel.eq(ch.code()));
+        }
+        if let Some(cat) = self.submitter_category {
+            q = q.filter(comment::Column::SubmitterCategory.eq(cat.code()));
+        }
+        if let Some(clause) = &self.clause_reference {
+            q = q.filter(comment::Column::ClauseReference.eq(clause.clone()));
+        }
+        if let Some(g) = &self.group_id {
+            q = q.filter(comment::Column::GroupId.eq(g.clone()));
+        }
+        // Groups of this consultation with (or without) an answer: a grouped comment takes its
+        // group's answer, so answering status needs them.
+        let groups = |answered: bool| {
+            let mut sub = Query::select();
+            sub.column(opinion_group::Column::Id)
+                .from(opinion_group::Entity)
+                .and_where(opinion_group::Column::ConsultationId.eq(consultation_id));
+            if answered {
+                sub.and_where(opinion_group::Column::Disposition.is_not_null());
+            } else {
+                sub.and_where(opinion_group::Column::Disposition.is_null());
+            }
+            sub.to_owned()
+        };
+        let visible = comment::Column::Moderation.is_null();
+        q = match self.status {
+            None => q,
+            Some(AnsweringStatus::Visible) => q.filter(visible),
+            Some(AnsweringStatus::Hidden) => q.filter(comment::Column::Moderation.is_not_null()),
+            Some(AnsweringStatus::Grouped) => q
+                .filter(visible)
+                .filter(comment::Column::GroupId.is_not_null()),
+            Some(AnsweringStatus::Answered) => q.filter(visible).filter(
+                Condition::any()
+                    .add(
+                        Condition::all()
+                            .add(comment::Column::GroupId.is_null())
+                            .add(comment::Column::Disposition.is_not_null()),
+                    )
+                    .add(comment::Column::GroupId.in_subquery(groups(true))),
+            ),
+            Some(AnsweringStatus::Unanswered) => q.filter(visible).filter(
+                Condition::any()
+                    .add(
+                        Condition::all()
+                            .add(comment::Column::GroupId.is_null())
+                            .add(comment::Column::Disposition.is_null()),
+                    )
+                    .add(comment::Column::GroupId.in_subquery(groups(false))),
+            ),
+        };
+        q
+    }
 }
 
 fn digest(s: &Submission) -> String {
@@ -327,17 +413,8 @@ impl Store {
         after: Option<&str>,
         limit: u64,
     ) -> Result<Vec<Comment>, StoreError> {
-        let mut q =
-            comment::Entity::find().filter(comment::Column::ConsultationId.eq(consultation_id));
-        if let Some(ch) = filter.channel {
-            q = q.filter(comment::Column::Channel.eq(ch.code()));
-        }
-        if let Some(cat) = filter.submitter_category {
-            q = q.filter(comment::Column::SubmitterCategory.eq(cat.code()));
-        }
-        if let Some(clause) = &filter.clause_reference {
-            q = q.filter(comment::Column::ClauseReference.eq(clause.clone()));
-        }
+        let q = comment::Entity::find().filter(comment::Column::ConsultationId.eq(consultation_id));
+        let mut q = filter.apply(consultation_id, q);
         if let Some(a) = after {
             q = q.filter(comment::Column::Id.gt(a.to_owned()));
         }

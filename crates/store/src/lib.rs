@@ -17,9 +17,12 @@ use consult_migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
 use tokio::sync::Mutex;
 
-pub use answering::{Answering, CommentScope, DispositionRevision, ReportVersion};
+pub use answering::{Answering, CommentScope, DispositionRevision};
 pub use audit::{AuditEvent, AuditRecord};
-pub use comments::{CommentFilter, CommentWriter, Submission, WriterConfig, WriterTask};
+pub use comments::{
+    AnsweringStatus, CommentFilter, CommentWriter, Submission, WriterConfig, WriterTask,
+};
+pub use consult_domain::report::ReportVersion;
 pub use consultations::ConsultationFilter;
 pub use sea_orm::DbErr;
 

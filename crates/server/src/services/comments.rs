@@ -5,12 +5,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use consult_api::pb::comment_service_server::CommentService;
 use consult_api::pb::{self, Comment as PbComment};
-use consult_api::rules::{parse_comment_name, parse_consultation_name};
+use consult_api::rules::{parse_comment_name, parse_consultation_name, parse_opinion_group_name};
 use consult_domain::answering::HideReason;
 use consult_domain::comment::CommentFields;
 use consult_domain::error::Violations;
 use consult_domain::{Actor, Channel, DomainError, NewComment, SubmitterCategory};
-use consult_store::{Answering, CommentFilter, CommentScope, Submission};
+use consult_store::{Answering, AnsweringStatus, CommentFilter, CommentScope, Submission};
 use tonic::{Request, Response, Status};
 
 use super::feedback::effective;
@@ -126,11 +126,43 @@ impl Comments {
             req.submitter_category,
             "submitter_category",
         ));
+        let status = match pb::CommentStatus::try_from(req.status) {
+            Ok(pb::CommentStatus::Unspecified) => None,
+            Ok(pb::CommentStatus::Visible) => Some(AnsweringStatus::Visible),
+            Ok(pb::CommentStatus::Hidden) => Some(AnsweringStatus::Hidden),
+            Ok(pb::CommentStatus::Answered) => Some(AnsweringStatus::Answered),
+            Ok(pb::CommentStatus::Unanswered) => Some(AnsweringStatus::Unanswered),
+            Ok(pb::CommentStatus::Grouped) => Some(AnsweringStatus::Grouped),
+            Err(_) => {
+                v.push(
+                    "status".to_owned(),
+                    format!("未知的枚举值 {} (unknown enum value)", req.status),
+                );
+                None
+            }
+        };
+        let group_id = match parse_opinion_group_name(&req.opinion_group) {
+            Some((c, g)) if c == cid => Some(g.to_owned()),
+            Some(_) => {
+                v.push(
+                    "opinion_group".to_owned(),
+                    format!(
+                        "{} 不属于 consultations/{cid} (the group belongs to another consultation)",
+                        req.opinion_group
+                    ),
+                );
+                None
+            }
+            None => None,
+        };
         v.finish()?;
+        let clause = req.clause_reference.trim();
         let filter = CommentFilter {
             channel: channel.flatten(),
             submitter_category: category.flatten(),
-            clause_reference: None,
+            clause_reference: (!clause.is_empty()).then(|| clause.to_owned()),
+            status,
+            group_id,
         };
         let token_scope = format!("comments|{cid}|{filter:?}");
         let after = self.0.pages.check(&token_scope, &req.page_token)?;

@@ -380,6 +380,7 @@ impl Feedback {
                         channel: channel.flatten(),
                         submitter_category: category.flatten(),
                         clause_reference: (!clause.is_empty()).then(|| clause.to_owned()),
+                        ..CommentFilter::default()
                     }),
                     false,
                     s.only_unanswered,

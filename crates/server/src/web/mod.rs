@@ -1,7 +1,6 @@
 //! The public pages served over HTTP beside gRPC: published consultations, their feedback
 //! reports as HTML, JSON and CSV, and receipt lookup. Nothing unpublished is ever served here.
 
-mod csv;
 mod pages;
 
 use std::sync::Arc;
@@ -196,14 +195,23 @@ async fn serve_report(
                     (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
                     (header::CONTENT_DISPOSITION, name),
                 ],
-                csv::report(&report),
+                consult_render::csv::report(&report),
             )
                 .into_response()
         }
         Format::Html => {
             let report = read(&published)?;
             let versions = core.store.report_versions(id).await?;
-            Html(pages::report(&report, &published, &versions)).into_response()
+            Html(consult_render::report_html(
+                &report,
+                &consult_render::Edition {
+                    consultation_id: id,
+                    version: published.version,
+                    sha256: &published.sha256,
+                    versions: &versions,
+                },
+            ))
+            .into_response()
         }
     };
     response.headers_mut().insert("x-content-sha256", sha);

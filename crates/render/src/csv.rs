@@ -4,7 +4,8 @@
 use consult_domain::report::FeedbackReport;
 use consult_domain::window::show_local;
 
-const BOM: &str = "\u{feff}";
+/// The byte-order mark that tells spreadsheet programs the file is UTF-8.
+pub const BOM: &str = "\u{feff}";
 
 /// Quotes a field when it holds a separator, a quote or a line break (RFC 4180).
 fn field(s: &str) -> String {
@@ -21,14 +22,15 @@ fn field(s: &str) -> String {
     }
 }
 
-fn row(out: &mut String, cells: &[&str]) {
+/// Appends one CRLF-terminated row.
+pub fn row(out: &mut String, cells: &[&str]) {
     let line: Vec<String> = cells.iter().map(|c| field(c)).collect();
     out.push_str(&line.join(","));
     out.push_str("\r\n");
 }
 
 /// The report's comments with their answers.
-pub(super) fn report(r: &FeedbackReport) -> String {
+pub fn report(r: &FeedbackReport) -> String {
     let groups: std::collections::HashMap<&str, &str> = r
         .opinion_groups
         .iter()

@@ -1,0 +1,277 @@
+//! The feedback report as people read it: a printable HTML page and a CSV table, the same
+//! bytes on the public pages and in the files officers export.
+
+pub mod csv;
+
+use consult_domain::report::{Count, FeedbackReport, ReportAnswer, ReportVersion};
+use consult_domain::window::show_local;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+pub use maud;
+
+const STYLE: &str = r#"
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",sans-serif;max-width:60rem;margin:0 auto;padding:1rem 1.25rem;line-height:1.7;color:#1a1a1a}
+header.site{border-bottom:3px solid #b3202a;margin-bottom:1rem}
+header.site a{color:#b3202a;text-decoration:none;font-weight:bold}
+h1{font-size:1.6rem;line-height:1.4}h2{font-size:1.25rem;border-left:4px solid #b3202a;padding-left:.5rem;margin-top:2rem}
+table{border-collapse:collapse;width:100%;margin:.75rem 0}caption{text-align:left;font-weight:bold;padding:.25rem 0}
+th,td{border:1px solid #999;padding:.35rem .5rem;vertical-align:top;text-align:left}th{background:#f3f3f3}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+.meta{color:#444}.notice{background:#fff6e5;border:1px solid #e0b050;padding:.5rem .75rem}
+.withdrawn{background:#fdecea;border:1px solid #c62828;padding:.5rem .75rem}
+pre.text{white-space:pre-wrap;font-family:inherit;background:#fafafa;border:1px solid #ddd;padding:.75rem}
+code.hash{word-break:break-all}
+a{color:#0b57a4}
+@media print{header.site nav,.no-print{display:none}body{max-width:none;padding:0}a{color:inherit;text-decoration:none}th{background:none}h2{break-after:avoid}tr{break-inside:avoid}}
+"#;
+
+/// A public page around `body`: the site header, the styles and the footer.
+pub fn layout(title: &str, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — 公开征求意见" }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header.site {
+                    p { a href="/" { "公开征求意见" } }
+                    nav { a href="/" { "全部事项" } " · " a href="/receipt" { "回执查询" } }
+                }
+                main { (body) }
+                footer.meta {
+                    hr;
+                    p { "时间均为北京时间。本页面不公开意见提出者的个人信息。" }
+                }
+            }
+        }
+    }
+    .into_string()
+}
+
+fn count_table(caption: &str, head: &str, counts: &[Count]) -> Markup {
+    let total: u64 = counts.iter().map(|c| c.count).sum();
+    html! {
+        table {
+            caption { (caption) }
+            thead { tr { th scope="col" { (head) } th scope="col" { "条数" } } }
+            tbody {
+                @for c in counts {
+                    tr { td { (c.term.label) } td.n { (c.count) } }
+                }
+            }
+            tfoot { tr { th scope="row" { "合计" } td.n { (total) } } }
+        }
+    }
+}
+
+fn answer_cells(a: Option<&ReportAnswer>) -> Markup {
+    html! {
+        @match a {
+            Some(a) => {
+                td { (a.outcome.label) }
+                td {
+                    @if !a.adopted_content.is_empty() { "采纳内容：" (a.adopted_content) @if !a.reason.is_empty() { br; } }
+                    @if !a.reason.is_empty() { "理由：" (a.reason) }
+                }
+            }
+            None => { td { "尚未答复" } td {} }
+        }
+    }
+}
+
+fn version_path(id: &str, version: u32, ext: &str) -> String {
+    format!("/consultations/{id}/feedback/v{version}.{ext}")
+}
+
+/// Which edition of a report is rendered, and its siblings.
+#[derive(Debug, Clone, Copy)]
+pub struct Edition<'a> {
+    /// `{consultation}` id.
+    pub consultation_id: &'a str,
+    /// Version number; 0 for a preview, which is not public.
+    pub version: u32,
+    /// SHA-256 of the canonical JSON.
+    pub sha256: &'a str,
+    /// Every published version, oldest first.
+    pub versions: &'a [ReportVersion],
+}
+
+/// The feedback report as a printable page.
+pub fn report_html(r: &FeedbackReport, edition: &Edition<'_>) -> String {
+    let id = edition.consultation_id;
+    let v = edition.version;
+    let versions = edition.versions;
+    let w = &r.window;
+    let groups_by_id: std::collections::HashMap<&str, &str> = r
+        .opinion_groups
+        .iter()
+        .map(|g| (g.id.as_str(), g.summary.as_str()))
+        .collect();
+    layout(
+        &format!("{}意见采纳情况反馈", r.consultation.title),
+        html! {
+            h1 { "关于《" (r.consultation.title) "》公开征求意见采纳情况的反馈" }
+            @if v == 0 {
+                div.notice role="note" { strong { "预览稿：" } "本文件尚未公开，内容以正式公开的版本为准。" }
+                p.meta { "承办部门：" (r.consultation.department) }
+            } @else {
+                p.meta {
+                    "第" (v) "版 · 公开时间："
+                    (r.edition.published_at.map(show_local).unwrap_or_default())
+                    " · 承办部门：" (r.consultation.department)
+                }
+            }
+            @if !r.edition.correction_reason.is_empty() {
+                div.notice role="note" { strong { "更正说明：" } (r.edition.correction_reason) }
+            }
+            @if v > 0 { p.no-print {
+                "下载："
+                a href=(version_path(id, v, "json")) { "JSON" } " · "
+                a href=(version_path(id, v, "csv")) { "CSV（Excel 可直接打开）" } " · "
+                a href={ "/consultations/" (id) } { "事项详情" }
+            } }
+
+            h2 { "一、基本情况" }
+            table {
+                caption { "征求意见基本情况" }
+                tbody {
+                    tr { th scope="row" { "事项" } td { (r.consultation.title) } }
+                    tr { th scope="row" { "事项类型" } td { (r.consultation.kind.label) } }
+                    @if !r.consultation.catalogue_item.is_empty() {
+                        tr { th scope="row" { "决策事项目录" } td { (r.consultation.catalogue_item) } }
+                    }
+                    tr { th scope="row" { "征求意见期" } td {
+                        (w.opens_at.map(show_local).unwrap_or_default()) " 至 "
+                        (w.closes_at.map(show_local).unwrap_or_default())
+                    } }
+                    tr { th scope="row" { "意见征集渠道" } td { (r.channels_offered.iter().map(|t| t.label.as_str()).collect::<Vec<_>>().join("、")) } }
+                    @if let Some(d) = &r.decision {
+                        tr { th scope="row" { "决策文件" } td { (d.title) "（" (d.number) "，" (d.decided_on.format("%Y年%m月%d日").to_string()) "）" } }
+                    }
+                }
+            }
+            @if w.shortened {
+                div.notice role="note" { strong { "征求意见期限少于30日，理由：" } (w.shortened_reason) }
+            }
+            @if !w.extensions.is_empty() {
+                table {
+                    caption { "延期情况" }
+                    thead { tr { th scope="col" { "原截止时间" } th scope="col" { "延期至" } th scope="col" { "理由" } } }
+                    tbody {
+                        @for e in &w.extensions {
+                            tr { td { (show_local(e.previous_closes_at)) } td { (show_local(e.closes_at)) } td { (e.reason) } }
+                        }
+                    }
+                }
+            }
+
+            h2 { "二、意见收集情况" }
+            p {
+                "共收到意见 " strong { (r.totals.received) } " 条，公开 " (r.totals.published) " 条"
+                @if r.totals.hidden > 0 { "，依规不予公开 " (r.totals.hidden) " 条" }
+                "。"
+            }
+            (count_table("按渠道统计", "渠道", &r.totals.by_channel))
+            (count_table("按意见提出者类别统计", "类别", &r.totals.by_submitter_category))
+            @if !r.meetings.is_empty() {
+                table {
+                    caption { "会议听取意见情况" }
+                    thead { tr { th scope="col" { "会议形式" } th scope="col" { "意见条数" } th scope="col" { "参会人员类别" } } }
+                    tbody {
+                        @for m in &r.meetings {
+                            tr {
+                                td { (m.channel.label) }
+                                td.n { (m.opinions) }
+                                td { (m.attendee_categories.iter().map(|c| format!("{} {}条", c.term.label, c.count)).collect::<Vec<_>>().join("、")) }
+                            }
+                        }
+                    }
+                }
+            }
+
+            h2 { "三、采纳情况" }
+            (count_table("按采纳情况统计（公开的意见）", "采纳情况", &r.totals.by_outcome))
+            @if !r.totals.hidden_by_reason.is_empty() {
+                (count_table("不予公开的意见（按原因）", "原因", &r.totals.hidden_by_reason))
+            }
+
+            h2 { "四、较为集中的意见及处理情况" }
+            @if r.opinion_groups.is_empty() {
+                p { "无。" }
+            } @else {
+                table {
+                    caption { "较为集中的意见" }
+                    thead { tr { th scope="col" { "意见概括" } th scope="col" { "条数" } th scope="col" { "采纳情况" } th scope="col" { "说明" } } }
+                    tbody {
+                        @for g in &r.opinion_groups {
+                            tr { td { (g.summary) } td.n { (g.count) } (answer_cells(g.answer.as_ref())) }
+                        }
+                    }
+                }
+            }
+
+            h2 { "五、根据意见作出的修改" }
+            @if r.adopted_changes.is_empty() {
+                p { "无。" }
+            } @else {
+                ul {
+                    @for a in &r.adopted_changes {
+                        li {
+                            "【" (a.outcome.label) "】"
+                            @if !a.clause_reference.is_empty() { (a.clause_reference) "：" }
+                            (a.adopted_content)
+                        }
+                    }
+                }
+            }
+
+            h2 { "六、逐条意见及答复" }
+            table {
+                caption { "公开的意见及答复（共 " (r.comments.len()) " 条）" }
+                thead { tr {
+                    th scope="col" { "序号" } th scope="col" { "收到时间" } th scope="col" { "渠道" }
+                    th scope="col" { "提出者" } th scope="col" { "意见内容" } th scope="col" { "采纳情况" } th scope="col" { "说明" }
+                } }
+                tbody {
+                    @for (i, c) in r.comments.iter().enumerate() {
+                        tr {
+                            td.n { (i + 1) }
+                            td { (show_local(c.received_at)) }
+                            td { (c.channel.label) }
+                            td { (c.submitter_category.label) @if let Some(s) = &c.submitter { "：" (s) } }
+                            td {
+                                @if !c.clause_reference.is_empty() { "【" (c.clause_reference) "】" }
+                                (c.content)
+                                @if let Some(g) = c.opinion_group.as_deref().and_then(|g| groups_by_id.get(g)) {
+                                    br; small { "（归入集中意见：" (g) "）" }
+                                }
+                            }
+                            (answer_cells(c.answer.as_ref()))
+                        }
+                    }
+                }
+            }
+
+            h2 { "七、版本与校验" }
+            p { "本版本内容（JSON 下载文件）的 SHA-256 校验值：" br; code.hash { (edition.sha256) } }
+            table {
+                caption { "历次公开版本" }
+                thead { tr { th scope="col" { "版本" } th scope="col" { "公开时间" } th scope="col" { "更正说明" } th scope="col" { "SHA-256" } } }
+                tbody {
+                    @for ver in versions {
+                        tr {
+                            td { a href=(version_path(id, ver.version, "html")) { "第" (ver.version) "版" } }
+                            td { (show_local(ver.published_at)) }
+                            td { (ver.correction_reason) }
+                            td { code.hash { (ver.sha256) } }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}

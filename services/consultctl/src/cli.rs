@@ -1,0 +1,547 @@
+//! The command line: every officer task as a subcommand, each with an example in its help.
+//! Parsing only; `commands` carries them out.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+连接设置依次取自命令行参数、环境变量（CONSULT_SERVER、CONSULT_TOKEN、CONSULT_CA_CERT）和配置文件
+~/.config/consult/consultctl.toml（server = \"…\"、token = \"…\"、ca_cert = \"…\"）。
+时间均按北京时间显示；--output json 输出 UTF-8 JSON，时间为 UTC（RFC 3339）。
+
+退出码：0 成功；1 其他错误；2 用法或输入有误；3 未找到；4 被业务规则拒绝；5 无权限或未认证；6 无法连接服务器。";
+
+/// consultctl — 公开征求意见服务的工作人员客户端 (officers' client of consultd)
+#[derive(Debug, Parser)]
+#[command(name = "consultctl", version, after_help = AFTER_HELP)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub(crate) struct Global {
+    /// 服务地址 (server address), e.g. http://127.0.0.1:50051 or https://consult.example.gov.cn
+    #[arg(long, env = "CONSULT_SERVER", global = true)]
+    pub(crate) server: Option<String>,
+    /// 身份令牌 (bearer token)
+    #[arg(long, env = "CONSULT_TOKEN", global = true, hide_env_values = true)]
+    pub(crate) token: Option<String>,
+    /// 用于验证服务器证书的 CA 证书文件 (PEM), for https servers with a private CA
+    #[arg(long, env = "CONSULT_CA_CERT", global = true)]
+    pub(crate) ca_cert: Option<PathBuf>,
+    /// 配置文件 (settings file); default ~/.config/consult/consultctl.toml
+    #[arg(long, env = "CONSULT_CTL_CONFIG", global = true)]
+    pub(crate) config: Option<PathBuf>,
+    /// 输出格式 (output format)
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table, global = true)]
+    pub(crate) output: OutputFormat,
+    /// 颜色 (colours): auto uses them only on a terminal and without NO_COLOR
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub(crate) color: ColorChoice,
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// Aligned tables for people.
+    Table,
+    /// JSON for scripts.
+    Json,
+}
+
+/// Whether to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// On a terminal only.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// 显示当前身份 (who the server takes you to be)
+    #[command(after_help = "示例：\n  consultctl whoami")]
+    Whoami,
+    /// 征求意见事项 (consultations)
+    #[command(subcommand, visible_alias = "c")]
+    Consultation(ConsultationCommand),
+    /// 意见 (comments)
+    #[command(subcommand)]
+    Comment(CommentCommand),
+    /// 较为集中的意见 (concentrated opinions)
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// 答复意见 (answers)
+    #[command(subcommand)]
+    Answer(AnswerCommand),
+    /// 上会前置条件 (the deliberation gate)
+    #[command(subcommand)]
+    Gate(GateCommand),
+    /// 决策文件 (the decision)
+    #[command(subcommand)]
+    Decision(DecisionCommand),
+    /// 意见采纳情况反馈 (feedback reports)
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// 列出反馈即将到期或已逾期的事项 (feedback due or overdue)
+    #[command(after_help = "示例：\n  consultctl due --within 14")]
+    Due(DueArgs),
+    /// 生成命令补全脚本 (shell completions)
+    #[command(
+        after_help = "示例：\n  consultctl completions bash > /etc/bash_completion.d/consultctl"
+    )]
+    Completions {
+        /// bash, zsh, fish, powershell or elvish
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConsultationCommand {
+    /// 列出事项 (list)
+    #[command(
+        after_help = "示例：\n  consultctl consultation list --state open\n  consultctl consultation list --all -o json"
+    )]
+    List(ListConsultationsArgs),
+    /// 查看事项 (show one)
+    #[command(after_help = "示例：\n  consultctl consultation show 01JD…")]
+    Show { consultation: String },
+    /// 从 TOML 或 JSON 文件创建草稿 (create a draft from a file)
+    #[command(
+        after_help = "示例：\n  consultctl consultation create --file 民营经济.toml\n\n\
+文件内容示例（TOML）：\n  title = \"关于促进民营经济发展的若干措施（征求意见稿）\"\n  kind = \"enterprise_policy\"      # 或 涉企政策\n  \
+draft_file = \"草案.txt\"         # 或 draft_text = \"……\"\n  basis = \"《优化营商环境条例》第六十二条\"\n  \
+explanation_file = \"起草说明.txt\"\n  channels = [\"portal\", \"letter\"]\n  # opens_at = \"2026-12-01 09:00\"、closes_at = \"2027-01-05\"、shortened_reason = \"……\""
+    )]
+    Create {
+        /// 事项文件 (.toml or .json); file paths inside are relative to it
+        #[arg(long, short)]
+        file: PathBuf,
+    },
+    /// 修改草稿：只改文件里给出的字段 (edit a draft: only the fields in the file)
+    #[command(after_help = "示例：\n  consultctl consultation update 01JD… --file 修改.toml")]
+    Update {
+        consultation: String,
+        #[arg(long, short)]
+        file: PathBuf,
+    },
+    /// 发布草稿 (publish a draft)
+    #[command(after_help = "示例：\n  consultctl consultation publish 01JD…")]
+    Publish { consultation: String },
+    /// 延长征求意见期 (extend the window)
+    #[command(
+        after_help = "示例：\n  consultctl consultation extend 01JD… --until 2027-01-20 --reason \"应企业要求延长\"\n\
+只写日期时截止于该日 24:00（北京时间）。"
+    )]
+    Extend {
+        consultation: String,
+        /// 新的截止时间 (new end, Beijing time): YYYY-MM-DD or \"YYYY-MM-DD HH:MM\"
+        #[arg(long)]
+        until: String,
+        /// 延期理由（公开）(reason, published)
+        #[arg(long)]
+        reason: String,
+    },
+    /// 截止征求意见 (formally close the window)
+    #[command(after_help = "示例：\n  consultctl consultation close 01JD…")]
+    Close { consultation: String },
+    /// 撤回事项 (withdraw)
+    #[command(
+        after_help = "示例：\n  consultctl consultation withdraw 01JD… --reason \"决策事项调整\""
+    )]
+    Withdraw {
+        consultation: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListConsultationsArgs {
+    /// 状态 (state): draft, scheduled, open, closed, ready_for_deliberation, decided, feedback_published, withdrawn
+    #[arg(long)]
+    pub(crate) state: Option<String>,
+    /// 类型 (kind): major_decision, rule, normative_document, enterprise_policy, plan
+    #[arg(long)]
+    pub(crate) kind: Option<String>,
+    /// 部门代码 (department)
+    #[arg(long)]
+    pub(crate) department: Option<String>,
+    #[command(flatten)]
+    pub(crate) paging: Paging,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct Paging {
+    /// 最多显示条数 (at most this many)
+    #[arg(long, default_value_t = 50)]
+    pub(crate) limit: usize,
+    /// 显示全部 (every page)
+    #[arg(long, conflicts_with = "limit")]
+    pub(crate) all: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CommentCommand {
+    /// 列出意见 (list, with filters)
+    #[command(
+        after_help = "示例：\n  consultctl comment list 01JD… --status unanswered --channel hotline_12345\n  \
+consultctl comment list 01JD… --clause 第五条 --all"
+    )]
+    List(ListCommentsArgs),
+    /// 查看一条意见（含提出者信息）(show one, with private fields)
+    #[command(after_help = "示例：\n  consultctl comment show 01JD… 01JE…")]
+    Show {
+        consultation: String,
+        comment: String,
+    },
+    /// 屏蔽意见 (hide a comment)
+    #[command(
+        after_help = "示例：\n  consultctl comment hide 01JD… 01JE… --reason abuse --note \"含辱骂内容\"\n\
+原因：spam 垃圾信息、abuse 辱骂攻击、unlawful 违法违规内容、privacy_exposure 泄露他人隐私"
+    )]
+    Hide {
+        consultation: String,
+        comment: String,
+        /// 原因 (reason category)
+        #[arg(long)]
+        reason: String,
+        /// 内部备注 (internal note)
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// 取消屏蔽 (show a hidden comment again)
+    #[command(after_help = "示例：\n  consultctl comment unhide 01JD… 01JE…")]
+    Unhide {
+        consultation: String,
+        comment: String,
+    },
+    /// 答复的修订记录 (revisions of an answer; a comment id or g:group id)
+    #[command(
+        after_help = "示例：\n  consultctl comment revisions 01JD… 01JE…\n  consultctl comment revisions 01JD… g:01JF…"
+    )]
+    Revisions {
+        consultation: String,
+        subject: String,
+    },
+    /// 导出意见为 CSV 或 JSON（CSV 可填写采纳情况后用 answer csv 导入）(export)
+    #[command(
+        after_help = "示例：\n  consultctl comment export 01JD… --format csv --out 意见.csv\n  \
+consultctl comment export 01JD… --status unanswered --format csv --out 待答复.csv"
+    )]
+    Export(ExportCommentsArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub(crate) struct CommentFilterArgs {
+    /// 渠道 (channel), e.g. portal, wechat, hotline_12345, letter, 政府网站
+    #[arg(long)]
+    pub(crate) channel: Option<String>,
+    /// 提出者类别 (submitter category), e.g. citizen, enterprise, 企业
+    #[arg(long)]
+    pub(crate) category: Option<String>,
+    /// 条款 (clause), e.g. 第五条
+    #[arg(long)]
+    pub(crate) clause: Option<String>,
+    /// 办理状态 (status): visible, hidden, answered, unanswered, grouped
+    #[arg(long)]
+    pub(crate) status: Option<String>,
+    /// 集中意见编号 (members of this opinion group)
+    #[arg(long)]
+    pub(crate) group: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListCommentsArgs {
+    pub(crate) consultation: String,
+    #[command(flatten)]
+    pub(crate) filter: CommentFilterArgs,
+    #[command(flatten)]
+    pub(crate) paging: Paging,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportCommentsArgs {
+    pub(crate) consultation: String,
+    #[command(flatten)]
+    pub(crate) filter: CommentFilterArgs,
+    /// 文件格式 (file format)
+    #[arg(long, value_enum, default_value_t = FileFormat::Csv)]
+    pub(crate) format: FileFormat,
+    /// 输出文件；省略时写到标准输出 (output file; stdout if omitted)
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// 包含提出者姓名、单位和联系方式（仅供内部办理）(include private fields)
+    #[arg(long)]
+    pub(crate) with_private: bool,
+}
+
+/// A file format for exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FileFormat {
+    /// UTF-8 with BOM, opens in spreadsheet programs.
+    Csv,
+    /// UTF-8 JSON.
+    Json,
+    /// A printable page (reports only).
+    Html,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum GroupCommand {
+    /// 列出集中意见 (list)
+    #[command(after_help = "示例：\n  consultctl group list 01JD…")]
+    List {
+        consultation: String,
+        #[command(flatten)]
+        paging: Paging,
+    },
+    /// 查看集中意见 (show one)
+    #[command(after_help = "示例：\n  consultctl group show 01JD… 01JF…")]
+    Show { consultation: String, group: String },
+    /// 将意见归并为集中意见 (form a group of at least two comments)
+    #[command(
+        after_help = "示例：\n  consultctl group create 01JD… --summary \"建议延长过渡期\" 01JE1… 01JE2… 01JE3…"
+    )]
+    Create {
+        consultation: String,
+        /// 意见概括（公开）(summary, published)
+        #[arg(long)]
+        summary: String,
+        /// 意见编号 (comment ids)
+        #[arg(required = true, num_args = 2..)]
+        comments: Vec<String>,
+    },
+    /// 加入意见 (add comments)
+    #[command(after_help = "示例：\n  consultctl group add 01JD… 01JF… 01JE4… 01JE5…")]
+    Add {
+        consultation: String,
+        group: String,
+        #[arg(required = true)]
+        comments: Vec<String>,
+    },
+    /// 移出意见 (remove comments)
+    #[command(after_help = "示例：\n  consultctl group remove 01JD… 01JF… 01JE4…")]
+    Remove {
+        consultation: String,
+        group: String,
+        #[arg(required = true)]
+        comments: Vec<String>,
+    },
+    /// 修改概括 (change the summary)
+    #[command(
+        after_help = "示例：\n  consultctl group summary 01JD… 01JF… --summary \"建议将过渡期延长至六个月\""
+    )]
+    Summary {
+        consultation: String,
+        group: String,
+        #[arg(long)]
+        summary: String,
+    },
+}
+
+/// An answer given on the command line.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct AnswerArgs {
+    /// 采纳情况 (outcome): 采纳/adopted, 部分采纳/partially_adopted, 未采纳/not_adopted, 不属于征求意见范围/out_of_scope
+    #[arg(long)]
+    pub(crate) outcome: String,
+    /// 理由：未采纳、部分采纳和不属于范围时必填 (reason)
+    #[arg(long, default_value = "")]
+    pub(crate) reason: String,
+    /// 采纳内容：部分采纳时必填 (what was adopted)
+    #[arg(long, default_value = "")]
+    pub(crate) adopted: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AnswerCommand {
+    /// 答复一条意见 (answer one comment)
+    #[command(
+        after_help = "示例：\n  consultctl answer comment 01JD… 01JE… --outcome 未采纳 --reason \"与上位法规定不一致\""
+    )]
+    Comment {
+        consultation: String,
+        comment: String,
+        #[command(flatten)]
+        answer: AnswerArgs,
+    },
+    /// 答复一组集中意见 (answer an opinion group)
+    #[command(
+        after_help = "示例：\n  consultctl answer group 01JD… 01JF… --outcome 部分采纳 --adopted \"第五条过渡期改为六个月\" --reason \"十二个月过长\""
+    )]
+    Group {
+        consultation: String,
+        group: String,
+        #[command(flatten)]
+        answer: AnswerArgs,
+    },
+    /// 按条件批量答复（不含已屏蔽和已归并的意见）(answer every comment matching a filter)
+    #[command(
+        after_help = "示例：\n  consultctl answer filter 01JD… --clause 第九条 --only-unanswered --outcome 采纳"
+    )]
+    Filter {
+        consultation: String,
+        #[arg(long)]
+        channel: Option<String>,
+        #[arg(long)]
+        category: Option<String>,
+        #[arg(long)]
+        clause: Option<String>,
+        /// 只答复尚未答复的意见 (only comments without an answer)
+        #[arg(long)]
+        only_unanswered: bool,
+        #[command(flatten)]
+        answer: AnswerArgs,
+    },
+    /// 从 CSV 文件导入答复：先逐行检查，全部无误才写入 (answer from a CSV file)
+    #[command(
+        after_help = "示例：\n  consultctl answer csv 01JD… 答复.csv --dry-run\n  consultctl answer csv 01JD… 答复.csv\n\n\
+文件需有表头，列名（中英文均可）：\n  意见编号/id（意见编号，或 g:集中意见编号）、采纳情况/outcome、理由/reason、采纳内容/adopted_content（可选）\n\
+comment export 导出的 CSV 可直接填写后导入。文件可为 UTF-8（可带 BOM）或 GBK 编码。"
+    )]
+    Csv {
+        consultation: String,
+        file: PathBuf,
+        /// 只检查，不写入 (check every row, write nothing)
+        #[arg(long)]
+        dry_run: bool,
+        /// 文件编码 (file encoding)
+        #[arg(long, value_enum, default_value_t = Encoding::Auto)]
+        encoding: Encoding,
+    },
+}
+
+/// The text encoding of an input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Encoding {
+    /// UTF-8, or GBK (GB18030) when the file is not valid UTF-8.
+    Auto,
+    /// UTF-8 only.
+    Utf8,
+    /// GBK / GB18030, as saved by spreadsheet programs on Chinese Windows.
+    Gbk,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum GateCommand {
+    /// 检查是否满足上会条件，列出缺少的内容 (check; exit 4 when not ready)
+    #[command(after_help = "示例：\n  consultctl gate check 01JD…")]
+    Check { consultation: String },
+    /// 标记为待上会 (pass the gate)
+    #[command(after_help = "示例：\n  consultctl gate pass 01JD…")]
+    Pass { consultation: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DecisionCommand {
+    /// 登记决策文件 (record the decision document)
+    #[command(
+        after_help = "示例：\n  consultctl decision record 01JD… --number \"洪府发〔2026〕12号\" --title \"关于促进民营经济发展的若干措施\" --date 2026-12-20"
+    )]
+    Record {
+        consultation: String,
+        #[command(flatten)]
+        decision: DecisionArgs,
+    },
+}
+
+#[derive(Debug, Args, Clone)]
+pub(crate) struct DecisionArgs {
+    /// 文号 (document number)
+    #[arg(long)]
+    pub(crate) number: String,
+    /// 标题 (title)
+    #[arg(long)]
+    pub(crate) title: String,
+    /// 决策日期 (date), YYYY-MM-DD
+    #[arg(long)]
+    pub(crate) date: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReportCommand {
+    /// 预览反馈报告（截止后任何时候）(preview)
+    #[command(
+        after_help = "示例：\n  consultctl report preview 01JD…\n  consultctl report preview 01JD… --format html --out 预览.html"
+    )]
+    Preview {
+        consultation: String,
+        /// 写入文件的格式 (file format, with --out)
+        #[arg(long, value_enum)]
+        format: Option<FileFormat>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// 公开反馈报告（决策后）(publish)
+    #[command(after_help = "示例：\n  consultctl report publish 01JD…")]
+    Publish { consultation: String },
+    /// 更正已公开的报告：公开新版本，旧版本保留 (correct: publishes a new version)
+    #[command(
+        after_help = "示例：\n  consultctl report correct 01JD… --reason \"更正第12条意见的答复理由\""
+    )]
+    Correct {
+        consultation: String,
+        /// 更正说明（公开）(reason, published)
+        #[arg(long)]
+        reason: String,
+        /// 更正后的文号 (corrected decision number; with --title and --date)
+        #[arg(long, requires_all = ["title", "date"])]
+        number: Option<String>,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        date: Option<String>,
+    },
+    /// 查看已公开的报告 (show a published version)
+    #[command(
+        after_help = "示例：\n  consultctl report show 01JD…\n  consultctl report show 01JD… --version 1"
+    )]
+    Show {
+        consultation: String,
+        /// 版本号；省略为最新版 (version; latest if omitted)
+        #[arg(long)]
+        version: Option<u32>,
+    },
+    /// 列出已公开的版本 (list published versions)
+    #[command(after_help = "示例：\n  consultctl report versions 01JD…")]
+    Versions { consultation: String },
+    /// 导出报告为 JSON、CSV 或 HTML 文件 (export)
+    #[command(
+        after_help = "示例：\n  consultctl report export 01JD… --format html --out 反馈.html\n  \
+consultctl report export 01JD… --version 1 --format json --out v1.json\n  consultctl report export 01JD… --preview --format csv --out 预览.csv\n\
+JSON 即公开的规范文本，其 SHA-256 与公开的校验值一致（导出时核对）。"
+    )]
+    Export {
+        consultation: String,
+        #[arg(long, value_enum, default_value_t = FileFormat::Json)]
+        format: FileFormat,
+        /// 版本号；省略为最新版 (version; latest if omitted)
+        #[arg(long, conflicts_with = "preview")]
+        version: Option<u32>,
+        /// 导出预览稿 (the unpublished preview)
+        #[arg(long)]
+        preview: bool,
+        /// 输出文件；省略时写到标准输出 (output file; stdout if omitted)
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DueArgs {
+    /// 多少天内到期 (due within this many days)
+    #[arg(long, default_value_t = 7)]
+    pub(crate) within: i32,
+    /// 部门代码 (department)
+    #[arg(long)]
+    pub(crate) department: Option<String>,
+}

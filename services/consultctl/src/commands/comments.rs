@@ -1,0 +1,661 @@
+//! `consultctl comment …` and `consultctl group …`: reading, filtering, hiding and exporting
+//! comments, and forming concentrated opinions.
+
+use consult_api::pb;
+use consult_domain::answering::{HideReason, Outcome};
+use consult_domain::{Channel, SubmitterCategory};
+
+use super::{Ctx, collect_pages, write_out};
+use crate::cli::{CommentCommand, CommentFilterArgs, FileFormat, GroupCommand};
+use crate::error::CliError;
+use crate::names::{self, label};
+use crate::output::{self, Out, Table, ts};
+
+pub(super) async fn run(ctx: &Ctx, cmd: CommentCommand) -> Result<(), CliError> {
+    match cmd {
+        CommentCommand::List(a) => {
+            let items = list(
+                ctx,
+                &a.consultation,
+                &a.filter,
+                a.paging.all,
+                a.paging.limit,
+            )
+            .await?;
+            ctx.show_all(&items, |out, items| {
+                if items.is_empty() {
+                    out.line("没有符合条件的意见。");
+                } else {
+                    table(items).print(out);
+                }
+            })
+        }
+        CommentCommand::Show {
+            consultation,
+            comment,
+        } => {
+            let c = ctx
+                .comments()
+                .get_comment(ctx.req(pb::GetCommentRequest {
+                    name: names::comment(&consultation, &comment),
+                }))
+                .await?
+                .into_inner();
+            ctx.show(&c, show)
+        }
+        CommentCommand::Hide {
+            consultation,
+            comment,
+            reason,
+            note,
+        } => {
+            let reason = names::parse::<HideReason>(&reason).map_err(CliError::Usage)?;
+            let c = ctx
+                .comments()
+                .hide_comment(ctx.req(pb::HideCommentRequest {
+                    name: names::comment(&consultation, &comment),
+                    reason: names::proto(reason, |s| {
+                        pb::HideReason::from_str_name(s).map(|v| v as i32)
+                    }),
+                    note,
+                }))
+                .await?
+                .into_inner();
+            ctx.done(
+                &c,
+                format!("已屏蔽意见 {}（{}）", names::short(&c.name), reason.label()),
+            )
+        }
+        CommentCommand::Unhide {
+            consultation,
+            comment,
+        } => {
+            let c = ctx
+                .comments()
+                .unhide_comment(ctx.req(pb::UnhideCommentRequest {
+                    name: names::comment(&consultation, &comment),
+                }))
+                .await?
+                .into_inner();
+            ctx.done(&c, format!("已取消屏蔽意见 {}", names::short(&c.name)))
+        }
+        CommentCommand::Revisions {
+            consultation,
+            subject,
+        } => {
+            let r = ctx
+                .feedback()
+                .list_disposition_revisions(ctx.req(pb::ListDispositionRevisionsRequest {
+                    parent: names::subject(&consultation, &subject),
+                }))
+                .await?
+                .into_inner();
+            ctx.show(&r, |out, r| {
+                if r.revisions.is_empty() {
+                    out.line("尚未答复。");
+                    return;
+                }
+                let mut t = Table::new(&["修订", "时间", "答复人", "采纳情况", "说明", "操作"]);
+                for v in &r.revisions {
+                    let d = v.disposition.as_ref();
+                    t.row(vec![
+                        v.revision.to_string(),
+                        ts(d.and_then(|d| d.answer_time.as_ref())),
+                        d.map(|d| d.answered_by.clone()).unwrap_or_default(),
+                        d.map(outcome_label)
+                            .unwrap_or_else(|| "（清除）".to_owned()),
+                        d.map(explanation).unwrap_or_default(),
+                        v.action.clone(),
+                    ]);
+                }
+                t.print(out);
+            })
+        }
+        CommentCommand::Export(a) => {
+            let items = list(ctx, &a.consultation, &a.filter, true, 0).await?;
+            let bytes = match a.format {
+                FileFormat::Csv => export_csv(&items, a.with_private).into_bytes(),
+                FileFormat::Json => {
+                    let mut values = Vec::with_capacity(items.len());
+                    for mut c in items.clone() {
+                        if !a.with_private {
+                            c.submitter = None;
+                        }
+                        values.push(output::to_json(&c)?);
+                    }
+                    let mut s = serde_json::to_string_pretty(&values).unwrap_or_default();
+                    s.push('\n');
+                    s.into_bytes()
+                }
+                FileFormat::Html => {
+                    return Err(CliError::Usage(
+                        "意见只能导出为 CSV 或 JSON (comments export as csv or json)".to_owned(),
+                    ));
+                }
+            };
+            write_out(a.out.as_deref(), &bytes)?;
+            if let Some(p) = &a.out {
+                eprintln!("已导出 {} 条意见到 {}", items.len(), p.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The list request for a filter.
+fn filter_request(
+    consultation: &str,
+    f: &CommentFilterArgs,
+) -> Result<pb::ListCommentsRequest, CliError> {
+    let status = match f.status.as_deref().map(|s| s.trim().to_ascii_lowercase()) {
+        None => 0,
+        Some(s) => match s.as_str() {
+            "visible" | "公开" => pb::CommentStatus::Visible as i32,
+            "hidden" | "已屏蔽" | "屏蔽" => pb::CommentStatus::Hidden as i32,
+            "answered" | "已答复" => pb::CommentStatus::Answered as i32,
+            "unanswered" | "未答复" => pb::CommentStatus::Unanswered as i32,
+            "grouped" | "已归并" => pb::CommentStatus::Grouped as i32,
+            other => {
+                return Err(CliError::Usage(format!(
+                    "办理状态“{other}”无法识别，可用：visible、hidden、answered、unanswered、grouped"
+                )));
+            }
+        },
+    };
+    Ok(pb::ListCommentsRequest {
+        parent: names::consultation(consultation),
+        channel: names::arg::<Channel>(f.channel.as_deref(), |s| {
+            pb::Channel::from_str_name(s).map(|v| v as i32)
+        })?,
+        submitter_category: names::arg::<SubmitterCategory>(f.category.as_deref(), |s| {
+            pb::SubmitterCategory::from_str_name(s).map(|v| v as i32)
+        })?,
+        clause_reference: f.clause.clone().unwrap_or_default(),
+        status,
+        opinion_group: f
+            .group
+            .as_deref()
+            .map(|g| names::group(consultation, g))
+            .unwrap_or_default(),
+        ..Default::default()
+    })
+}
+
+async fn list(
+    ctx: &Ctx,
+    consultation: &str,
+    f: &CommentFilterArgs,
+    all: bool,
+    limit: usize,
+) -> Result<Vec<pb::Comment>, CliError> {
+    let base = filter_request(consultation, f)?;
+    let client = ctx.comments();
+    collect_pages(all, limit, |token, size| {
+        let mut client = client.clone();
+        let request = ctx.req(pb::ListCommentsRequest {
+            page_size: size,
+            page_token: token,
+            ..base.clone()
+        });
+        async move {
+            let r = client.list_comments(request).await?.into_inner();
+            Ok((r.comments, r.next_page_token))
+        }
+    })
+    .await
+}
+
+fn outcome_label(d: &pb::Disposition) -> String {
+    label::<Outcome>(d.outcome().as_str_name())
+}
+
+fn explanation(d: &pb::Disposition) -> String {
+    match (d.adopted_content.is_empty(), d.reason.is_empty()) {
+        (true, true) => String::new(),
+        (false, true) => format!("采纳内容：{}", d.adopted_content),
+        (true, false) => d.reason.clone(),
+        (false, false) => format!("采纳内容：{}；理由：{}", d.adopted_content, d.reason),
+    }
+}
+
+/// Where a comment stands, in words.
+fn status(c: &pb::Comment) -> String {
+    if let Some(m) = &c.moderation {
+        return format!(
+            "已屏蔽（{}）",
+            label::<HideReason>(m.reason().as_str_name())
+        );
+    }
+    match &c.disposition {
+        Some(d) => outcome_label(d),
+        None => "未答复".to_owned(),
+    }
+}
+
+/// Comments as a table.
+pub(crate) fn table(items: &[pb::Comment]) -> Table {
+    let mut t = Table::new(&[
+        "编号",
+        "收到时间",
+        "渠道",
+        "类别",
+        "条款",
+        "意见内容",
+        "办理情况",
+        "集中意见",
+    ])
+    .max_width(30);
+    for c in items {
+        t.row(vec![
+            names::short(&c.name).to_owned(),
+            ts(c.receive_time.as_ref()),
+            label::<Channel>(c.channel().as_str_name()),
+            label::<SubmitterCategory>(c.submitter_category().as_str_name()),
+            c.clause_reference.clone(),
+            c.content.clone(),
+            status(c),
+            names::short(&c.opinion_group).to_owned(),
+        ]);
+    }
+    t
+}
+
+fn show(out: &Out, c: &pb::Comment) {
+    let s = c.submitter.clone().unwrap_or_default();
+    let moderation = c
+        .moderation
+        .as_ref()
+        .map(|m| {
+            format!(
+                "{}：{}（{}，{}）",
+                label::<HideReason>(m.reason().as_str_name()),
+                m.note,
+                m.hidden_by,
+                ts(m.hide_time.as_ref())
+            )
+        })
+        .unwrap_or_default();
+    let answer = c
+        .disposition
+        .as_ref()
+        .map(|d| {
+            let mut s = outcome_label(d);
+            let e = explanation(d);
+            if !e.is_empty() {
+                s.push_str(&format!("\n{e}"));
+            }
+            s.push_str(&format!(
+                "\n（{}，{}）",
+                d.answered_by,
+                ts(d.answer_time.as_ref())
+            ));
+            s
+        })
+        .unwrap_or_else(|| "未答复".to_owned());
+    output::fields(
+        out,
+        &[
+            ("编号", names::short(&c.name).to_owned()),
+            ("回执码", c.receipt_code.clone()),
+            ("收到时间", ts(c.receive_time.as_ref())),
+            ("邮戳", ts(c.postmarked_at.as_ref())),
+            ("渠道", label::<Channel>(c.channel().as_str_name())),
+            (
+                "类别",
+                label::<SubmitterCategory>(c.submitter_category().as_str_name()),
+            ),
+            ("姓名", s.name),
+            ("单位", s.organization),
+            ("联系方式", s.contact),
+            (
+                "公开姓名",
+                if c.publish_name_consent {
+                    "同意"
+                } else {
+                    "不同意"
+                }
+                .to_owned(),
+            ),
+            ("条款", c.clause_reference.clone()),
+            ("意见内容", c.content.clone()),
+            ("提交方", c.submitted_by.clone()),
+            ("屏蔽", moderation),
+            ("集中意见", names::short(&c.opinion_group).to_owned()),
+            ("答复", answer),
+        ],
+    );
+}
+
+/// Comments as CSV, UTF-8 with BOM; officers fill in 采纳情况/理由/采纳内容 and import it back.
+pub(crate) fn export_csv(items: &[pb::Comment], with_private: bool) -> String {
+    use consult_render::csv::{BOM, row};
+    let mut out = String::from(BOM);
+    let mut head = vec![
+        "意见编号",
+        "收到时间（北京时间）",
+        "渠道",
+        "提出者类别",
+        "条款",
+        "意见内容",
+        "办理状态",
+        "所属集中意见",
+        "采纳情况",
+        "理由",
+        "采纳内容",
+    ];
+    if with_private {
+        head.extend(["姓名", "单位", "联系方式"]);
+    }
+    row(&mut out, &head);
+    for c in items {
+        let d = c.disposition.clone().unwrap_or_default();
+        let state = if c.moderation.is_some() {
+            "已屏蔽"
+        } else if c.disposition.is_some() {
+            "已答复"
+        } else {
+            "未答复"
+        };
+        let cells = [
+            names::short(&c.name).to_owned(),
+            ts(c.receive_time.as_ref()),
+            label::<Channel>(c.channel().as_str_name()),
+            label::<SubmitterCategory>(c.submitter_category().as_str_name()),
+            c.clause_reference.clone(),
+            c.content.clone(),
+            state.to_owned(),
+            names::short(&c.opinion_group).to_owned(),
+            if c.disposition.is_some() && c.opinion_group.is_empty() {
+                outcome_label(&d)
+            } else {
+                String::new()
+            },
+            if c.opinion_group.is_empty() {
+                d.reason.clone()
+            } else {
+                String::new()
+            },
+            if c.opinion_group.is_empty() {
+                d.adopted_content.clone()
+            } else {
+                String::new()
+            },
+        ];
+        let mut cells: Vec<String> = cells.to_vec();
+        if with_private {
+            let s = c.submitter.clone().unwrap_or_default();
+            cells.extend([s.name, s.organization, s.contact]);
+        }
+        let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
+        row(&mut out, &refs);
+    }
+    out
+}
+
+pub(super) async fn run_group(ctx: &Ctx, cmd: GroupCommand) -> Result<(), CliError> {
+    match cmd {
+        GroupCommand::List {
+            consultation,
+            paging,
+        } => {
+            let client = ctx.feedback();
+            let parent = names::consultation(&consultation);
+            let items = collect_pages(paging.all, paging.limit, |token, size| {
+                let mut client = client.clone();
+                let request = ctx.req(pb::ListOpinionGroupsRequest {
+                    parent: parent.clone(),
+                    page_size: size,
+                    page_token: token,
+                });
+                async move {
+                    let r = client.list_opinion_groups(request).await?.into_inner();
+                    Ok((r.opinion_groups, r.next_page_token))
+                }
+            })
+            .await?;
+            ctx.show_all(&items, |out, items| {
+                if items.is_empty() {
+                    out.line("尚无集中意见。");
+                    return;
+                }
+                let mut t =
+                    Table::new(&["编号", "意见概括", "条数", "采纳情况", "说明"]).numeric(2);
+                for g in items {
+                    t.row(vec![
+                        names::short(&g.name).to_owned(),
+                        g.summary.clone(),
+                        g.member_count.to_string(),
+                        g.disposition
+                            .as_ref()
+                            .map(outcome_label)
+                            .unwrap_or_else(|| "未答复".to_owned()),
+                        g.disposition.as_ref().map(explanation).unwrap_or_default(),
+                    ]);
+                }
+                t.print(out);
+            })
+        }
+        GroupCommand::Show {
+            consultation,
+            group,
+        } => {
+            let g = ctx
+                .feedback()
+                .get_opinion_group(ctx.req(pb::GetOpinionGroupRequest {
+                    name: names::group(&consultation, &group),
+                }))
+                .await?
+                .into_inner();
+            ctx.show(&g, show_group)
+        }
+        GroupCommand::Create {
+            consultation,
+            summary,
+            comments,
+        } => {
+            let g = ctx
+                .feedback()
+                .create_opinion_group(
+                    ctx.req(pb::CreateOpinionGroupRequest {
+                        parent: names::consultation(&consultation),
+                        opinion_group: Some(pb::OpinionGroup {
+                            summary,
+                            ..Default::default()
+                        }),
+                        comments: comments
+                            .iter()
+                            .map(|c| names::comment(&consultation, c))
+                            .collect(),
+                    }),
+                )
+                .await?
+                .into_inner();
+            ctx.done(
+                &g,
+                format!(
+                    "已归并集中意见 g:{}（{} 条）：{}",
+                    names::short(&g.name),
+                    g.member_count,
+                    g.summary
+                ),
+            )
+        }
+        GroupCommand::Add {
+            consultation,
+            group,
+            comments,
+        } => {
+            let g = ctx
+                .feedback()
+                .add_opinion_group_members(
+                    ctx.req(pb::AddOpinionGroupMembersRequest {
+                        name: names::group(&consultation, &group),
+                        comments: comments
+                            .iter()
+                            .map(|c| names::comment(&consultation, c))
+                            .collect(),
+                    }),
+                )
+                .await?
+                .into_inner();
+            ctx.done(
+                &g,
+                format!(
+                    "已加入，集中意见 g:{} 现有 {} 条",
+                    names::short(&g.name),
+                    g.member_count
+                ),
+            )
+        }
+        GroupCommand::Remove {
+            consultation,
+            group,
+            comments,
+        } => {
+            let g = ctx
+                .feedback()
+                .remove_opinion_group_members(
+                    ctx.req(pb::RemoveOpinionGroupMembersRequest {
+                        name: names::group(&consultation, &group),
+                        comments: comments
+                            .iter()
+                            .map(|c| names::comment(&consultation, c))
+                            .collect(),
+                    }),
+                )
+                .await?
+                .into_inner();
+            ctx.done(
+                &g,
+                format!(
+                    "已移出，集中意见 g:{} 现有 {} 条",
+                    names::short(&g.name),
+                    g.member_count
+                ),
+            )
+        }
+        GroupCommand::Summary {
+            consultation,
+            group,
+            summary,
+        } => {
+            let g = ctx
+                .feedback()
+                .update_opinion_group(ctx.req(pb::UpdateOpinionGroupRequest {
+                    opinion_group: Some(pb::OpinionGroup {
+                        name: names::group(&consultation, &group),
+                        summary,
+                        ..Default::default()
+                    }),
+                    update_mask: Some(prost_types::FieldMask {
+                        paths: vec!["summary".to_owned()],
+                    }),
+                }))
+                .await?
+                .into_inner();
+            ctx.done(&g, format!("已修改概括：{}", g.summary))
+        }
+    }
+}
+
+fn show_group(out: &Out, g: &pb::OpinionGroup) {
+    output::fields(
+        out,
+        &[
+            ("编号", format!("g:{}", names::short(&g.name))),
+            ("意见概括", g.summary.clone()),
+            ("条数", g.member_count.to_string()),
+            (
+                "采纳情况",
+                g.disposition
+                    .as_ref()
+                    .map(outcome_label)
+                    .unwrap_or_else(|| "未答复".to_owned()),
+            ),
+            (
+                "说明",
+                g.disposition.as_ref().map(explanation).unwrap_or_default(),
+            ),
+            (
+                "归并",
+                format!("{} {}", ts(g.create_time.as_ref()), g.creator),
+            ),
+        ],
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::OutputFormat;
+
+    fn comment(id: &str, channel: pb::Channel, content: &str) -> pb::Comment {
+        pb::Comment {
+            name: format!("consultations/C/comments/{id}"),
+            channel: channel as i32,
+            submitter_category: pb::SubmitterCategory::Citizen as i32,
+            content: content.into(),
+            receive_time: Some(prost_types::Timestamp {
+                seconds: 1_796_000_000,
+                nanos: 0,
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn comments_table_snapshot() {
+        let mut a = comment(
+            "01A",
+            pb::Channel::Portal,
+            "建议将过渡期延长至六个月，便于企业调整生产安排",
+        );
+        a.clause_reference = "第五条".into();
+        a.disposition = Some(pb::Disposition {
+            outcome: pb::Outcome::NotAdopted as i32,
+            reason: "与上位法不一致".into(),
+            ..Default::default()
+        });
+        let mut b = comment("01B", pb::Channel::Hotline12345, "夜间施工噪音扰民");
+        b.moderation = Some(pb::Moderation {
+            reason: pb::HideReason::Abuse as i32,
+            ..Default::default()
+        });
+        let c = comment("01C", pb::Channel::Wechat, "support");
+        let out = Out {
+            format: OutputFormat::Table,
+            color: false,
+        };
+        assert_eq!(
+            table(&[a, b, c]).render(&out),
+            "\
+编号  收到时间          渠道        类别  条款    意见内容                       办理情况            集中意见
+01A   2026-11-30 08:53  政府网站    公民  第五条  建议将过渡期延长至六个月，便…  未采纳
+01B   2026-11-30 08:53  12345热线   公民          夜间施工噪音扰民               已屏蔽（辱骂攻击）
+01C   2026-11-30 08:53  政务新媒体  公民          support                        未答复
+"
+        );
+    }
+
+    #[test]
+    fn export_csv_round_trips_into_the_answer_file_reader() {
+        let mut a = comment("01A", pb::Channel::Portal, "=SUM(A1) 建议");
+        a.submitter = Some(pb::Submitter {
+            name: "张三".into(),
+            contact: "13800138000".into(),
+            ..Default::default()
+        });
+        let csv = export_csv(std::slice::from_ref(&a), false);
+        assert!(csv.starts_with('\u{feff}'));
+        assert!(!csv.contains("13800138000"));
+        assert!(csv.contains("'=SUM(A1) 建议"));
+        let with = export_csv(&[a], true);
+        assert!(with.contains("13800138000"));
+        // An officer fills the outcome column and imports it back.
+        let filled = csv.replacen("未答复,,,", "未答复,,采纳,,", 1);
+        let f = crate::answer_file::parse(filled.trim_start_matches('\u{feff}'), "C").unwrap();
+        assert!(f.problems.is_empty(), "{:?}", f.problems);
+        assert_eq!(f.rows.len(), 1);
+        assert_eq!(f.rows[0].name, "consultations/C/comments/01A");
+    }
+}

@@ -1,0 +1,187 @@
+//! Carrying out commands: one module per area, each call a request to `consultd` and its answer
+//! printed as a table, a record or JSON.
+
+mod answers;
+mod comments;
+mod consultations;
+mod reports;
+
+use std::path::Path;
+
+use consult_api::pb::caller_service_client::CallerServiceClient;
+use consult_api::pb::comment_service_client::CommentServiceClient;
+use consult_api::pb::consultation_service_client::ConsultationServiceClient;
+use consult_api::pb::feedback_service_client::FeedbackServiceClient;
+use consult_api::pb::{self};
+use consult_domain::Channel;
+use tonic::transport::Channel as GrpcChannel;
+
+use crate::cli::{Cli, Command};
+use crate::connect::{Connection, MAX_MESSAGE, Settings};
+use crate::error::CliError;
+use crate::names;
+use crate::output::{self, Out};
+
+/// A connection and how to print.
+pub(crate) struct Ctx {
+    conn: Connection,
+    out: Out,
+}
+
+impl Ctx {
+    fn consultations(&self) -> ConsultationServiceClient<GrpcChannel> {
+        ConsultationServiceClient::new(self.conn.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE)
+    }
+
+    fn comments(&self) -> CommentServiceClient<GrpcChannel> {
+        CommentServiceClient::new(self.conn.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
+    }
+
+    fn feedback(&self) -> FeedbackServiceClient<GrpcChannel> {
+        FeedbackServiceClient::new(self.conn.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE)
+            .max_encoding_message_size(MAX_MESSAGE)
+    }
+
+    fn caller(&self) -> CallerServiceClient<GrpcChannel> {
+        CallerServiceClient::new(self.conn.channel.clone())
+    }
+
+    fn req<T>(&self, m: T) -> tonic::Request<T> {
+        self.conn.request(m)
+    }
+
+    /// Prints one message as JSON, or runs `table` to print it for people.
+    fn show<M: prost::Message + prost::Name>(
+        &self,
+        m: &M,
+        table: impl FnOnce(&Out, &M),
+    ) -> Result<(), CliError> {
+        if self.out.json() {
+            output::print_json(&self.out, &output::to_json(m)?);
+        } else {
+            table(&self.out, m);
+        }
+        Ok(())
+    }
+
+    /// Prints many messages as a JSON array, or runs `table`.
+    fn show_all<M: prost::Message + prost::Name>(
+        &self,
+        items: &[M],
+        table: impl FnOnce(&Out, &[M]),
+    ) -> Result<(), CliError> {
+        if self.out.json() {
+            let values = items
+                .iter()
+                .map(output::to_json)
+                .collect::<Result<Vec<_>, _>>()?;
+            output::print_json(&self.out, &serde_json::Value::Array(values));
+        } else {
+            table(&self.out, items);
+        }
+        Ok(())
+    }
+
+    /// A one-line confirmation for people; scripts get the message as JSON instead.
+    fn done<M: prost::Message + prost::Name>(&self, m: &M, line: String) -> Result<(), CliError> {
+        if self.out.json() {
+            output::print_json(&self.out, &output::to_json(m)?);
+        } else {
+            self.out.line(&self.out.ok(&line));
+        }
+        Ok(())
+    }
+}
+
+/// Runs one command.
+pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
+    let out = Out::new(cli.global.output, cli.global.color);
+    if let Command::Completions { shell } = cli.command {
+        let mut cmd = <Cli as clap::CommandFactory>::command();
+        clap_complete::generate(shell, &mut cmd, "consultctl", &mut std::io::stdout());
+        return Ok(());
+    }
+    let settings = Settings::resolve(&cli.global)?;
+    let conn = settings.connect().await?;
+    let ctx = Ctx { conn, out };
+    match cli.command {
+        Command::Whoami => whoami(&ctx).await,
+        Command::Consultation(c) => consultations::run(&ctx, c).await,
+        Command::Comment(c) => comments::run(&ctx, c).await,
+        Command::Group(c) => comments::run_group(&ctx, c).await,
+        Command::Answer(c) => answers::run(&ctx, c).await,
+        Command::Gate(c) => answers::run_gate(&ctx, c).await,
+        Command::Decision(c) => answers::run_decision(&ctx, c).await,
+        Command::Report(c) => reports::run(&ctx, c).await,
+        Command::Due(a) => reports::due(&ctx, a).await,
+        Command::Completions { .. } => Ok(()),
+    }
+}
+
+async fn whoami(ctx: &Ctx) -> Result<(), CliError> {
+    let caller = ctx
+        .caller()
+        .get_caller(ctx.req(pb::GetCallerRequest {}))
+        .await?
+        .into_inner();
+    ctx.show(&caller, |out, c| {
+        let channels: Vec<String> = c
+            .channels()
+            .map(|ch| names::label::<Channel>(ch.as_str_name()))
+            .collect();
+        output::fields(
+            out,
+            &[
+                ("服务器", ctx.conn.server.clone()),
+                ("身份", c.principal.clone()),
+                ("角色", c.role_label.clone()),
+                ("部门", c.department.clone()),
+                ("渠道", channels.join("、")),
+            ],
+        );
+    })
+}
+
+/// Writes an export to a file, or to standard output.
+fn write_out(path: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
+    use std::io::Write;
+    match path {
+        Some(p) => std::fs::write(p, bytes).map_err(|e| CliError::io(p, e)),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(bytes)
+                .and_then(|()| stdout.flush())
+                .map_err(|e| CliError::io(Path::new("<stdout>"), e))
+        }
+    }
+}
+
+/// Every page of a list, or the first `limit` items.
+async fn collect_pages<T, F, Fut>(all: bool, limit: usize, mut fetch: F) -> Result<Vec<T>, CliError>
+where
+    F: FnMut(String, i32) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, String), tonic::Status>>,
+{
+    let mut items = Vec::new();
+    let mut token = String::new();
+    loop {
+        let want = if all {
+            1000
+        } else {
+            i32::try_from((limit - items.len()).min(1000)).unwrap_or(1000)
+        };
+        let (page, next) = fetch(token, want).await?;
+        items.extend(page);
+        if next.is_empty() || (!all && items.len() >= limit) {
+            break;
+        }
+        token = next;
+    }
+    if !all {
+        items.truncate(limit);
+    }
+    Ok(items)
+}
