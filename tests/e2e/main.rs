@@ -7,6 +7,7 @@ mod answering;
 mod bad_input;
 mod batch;
 mod comments;
+mod ctl;
 mod lifecycle;
 mod pagination;
 mod platform;

@@ -80,37 +80,95 @@ fn principals_toml() -> String {
         .collect()
 }
 
+/// A binary of the workspace built by cargo, as cargo reports its path.
+fn cargo_binary(package: &str, features: &[&str]) -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut args = vec![
+        "build",
+        "-p",
+        package,
+        "--message-format=json-render-diagnostics",
+    ];
+    for f in features {
+        args.extend(["--features", f]);
+    }
+    let out = Command::new(cargo)
+        .args(&args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap_or_else(|e| panic!("run cargo build for {package}: {e}"));
+    assert!(out.status.success(), "cargo {args:?} failed");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .rev()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["reason"] == "compiler-artifact" && v["target"]["name"] == package)
+        .find_map(|v| v["executable"].as_str().map(PathBuf::from))
+        .unwrap_or_else(|| panic!("cargo reported no executable for {package}"))
+}
+
 /// The `consultd` binary built with the `test-clock` feature (built once per test run).
 pub fn consultd_binary() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let out = Command::new(cargo)
-            .args([
-                "build",
-                "-p",
-                "consultd",
-                "--features",
-                "test-clock",
-                "--message-format=json-render-diagnostics",
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("run cargo build for consultd");
-        assert!(
-            out.status.success(),
-            "cargo build -p consultd --features test-clock failed"
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .rev()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|v| v["reason"] == "compiler-artifact" && v["target"]["name"] == "consultd")
-            .find_map(|v| v["executable"].as_str().map(PathBuf::from))
-            .expect("cargo reported the consultd executable")
-    })
-    .clone()
+    BIN.get_or_init(|| cargo_binary("consultd", &["test-clock"]))
+        .clone()
+}
+
+/// The `consultctl` binary (built once per test run).
+pub fn consultctl_binary() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| cargo_binary("consultctl", &[])).clone()
+}
+
+/// What one run of `consultctl` did.
+#[derive(Debug)]
+pub struct CtlRun {
+    /// Exit code.
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl CtlRun {
+    /// Standard output as JSON (for `-o json` runs).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("consultctl printed no JSON ({e}): {self:?}"))
+    }
+
+    /// Asserts the exit code, showing everything when it differs.
+    #[track_caller]
+    pub fn expect(self, code: i32) -> Self {
+        assert_eq!(self.code, code, "consultctl exit code: {self:#?}");
+        self
+    }
+}
+
+/// Runs `consultctl` with `args` against `server` (a gRPC URL) as the holder of `token`, with
+/// no settings file or environment of the machine leaking in.
+pub async fn consultctl(server: &str, token: Option<&str>, args: &[&str]) -> CtlRun {
+    let home = std::env::temp_dir().join("consult-e2e-ctl-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let mut cmd = tokio::process::Command::new(consultctl_binary());
+    cmd.args(args)
+        .env_remove("CONSULT_SERVER")
+        .env_remove("CONSULT_TOKEN")
+        .env_remove("CONSULT_CA_CERT")
+        .env_remove("CONSULT_CTL_CONFIG")
+        .env("XDG_CONFIG_HOME", &home)
+        .env("HOME", &home)
+        .env("CONSULT_SERVER", server)
+        .env("NO_COLOR", "1");
+    if let Some(t) = token {
+        cmd.env("CONSULT_TOKEN", t);
+    }
+    let out = cmd.output().await.expect("run consultctl");
+    CtlRun {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("consultctl printed UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("consultctl printed UTF-8 errors"),
+    }
 }
 
 /// Which database a test server uses.
@@ -187,6 +245,8 @@ pub struct TestServer {
     pub channel: Channel,
     /// Base URL of the public pages, e.g. `http://127.0.0.1:41234`.
     pub http: String,
+    /// URL of the gRPC endpoint, e.g. `http://127.0.0.1:41233`.
+    pub grpc: String,
     /// One connection for the counting helpers, opened on first use.
     counter: tokio::sync::OnceCell<sea_orm::DatabaseConnection>,
 }
@@ -250,6 +310,7 @@ impl TestServer {
             database_url,
             channel,
             http,
+            grpc: format!("http://{addr}"),
             counter: tokio::sync::OnceCell::new(),
         };
         server.set_time(start).await;

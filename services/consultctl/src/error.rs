@@ -139,10 +139,12 @@ pub(crate) fn describe(status: &Status) -> String {
     let mut out = format!("{}：", code_label(status.code()));
     if found.is_empty() {
         out.push_str(status.message());
-        if let Some(info) = status.get_error_details().resource_info() {
-            if !status.message().contains(&info.resource_name) && !info.resource_name.is_empty() {
-                out.push_str(&format!("（{}）", info.resource_name));
-            }
+        if let Some(info) = status
+            .get_error_details()
+            .resource_info()
+            .filter(|i| !i.resource_name.is_empty() && !status.message().contains(&i.resource_name))
+        {
+            out.push_str(&format!("（{}）", info.resource_name));
         }
     } else {
         let parts: Vec<String> = found

@@ -93,6 +93,8 @@ pub(crate) struct Table {
     /// Widest a column may be before its cells are cut with `…`.
     max_width: usize,
     numeric: Vec<bool>,
+    /// Columns never cut (ids, times, messages people must read whole).
+    whole: Vec<bool>,
 }
 
 impl Table {
@@ -102,12 +104,21 @@ impl Table {
             rows: Vec::new(),
             max_width: 40,
             numeric: vec![false; headers.len()],
+            whole: vec![false; headers.len()],
         }
     }
 
     /// Right-aligns column `i` (counts).
     pub(crate) fn numeric(mut self, i: usize) -> Self {
         if let Some(n) = self.numeric.get_mut(i) {
+            *n = true;
+        }
+        self
+    }
+
+    /// Never cuts column `i`.
+    pub(crate) fn whole(mut self, i: usize) -> Self {
+        if let Some(n) = self.whole.get_mut(i) {
             *n = true;
         }
         self
@@ -127,7 +138,19 @@ impl Table {
         let cells: Vec<Vec<String>> = self
             .rows
             .iter()
-            .map(|r| r.iter().map(|c| fit(c, self.max_width)).collect())
+            .map(|r| {
+                r.iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let max = if self.whole.get(i) == Some(&true) {
+                            usize::MAX
+                        } else {
+                            self.max_width
+                        };
+                        fit(c, max)
+                    })
+                    .collect()
+            })
             .collect();
         let mut widths: Vec<usize> = self.headers.iter().map(|h| h.width()).collect();
         for r in &cells {

@@ -167,16 +167,14 @@ async fn check_rows(
                 let found = error::problems(&status);
                 let mut mapped = false;
                 for p in &found {
-                    if let Some(i) = item_index(&p.field) {
-                        if let Some(row) = chunk.get(i) {
-                            problems.push(RowProblem {
-                                line: row.line,
-                                id: row.id.clone(),
-                                problem: strip_item_prefix(&p.text),
-                                rule: p.rule.clone(),
-                            });
-                            mapped = true;
-                        }
+                    if let Some(row) = item_index(&p.field).and_then(|i| chunk.get(i)) {
+                        problems.push(RowProblem {
+                            line: row.line,
+                            id: row.id.clone(),
+                            problem: strip_item_prefix(&p.text),
+                            rule: p.rule.clone(),
+                        });
+                        mapped = true;
                     }
                 }
                 if !mapped {
@@ -224,10 +222,8 @@ async fn csv(
 ) -> Result<(), CliError> {
     let started = Instant::now();
     let parent = names::consultation(consultation);
-    if let Some(note) = &file.encoding_note {
-        if !ctx.out.json() {
-            eprintln!("{}", ctx.out.warn(&format!("注意：{note}")));
-        }
+    if let Some(note) = file.encoding_note.as_ref().filter(|_| !ctx.out.json()) {
+        eprintln!("{}", ctx.out.warn(&format!("注意：{note}")));
     }
     let mut problems = file.problems.clone();
     if !file.rows.is_empty() {
@@ -353,14 +349,22 @@ fn report_problems(
             &json!({"file": path, "rows": file.rows.len() + file.problems.len(), "problems": rows, "written": 0}),
         );
     } else {
-        let mut t = Table::new(&["行", "编号", "问题"]).numeric(0).max_width(80);
+        let mut t = Table::new(&["行", "编号", "规则", "问题"])
+            .numeric(0)
+            .whole(1)
+            .whole(3);
         for p in problems {
-            let text = if p.rule.is_empty() || p.rule == "INVALID_ARGUMENT" {
-                p.problem.clone()
+            let rule = if p.rule == "INVALID_ARGUMENT" {
+                ""
             } else {
-                format!("{} [{}]", p.problem, p.rule)
+                p.rule.as_str()
             };
-            t.row(vec![p.line.to_string(), p.id.clone(), text]);
+            t.row(vec![
+                p.line.to_string(),
+                p.id.clone(),
+                rule.to_owned(),
+                p.problem.clone(),
+            ]);
         }
         t.print(&ctx.out);
     }

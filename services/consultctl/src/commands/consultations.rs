@@ -181,7 +181,10 @@ async fn list(ctx: &Ctx, a: ListConsultationsArgs) -> Result<(), CliError> {
 
 /// Consultations as a table.
 pub(crate) fn table(items: &[pb::Consultation]) -> Table {
-    let mut t = Table::new(&["编号", "标题", "部门", "类型", "状态", "征求意见期"]).max_width(30);
+    let mut t = Table::new(&["编号", "标题", "部门", "类型", "状态", "征求意见期"])
+        .max_width(40)
+        .whole(0)
+        .whole(5);
     for c in items {
         t.row(vec![
             names::short(&c.name).to_owned(),

@@ -97,7 +97,7 @@ pub(super) async fn run(ctx: &Ctx, cmd: ReportCommand) -> Result<(), CliError> {
                     out.line("尚未公开。");
                     return;
                 }
-                let mut t = Table::new(&["版本", "公开时间", "更正说明", "SHA-256"]).max_width(64);
+                let mut t = Table::new(&["版本", "公开时间", "更正说明", "SHA-256"]).whole(3);
                 for v in &r.versions {
                     t.row(vec![
                         format!("第{}版", v.version),
