@@ -625,3 +625,168 @@ async fn exit_codes_and_messages_scripts_rely_on() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_and_single_answers_from_the_command_line() {
+    let server = TestServer::start_at(beijing(OPENED)).await;
+    let dir = workdir("ctl-groups");
+    let id = create_and_publish(&server, &dir, "关于夜间施工管理的规定（征求意见稿）").await;
+    let names = submit_many(&server, &id, 9).await;
+    let short: Vec<&str> = names
+        .iter()
+        .map(|n| n.rsplit('/').next().unwrap())
+        .collect();
+    server.set_time(beijing(AFTER_WINDOW)).await;
+    ctl(&server, &["consultation", "close", &id])
+        .await
+        .expect(0);
+
+    let group = ctl(
+        &server,
+        &[
+            "group",
+            "create",
+            &id,
+            "--summary",
+            "建议限制夜间施工",
+            short[0],
+            short[1],
+            "-o",
+            "json",
+        ],
+    )
+    .await
+    .expect(0)
+    .json();
+    assert_eq!(group["memberCount"], 2);
+    let gid = group["name"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let added = ctl(&server, &["group", "add", &id, &gid, short[2], short[3]])
+        .await
+        .expect(0);
+    assert!(added.stdout.contains("现有 4 条"), "{added:?}");
+    let removed = ctl(
+        &server,
+        &["group", "remove", &id, &format!("g:{gid}"), short[3]],
+    )
+    .await
+    .expect(0);
+    assert!(removed.stdout.contains("现有 3 条"), "{removed:?}");
+    ctl(
+        &server,
+        &[
+            "group",
+            "summary",
+            &id,
+            &gid,
+            "--summary",
+            "建议夜间22时后禁止施工",
+        ],
+    )
+    .await
+    .expect(0);
+    // 部分采纳 needs what was adopted.
+    let incomplete = ctl(
+        &server,
+        &[
+            "answer",
+            "group",
+            &id,
+            &gid,
+            "--outcome",
+            "部分采纳",
+            "--reason",
+            "理由",
+        ],
+    )
+    .await
+    .expect(2);
+    assert!(
+        incomplete.stderr.contains("adopted_content"),
+        "{incomplete:?}"
+    );
+    ctl(
+        &server,
+        &[
+            "answer",
+            "group",
+            &id,
+            &gid,
+            "--outcome",
+            "部分采纳",
+            "--adopted",
+            "第三条增加夜间施工时段限制",
+            "--reason",
+            "应急抢修除外",
+        ],
+    )
+    .await
+    .expect(0);
+    ctl(
+        &server,
+        &[
+            "answer",
+            "comment",
+            &id,
+            short[3],
+            "--outcome",
+            "未采纳",
+            "--reason",
+            "与上位法规定不一致",
+        ],
+    )
+    .await
+    .expect(0);
+    ctl(
+        &server,
+        &["answer", "comment", &id, short[3], "--outcome", "采纳"],
+    )
+    .await
+    .expect(0);
+    let revisions = ctl(
+        &server,
+        &["comment", "revisions", &id, short[3], "-o", "json"],
+    )
+    .await
+    .expect(0)
+    .json();
+    assert_eq!(revisions["revisions"].as_array().unwrap().len(), 2);
+    // Everything else still unanswered, by filter.
+    let bulk = ctl(
+        &server,
+        &[
+            "answer",
+            "filter",
+            &id,
+            "--only-unanswered",
+            "--outcome",
+            "不属于征求意见范围",
+            "--reason",
+            "属于物业管理事项",
+        ],
+    )
+    .await
+    .expect(0);
+    assert!(bulk.stdout.contains("已答复 5 条意见"), "{bulk:?}");
+    let groups = ctl(&server, &["group", "list", &id]).await.expect(0);
+    assert!(
+        groups.stdout.contains("建议夜间22时后禁止施工") && groups.stdout.contains("部分采纳"),
+        "{groups:?}"
+    );
+    let p = progress(&server, &id).await;
+    assert_eq!((p.answered, p.unanswered, p.grouped), (9, 0, 3));
+    let members = ctl(
+        &server,
+        &["comment", "list", &id, "--group", &gid, "-o", "json"],
+    )
+    .await
+    .expect(0)
+    .json();
+    assert_eq!(members.as_array().unwrap().len(), 3);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use super::Ctx;
-use crate::answer_file::{self, AnswerFile, RowProblem};
+use crate::answer_file::{self, AnswerFile, AnswerRow, RowProblem};
 use crate::cli::{AnswerArgs, AnswerCommand, DecisionCommand, GateCommand};
 use crate::error::{self, CliError, exit};
 use crate::names;
@@ -136,6 +136,21 @@ fn bar(ctx: &Ctx, len: usize, message: &'static str) -> ProgressBar {
     bar
 }
 
+/// One chunk of the file as a batch.
+fn batch(parent: &str, chunk: &[AnswerRow], validate_only: bool) -> pb::BatchAnswerRequest {
+    pb::BatchAnswerRequest {
+        parent: parent.to_owned(),
+        answers: chunk
+            .iter()
+            .map(|r| pb::AnswerItem {
+                name: r.name.clone(),
+                disposition: Some(r.disposition.clone()),
+            })
+            .collect(),
+        validate_only,
+    }
+}
+
 /// Sends every row with `validate_only` and maps refusals back to lines of the file.
 async fn check_rows(
     ctx: &Ctx,
@@ -145,17 +160,7 @@ async fn check_rows(
     let mut problems = Vec::new();
     let progress = bar(ctx, file.rows.len(), "检查");
     for chunk in file.rows.chunks(CHUNK) {
-        let request = pb::BatchAnswerRequest {
-            parent: parent.to_owned(),
-            answers: chunk
-                .iter()
-                .map(|r| pb::AnswerItem {
-                    name: r.name.clone(),
-                    disposition: Some(r.disposition.clone()),
-                })
-                .collect(),
-            validate_only: true,
-        };
+        let request = batch(parent, chunk, true);
         match ctx.feedback().batch_answer(ctx.req(request)).await {
             Ok(_) => {}
             Err(status)
@@ -241,17 +246,7 @@ async fn csv(
     if !dry_run {
         let progress = bar(ctx, file.rows.len(), "写入");
         for chunk in file.rows.chunks(CHUNK) {
-            let request = pb::BatchAnswerRequest {
-                parent: parent.clone(),
-                answers: chunk
-                    .iter()
-                    .map(|r| pb::AnswerItem {
-                        name: r.name.clone(),
-                        disposition: Some(r.disposition.clone()),
-                    })
-                    .collect(),
-                validate_only: false,
-            };
+            let request = batch(&parent, chunk, false);
             if let Err(status) = ctx.feedback().batch_answer(ctx.req(request)).await {
                 progress.finish_and_clear();
                 let first = chunk.first().map(|r| r.line).unwrap_or(0);

@@ -484,56 +484,12 @@ pub(super) async fn run_group(ctx: &Ctx, cmd: GroupCommand) -> Result<(), CliErr
             consultation,
             group,
             comments,
-        } => {
-            let g = ctx
-                .feedback()
-                .add_opinion_group_members(
-                    ctx.req(pb::AddOpinionGroupMembersRequest {
-                        name: names::group(&consultation, &group),
-                        comments: comments
-                            .iter()
-                            .map(|c| names::comment(&consultation, c))
-                            .collect(),
-                    }),
-                )
-                .await?
-                .into_inner();
-            ctx.done(
-                &g,
-                format!(
-                    "已加入，集中意见 g:{} 现有 {} 条",
-                    names::short(&g.name),
-                    g.member_count
-                ),
-            )
-        }
+        } => change_members(ctx, &consultation, &group, &comments, true).await,
         GroupCommand::Remove {
             consultation,
             group,
             comments,
-        } => {
-            let g = ctx
-                .feedback()
-                .remove_opinion_group_members(
-                    ctx.req(pb::RemoveOpinionGroupMembersRequest {
-                        name: names::group(&consultation, &group),
-                        comments: comments
-                            .iter()
-                            .map(|c| names::comment(&consultation, c))
-                            .collect(),
-                    }),
-                )
-                .await?
-                .into_inner();
-            ctx.done(
-                &g,
-                format!(
-                    "已移出，集中意见 g:{} 现有 {} 条",
-                    names::short(&g.name),
-                    g.member_count
-                ),
-            )
-        }
+        } => change_members(ctx, &consultation, &group, &comments, false).await,
         GroupCommand::Summary {
             consultation,
             group,
@@ -556,6 +512,45 @@ pub(super) async fn run_group(ctx: &Ctx, cmd: GroupCommand) -> Result<(), CliErr
             ctx.done(&g, format!("已修改概括：{}", g.summary))
         }
     }
+}
+
+/// Adds comments to a group (`join`) or takes them out.
+async fn change_members(
+    ctx: &Ctx,
+    consultation: &str,
+    group: &str,
+    comments: &[String],
+    join: bool,
+) -> Result<(), CliError> {
+    let name = names::group(consultation, group);
+    let comments: Vec<String> = comments
+        .iter()
+        .map(|c| names::comment(consultation, c))
+        .collect();
+    let mut client = ctx.feedback();
+    let g = if join {
+        client
+            .add_opinion_group_members(
+                ctx.req(pb::AddOpinionGroupMembersRequest { name, comments }),
+            )
+            .await?
+    } else {
+        client
+            .remove_opinion_group_members(
+                ctx.req(pb::RemoveOpinionGroupMembersRequest { name, comments }),
+            )
+            .await?
+    }
+    .into_inner();
+    let verb = if join { "已加入" } else { "已移出" };
+    ctx.done(
+        &g,
+        format!(
+            "{verb}，集中意见 g:{} 现有 {} 条",
+            names::short(&g.name),
+            g.member_count
+        ),
+    )
 }
 
 fn show_group(out: &Out, g: &pb::OpinionGroup) {
