@@ -47,6 +47,8 @@ const VALIDATED: &[&str] = &[
     ".consult.v1.GetFeedbackReportRequest",
     ".consult.v1.ListFeedbackReportsRequest",
     ".consult.v1.GetCallerRequest",
+    ".consult.v1.ListAuditEventsRequest",
+    ".consult.v1.VerifyAuditChainRequest",
 ];
 
 const CONSULTATION_NAME: &str =
@@ -257,6 +259,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "consult/v1/comment.proto",
             "consult/v1/feedback.proto",
             "consult/v1/caller.proto",
+            "consult/v1/audit.proto",
         ],
         [&root],
     )?;

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod answering;
+mod audit;
 mod bad_input;
 mod batch;
 mod comments;

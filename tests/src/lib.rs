@@ -325,6 +325,10 @@ impl TestServer {
         CommentServiceClient::new(self.channel.clone())
     }
 
+    pub fn audit(&self) -> consult_api::pb::audit_service_client::AuditServiceClient<Channel> {
+        consult_api::pb::audit_service_client::AuditServiceClient::new(self.channel.clone())
+    }
+
     pub fn feedback(&self) -> FeedbackServiceClient<Channel> {
         FeedbackServiceClient::new(self.channel.clone())
     }
@@ -344,6 +348,21 @@ impl TestServer {
             .unwrap()
             .unwrap();
         row.try_get::<i64>("", "n").unwrap()
+    }
+
+    /// Runs a statement directly on the server's database, behind its back (tamper tests).
+    pub async fn execute_sql(&self, sql: &str) -> u64 {
+        let db = self
+            .counter
+            .get_or_init(|| async { Database::connect(&self.database_url).await.unwrap() })
+            .await;
+        db.execute_raw(Statement::from_string(
+            db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap()
+        .rows_affected()
     }
 
     pub async fn set_time(&self, t: DateTime<Utc>) {

@@ -113,6 +113,15 @@ pub fn opinion_group_name(name: &str) -> Result<(), ValidationError> {
     })
 }
 
+/// A consultation name, or empty for "any".
+pub fn optional_consultation_name(name: &str) -> Result<(), ValidationError> {
+    if name.is_empty() {
+        Ok(())
+    } else {
+        consultation_name(name)
+    }
+}
+
 /// An opinion group name, or empty for "any".
 pub fn optional_opinion_group_name(name: &str) -> Result<(), ValidationError> {
     if name.is_empty() {

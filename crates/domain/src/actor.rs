@@ -74,6 +74,16 @@ impl Actor {
         }
     }
 
+    /// Only auditors read and verify the audit log: it holds private fields of every department.
+    pub fn may_audit(&self) -> Result<(), DomainError> {
+        match &self.role {
+            Role::Auditor => Ok(()),
+            _ => Err(DomainError::denied(
+                "只有审计人员可以查阅审计日志 (only auditors read the audit log)",
+            )),
+        }
+    }
+
     /// Calling systems submit on their bound channels; officers enter offline channels.
     pub fn may_submit(
         &self,

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use consult_api::pb::audit_service_server::AuditServiceServer;
 use consult_api::pb::caller_service_server::CallerServiceServer;
 use consult_api::pb::comment_service_server::CommentServiceServer;
 use consult_api::pb::consultation_service_server::ConsultationServiceServer;
@@ -18,6 +19,7 @@ use tonic::transport::server::TcpIncoming;
 use crate::auth::Authenticator;
 use crate::pagination::PageTokens;
 use crate::services::Core;
+use crate::services::audit::Audit;
 use crate::services::caller::Caller;
 use crate::services::comments::Comments;
 use crate::services::consultations::Consultations;
@@ -132,6 +134,7 @@ impl Application {
             .set_serving::<FeedbackServiceServer<Feedback>>()
             .await;
         health.set_serving::<CallerServiceServer<Caller>>().await;
+        health.set_serving::<AuditServiceServer<Audit>>().await;
 
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(consult_api::FILE_DESCRIPTOR_SET)
@@ -154,7 +157,8 @@ impl Application {
             )))
             .add_service(CommentServiceServer::new(Comments(self.core.clone())))
             .add_service(FeedbackServiceServer::new(Feedback(self.core.clone())))
-            .add_service(CallerServiceServer::new(Caller(self.core.clone())));
+            .add_service(CallerServiceServer::new(Caller(self.core.clone())))
+            .add_service(AuditServiceServer::new(Audit(self.core.clone())));
         #[cfg(feature = "test-clock")]
         let router = router.add_service(
             consult_api::testing::test_clock_service_server::TestClockServiceServer::new(
@@ -199,4 +203,16 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Opens the database of `database_url` (running pending migrations) and verifies the audit
+/// log's hash chains, without serving anything: `consultd audit verify`.
+pub async fn verify_audit_log(
+    database_url: &str,
+    consultation_id: Option<&str>,
+) -> Result<consult_store::AuditVerification, StartupError> {
+    let store = Store::open(database_url).await?;
+    let found = store.verify_audit(consultation_id).await?;
+    store.close().await?;
+    Ok(found)
 }

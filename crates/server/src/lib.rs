@@ -11,5 +11,6 @@ mod services;
 pub mod settings;
 mod web;
 
-pub use app::{Application, StartupError};
+pub use app::{Application, StartupError, verify_audit_log};
+pub use consult_store::AuditVerification;
 pub use settings::Settings;

@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 
 use crate::audit::{self, AuditRecord};
 use crate::consultations::from_row as consultation_from_row;
-use crate::entity::{audit_event, comment, consultation, opinion_group};
+use crate::entity::{comment, consultation, opinion_group};
 use crate::{Store, StoreError, corrupt};
 
 /// A submission that passed input validation.
@@ -346,7 +346,7 @@ impl Store {
                     Decision::Replay(c) => return c,
                     Decision::New(c, d) => (c, d),
                 };
-                audits.push(audit::active(AuditRecord {
+                audits.push(AuditRecord {
                     consultation_id: Some(c.consultation_id.clone()),
                     actor: c.submitted_by.clone(),
                     action: "comment.submit",
@@ -360,7 +360,7 @@ impl Store {
                         "request_digest": d,
                     })),
                     occurred_at: c.received_at,
-                }));
+                });
                 rows.push(to_row(&c, d).into_active_model());
                 c
             });
@@ -370,9 +370,7 @@ impl Store {
             comment::Entity::insert_many(rows)
                 .exec_without_returning(&txn)
                 .await?;
-            audit_event::Entity::insert_many(audits)
-                .exec_without_returning(&txn)
-                .await?;
+            audit::append_all(&txn, audits).await?;
         }
         txn.commit().await?;
         Ok(outcomes)

@@ -18,7 +18,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
 use tokio::sync::Mutex;
 
 pub use answering::{Answering, CommentScope, DispositionRevision};
-pub use audit::{AuditEvent, AuditRecord};
+pub use audit::{AuditEvent, AuditFilter, AuditRecord, AuditVerification};
 pub use comments::{
     AnsweringStatus, CommentFilter, CommentWriter, Submission, WriterConfig, WriterTask,
 };
@@ -77,6 +77,13 @@ impl Store {
         }
         let db = Database::connect(opts).await?;
         Migrator::up(&db, None).await?;
+        let sealed = audit::seal_unchained(&db).await?;
+        if sealed > 0 {
+            tracing::info!(
+                events = sealed,
+                "chained audit events written before hash chaining"
+            );
+        }
         Ok(Self {
             db,
             write_gate: Arc::new(Mutex::new(())),

@@ -20,10 +20,10 @@ struct Cli {
     #[arg(long, env = "CONSULT_HTTP_LISTEN")]
     http_listen: Option<SocketAddr>,
     /// `sqlite:PATH` or `postgres://…` [default: sqlite://data/consult.db].
-    #[arg(long, env = "DATABASE_URL")]
+    #[arg(long, env = "DATABASE_URL", global = true)]
     database_url: Option<String>,
     /// TOML settings file (principals, calendar files, page token secret).
-    #[arg(long, env = "CONSULT_CONFIG")]
+    #[arg(long, env = "CONSULT_CONFIG", global = true)]
     config: Option<PathBuf>,
     /// Log format: `pretty` for a terminal, `json` for collectors; `auto` picks by stderr.
     #[arg(long, env = "CONSULT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
@@ -43,6 +43,53 @@ enum LogFormat {
 enum Command {
     /// Prints the SHA-256 to put in `token_sha256` for a bearer token read from stdin.
     HashToken,
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verifies the hash chains of the audit log in the database; exits 1 at the first broken
+    /// link, naming it.
+    Verify {
+        /// Only this consultation's chain (its id); default: the whole log.
+        #[arg(long)]
+        consultation: Option<String>,
+    },
+}
+
+/// `consultd audit verify`: reads the database directly, so it also works with the server down.
+async fn audit_verify(cli: &Cli, consultation: Option<&str>) -> ExitCode {
+    let settings = match load_settings(cli) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("consultd audit verify: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match consult_server::verify_audit_log(&settings.database_url, consultation).await {
+        Ok(found) => match found.broken {
+            None => {
+                println!(
+                    "审计日志完整：已核验 {} 条事件 (audit log intact)",
+                    found.checked
+                );
+                ExitCode::SUCCESS
+            }
+            Some(b) => {
+                println!(
+                    "审计日志在第 {} 条事件处断链（{}）：{}；此前 {} 条事件完好",
+                    b.event_id, b.chain, b.problem, found.checked
+                );
+                ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("consultd audit verify: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn init_logging(format: LogFormat) {
@@ -120,6 +167,9 @@ async fn main() -> ExitCode {
         }
         println!("{}", consult_server::auth::hash_token(token.trim()));
         return ExitCode::SUCCESS;
+    }
+    if let Some(Command::Audit(AuditCommand::Verify { consultation })) = &cli.command {
+        return audit_verify(&cli, consultation.as_deref()).await;
     }
     init_logging(cli.log_format);
     let settings = match load_settings(&cli) {

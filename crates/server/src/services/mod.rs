@@ -35,6 +35,7 @@ macro_rules! grpc_service {
     };
 }
 
+pub(crate) mod audit;
 pub(crate) mod caller;
 pub(crate) mod comments;
 pub(crate) mod consultations;

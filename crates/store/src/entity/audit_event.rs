@@ -14,6 +14,12 @@ pub struct Model {
     pub before: Option<String>,
     pub after: Option<String>,
     pub occurred_at: DateTimeUtc,
+    /// Hash of the previous event of the same consultation.
+    pub prev_hash: String,
+    /// Hash of the previous event overall.
+    pub global_prev_hash: String,
+    /// SHA-256 of this event chained after both.
+    pub hash: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
