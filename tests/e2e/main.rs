@@ -10,6 +10,7 @@ mod batch;
 mod comments;
 mod ctl;
 mod lifecycle;
+mod limits;
 mod pagination;
 mod platform;
 mod web;

@@ -252,14 +252,26 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Starts a server whose clock reads `start`.
+    /// Starts a server whose clock reads `start`, with submission limits out of the way.
     pub async fn start_at(start: DateTime<Utc>) -> Self {
+        Self::start_with(
+            start,
+            "[submit_rate_limit]\nper_second = 1000000.0\nburst = 1000000\n",
+        )
+        .await
+    }
+
+    /// Starts a server with more settings (TOML) after the test principals.
+    pub async fn start_with(start: DateTime<Utc>, settings: &str) -> Self {
         let (db, database_url) = Db::create().await;
         let config =
             std::env::temp_dir().join(format!("consult-e2e-{}.toml", rand::random::<u64>()));
         std::fs::write(
             &config,
-            format!("page_token_secret = \"e2e\"\n\n{}", principals_toml()),
+            format!(
+                "page_token_secret = \"e2e\"\n\n{}\n{settings}",
+                principals_toml()
+            ),
         )
         .unwrap();
         let mut child = Command::new(consultd_binary())

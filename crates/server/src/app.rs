@@ -52,6 +52,8 @@ pub struct Application {
     http_listener: TcpListener,
     core: Arc<Core>,
     writer_task: WriterTask,
+    /// Deadline of every call, streams per connection and largest request.
+    limits: (std::time::Duration, u32, usize),
     #[cfg(feature = "test-clock")]
     test_clock: Arc<crate::clock::ManualClock>,
 }
@@ -106,8 +108,14 @@ impl Application {
                 calendar,
                 auth,
                 pages: PageTokens::new(key),
+                submit_limiter: crate::limits::Limiter::new(settings.submit_rate_limit),
             }),
             writer_task,
+            limits: (
+                std::time::Duration::from_secs(settings.request_timeout_seconds.max(1)),
+                settings.max_concurrent_streams.max(1),
+                settings.max_request_bytes.max(64 * 1024),
+            ),
             #[cfg(feature = "test-clock")]
             test_clock,
         })
@@ -147,16 +155,26 @@ impl Application {
             .build_v1alpha()
             .map_err(|e| StartupError::Config(e.to_string()))?;
 
+        let (timeout, streams, max_request) = self.limits;
         let router = Server::builder()
+            .timeout(timeout)
+            .max_concurrent_streams(Some(streams))
             .trace_fn(|req| tracing::info_span!("grpc", method = %req.uri().path()))
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
-            .add_service(ConsultationServiceServer::new(Consultations(
-                self.core.clone(),
-            )))
-            .add_service(CommentServiceServer::new(Comments(self.core.clone())))
-            .add_service(FeedbackServiceServer::new(Feedback(self.core.clone())))
+            .add_service(
+                ConsultationServiceServer::new(Consultations(self.core.clone()))
+                    .max_decoding_message_size(max_request),
+            )
+            .add_service(
+                CommentServiceServer::new(Comments(self.core.clone()))
+                    .max_decoding_message_size(max_request),
+            )
+            .add_service(
+                FeedbackServiceServer::new(Feedback(self.core.clone()))
+                    .max_decoding_message_size(max_request),
+            )
             .add_service(CallerServiceServer::new(Caller(self.core.clone())))
             .add_service(AuditServiceServer::new(Audit(self.core.clone())));
         #[cfg(feature = "test-clock")]

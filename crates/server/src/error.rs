@@ -16,6 +16,14 @@ pub enum ApiError {
     /// Storage failed; the caller sees `UNAVAILABLE` or `INTERNAL`, never the database's text.
     #[error(transparent)]
     Store(StoreError),
+    /// The caller exceeded its rate limit; `RESOURCE_EXHAUSTED` with a `RetryInfo` delay.
+    #[error("rate limited for {caller}; retry after {retry_after:?}")]
+    RateLimited {
+        /// The principal held back.
+        caller: String,
+        /// When its next token is there.
+        retry_after: std::time::Duration,
+    },
 }
 
 impl From<StoreError> for ApiError {
@@ -69,6 +77,26 @@ impl From<ApiError> for Status {
             ApiError::Domain(d) => domain_status(d),
             ApiError::Store(StoreError::WriterStopped) => {
                 Status::unavailable("服务正在停止，请稍后重试 (server is shutting down; retry)")
+            }
+            ApiError::RateLimited {
+                caller,
+                retry_after,
+            } => {
+                let mut details = ErrorDetails::new();
+                details.set_retry_info(Some(retry_after));
+                details.add_quota_failure_violation(
+                    caller.as_str(),
+                    "每个接入方提交意见的速率有上限 (per-caller submission rate limit)",
+                );
+                Status::with_error_details(
+                    Code::ResourceExhausted,
+                    format!(
+                        "提交过于频繁，请在 {} 毫秒后重试 (rate limit exceeded for {caller}; retry after {} ms)",
+                        retry_after.as_millis().max(1),
+                        retry_after.as_millis().max(1)
+                    ),
+                    details,
+                )
             }
             ApiError::Store(other) => {
                 tracing::error!(error = %other, "storage failure");

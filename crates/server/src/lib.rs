@@ -6,6 +6,7 @@ pub mod auth;
 pub mod clock;
 mod convert;
 pub mod error;
+pub mod limits;
 mod pagination;
 mod services;
 pub mod settings;

@@ -24,6 +24,14 @@ pub struct Settings {
     pub comment_batch_size: usize,
     /// Who may call, each with the SHA-256 of its bearer token.
     pub principals: Vec<PrincipalSettings>,
+    /// Per-caller limit on SubmitComment (`[submit_rate_limit]` with `per_second`, `burst`).
+    pub submit_rate_limit: crate::limits::RateLimit,
+    /// Longest a call may run before it is answered `DEADLINE_EXCEEDED`, in seconds.
+    pub request_timeout_seconds: u64,
+    /// Most concurrent calls (HTTP/2 streams) on one connection.
+    pub max_concurrent_streams: u32,
+    /// Largest request message accepted, in bytes.
+    pub max_request_bytes: usize,
 }
 
 impl Default for Settings {
@@ -36,6 +44,10 @@ impl Default for Settings {
             calendar_files: Vec::new(),
             comment_batch_size: 256,
             principals: Vec::new(),
+            submit_rate_limit: crate::limits::RateLimit::default(),
+            request_timeout_seconds: 60,
+            max_concurrent_streams: 256,
+            max_request_bytes: 16 * 1024 * 1024,
         }
     }
 }

@@ -68,6 +68,13 @@ impl Comments {
         request: Request<pb::SubmitCommentRequest>,
     ) -> Result<PbComment, ApiError> {
         let (actor, req) = signed(&self.0.auth, request)?;
+        self.0
+            .submit_limiter
+            .take(&actor.id)
+            .map_err(|retry_after| ApiError::RateLimited {
+                caller: actor.id.clone(),
+                retry_after,
+            })?;
         let consultation_id = id_of(parse_consultation_name(&req.parent), "parent")?;
         let c = req
             .comment

@@ -51,6 +51,7 @@ pub(crate) struct Core {
     pub(crate) calendar: Calendar,
     pub(crate) auth: Authenticator,
     pub(crate) pages: PageTokens,
+    pub(crate) submit_limiter: crate::limits::Limiter,
 }
 
 /// The `{id}` of a resource name that validation already checked.
