@@ -1,6 +1,7 @@
 //! The gRPC face of consult: translates requests, checks identity, calls the domain, persists.
 //! Handlers hold no rules; `error` maps every refusal to a status in one place.
 
+mod access;
 pub mod app;
 pub mod auth;
 pub mod clock;

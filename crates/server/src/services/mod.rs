@@ -25,6 +25,13 @@ macro_rules! grpc_service {
                     &self,
                     request: Request<$req>,
                 ) -> Result<Response<$reply>, Status> {
+                    crate::access::check(
+                        stringify!($service),
+                        stringify!($rpc),
+                        &self.0.auth,
+                        &request,
+                    )
+                    .map_err(|e| Status::from(ApiError::from(e)))?;
                     <$ty>::$rpc(self, request)
                         .await
                         .map(Response::new)
