@@ -11,6 +11,7 @@ mod comments;
 mod ctl;
 mod lifecycle;
 mod limits;
+mod matrix;
 mod pagination;
 mod platform;
 mod web;
