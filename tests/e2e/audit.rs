@@ -1,4 +1,4 @@
-//! The audit log over gRPC: auditors list it and verify its hash chains; an event edited or
+//! The audit log and archives: auditors list the log and verify its hash chains; an event edited or
 //! deleted directly in the database is found, by the RPC and by `consultd audit verify`.
 
 use consult_api::pb;
@@ -131,4 +131,181 @@ async fn the_audit_chain_finds_a_record_edited_behind_the_servers_back() {
     let found = verify(&server, "").await;
     assert!(!found.intact);
     assert_eq!(found.broken_event_id, events[2].id);
+}
+
+/// Runs `consultd archive …` with `args`; exit code and what it printed.
+async fn archive_cmd(args: &[&str]) -> (i32, String) {
+    let out = tokio::process::Command::new(consultd_binary())
+        .arg("archive")
+        .args(args)
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_archive_holds_the_whole_record_and_fails_verification_after_one_byte_changes() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let c = crate::published(&server, "关于垃圾分类管理的规定（征求意见稿）").await;
+    for i in 0..3 {
+        let mut body = comment(pb::Channel::Portal, &format!("建议增设分类投放点{i}"));
+        // An enterprise policy needs enterprises and associations heard before the gate.
+        body.submitter_category = [
+            pb::SubmitterCategory::Enterprise,
+            pb::SubmitterCategory::IndustryAssociation,
+            pb::SubmitterCategory::Citizen,
+        ][i] as i32;
+        body.submitter = Some(pb::Submitter {
+            name: "王五".into(),
+            contact: format!("1390000000{i}"),
+            ..Default::default()
+        });
+        server
+            .comments()
+            .submit_comment(authed(
+                token::PORTAL,
+                pb::SubmitCommentRequest {
+                    parent: c.name.clone(),
+                    comment: Some(body),
+                    request_id: format!("archive-{i}"),
+                },
+            ))
+            .await
+            .unwrap();
+    }
+    server.set_time(beijing("2026-04-02 09:00")).await;
+    let mut api = server.consultations();
+    api.close_consultation(authed(
+        token::OFFICER_FGW,
+        pb::CloseConsultationRequest {
+            name: c.name.clone(),
+        },
+    ))
+    .await
+    .unwrap();
+    server
+        .feedback()
+        .bulk_answer_comments(authed(
+            token::OFFICER_FGW,
+            pb::BulkAnswerCommentsRequest {
+                parent: c.name.clone(),
+                disposition: Some(pb::Disposition {
+                    outcome: pb::Outcome::Adopted as i32,
+                    ..Default::default()
+                }),
+                target: Some(pb::bulk_answer_comments_request::Target::Selection(
+                    pb::CommentSelection::default(),
+                )),
+            },
+        ))
+        .await
+        .unwrap();
+    api.mark_ready_for_deliberation(authed(
+        token::OFFICER_FGW,
+        pb::MarkReadyForDeliberationRequest {
+            name: c.name.clone(),
+        },
+    ))
+    .await
+    .unwrap();
+    api.record_decision(authed(
+        token::OFFICER_FGW,
+        pb::RecordDecisionRequest {
+            name: c.name.clone(),
+            decision: Some(pb::Decision {
+                number: "洪府发〔2026〕30号".into(),
+                title: "关于垃圾分类管理的规定".into(),
+                decide_date: "2026-04-02".into(),
+                ..Default::default()
+            }),
+        },
+    ))
+    .await
+    .unwrap();
+    let published = server
+        .feedback()
+        .publish_feedback_report(authed(
+            token::OFFICER_FGW,
+            pb::PublishFeedbackReportRequest {
+                name: c.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+
+    let dir = std::env::temp_dir().join(format!("consult-e2e-archive-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("archive.json");
+    let id = c.name.trim_start_matches("consultations/");
+    let (code, said) = archive_cmd(&[
+        "export",
+        "--database-url",
+        &server.database_url,
+        "--consultation",
+        id,
+        "--out",
+        file.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(code, 0, "{said}");
+    let (code, said) = archive_cmd(&["verify", file.to_str().unwrap()]).await;
+    assert_eq!(code, 0, "{said}");
+    assert!(said.contains("归档完好"), "{said}");
+
+    // The record is all there: private contacts (for the archive only), answers, the report.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let archive: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let part = |name: &str| -> String {
+        archive["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("no part {name}"))["content"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let comments: serde_json::Value = serde_json::from_str(&part("comments.json")).unwrap();
+    assert_eq!(comments.as_array().unwrap().len(), 3);
+    assert!(part("comments.json").contains("13900000002"));
+    assert!(part("disposition_revisions.json").contains("ADOPTED"));
+    let v1 = part("feedback_reports/v1.json");
+    use sha2::Digest;
+    assert_eq!(
+        hex::encode(sha2::Sha256::digest(v1.as_bytes())),
+        published.sha256
+    );
+    let events: serde_json::Value = serde_json::from_str(&part("audit_events.json")).unwrap();
+    assert!(events.as_array().unwrap().len() >= 9, "{events}");
+
+    // One byte changed inside a part: verification names the part.
+    let forged = text.replacen("13900000002", "13900000003", 1);
+    std::fs::write(&file, &forged).unwrap();
+    let (code, said) = archive_cmd(&["verify", file.to_str().unwrap()]).await;
+    assert_eq!(code, 1, "{said}");
+    assert!(said.contains("comments.json"), "{said}");
+    // One byte changed in the manifest's hash.
+    let digest = archive["manifest_sha256"].as_str().unwrap();
+    let flipped: String = digest
+        .chars()
+        .enumerate()
+        .map(|(i, ch)| {
+            if i == 0 {
+                if ch == '0' { '1' } else { '0' }
+            } else {
+                ch
+            }
+        })
+        .collect();
+    std::fs::write(&file, text.replacen(digest, &flipped, 1)).unwrap();
+    let (code, said) = archive_cmd(&["verify", file.to_str().unwrap()]).await;
+    assert_eq!(code, 1, "{said}");
+    assert!(said.contains("清单"), "{said}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

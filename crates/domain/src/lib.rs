@@ -3,6 +3,7 @@
 
 pub mod actor;
 pub mod answering;
+pub mod archive;
 pub mod audit;
 pub mod calendar;
 pub mod clock;

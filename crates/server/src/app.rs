@@ -234,3 +234,15 @@ pub async fn verify_audit_log(
     store.close().await?;
     Ok(found)
 }
+
+/// Opens the database of `database_url` and writes the archive of one consultation as JSON:
+/// `consultd archive export`.
+pub async fn export_archive(
+    database_url: &str,
+    consultation_id: &str,
+) -> Result<String, StartupError> {
+    let store = Store::open(database_url).await?;
+    let archive = store.archive(consultation_id, chrono::Utc::now()).await?;
+    store.close().await?;
+    serde_json::to_string_pretty(&archive).map_err(|e| StartupError::Config(e.to_string()))
+}

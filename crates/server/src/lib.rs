@@ -13,6 +13,7 @@ mod services;
 pub mod settings;
 mod web;
 
-pub use app::{Application, StartupError, verify_audit_log};
+pub use app::{Application, StartupError, export_archive, verify_audit_log};
+pub use consult_domain::archive::verify as verify_archive;
 pub use consult_store::AuditVerification;
 pub use settings::Settings;

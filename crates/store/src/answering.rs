@@ -111,7 +111,7 @@ fn comment_state(c: &Comment) -> CommentState {
     )
 }
 
-fn group_from_row(m: opinion_group::Model) -> Result<OpinionGroup, StoreError> {
+pub(crate) fn group_from_row(m: opinion_group::Model) -> Result<OpinionGroup, StoreError> {
     Ok(OpinionGroup {
         disposition: parse_opt(m.disposition.as_deref())?,
         id: m.id,

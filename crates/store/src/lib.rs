@@ -2,6 +2,7 @@
 //! Every change is one transaction that also appends its audit event.
 
 mod answering;
+mod archive;
 mod audit;
 mod comments;
 mod consultations;

@@ -46,6 +46,81 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Archives of consultations (Decree 713 art. 33).
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
+}
+
+#[derive(Subcommand)]
+enum ArchiveCommand {
+    /// Writes one consultation's complete record, with a manifest of SHA-256 hashes, to a file.
+    Export {
+        /// The consultation's id.
+        #[arg(long)]
+        consultation: String,
+        /// The archive file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Checks an archive file offline: every part, the manifest and the audit chain; exits 1
+    /// naming the first thing found wrong.
+    Verify {
+        /// The archive file.
+        file: PathBuf,
+    },
+}
+
+async fn archive(cli: &Cli, command: &ArchiveCommand) -> ExitCode {
+    match command {
+        ArchiveCommand::Export { consultation, out } => {
+            let settings = match load_settings(cli) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("consultd archive export: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let id = consultation.trim_start_matches("consultations/");
+            match consult_server::export_archive(&settings.database_url, id).await {
+                Ok(text) => match std::fs::write(out, text) {
+                    Ok(()) => {
+                        println!("已写入归档 {} (archive written)", out.display());
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => {
+                        eprintln!("consultd archive export: {}: {e}", out.display());
+                        ExitCode::FAILURE
+                    }
+                },
+                Err(e) => {
+                    eprintln!("consultd archive export: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        ArchiveCommand::Verify { file } => {
+            let text = match std::fs::read(file) {
+                Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                Err(e) => {
+                    eprintln!("consultd archive verify: {}: {e}", file.display());
+                    return ExitCode::from(2);
+                }
+            };
+            match consult_server::verify_archive(&text) {
+                Ok(v) => {
+                    println!(
+                        "归档完好：consultations/{}，{} 个部分，审计事件 {} 条链接完好 (archive intact)",
+                        v.consultation_id, v.parts, v.audit_events
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    println!("归档校验失败：{e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -170,6 +245,9 @@ async fn main() -> ExitCode {
     }
     if let Some(Command::Audit(AuditCommand::Verify { consultation })) = &cli.command {
         return audit_verify(&cli, consultation.as_deref()).await;
+    }
+    if let Some(Command::Archive(command)) = &cli.command {
+        return archive(&cli, command).await;
     }
     init_logging(cli.log_format);
     let settings = match load_settings(&cli) {
