@@ -3,6 +3,9 @@
 
 pub mod rules;
 
+#[cfg(test)]
+mod fuzz_tests;
+
 /// Generated types and services of `consult.v1`.
 #[allow(clippy::all, clippy::pedantic, missing_docs, unreachable_pub)]
 pub mod pb {
