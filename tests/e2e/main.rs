@@ -15,6 +15,7 @@ mod limits;
 mod matrix;
 mod pagination;
 mod platform;
+mod tokens;
 mod web;
 
 use consult_api::pb;

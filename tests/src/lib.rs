@@ -261,7 +261,8 @@ impl TestServer {
         .await
     }
 
-    /// Starts a server with more settings (TOML) after the test principals.
+    /// Starts a server with more settings (TOML: top-level keys first, then tables), followed
+    /// by the test principals.
     pub async fn start_with(start: DateTime<Utc>, settings: &str) -> Self {
         let (db, database_url) = Db::create().await;
         let config =
@@ -269,7 +270,7 @@ impl TestServer {
         std::fs::write(
             &config,
             format!(
-                "page_token_secret = \"e2e\"\n\n{}\n{settings}",
+                "page_token_secret = \"e2e\"\n{settings}\n\n{}",
                 principals_toml()
             ),
         )

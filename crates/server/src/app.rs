@@ -74,7 +74,7 @@ fn load_calendar(settings: &Settings) -> Result<Calendar, StartupError> {
 impl Application {
     /// Opens the database, migrates it, starts the comment writer and binds the listener.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let auth = Authenticator::new(&settings.principals).map_err(StartupError::Config)?;
+        let auth = Authenticator::from_settings(&settings).map_err(StartupError::Config)?;
         let calendar = load_calendar(&settings)?;
         let store = Store::open(&settings.database_url).await?;
         let (writer, writer_task) = CommentWriter::start(

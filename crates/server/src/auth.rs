@@ -8,7 +8,10 @@ use consult_domain::{Actor, Channel, Role};
 use sha2::{Digest, Sha256};
 use tonic::Request;
 
-use crate::settings::{PrincipalSettings, RoleName};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::Deserialize;
+
+use crate::settings::{JwtSettings, Mode, PrincipalSettings, RoleName, Settings};
 
 /// Lower-case hex SHA-256 of a token, as written in the configuration.
 pub fn hash_token(token: &str) -> String {
@@ -16,9 +19,147 @@ pub fn hash_token(token: &str) -> String {
 }
 
 /// Resolves bearer tokens to actors.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Authenticator {
     by_hash: HashMap<String, Actor>,
+    /// Whether static tokens are accepted (development mode).
+    refuse_static: bool,
+    jwt: Option<JwtVerifier>,
+}
+
+/// The role of a principal from its configured (or claimed) role name, department and channels.
+fn role_of(
+    id: &str,
+    role: RoleName,
+    department: Option<&str>,
+    channels: &[String],
+) -> Result<Role, String> {
+    Ok(match role {
+        RoleName::Officer => Role::Officer {
+            department: department
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(str::to_owned)
+                .ok_or_else(|| format!("officer {id} needs a department"))?,
+        },
+        RoleName::CallingSystem => {
+            let channels = channels
+                .iter()
+                .map(|c| {
+                    Channel::from_code(c)
+                        .ok_or_else(|| format!("calling system {id}: unknown channel {c}"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if channels.is_empty() {
+                return Err(format!("calling system {id} needs at least one channel"));
+            }
+            Role::CallingSystem { channels }
+        }
+        RoleName::Administrator => Role::Administrator,
+        RoleName::Auditor => Role::Auditor,
+    })
+}
+
+/// Checks signed tokens against the configured issuer, audience and keys.
+#[derive(Clone)]
+struct JwtVerifier {
+    issuer: String,
+    audience: String,
+    leeway: u64,
+    keys: Vec<(Option<String>, Algorithm, DecodingKey)>,
+}
+
+/// What a signed token must say about its holder.
+#[derive(Debug, Deserialize)]
+struct Claims {
+    sub: String,
+    role: RoleName,
+    #[serde(default)]
+    department: Option<String>,
+    #[serde(default)]
+    channels: Vec<String>,
+}
+
+fn unauthenticated(reason: &str) -> DomainError {
+    DomainError::Unauthenticated {
+        reason: reason.to_owned(),
+    }
+}
+
+impl JwtVerifier {
+    fn new(s: &JwtSettings) -> Result<Self, String> {
+        if s.keys.is_empty() {
+            return Err("jwt: at least one key is needed".to_owned());
+        }
+        let mut keys = Vec::new();
+        for k in &s.keys {
+            let pem = std::fs::read(&k.public_key_file)
+                .map_err(|e| format!("jwt key {}: {e}", k.public_key_file.display()))?;
+            let (alg, key) = match k.algorithm.as_str() {
+                "EdDSA" => (Algorithm::EdDSA, DecodingKey::from_ed_pem(&pem)),
+                "RS256" => (Algorithm::RS256, DecodingKey::from_rsa_pem(&pem)),
+                other => {
+                    return Err(format!(
+                        "jwt key {}: algorithm {other} is not accepted (EdDSA or RS256)",
+                        k.public_key_file.display()
+                    ));
+                }
+            };
+            let key = key.map_err(|e| format!("jwt key {}: {e}", k.public_key_file.display()))?;
+            keys.push((k.id.clone(), alg, key));
+        }
+        Ok(JwtVerifier {
+            issuer: s.issuer.clone(),
+            audience: s.audience.clone(),
+            // A bounded skew: a stolen expired token must not live on for long.
+            leeway: s.leeway_seconds.min(300),
+            keys,
+        })
+    }
+
+    fn actor(&self, token: &str) -> Result<Actor, DomainError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| {
+            unauthenticated("令牌无法解析，或其签名算法不被接受（仅接受 EdDSA、RS256）(malformed token or algorithm not accepted)")
+        })?;
+        let mut validation = Validation::new(header.alg);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = self.leeway;
+        let mut last = None;
+        for (kid, alg, key) in &self.keys {
+            if *alg != header.alg || (kid.is_some() && header.kid.is_some() && *kid != header.kid) {
+                continue;
+            }
+            match jsonwebtoken::decode::<Claims>(token, key, &validation) {
+                Ok(data) => {
+                    let c = data.claims;
+                    let role = role_of(&c.sub, c.role, c.department.as_deref(), &c.channels)
+                        .map_err(|e| {
+                            unauthenticated(&format!(
+                                "令牌声明的身份不完整 (incomplete identity claims): {e}"
+                            ))
+                        })?;
+                    return Ok(Actor { id: c.sub, role });
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        use jsonwebtoken::errors::ErrorKind;
+        Err(unauthenticated(match last.as_ref().map(|e| e.kind()) {
+            Some(ErrorKind::ExpiredSignature) => "令牌已过期 (token expired)",
+            Some(ErrorKind::ImmatureSignature) => "令牌尚未生效 (token not yet valid)",
+            Some(ErrorKind::InvalidAudience) => {
+                "令牌的受众不是本服务 (token is for another audience)"
+            }
+            Some(ErrorKind::InvalidIssuer) => "令牌的签发方不受信任 (untrusted issuer)",
+            Some(ErrorKind::InvalidSignature) => "令牌签名无效 (bad signature)",
+            Some(ErrorKind::MissingRequiredClaim(_)) => "令牌缺少必需的声明 (missing claim)",
+            None => "没有可验证该令牌的密钥 (no key for this token's algorithm or kid)",
+            _ => "令牌无效 (invalid token)",
+        }))
+    }
 }
 
 impl Authenticator {
@@ -37,35 +178,7 @@ impl Authenticator {
             if !ids.insert(p.id.clone()) {
                 return Err(format!("principal {} is configured twice", p.id));
             }
-            let role = match p.role {
-                RoleName::Officer => Role::Officer {
-                    department: p
-                        .department
-                        .clone()
-                        .filter(|d| !d.trim().is_empty())
-                        .ok_or_else(|| format!("officer {} needs a department", p.id))?,
-                },
-                RoleName::CallingSystem => {
-                    let channels = p
-                        .channels
-                        .iter()
-                        .map(|c| {
-                            Channel::from_code(c).ok_or_else(|| {
-                                format!("calling system {}: unknown channel {c}", p.id)
-                            })
-                        })
-                        .collect::<Result<Vec<_>, _>>()?;
-                    if channels.is_empty() {
-                        return Err(format!(
-                            "calling system {} needs at least one channel",
-                            p.id
-                        ));
-                    }
-                    Role::CallingSystem { channels }
-                }
-                RoleName::Administrator => Role::Administrator,
-                RoleName::Auditor => Role::Auditor,
-            };
+            let role = role_of(&p.id, p.role, p.department.as_deref(), &p.channels)?;
             let actor = Actor {
                 id: p.id.clone(),
                 role,
@@ -74,7 +187,25 @@ impl Authenticator {
                 return Err(format!("principal {} shares its token with another", p.id));
             }
         }
-        Ok(Self { by_hash })
+        Ok(Self {
+            by_hash,
+            refuse_static: false,
+            jwt: None,
+        })
+    }
+
+    /// The authenticator the settings describe: static principals (refused in production
+    /// mode) and signed tokens.
+    pub fn from_settings(settings: &Settings) -> Result<Self, String> {
+        let mut auth = Self::new(&settings.principals)?;
+        auth.refuse_static = settings.mode == Mode::Production;
+        auth.jwt = settings.jwt.as_ref().map(JwtVerifier::new).transpose()?;
+        if auth.refuse_static && auth.jwt.is_none() {
+            return Err(
+                "production mode needs [jwt]: static tokens are for development only".into(),
+            );
+        }
+        Ok(auth)
     }
 
     /// The caller of `request`: `None` without credentials, an error for a bad one.
@@ -92,6 +223,15 @@ impl Authenticator {
                 reason: "authorization 元数据格式应为 \"Bearer <令牌>\" (authorization must be \"Bearer <token>\")"
                     .to_owned(),
             })?;
+        // Signed tokens have three dot-separated parts; static ones have none.
+        if let Some(jwt) = self.jwt.as_ref().filter(|_| token.split('.').count() == 3) {
+            return jwt.actor(token).map(Some);
+        }
+        if self.refuse_static {
+            return Err(unauthenticated(
+                "生产模式只接受签名令牌，开发用静态令牌不被接受 (static development tokens are refused in production mode)",
+            ));
+        }
         self.by_hash
             .get(&hash_token(token))
             .cloned()

@@ -32,6 +32,54 @@ pub struct Settings {
     pub max_concurrent_streams: u32,
     /// Largest request message accepted, in bytes.
     pub max_request_bytes: usize,
+    /// `development` accepts the static tokens of `principals`; `production` refuses them and
+    /// accepts signed tokens (`[jwt]`) only.
+    pub mode: Mode,
+    /// Signed tokens (JWT) from the identity provider.
+    pub jwt: Option<JwtSettings>,
+}
+
+/// How strict the server is about credentials.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Static bearer tokens from the settings file are accepted.
+    #[default]
+    Development,
+    /// Only signed tokens.
+    Production,
+}
+
+/// Where signed tokens come from and how they are checked.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtSettings {
+    /// Required `iss`.
+    pub issuer: String,
+    /// Required `aud`: this service.
+    pub audience: String,
+    /// Clock skew tolerated on `exp` and `nbf`, in seconds (at most 300).
+    #[serde(default = "default_leeway")]
+    pub leeway_seconds: u64,
+    /// Verification keys, PEM public keys in files.
+    pub keys: Vec<JwtKeySettings>,
+}
+
+fn default_leeway() -> u64 {
+    30
+}
+
+/// One verification key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtKeySettings {
+    /// The `kid` tokens signed with it carry, if the provider sets one.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// `EdDSA` or `RS256`.
+    pub algorithm: String,
+    /// PEM file of the public key.
+    pub public_key_file: PathBuf,
 }
 
 impl Default for Settings {
@@ -48,6 +96,8 @@ impl Default for Settings {
             request_timeout_seconds: 60,
             max_concurrent_streams: 256,
             max_request_bytes: 16 * 1024 * 1024,
+            mode: Mode::Development,
+            jwt: None,
         }
     }
 }
