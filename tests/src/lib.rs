@@ -80,6 +80,12 @@ fn principals_toml() -> String {
         .collect()
 }
 
+/// A file of the test TLS fixtures (a private CA, a server certificate for 127.0.0.1 and
+/// client certificates of that CA and of an unknown one).
+pub fn tls_fixture(name: &str) -> String {
+    format!("{}/fixtures/tls/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
 /// A binary of the workspace built by cargo, as cargo reports its path.
 fn cargo_binary(package: &str, features: &[&str]) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -311,19 +317,34 @@ impl TestServer {
             .strip_prefix("consultd public pages on ")
             .unwrap_or_else(|| panic!("consultd did not serve its pages: {lines:?}"))
             .to_owned();
-        let channel = Channel::from_shared(format!("http://{addr}"))
+        // With TLS on, the harness connects as a calling system of the test CA would.
+        let tls = settings.contains("[tls]");
+        let scheme = if tls { "https" } else { "http" };
+        let mut endpoint = Channel::from_shared(format!("{scheme}://{addr}"))
             .unwrap()
-            .connect_timeout(Duration::from_secs(5))
-            .connect()
-            .await
-            .unwrap();
+            .connect_timeout(Duration::from_secs(5));
+        if tls {
+            let mut config = tonic::transport::ClientTlsConfig::new()
+                .ca_certificate(tonic::transport::Certificate::from_pem(
+                    std::fs::read(tls_fixture("ca.pem")).unwrap(),
+                ))
+                .domain_name("localhost");
+            if settings.contains("client_ca_file") {
+                config = config.identity(tonic::transport::Identity::from_pem(
+                    std::fs::read(tls_fixture("client.pem")).unwrap(),
+                    std::fs::read(tls_fixture("client.key")).unwrap(),
+                ));
+            }
+            endpoint = endpoint.tls_config(config).unwrap();
+        }
+        let channel = endpoint.connect().await.unwrap();
         let server = Self {
             child,
             db,
             database_url,
             channel,
             http,
-            grpc: format!("http://{addr}"),
+            grpc: format!("{scheme}://{addr}"),
             counter: tokio::sync::OnceCell::new(),
         };
         server.set_time(start).await;

@@ -54,8 +54,26 @@ pub struct Application {
     writer_task: WriterTask,
     /// Deadline of every call, streams per connection and largest request.
     limits: (std::time::Duration, u32, usize),
+    tls: Option<tonic::transport::ServerTlsConfig>,
     #[cfg(feature = "test-clock")]
     test_clock: Arc<crate::clock::ManualClock>,
+}
+
+/// The server's TLS configuration from its files, read at start-up so that a bad path or key
+/// stops the server instead of failing the first call.
+fn load_tls(
+    t: &crate::settings::TlsSettings,
+) -> Result<tonic::transport::ServerTlsConfig, StartupError> {
+    use tonic::transport::{Certificate, Identity, ServerTlsConfig};
+    let read = |p: &std::path::Path| {
+        std::fs::read(p).map_err(|e| StartupError::Config(format!("tls: {}: {e}", p.display())))
+    };
+    let mut config = ServerTlsConfig::new()
+        .identity(Identity::from_pem(read(&t.cert_file)?, read(&t.key_file)?));
+    if let Some(ca) = &t.client_ca_file {
+        config = config.client_ca_root(Certificate::from_pem(read(ca)?));
+    }
+    Ok(config)
 }
 
 fn load_calendar(settings: &Settings) -> Result<Calendar, StartupError> {
@@ -111,6 +129,7 @@ impl Application {
                 submit_limiter: crate::limits::Limiter::new(settings.submit_rate_limit),
             }),
             writer_task,
+            tls: settings.tls.as_ref().map(load_tls).transpose()?,
             limits: (
                 std::time::Duration::from_secs(settings.request_timeout_seconds.max(1)),
                 settings.max_concurrent_streams.max(1),
@@ -156,7 +175,13 @@ impl Application {
             .map_err(|e| StartupError::Config(e.to_string()))?;
 
         let (timeout, streams, max_request) = self.limits;
-        let router = Server::builder()
+        let mut builder = Server::builder();
+        if let Some(tls) = self.tls.clone() {
+            builder = builder
+                .tls_config(tls)
+                .map_err(|e| StartupError::Config(format!("tls: {e}")))?;
+        }
+        let router = builder
             .timeout(timeout)
             .max_concurrent_streams(Some(streams))
             .trace_fn(|req| tracing::info_span!("grpc", method = %req.uri().path()))

@@ -37,6 +37,23 @@ pub struct Settings {
     pub mode: Mode,
     /// Signed tokens (JWT) from the identity provider.
     pub jwt: Option<JwtSettings>,
+    /// TLS for gRPC; with `client_ca_file`, calling systems must present a certificate of that
+    /// CA (mutual TLS).
+    pub tls: Option<TlsSettings>,
+}
+
+/// The server's certificate and, for mutual TLS, the CA of client certificates.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSettings {
+    /// PEM certificate chain of the server.
+    pub cert_file: PathBuf,
+    /// PEM private key of the server.
+    pub key_file: PathBuf,
+    /// PEM CA certificate(s) that client certificates must chain to; unset: no client
+    /// certificate is asked for.
+    #[serde(default)]
+    pub client_ca_file: Option<PathBuf>,
 }
 
 /// How strict the server is about credentials.
@@ -98,6 +115,7 @@ impl Default for Settings {
             max_request_bytes: 16 * 1024 * 1024,
             mode: Mode::Development,
             jwt: None,
+            tls: None,
         }
     }
 }
