@@ -19,10 +19,10 @@ async fn verify(server: &TestServer, consultation: &str) -> pb::AuditChainVerifi
         .into_inner()
 }
 
-/// `consultd audit verify` on the server's database: exit code and what it printed.
-async fn verify_offline(server: &TestServer) -> (i32, String) {
+/// Runs `consultd` with `args`: exit code and what it printed.
+async fn consultd(args: &[&str]) -> (i32, String) {
     let out = tokio::process::Command::new(consultd_binary())
-        .args(["audit", "verify", "--database-url", &server.database_url])
+        .args(args)
         .output()
         .await
         .unwrap();
@@ -30,6 +30,11 @@ async fn verify_offline(server: &TestServer) -> (i32, String) {
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
     )
+}
+
+/// `consultd audit verify` on the server's database.
+async fn verify_offline(server: &TestServer) -> (i32, String) {
+    consultd(&["audit", "verify", "--database-url", &server.database_url]).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -133,18 +138,9 @@ async fn the_audit_chain_finds_a_record_edited_behind_the_servers_back() {
     assert_eq!(found.broken_event_id, events[2].id);
 }
 
-/// Runs `consultd archive …` with `args`; exit code and what it printed.
+/// Runs `consultd archive …` with `args`.
 async fn archive_cmd(args: &[&str]) -> (i32, String) {
-    let out = tokio::process::Command::new(consultd_binary())
-        .arg("archive")
-        .args(args)
-        .output()
-        .await
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    )
+    consultd(&[&["archive"], args].concat()).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
