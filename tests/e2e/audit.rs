@@ -2,7 +2,7 @@
 //! deleted directly in the database is found, by the RPC and by `consultd audit verify`.
 
 use consult_api::pb;
-use consult_e2e::{TestServer, assert_status, authed, beijing, comment, consultd_binary, token};
+use consult_e2e::{TestServer, assert_status, authed, beijing, comment, consultd_run, token};
 use tonic::Code;
 
 async fn verify(server: &TestServer, consultation: &str) -> pb::AuditChainVerification {
@@ -19,22 +19,9 @@ async fn verify(server: &TestServer, consultation: &str) -> pb::AuditChainVerifi
         .into_inner()
 }
 
-/// Runs `consultd` with `args`: exit code and what it printed.
-async fn consultd(args: &[&str]) -> (i32, String) {
-    let out = tokio::process::Command::new(consultd_binary())
-        .args(args)
-        .output()
-        .await
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    )
-}
-
 /// `consultd audit verify` on the server's database.
 async fn verify_offline(server: &TestServer) -> (i32, String) {
-    consultd(&["audit", "verify", "--database-url", &server.database_url]).await
+    server.consultd(&["audit", "verify"]).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -140,7 +127,7 @@ async fn the_audit_chain_finds_a_record_edited_behind_the_servers_back() {
 
 /// Runs `consultd archive …` with `args`.
 async fn archive_cmd(args: &[&str]) -> (i32, String) {
-    consultd(&[&["archive"], args].concat()).await
+    consultd_run(&[&["archive"], args].concat()).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -238,16 +225,16 @@ async fn an_archive_holds_the_whole_record_and_fails_verification_after_one_byte
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("archive.json");
     let id = c.name.trim_start_matches("consultations/");
-    let (code, said) = archive_cmd(&[
-        "export",
-        "--database-url",
-        &server.database_url,
-        "--consultation",
-        id,
-        "--out",
-        file.to_str().unwrap(),
-    ])
-    .await;
+    let (code, said) = server
+        .consultd(&[
+            "archive",
+            "export",
+            "--consultation",
+            id,
+            "--out",
+            file.to_str().unwrap(),
+        ])
+        .await;
     assert_eq!(code, 0, "{said}");
     let (code, said) = archive_cmd(&["verify", file.to_str().unwrap()]).await;
     assert_eq!(code, 0, "{said}");

@@ -15,6 +15,7 @@ mod limits;
 mod matrix;
 mod pagination;
 mod platform;
+mod private_data;
 mod tls;
 mod tokens;
 mod web;

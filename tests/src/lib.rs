@@ -177,10 +177,62 @@ pub async fn consultctl(server: &str, token: Option<&str>, args: &[&str]) -> Ctl
     }
 }
 
+/// The test key for private fields (see `fixtures/private-data/README.md`).
+pub fn private_data_fixture(name: &str) -> String {
+    format!(
+        "{}/fixtures/private-data/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// Writes a settings file for `consultd`: `settings` (top-level keys first, then tables), the
+/// test key for private fields unless `settings` configures its own, and the test principals.
+pub fn write_config(settings: &str) -> PathBuf {
+    let config = std::env::temp_dir().join(format!("consult-e2e-{}.toml", rand::random::<u64>()));
+    let keys = if settings.contains("[private_data]") {
+        String::new()
+    } else {
+        format!(
+            "[private_data]\ncurrent_key = \"e2e\"\n[[private_data.keys]]\nid = \"e2e\"\nkey_file = \"{}\"\n",
+            private_data_fixture("e2e.key")
+        )
+    };
+    std::fs::write(
+        &config,
+        format!(
+            "page_token_secret = \"e2e\"\n{settings}\n\n{keys}\n{}",
+            principals_toml()
+        ),
+    )
+    .unwrap();
+    config
+}
+
+/// Runs `consultd` with `args` (a subcommand, say) to its end: exit code and what it printed.
+pub async fn consultd_run(args: &[&str]) -> (i32, String) {
+    let out = tokio::process::Command::new(consultd_binary())
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
 /// Which database a test server uses.
 enum Db {
-    Sqlite { dir: PathBuf },
-    Postgres { admin_url: String, name: String },
+    Sqlite {
+        dir: PathBuf,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+    /// Handed on to a restarted server.
+    Moved,
 }
 
 impl Db {
@@ -216,6 +268,7 @@ impl Db {
 
     fn drop_blocking(&self) {
         match self {
+            Db::Moved => {}
             Db::Sqlite { dir } => {
                 let _ = std::fs::remove_dir_all(dir);
             }
@@ -255,6 +308,8 @@ pub struct TestServer {
     pub grpc: String,
     /// One connection for the counting helpers, opened on first use.
     counter: tokio::sync::OnceCell<sea_orm::DatabaseConnection>,
+    /// The settings it was started with, for `consultd` subcommands on its database.
+    settings: String,
 }
 
 impl TestServer {
@@ -271,16 +326,35 @@ impl TestServer {
     /// by the test principals.
     pub async fn start_with(start: DateTime<Utc>, settings: &str) -> Self {
         let (db, database_url) = Db::create().await;
-        let config =
-            std::env::temp_dir().join(format!("consult-e2e-{}.toml", rand::random::<u64>()));
-        std::fs::write(
-            &config,
-            format!(
-                "page_token_secret = \"e2e\"\n{settings}\n\n{}",
-                principals_toml()
+        Self::spawn(db, database_url, start, settings).await
+    }
+
+    /// Stops this server and starts another on the same database with `settings`, its clock
+    /// reading `start`.
+    pub async fn restart_with(mut self, start: DateTime<Utc>, settings: &str) -> Self {
+        self.terminate();
+        let db = std::mem::replace(&mut self.db, Db::Moved);
+        let url = self.database_url.clone();
+        drop(self);
+        Self::spawn(db, url, start, settings).await
+    }
+
+    /// The SQLite file of this server and its write-ahead log, if it runs on SQLite.
+    pub fn sqlite_files(&self) -> Option<Vec<PathBuf>> {
+        match &self.db {
+            Db::Sqlite { dir } => Some(
+                ["consult.db", "consult.db-wal", "consult.db-shm"]
+                    .iter()
+                    .map(|f| dir.join(f))
+                    .filter(|p| p.exists())
+                    .collect(),
             ),
-        )
-        .unwrap();
+            _ => None,
+        }
+    }
+
+    async fn spawn(db: Db, database_url: String, start: DateTime<Utc>, settings: &str) -> Self {
+        let config = write_config(settings);
         let mut child = Command::new(consultd_binary())
             .args(["--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"])
             .args(["--log-format", "json"])
@@ -346,6 +420,7 @@ impl TestServer {
             http,
             grpc: format!("{scheme}://{addr}"),
             counter: tokio::sync::OnceCell::new(),
+            settings: settings.to_owned(),
         };
         server.set_time(start).await;
         server
@@ -377,6 +452,39 @@ impl TestServer {
             .query_one_raw(Statement::from_string(
                 db.get_database_backend(),
                 format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+
+    /// Runs a `consultd` subcommand on this server's database, with this server's settings.
+    pub async fn consultd(&self, args: &[&str]) -> (i32, String) {
+        let config = write_config(&self.settings);
+        let config_arg = config.to_string_lossy().into_owned();
+        let mut all = args.to_vec();
+        all.extend([
+            "--config",
+            &config_arg,
+            "--database-url",
+            &self.database_url,
+        ]);
+        let out = consultd_run(&all).await;
+        let _ = std::fs::remove_file(&config);
+        out
+    }
+
+    /// The number a `SELECT COUNT(*) AS n …` query returns, read straight from the database.
+    pub async fn query_count(&self, sql: &str) -> i64 {
+        let db = self
+            .counter
+            .get_or_init(|| async { Database::connect(&self.database_url).await.unwrap() })
+            .await;
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                sql.to_owned(),
             ))
             .await
             .unwrap()

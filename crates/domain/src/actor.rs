@@ -74,7 +74,7 @@ impl Actor {
         }
     }
 
-    /// Only auditors read and verify the audit log: it holds private fields of every department.
+    /// Only auditors read and verify the audit log: it records the actions of every department.
     pub fn may_audit(&self) -> Result<(), DomainError> {
         match &self.role {
             Role::Auditor => Ok(()),

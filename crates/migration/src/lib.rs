@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_foundation;
 mod m20261124_000002_answering;
 mod m20261125_000003_audit_chain;
+mod m20261126_000004_private_data;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261124_000002_answering::Migration),
             Box::new(m20261125_000003_audit_chain::Migration),
+            Box::new(m20261126_000004_private_data::Migration),
         ]
     }
 }

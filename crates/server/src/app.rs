@@ -11,7 +11,7 @@ use consult_api::pb::comment_service_server::CommentServiceServer;
 use consult_api::pb::consultation_service_server::ConsultationServiceServer;
 use consult_api::pb::feedback_service_server::FeedbackServiceServer;
 use consult_domain::{Calendar, Clock};
-use consult_store::{CommentWriter, Store, WriterConfig, WriterTask};
+use consult_store::{CommentWriter, PrivateDataKeys, Store, WriterConfig, WriterTask};
 use tokio::net::TcpListener;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
@@ -76,6 +76,60 @@ fn load_tls(
     Ok(config)
 }
 
+/// The keys of private fields from their files. Production needs configured keys and refuses
+/// the built-in development key; development without `[private_data]` uses that key.
+pub fn load_private_data_keys(settings: &Settings) -> Result<PrivateDataKeys, StartupError> {
+    use crate::settings::Mode;
+    let Some(pd) = &settings.private_data else {
+        return match settings.mode {
+            Mode::Production => Err(StartupError::Config(
+                "private_data: 生产模式必须配置个人信息加密密钥 (production needs [private_data] keys)"
+                    .into(),
+            )),
+            Mode::Development => {
+                tracing::warn!(
+                    "no [private_data] keys: private fields are sealed with the public development key"
+                );
+                Ok(PrivateDataKeys::development())
+            }
+        };
+    };
+    let mut keys = Vec::with_capacity(pd.keys.len());
+    for k in &pd.keys {
+        let text = std::fs::read_to_string(&k.key_file).map_err(|e| {
+            StartupError::Config(format!(
+                "private_data key {}: {}: {e}",
+                k.id,
+                k.key_file.display()
+            ))
+        })?;
+        warn_if_readable_by_others(&k.key_file);
+        let bytes = PrivateDataKeys::parse_key_text(&k.id, &text)
+            .map_err(|e| StartupError::Config(format!("{}: {e}", k.key_file.display())))?;
+        keys.push((k.id.clone(), bytes));
+    }
+    let keys = PrivateDataKeys::new(&pd.current_key, keys)
+        .map_err(|e| StartupError::Config(format!("private_data: {e}")))?;
+    if settings.mode == Mode::Production {
+        keys.refuse_development_key()
+            .map_err(|e| StartupError::Config(format!("private_data: {e}")))?;
+    }
+    Ok(keys)
+}
+
+#[cfg(unix)]
+fn warn_if_readable_by_others(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        tracing::warn!(file = %path.display(), "private data key file is readable by group or others; chmod 600");
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable_by_others(_: &std::path::Path) {}
+
 fn load_calendar(settings: &Settings) -> Result<Calendar, StartupError> {
     let mut calendar = Calendar::built_in();
     for path in &settings.calendar_files {
@@ -94,7 +148,8 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let auth = Authenticator::from_settings(&settings).map_err(StartupError::Config)?;
         let calendar = load_calendar(&settings)?;
-        let store = Store::open(&settings.database_url).await?;
+        let keys = load_private_data_keys(&settings)?;
+        let store = Store::open(&settings.database_url, keys).await?;
         let (writer, writer_task) = CommentWriter::start(
             store.clone(),
             WriterConfig {
@@ -210,6 +265,7 @@ impl Application {
         );
 
         let store = self.core.store.clone();
+        let resealer = tokio::spawn(reseal_in_background(store.clone(), self.core.clock.clone()));
         // Graceful shutdown waits for clients to hang up; idle keep-alive connections may never
         // do so, so in-flight calls get a bounded grace period and the rest are dropped.
         let (stopping, mut stop_seen) = tokio::sync::watch::channel(false);
@@ -240,6 +296,8 @@ impl Application {
         if tokio::time::timeout(SHUTDOWN_GRACE, web).await.is_err() {
             tracing::warn!("public pages did not stop in time");
         }
+        // A batch cut short rolls back whole; the next start carries on.
+        resealer.abort();
         // Connection tasks may still hold handles to the writer, so stop it explicitly.
         self.writer_task.finish().await;
         store.close().await?;
@@ -248,13 +306,49 @@ impl Application {
     }
 }
 
+/// Comments re-sealed per transaction: small enough that submissions waiting for the write
+/// gate are held up for milliseconds, not seconds.
+const RESEAL_BATCH: u64 = 500;
+
+/// Re-seals private fields left in plain text or under an older key, a batch at a time.
+async fn reseal_in_background(store: Store, clock: Arc<dyn Clock>) {
+    let waiting = match store.comments_to_reseal().await {
+        Ok(0) => return,
+        Ok(n) => n,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot count comments to re-seal");
+            return;
+        }
+    };
+    tracing::info!(
+        comments = waiting,
+        "re-sealing private fields under the current key"
+    );
+    let mut done = 0u64;
+    loop {
+        match store.reseal_batch(RESEAL_BATCH, clock.now()).await {
+            Ok(p) if p.resealed == 0 => break,
+            Ok(p) => done += p.resealed,
+            Err(e) => {
+                tracing::error!(error = %e, "re-sealing failed; retrying in 10 s");
+                tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    tracing::info!(
+        comments = done,
+        "private fields re-sealed under the current key"
+    );
+}
+
 /// Opens the database of `database_url` (running pending migrations) and verifies the audit
 /// log's hash chains, without serving anything: `consultd audit verify`.
 pub async fn verify_audit_log(
-    database_url: &str,
+    settings: &Settings,
     consultation_id: Option<&str>,
 ) -> Result<consult_store::AuditVerification, StartupError> {
-    let store = Store::open(database_url).await?;
+    let store = Store::open(&settings.database_url, load_private_data_keys(settings)?).await?;
     let found = store.verify_audit(consultation_id).await?;
     store.close().await?;
     Ok(found)
@@ -263,11 +357,24 @@ pub async fn verify_audit_log(
 /// Opens the database of `database_url` and writes the archive of one consultation as JSON:
 /// `consultd archive export`.
 pub async fn export_archive(
-    database_url: &str,
+    settings: &Settings,
     consultation_id: &str,
 ) -> Result<String, StartupError> {
-    let store = Store::open(database_url).await?;
+    let store = Store::open(&settings.database_url, load_private_data_keys(settings)?).await?;
     let archive = store.archive(consultation_id, chrono::Utc::now()).await?;
     store.close().await?;
     serde_json::to_string_pretty(&archive).map_err(|e| StartupError::Config(e.to_string()))
+}
+
+/// Comments per sealing key, and how many still wait for the current key:
+/// `consultd keys status`.
+pub async fn private_data_status(
+    settings: &Settings,
+) -> Result<(String, Vec<consult_store::KeyUsage>), StartupError> {
+    let keys = load_private_data_keys(settings)?;
+    let current = keys.current().to_owned();
+    let store = Store::open(&settings.database_url, keys).await?;
+    let usage = store.key_usage().await?;
+    store.close().await?;
+    Ok((current, usage))
 }

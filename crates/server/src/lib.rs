@@ -13,7 +13,10 @@ mod services;
 pub mod settings;
 mod web;
 
-pub use app::{Application, StartupError, export_archive, verify_audit_log};
+pub use app::{
+    Application, StartupError, export_archive, load_private_data_keys, private_data_status,
+    verify_audit_log,
+};
 pub use consult_domain::archive::verify as verify_archive;
-pub use consult_store::AuditVerification;
+pub use consult_store::{AuditVerification, KeyUsage, PrivateDataKeys};
 pub use settings::Settings;

@@ -40,6 +40,32 @@ pub struct Settings {
     /// TLS for gRPC; with `client_ca_file`, calling systems must present a certificate of that
     /// CA (mutual TLS).
     pub tls: Option<TlsSettings>,
+    /// Keys that seal submitters' names, organisations and contacts in the database; unset in
+    /// development: a built-in key whose bytes are public (production refuses it).
+    pub private_data: Option<PrivateDataSettings>,
+}
+
+/// The keys of private fields at rest. To rotate: add a new key, make it `current_key`,
+/// restart; rows are re-sealed in the background; remove the old key once
+/// `consultd keys status` shows none under it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivateDataSettings {
+    /// Id of the key that seals new values.
+    pub current_key: String,
+    /// Every key rows may still be sealed with.
+    pub keys: Vec<PrivateKeySettings>,
+}
+
+/// One key: 32 random bytes, base64 or hex, in a file readable by the server only
+/// (`consultd keys generate` writes one).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivateKeySettings {
+    /// Stable id, stored beside every row sealed with the key.
+    pub id: String,
+    /// The file holding the key.
+    pub key_file: PathBuf,
 }
 
 /// The server's certificate and, for mutual TLS, the CA of client certificates.
@@ -116,6 +142,7 @@ impl Default for Settings {
             mode: Mode::Development,
             jwt: None,
             tls: None,
+            private_data: None,
         }
     }
 }

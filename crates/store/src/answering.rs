@@ -21,6 +21,7 @@ use consult_domain::report::ReportVersion;
 use crate::comments::{CommentFilter, from_row as comment_from_row, json_opt, parse_opt};
 use crate::consultations::{from_row as consultation_from_row, to_row as consultation_to_row};
 use crate::entity::{comment, consultation, disposition_revision, feedback_report, opinion_group};
+use crate::private_data::PrivateDataKeys;
 use crate::{Store, StoreError, corrupt};
 
 /// Rows per statement when many comments change at once; far below either database's limit
@@ -149,6 +150,7 @@ fn report_from_row(m: feedback_report::Model) -> Result<PublishedReport, StoreEr
 
 async fn load<C: ConnectionTrait>(
     db: &C,
+    keys: &PrivateDataKeys,
     consultation_id: &str,
     scope: &CommentScope,
 ) -> Result<Answering, StoreError> {
@@ -194,7 +196,7 @@ async fn load<C: ConnectionTrait>(
     };
     let comments = rows
         .into_iter()
-        .map(comment_from_row)
+        .map(|m| comment_from_row(m, keys))
         .collect::<Result<Vec<_>, _>>()?;
     let groups = opinion_group::Entity::find()
         .filter(opinion_group::Column::ConsultationId.eq(consultation_id))
@@ -219,7 +221,7 @@ impl Store {
         consultation_id: &str,
         scope: &CommentScope,
     ) -> Result<Answering, StoreError> {
-        load(&self.db, consultation_id, scope).await
+        load(&self.db, &self.keys, consultation_id, scope).await
     }
 
     /// Applies `change` to consultation `consultation_id` with the comments of `scope`, and
@@ -240,7 +242,7 @@ impl Store {
     {
         let _writer = self.write_gate.lock().await;
         let txn = self.db.begin().await?;
-        let before = load(&txn, consultation_id, &scope).await?;
+        let before = load(&txn, &self.keys, consultation_id, &scope).await?;
         let mut after = before.clone();
         let out = change(&mut after)?;
         write_differences(&txn, &before, &after, actor, action, subject, now).await?;

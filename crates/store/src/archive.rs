@@ -26,7 +26,7 @@ impl Store {
             .all(&self.db)
             .await?
             .into_iter()
-            .map(comment_from_row)
+            .map(|m| comment_from_row(m, &self.keys))
             .collect::<Result<Vec<_>, _>>()?;
         let groups = opinion_group::Entity::find()
             .filter(opinion_group::Column::ConsultationId.eq(id))

@@ -13,13 +13,13 @@ use sea_orm::{
     ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
     QuerySelect, TransactionTrait,
 };
-use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::audit::{self, AuditRecord};
 use crate::consultations::from_row as consultation_from_row;
 use crate::entity::{comment, consultation, opinion_group};
+use crate::private_data::{PrivateDataKeys, PrivateField};
 use crate::{Store, StoreError, corrupt};
 
 /// A submission that passed input validation.
@@ -215,9 +215,21 @@ impl CommentFilter {
     }
 }
 
-fn digest(s: &Submission) -> String {
-    let canonical = serde_json::to_vec(&(&s.consultation_id, &s.comment)).unwrap_or_default();
-    hex::encode(Sha256::digest(canonical))
+/// The bytes a request digest is taken over: what was submitted, where.
+pub(crate) fn canonical_submission(consultation_id: &str, comment: &NewComment) -> Vec<u8> {
+    serde_json::to_vec(&(consultation_id, comment)).unwrap_or_default()
+}
+
+fn digest(
+    s: &Submission,
+    keys: &PrivateDataKeys,
+    key_id: Option<&str>,
+) -> Result<String, StoreError> {
+    keys.request_digest(
+        key_id,
+        &canonical_submission(&s.consultation_id, &s.comment),
+    )
+    .map_err(StoreError::Keys)
 }
 
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -235,15 +247,20 @@ fn receipt_code() -> String {
     out
 }
 
-fn to_row(c: &Comment, request_digest: String) -> comment::Model {
-    comment::Model {
+fn to_row(
+    c: &Comment,
+    request_digest: String,
+    keys: &PrivateDataKeys,
+) -> Result<comment::Model, StoreError> {
+    let seal = |field, plain: &str| keys.seal(&c.id, field, plain).map_err(StoreError::Keys);
+    Ok(comment::Model {
         id: c.id.clone(),
         consultation_id: c.consultation_id.clone(),
         channel: c.body.channel.code().to_owned(),
         submitter_category: c.body.submitter_category.code().to_owned(),
-        submitter_name: c.body.submitter_name.clone(),
-        submitter_organization: c.body.submitter_organization.clone(),
-        submitter_contact: c.body.submitter_contact.clone(),
+        submitter_name: seal(PrivateField::Name, &c.body.submitter_name)?,
+        submitter_organization: seal(PrivateField::Organization, &c.body.submitter_organization)?,
+        submitter_contact: seal(PrivateField::Contact, &c.body.submitter_contact)?,
         content: c.body.content.as_str().to_owned(),
         clause_reference: c.body.clause_reference.clone(),
         postmarked_at: c.body.postmarked_at,
@@ -256,7 +273,8 @@ fn to_row(c: &Comment, request_digest: String) -> comment::Model {
         moderation: json_opt(&c.moderation),
         group_id: c.group_id.clone(),
         disposition: json_opt(&c.disposition),
-    }
+        private_key_id: Some(keys.current().to_owned()),
+    })
 }
 
 pub(crate) fn json_opt<T: serde::Serialize>(v: &Option<T>) -> Option<String> {
@@ -269,7 +287,25 @@ pub(crate) fn parse_opt<T: serde::de::DeserializeOwned>(
     v.map(serde_json::from_str).transpose().map_err(corrupt)
 }
 
-pub(crate) fn from_row(m: comment::Model) -> Result<Comment, StoreError> {
+pub(crate) fn from_row(m: comment::Model, keys: &PrivateDataKeys) -> Result<Comment, StoreError> {
+    let (name, organization, contact) = match &m.private_key_id {
+        None => (
+            m.submitter_name,
+            m.submitter_organization,
+            m.submitter_contact,
+        ),
+        Some(key) => {
+            let open = |field, sealed: &str| {
+                keys.open(key, &m.id, field, sealed)
+                    .map_err(StoreError::Keys)
+            };
+            (
+                open(PrivateField::Name, &m.submitter_name)?,
+                open(PrivateField::Organization, &m.submitter_organization)?,
+                open(PrivateField::Contact, &m.submitter_contact)?,
+            )
+        }
+    };
     Ok(Comment {
         moderation: parse_opt(m.moderation.as_deref())?,
         disposition: parse_opt(m.disposition.as_deref())?,
@@ -278,9 +314,9 @@ pub(crate) fn from_row(m: comment::Model) -> Result<Comment, StoreError> {
             channel: Channel::from_code(&m.channel).ok_or_else(|| corrupt(&m.channel))?,
             submitter_category: SubmitterCategory::from_code(&m.submitter_category)
                 .ok_or_else(|| corrupt(&m.submitter_category))?,
-            submitter_name: m.submitter_name,
-            submitter_organization: m.submitter_organization,
-            submitter_contact: m.submitter_contact,
+            submitter_name: name,
+            submitter_organization: organization,
+            submitter_contact: contact,
             content: CommentContent::parse(&m.content).map_err(corrupt)?,
             clause_reference: m.clause_reference,
             postmarked_at: m.postmarked_at,
@@ -295,8 +331,9 @@ pub(crate) fn from_row(m: comment::Model) -> Result<Comment, StoreError> {
     })
 }
 
-/// What the batch knows about a request key: the comment it produced and its digest.
-type KnownKeys = HashMap<(String, String), (Comment, String)>;
+/// What the batch knows about a request key: the comment it produced, its digest and the key
+/// the digest was taken with.
+type KnownKeys = HashMap<(String, String), (Comment, String, Option<String>)>;
 
 /// The outcome of one accepted submission.
 enum Decision {
@@ -336,35 +373,41 @@ impl Store {
     ) -> Result<Vec<Result<Comment, StoreError>>, StoreError> {
         let txn = self.db.begin().await?;
         let consultations = load_consultations(&txn, subs).await?;
-        let mut known = load_known_keys(&txn, subs).await?;
+        let mut known = load_known_keys(&txn, subs, &self.keys).await?;
         let mut rows = Vec::new();
         let mut audits = Vec::new();
         let mut outcomes = Vec::with_capacity(subs.len());
         for s in subs {
-            let outcome = decide(s, &consultations, &mut known, ids).map(|decision| {
-                let (c, d) = match decision {
-                    Decision::Replay(c) => return c,
-                    Decision::New(c, d) => (c, d),
-                };
-                audits.push(AuditRecord {
-                    consultation_id: Some(c.consultation_id.clone()),
-                    actor: c.submitted_by.clone(),
-                    action: "comment.submit",
-                    subject: c.name(),
-                    before: None,
-                    after: audit::to_json(&serde_json::json!({
-                        "channel": c.body.channel.code(),
-                        "submitter_category": c.body.submitter_category.code(),
-                        "receipt_code": c.receipt_code,
-                        "request_id": c.request_id,
-                        "request_digest": d,
-                    })),
-                    occurred_at: c.received_at,
-                });
-                rows.push(to_row(&c, d).into_active_model());
-                c
+            let (c, d) = match decide(s, &consultations, &mut known, ids, &self.keys) {
+                Err(StoreError::Domain(e)) => {
+                    outcomes.push(Err(e.into()));
+                    continue;
+                }
+                Err(e) => return Err(e),
+                Ok(Decision::Replay(c)) => {
+                    outcomes.push(Ok(c));
+                    continue;
+                }
+                Ok(Decision::New(c, d)) => (c, d),
+            };
+            audits.push(AuditRecord {
+                consultation_id: Some(c.consultation_id.clone()),
+                actor: c.submitted_by.clone(),
+                action: "comment.submit",
+                subject: c.name(),
+                before: None,
+                after: audit::to_json(&serde_json::json!({
+                    "channel": c.body.channel.code(),
+                    "submitter_category": c.body.submitter_category.code(),
+                    "receipt_code": c.receipt_code,
+                    "request_id": c.request_id,
+                    "request_digest": d,
+                })),
+                occurred_at: c.received_at,
             });
-            outcomes.push(outcome.map_err(StoreError::from));
+            // A sealing failure is the machine's, not the caller's: the whole batch rolls back.
+            rows.push(to_row(&c, d, &self.keys)?.into_active_model());
+            outcomes.push(Ok(c));
         }
         if !rows.is_empty() {
             comment::Entity::insert_many(rows)
@@ -385,7 +428,7 @@ impl Store {
             .ok_or_else(|| {
                 DomainError::not_found(format!("consultations/{consultation_id}/comments/{id}"))
             })?;
-        from_row(row)
+        from_row(row, &self.keys)
     }
 
     /// The comment with this receipt code and its consultation, or `NOT_FOUND`.
@@ -398,7 +441,7 @@ impl Store {
             .one(&self.db)
             .await?
             .ok_or_else(|| DomainError::not_found(format!("回执码 {code} (receipt code)")))?;
-        let c = from_row(row)?;
+        let c = from_row(row, &self.keys)?;
         let consultation = self.consultation(&c.consultation_id).await?;
         Ok((c, consultation))
     }
@@ -421,7 +464,7 @@ impl Store {
             .limit(limit)
             .all(&self.db)
             .await?;
-        rows.into_iter().map(from_row).collect()
+        rows.into_iter().map(|m| from_row(m, &self.keys)).collect()
     }
 }
 
@@ -430,15 +473,15 @@ fn decide(
     consultations: &HashMap<String, Consultation>,
     known: &mut KnownKeys,
     ids: &mut ulid::Generator,
-) -> Result<Decision, DomainError> {
+    keys: &PrivateDataKeys,
+) -> Result<Decision, StoreError> {
     let c = consultations
         .get(&s.consultation_id)
         .ok_or_else(|| DomainError::not_found(format!("consultations/{}", s.consultation_id)))?;
     s.actor.may_submit(c, s.comment.channel)?;
-    let d = digest(s);
     let key = (s.actor.id.clone(), s.request_id.clone());
-    if let Some((existing, existing_digest)) = known.get(&key) {
-        return if *existing_digest == d {
+    if let Some((existing, existing_digest, key_id)) = known.get(&key) {
+        return if *existing_digest == digest(s, keys, key_id.as_deref())? {
             // A retry: the original comment, not a duplicate.
             Ok(Decision::Replay(existing.clone()))
         } else {
@@ -449,10 +492,12 @@ fn decide(
                     s.request_id,
                     existing.name()
                 ),
-            })
+            }
+            .into())
         };
     }
     c.accepts_comment(&s.comment, s.received_at)?;
+    let d = digest(s, keys, Some(keys.current()))?;
     let id = ids
         .generate()
         .map(|u| u.to_string())
@@ -469,7 +514,10 @@ fn decide(
         group_id: None,
         disposition: None,
     };
-    known.insert(key, (comment.clone(), d.clone()));
+    known.insert(
+        key,
+        (comment.clone(), d.clone(), Some(keys.current().to_owned())),
+    );
     Ok(Decision::New(comment, d))
 }
 
@@ -490,6 +538,7 @@ async fn load_consultations(
 async fn load_known_keys(
     txn: &DatabaseTransaction,
     subs: &[&Submission],
+    keys: &PrivateDataKeys,
 ) -> Result<KnownKeys, StoreError> {
     let mut by_actor: HashMap<&str, BTreeSet<&str>> = HashMap::new();
     for s in subs {
@@ -499,16 +548,20 @@ async fn load_known_keys(
             .insert(s.request_id.as_str());
     }
     let mut known = KnownKeys::new();
-    for (actor, keys) in by_actor {
+    for (actor, request_ids) in by_actor {
         let rows = comment::Entity::find()
             .filter(comment::Column::SubmittedBy.eq(actor))
-            .filter(comment::Column::RequestId.is_in(keys))
+            .filter(comment::Column::RequestId.is_in(request_ids))
             .all(txn)
             .await?;
         for m in rows {
             let d = m.request_digest.clone();
-            let c = from_row(m)?;
-            known.insert((c.submitted_by.clone(), c.request_id.clone()), (c, d));
+            let key_id = m.private_key_id.clone();
+            let c = from_row(m, keys)?;
+            known.insert(
+                (c.submitted_by.clone(), c.request_id.clone()),
+                (c, d, key_id),
+            );
         }
     }
     Ok(known)

@@ -6,6 +6,8 @@ mod archive;
 mod audit;
 mod comments;
 mod consultations;
+mod private_data;
+mod resealing;
 // The derive macros generate public items that stay inside this crate.
 #[allow(unreachable_pub)]
 mod entity;
@@ -25,6 +27,8 @@ pub use comments::{
 };
 pub use consult_domain::report::ReportVersion;
 pub use consultations::ConsultationFilter;
+pub use private_data::{DEVELOPMENT_KEY_ID, KeyError, PrivateDataKeys};
+pub use resealing::{KeyUsage, ResealProgress};
 pub use sea_orm::DbErr;
 
 /// Why a storage operation failed.
@@ -39,6 +43,9 @@ pub enum StoreError {
     /// A stored row could not be read back into the domain.
     #[error("存储数据无法解析 (stored data is corrupt): {0}")]
     Corrupt(String),
+    /// Private fields cannot be sealed or opened with the configured keys.
+    #[error("个人信息密钥错误 (private data keys): {0}")]
+    Keys(String),
     /// The comment writer is no longer running (the server is shutting down).
     #[error("服务正在停止 (the comment writer has stopped)")]
     WriterStopped,
@@ -52,11 +59,14 @@ pub struct Store {
     /// failing with SQLITE_BUSY when they upgrade to writing. PostgreSQL takes it too, so that
     /// a comment and a state change of the same consultation never interleave.
     write_gate: Arc<Mutex<()>>,
+    /// Seal and open submitters' private fields.
+    keys: PrivateDataKeys,
 }
 
 impl Store {
-    /// Connects to `url` (`sqlite:PATH`, `sqlite::memory:` or `postgres://…`) and migrates it.
-    pub async fn open(url: &str) -> Result<Self, StoreError> {
+    /// Connects to `url` (`sqlite:PATH`, `sqlite::memory:` or `postgres://…`) and migrates it;
+    /// `keys` seal private fields and must include every key rows are still sealed with.
+    pub async fn open(url: &str, keys: PrivateDataKeys) -> Result<Self, StoreError> {
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.sqlx_logging(false)
             .acquire_timeout(Duration::from_secs(10))
@@ -85,10 +95,13 @@ impl Store {
                 "chained audit events written before hash chaining"
             );
         }
-        Ok(Self {
+        let store = Self {
             db,
             write_gate: Arc::new(Mutex::new(())),
-        })
+            keys,
+        };
+        store.check_keys().await?;
+        Ok(store)
     }
 
     /// Which database this is.

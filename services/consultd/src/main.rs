@@ -49,6 +49,87 @@ enum Command {
     /// Archives of consultations (Decree 713 art. 33).
     #[command(subcommand)]
     Archive(ArchiveCommand),
+    /// Keys that seal submitters' private fields in the database.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Writes a new random key (32 bytes, base64) to a file only its owner can read.
+    Generate {
+        /// The key file to create; an existing file is never overwritten.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// How many comments each key seals and how many still wait for the current key.
+    Status,
+}
+
+async fn keys(cli: &Cli, command: &KeysCommand) -> ExitCode {
+    match command {
+        KeysCommand::Generate { out } => match write_new_key(out) {
+            Ok(()) => {
+                println!("已生成密钥 {} (key written)", out.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("consultd keys generate: {}: {e}", out.display());
+                ExitCode::FAILURE
+            }
+        },
+        KeysCommand::Status => {
+            let settings = match load_settings(cli) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("consultd keys status: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match consult_server::private_data_status(&settings).await {
+                Ok((current, usage)) => {
+                    let mut waiting = 0;
+                    for u in &usage {
+                        let label = match &u.key_id {
+                            Some(id) if *id == current => format!("{id}（当前 current）"),
+                            Some(id) => id.clone(),
+                            None => "明文 (plaintext)".to_owned(),
+                        };
+                        if u.key_id.as_deref() != Some(current.as_str()) {
+                            waiting += u.comments;
+                        }
+                        println!("{label}\t{} 条意见 (comments)", u.comments);
+                    }
+                    println!(
+                        "待用当前密钥 {current} 重新加密：{waiting} 条 (waiting to be re-sealed)"
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("consultd keys status: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+fn write_new_key(out: &std::path::Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(out)?;
+    writeln!(
+        file,
+        "{}",
+        consult_server::PrivateDataKeys::generate_key_text()
+    )?;
+    file.sync_all()
 }
 
 #[derive(Subcommand)]
@@ -81,7 +162,7 @@ async fn archive(cli: &Cli, command: &ArchiveCommand) -> ExitCode {
                 }
             };
             let id = consultation.trim_start_matches("consultations/");
-            match consult_server::export_archive(&settings.database_url, id).await {
+            match consult_server::export_archive(&settings, id).await {
                 Ok(text) => match std::fs::write(out, text) {
                     Ok(()) => {
                         println!("已写入归档 {} (archive written)", out.display());
@@ -143,7 +224,7 @@ async fn audit_verify(cli: &Cli, consultation: Option<&str>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match consult_server::verify_audit_log(&settings.database_url, consultation).await {
+    match consult_server::verify_audit_log(&settings, consultation).await {
         Ok(found) => match found.broken {
             None => {
                 println!(
@@ -248,6 +329,9 @@ async fn main() -> ExitCode {
     }
     if let Some(Command::Archive(command)) = &cli.command {
         return archive(&cli, command).await;
+    }
+    if let Some(Command::Keys(command)) = &cli.command {
+        return keys(&cli, command).await;
     }
     init_logging(cli.log_format);
     let settings = match load_settings(&cli) {

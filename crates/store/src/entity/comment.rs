@@ -28,6 +28,8 @@ pub struct Model {
     pub group_id: Option<String>,
     /// JSON of the comment's own current disposition.
     pub disposition: Option<String>,
+    /// Key that sealed the three submitter fields; `None`: they are plain text (older rows).
+    pub private_key_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
