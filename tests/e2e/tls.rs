@@ -1,8 +1,12 @@
-//! TLS on the gRPC port: `consultctl` reaches an https server with the CA it is given, and with
-//! mutual TLS a client certificate from an unknown CA (or none) is refused at the handshake.
+//! TLS on the gRPC port: `consultctl` reaches an https server with the CA it is given; with
+//! mutual TLS a client certificate from an unknown CA (or none) is refused at the handshake, and
+//! a certificate registered to a calling system identifies it without a token.
 
 use consult_api::pb;
-use consult_e2e::{TestServer, authed, beijing, consultctl, tls_fixture, token};
+use consult_e2e::{
+    TestServer, assert_status, authed, beijing, comment, consultctl, tls_fixture, token,
+};
+use tonic::Code;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 
 fn tls_settings(mutual: bool) -> String {
@@ -17,10 +21,7 @@ fn tls_settings(mutual: bool) -> String {
     s
 }
 
-async fn call_with(
-    server: &TestServer,
-    identity: Option<(&str, &str)>,
-) -> Result<pb::Caller, String> {
+async fn connect(server: &TestServer, identity: Option<(&str, &str)>) -> Result<Channel, String> {
     let mut config = ClientTlsConfig::new()
         .ca_certificate(Certificate::from_pem(
             std::fs::read(tls_fixture("ca.pem")).unwrap(),
@@ -32,13 +33,20 @@ async fn call_with(
             std::fs::read(tls_fixture(key)).unwrap(),
         ));
     }
-    let channel = Channel::from_shared(server.grpc.clone())
+    Channel::from_shared(server.grpc.clone())
         .unwrap()
         .tls_config(config)
         .unwrap()
         .connect()
         .await
-        .map_err(|e| format!("connect: {e:?}"))?;
+        .map_err(|e| format!("connect: {e:?}"))
+}
+
+async fn call_with(
+    server: &TestServer,
+    identity: Option<(&str, &str)>,
+) -> Result<pb::Caller, String> {
+    let channel = connect(server, identity).await?;
     pb::caller_service_client::CallerServiceClient::new(channel)
         .get_caller(authed(token::PORTAL, pb::GetCallerRequest {}))
         .await
@@ -80,4 +88,99 @@ async fn mutual_tls_refuses_certificates_of_an_unknown_ca() {
     );
     let none = call_with(&server, None).await;
     assert!(none.is_err(), "a client without a certificate was accepted");
+}
+
+/// A calling system registered by its certificate's common name (`portal`), channel PORTAL.
+const GATEWAY: &str = "\n[[principals]]\nid = \"portal-gateway\"\nrole = \"calling_system\"\nchannels = [\"PORTAL\"]\ncertificate_common_name = \"portal\"\n";
+
+async fn whoami(channel: &Channel, token: Option<&str>) -> Result<pb::Caller, tonic::Status> {
+    let mut request = tonic::Request::new(pb::GetCallerRequest {});
+    if let Some(t) = token {
+        request = authed(t, pb::GetCallerRequest {});
+    }
+    pb::caller_service_client::CallerServiceClient::new(channel.clone())
+        .get_caller(request)
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registered_client_certificate_identifies_its_calling_system() {
+    let server = TestServer::start_with(
+        beijing("2026-03-02 10:00"),
+        &format!("{}{GATEWAY}", tls_settings(true)),
+    )
+    .await;
+    let c = crate::published(&server, "关于规范共享单车停放的通知（征求意见稿）").await;
+    let portal = connect(&server, Some(("client.pem", "client.key")))
+        .await
+        .unwrap();
+
+    // The certificate alone says who calls: the registered system, with its channels.
+    let me = whoami(&portal, None).await.unwrap();
+    assert_eq!(me.principal, "portal-gateway");
+    assert_eq!(me.role, pb::PrincipalRole::CallingSystem as i32);
+    assert_eq!(me.channels, vec![pb::Channel::Portal as i32]);
+    let submitted = pb::comment_service_client::CommentServiceClient::new(portal.clone())
+        .submit_comment(pb::SubmitCommentRequest {
+            parent: c.name.clone(),
+            comment: Some(comment(pb::Channel::Portal, "建议在地铁站口划定停放区")),
+            request_id: "mtls-1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(submitted.submitted_by, "portal-gateway");
+    // Its channels bind it like a token's would.
+    let wrong_channel = pb::comment_service_client::CommentServiceClient::new(portal.clone())
+        .submit_comment(pb::SubmitCommentRequest {
+            parent: c.name.clone(),
+            comment: Some(comment(pb::Channel::Wechat, "经微信提交")),
+            request_id: "mtls-2".into(),
+        })
+        .await;
+    assert_status(wrong_channel, Code::PermissionDenied, "WECHAT");
+
+    // A token naming another caller than the certificate is refused, naming both.
+    let mixed = whoami(&portal, Some(token::HOTLINE)).await;
+    assert_status(mixed, Code::Unauthenticated, "portal-gateway");
+
+    // A certificate of the CA registered to nobody identifies nobody: the token decides.
+    let office = connect(&server, Some(("office.pem", "office.key")))
+        .await
+        .unwrap();
+    assert_status(whoami(&office, None).await, Code::Unauthenticated, "");
+    assert_eq!(
+        whoami(&office, Some(token::OFFICER_FGW))
+            .await
+            .unwrap()
+            .principal,
+        "officer-fgw"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_accepts_certificates_and_refuses_static_tokens() {
+    let production = format!(
+        "mode = \"production\"\n{}[jwt]\nissuer = \"https://idp.example.gov.cn\"\naudience = \"consult\"\n\
+         [[jwt.keys]]\nalgorithm = \"EdDSA\"\npublic_key_file = \"{}/fixtures/jwt/ed25519-public.pem\"\n{GATEWAY}",
+        tls_settings(true),
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let server = TestServer::start_with(beijing("2026-03-02 10:00"), &production).await;
+    let portal = connect(&server, Some(("client.pem", "client.key")))
+        .await
+        .unwrap();
+    assert_eq!(
+        whoami(&portal, None).await.unwrap().principal,
+        "portal-gateway"
+    );
+    let office = connect(&server, Some(("office.pem", "office.key")))
+        .await
+        .unwrap();
+    assert_status(
+        whoami(&office, Some(token::PORTAL)).await,
+        Code::Unauthenticated,
+        "生产模式",
+    );
 }

@@ -404,9 +404,11 @@ impl TestServer {
                 ))
                 .domain_name("localhost");
             if settings.contains("client_ca_file") {
+                // A certificate of the CA that no calling system is registered to: the harness
+                // then speaks with whatever token each call carries.
                 config = config.identity(tonic::transport::Identity::from_pem(
-                    std::fs::read(tls_fixture("client.pem")).unwrap(),
-                    std::fs::read(tls_fixture("client.key")).unwrap(),
+                    std::fs::read(tls_fixture("office.pem")).unwrap(),
+                    std::fs::read(tls_fixture("office.key")).unwrap(),
                 ));
             }
             endpoint = endpoint.tls_config(config).unwrap();

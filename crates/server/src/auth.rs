@@ -1,5 +1,5 @@
-//! Bearer-token authentication: a token's SHA-256 names a configured principal.
-//! Tokens are never stored or logged; a request without one is an anonymous member of the public.
+//! Who is calling: a bearer token (static, by its SHA-256, or signed) or a client certificate
+//! whose common name is registered to a calling system. Without either, the caller is the public.
 
 use std::collections::HashMap;
 
@@ -22,6 +22,8 @@ pub fn hash_token(token: &str) -> String {
 #[derive(Clone, Default)]
 pub struct Authenticator {
     by_hash: HashMap<String, Actor>,
+    /// Calling systems by the common name of their client certificate (mutual TLS).
+    by_certificate: HashMap<String, Actor>,
     /// Whether static tokens are accepted (development mode).
     refuse_static: bool,
     jwt: Option<JwtVerifier>,
@@ -166,15 +168,9 @@ impl Authenticator {
     /// Builds the table of principals, refusing an inconsistent configuration.
     pub fn new(principals: &[PrincipalSettings]) -> Result<Self, String> {
         let mut by_hash = HashMap::new();
+        let mut by_certificate = HashMap::new();
         let mut ids = std::collections::HashSet::new();
         for p in principals {
-            let hash = p.token_sha256.to_ascii_lowercase();
-            if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(format!(
-                    "principal {}: token_sha256 must be 64 hex digits (see `consultd hash-token`)",
-                    p.id
-                ));
-            }
             if !ids.insert(p.id.clone()) {
                 return Err(format!("principal {} is configured twice", p.id));
             }
@@ -183,12 +179,50 @@ impl Authenticator {
                 id: p.id.clone(),
                 role,
             };
-            if by_hash.insert(hash, actor).is_some() {
-                return Err(format!("principal {} shares its token with another", p.id));
+            if p.token_sha256.is_none() && p.certificate_common_name.is_none() {
+                return Err(format!(
+                    "principal {} needs token_sha256 or certificate_common_name",
+                    p.id
+                ));
+            }
+            if let Some(hash) = &p.token_sha256 {
+                let hash = hash.to_ascii_lowercase();
+                if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(format!(
+                        "principal {}: token_sha256 must be 64 hex digits (see `consultd hash-token`)",
+                        p.id
+                    ));
+                }
+                if by_hash.insert(hash, actor.clone()).is_some() {
+                    return Err(format!("principal {} shares its token with another", p.id));
+                }
+            }
+            if let Some(cn) = &p.certificate_common_name {
+                // People sign in with tokens; a certificate speaks for a system.
+                if p.role != RoleName::CallingSystem {
+                    return Err(format!(
+                        "principal {}: only calling systems are identified by certificate",
+                        p.id
+                    ));
+                }
+                let cn = cn.trim();
+                if cn.is_empty() {
+                    return Err(format!(
+                        "principal {}: certificate_common_name is empty",
+                        p.id
+                    ));
+                }
+                if by_certificate.insert(cn.to_owned(), actor).is_some() {
+                    return Err(format!(
+                        "principal {}: certificate common name {cn} is registered twice",
+                        p.id
+                    ));
+                }
             }
         }
         Ok(Self {
             by_hash,
+            by_certificate,
             refuse_static: false,
             jwt: None,
         })
@@ -200,6 +234,16 @@ impl Authenticator {
         let mut auth = Self::new(&settings.principals)?;
         auth.refuse_static = settings.mode == Mode::Production;
         auth.jwt = settings.jwt.as_ref().map(JwtVerifier::new).transpose()?;
+        let mutual_tls = settings
+            .tls
+            .as_ref()
+            .is_some_and(|t| t.client_ca_file.is_some());
+        if !auth.by_certificate.is_empty() && !mutual_tls {
+            return Err(
+                "certificate_common_name needs mutual TLS: set [tls] client_ca_file, whose CA issues the certificates"
+                    .into(),
+            );
+        }
         if auth.refuse_static && auth.jwt.is_none() {
             return Err(
                 "production mode needs [jwt]: static tokens are for development only".into(),
@@ -208,8 +252,32 @@ impl Authenticator {
         Ok(auth)
     }
 
-    /// The caller of `request`: `None` without credentials, an error for a bad one.
+    /// The caller of `request`: `None` without credentials, an error for a bad one. A client
+    /// certificate registered to a calling system identifies it; a bearer token beside it must
+    /// name the same principal.
     pub fn actor<T>(&self, request: &Request<T>) -> Result<Option<Actor>, DomainError> {
+        let by_certificate = self.certificate_actor(request);
+        let by_token = self.token_actor(request)?;
+        match (by_certificate, by_token) {
+            (Some(c), Some(t)) if c.id != t.id => Err(unauthenticated(&format!(
+                "客户端证书属于 {}，令牌却属于 {}；请使用本系统自己的令牌或不带令牌 (the client certificate and the bearer token name different callers)",
+                c.id, t.id
+            ))),
+            (_, Some(t)) => Ok(Some(t)),
+            (c, None) => Ok(c),
+        }
+    }
+
+    /// The calling system registered to the common name of the peer's certificate, if any.
+    fn certificate_actor<T>(&self, request: &Request<T>) -> Option<Actor> {
+        if self.by_certificate.is_empty() {
+            return None;
+        }
+        let der = peer_certificate(request)?;
+        self.by_certificate.get(&common_name(&der)?).cloned()
+    }
+
+    fn token_actor<T>(&self, request: &Request<T>) -> Result<Option<Actor>, DomainError> {
         let Some(value) = request.metadata().get("authorization") else {
             return Ok(None);
         };
@@ -242,9 +310,40 @@ impl Authenticator {
     }
 }
 
+/// The DER of the client's certificate from the TLS session (unit tests, having no session,
+/// put it in an extension).
+fn peer_certificate<T>(request: &Request<T>) -> Option<Vec<u8>> {
+    #[cfg(test)]
+    if let Some(c) = request.extensions().get::<tests::PeerCertificate>() {
+        return Some(c.0.clone());
+    }
+    request.peer_certs()?.first().map(|c| c.to_vec())
+}
+
+/// The common name (OID 2.5.4.3) in the subject of a DER certificate. The TLS handshake has
+/// already checked the certificate against the client CA; this only reads whom it names.
+fn common_name(der: &[u8]) -> Option<String> {
+    use x509_cert::der::Decode;
+    use x509_cert::der::asn1::ObjectIdentifier;
+    const CN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
+    let cert = x509_cert::Certificate::from_der(der).ok()?;
+    cert.tbs_certificate
+        .subject
+        .0
+        .iter()
+        .flat_map(|rdn| rdn.0.iter())
+        .find(|atv| atv.oid == CN)
+        .and_then(|atv| std::str::from_utf8(atv.value.value()).ok())
+        .map(|s| s.trim().to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A client certificate as the TLS layer would hand it over.
+    #[derive(Clone)]
+    pub(super) struct PeerCertificate(pub(super) Vec<u8>);
 
     fn principal(id: &str, role: RoleName, token: &str) -> PrincipalSettings {
         PrincipalSettings {
@@ -252,8 +351,97 @@ mod tests {
             role,
             department: Some("fgw".into()),
             channels: vec!["PORTAL".into()],
-            token_sha256: hash_token(token),
+            token_sha256: Some(hash_token(token)),
+            certificate_common_name: None,
         }
+    }
+
+    /// The DER of a PEM certificate in the test fixtures.
+    fn fixture_der(name: &str) -> Vec<u8> {
+        use base64::Engine;
+        let pem = std::fs::read_to_string(format!(
+            "{}/../../tests/fixtures/tls/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_registered_client_certificate_names_its_calling_system() {
+        let mut gateway = principal("portal-gateway", RoleName::CallingSystem, "unused");
+        gateway.token_sha256 = None;
+        gateway.certificate_common_name = Some("portal".into());
+        let auth = Authenticator::new(&[
+            gateway,
+            principal("hotline", RoleName::CallingSystem, "t-hotline"),
+            principal("portal-gateway-token", RoleName::CallingSystem, "t-other"),
+        ])
+        .unwrap();
+        assert_eq!(
+            common_name(&fixture_der("client.pem")).as_deref(),
+            Some("portal")
+        );
+        assert_eq!(
+            common_name(&fixture_der("office.pem")).as_deref(),
+            Some("records-office")
+        );
+        assert_eq!(common_name(b"not a certificate"), None);
+
+        let with_cert = |name: &str, token: Option<&str>| {
+            let mut req = Request::new(());
+            req.extensions_mut()
+                .insert(PeerCertificate(fixture_der(name)));
+            if let Some(t) = token {
+                req.metadata_mut()
+                    .insert("authorization", format!("Bearer {t}").parse().unwrap());
+            }
+            auth.actor(&req)
+        };
+        // The certificate alone identifies the calling system, with its channels.
+        let actor = with_cert("client.pem", None).unwrap().unwrap();
+        assert_eq!(actor.id, "portal-gateway");
+        assert!(
+            matches!(actor.role, Role::CallingSystem { ref channels } if channels == &[Channel::Portal])
+        );
+        // An unregistered certificate identifies nobody; the token still does.
+        assert_eq!(with_cert("office.pem", None).unwrap(), None);
+        assert_eq!(
+            with_cert("office.pem", Some("t-hotline"))
+                .unwrap()
+                .unwrap()
+                .id,
+            "hotline"
+        );
+        // A token naming someone else than the certificate is refused, naming both.
+        match with_cert("client.pem", Some("t-hotline")) {
+            Err(DomainError::Unauthenticated { reason }) => {
+                assert!(
+                    reason.contains("portal-gateway") && reason.contains("hotline"),
+                    "{reason}"
+                );
+            }
+            other => panic!("expected UNAUTHENTICATED, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_calling_systems_are_identified_by_certificate() {
+        let mut officer = principal("o", RoleName::Officer, "t");
+        officer.certificate_common_name = Some("o".into());
+        assert!(Authenticator::new(&[officer]).is_err());
+        let mut nothing = principal("s", RoleName::CallingSystem, "t");
+        nothing.token_sha256 = None;
+        assert!(Authenticator::new(&[nothing]).is_err());
+        let twice = |id: &str| {
+            let mut p = principal(id, RoleName::CallingSystem, id);
+            p.certificate_common_name = Some("portal".into());
+            p
+        };
+        assert!(Authenticator::new(&[twice("a"), twice("b")]).is_err());
     }
 
     #[test]
@@ -288,7 +476,7 @@ mod tests {
         p.channels = vec!["FAX".into()];
         assert!(Authenticator::new(&[p]).is_err());
         let mut p = principal("s", RoleName::Auditor, "t");
-        p.token_sha256 = "t".into();
+        p.token_sha256 = Some("t".into());
         assert!(Authenticator::new(&[p]).is_err());
         assert!(
             Authenticator::new(&[

@@ -176,5 +176,10 @@ pub struct PrincipalSettings {
     #[serde(default)]
     pub channels: Vec<String>,
     /// Lower-case hex SHA-256 of the bearer token; the token itself is never stored.
-    pub token_sha256: String,
+    #[serde(default)]
+    pub token_sha256: Option<String>,
+    /// For calling systems behind mutual TLS: the common name of their client certificate
+    /// (issued by `[tls] client_ca_file`), which then identifies them without a token.
+    #[serde(default)]
+    pub certificate_common_name: Option<String>,
 }
