@@ -9,6 +9,7 @@ mod bad_input;
 mod batch;
 mod comments;
 mod ctl;
+mod departments;
 mod hostile;
 mod lifecycle;
 mod limits;

@@ -14,7 +14,7 @@ use tonic::codegen::http::uri::PathAndQuery;
 
 /// Sends and receives message bytes as they are, so that any RPC can be called by name.
 #[derive(Default, Clone)]
-struct Raw;
+pub(crate) struct Raw;
 
 impl Codec for Raw {
     type Encode = Vec<u8>;
@@ -50,7 +50,7 @@ impl Decoder for Raw {
 
 /// Who spec section 10 lets call each RPC: `*` anyone, `P` any principal, `O` officers,
 /// `OA` officers and auditors, `S` calling systems and officers, `A` auditors.
-const EXPECTED: &[(&str, &str)] = &[
+pub(crate) const EXPECTED: &[(&str, &str)] = &[
     ("ConsultationService/CreateConsultation", "O"),
     ("ConsultationService/GetConsultation", "*"),
     ("ConsultationService/ListConsultations", "*"),
@@ -90,7 +90,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("AuditService/VerifyAuditChain", "A"),
 ];
 
-fn declared() -> Vec<String> {
+/// Every RPC of `consult.v1` as `Service/Method`, from the descriptor set.
+pub(crate) fn declared() -> Vec<String> {
     let set = prost_types::FileDescriptorSet::decode(consult_api::FILE_DESCRIPTOR_SET).unwrap();
     set.file
         .iter()

@@ -1,0 +1,516 @@
+//! The department dimension of the permission matrix: every RPC that acts on a consultation is
+//! called with a well-formed request on one of the fgw department's consultations, by an fgw
+//! officer (admitted, whatever the state rules then say) and a jtj officer (PERMISSION_DENIED,
+//! and nothing written). RPCs come from the descriptor set: a new one without a row fails.
+
+use std::str::FromStr;
+
+use consult_api::pb;
+use consult_e2e::{TestServer, authed, beijing, comment, draft, token};
+use prost::Message;
+use tonic::Code;
+use tonic::codegen::http::uri::PathAndQuery;
+
+use crate::matrix::{EXPECTED, Raw, declared};
+
+/// How an RPC relates to departments.
+enum Row {
+    /// Acts on the fgw consultation named in this request.
+    Departmental(Vec<u8>),
+    /// Touches no department's resource (public data, the caller itself, the audit log).
+    NotDepartmental(&'static str),
+}
+
+fn answer() -> pb::Disposition {
+    pb::Disposition {
+        outcome: pb::Outcome::NotAdopted as i32,
+        reason: "与上位法规定不一致".into(),
+        ..Default::default()
+    }
+}
+
+fn decision() -> pb::Decision {
+    pb::Decision {
+        number: "X府规〔2026〕3号".into(),
+        title: "关于城市绿化管理的办法".into(),
+        decide_date: "2026-05-20".into(),
+        ..Default::default()
+    }
+}
+
+async fn call(server: &TestServer, rpc: &str, body: &[u8], tok: &str) -> Code {
+    let mut grpc = tonic::client::Grpc::new(server.channel.clone());
+    let mut request = tonic::Request::new(body.to_vec());
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {tok}").parse().unwrap());
+    grpc.ready().await.unwrap();
+    let path = PathAndQuery::from_str(&format!("/consult.v1.{rpc}")).unwrap();
+    match grpc.unary(request, path, Raw).await {
+        Ok(_) => Code::Ok,
+        Err(s) => s.code(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn officers_of_another_department_are_refused_on_every_rpc() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let mut api = server.consultations();
+    let draft_c = api
+        .create_consultation(authed(
+            token::OFFICER_FGW,
+            pb::CreateConsultationRequest {
+                consultation: Some(draft("关于城市绿化管理的办法（草稿）")),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let open = crate::published(&server, "关于城市绿化管理的办法（征求意见稿）").await;
+    let mut comments = Vec::new();
+    for i in 0..4 {
+        comments.push(
+            server
+                .comments()
+                .submit_comment(authed(
+                    token::PORTAL,
+                    pb::SubmitCommentRequest {
+                        parent: open.name.clone(),
+                        comment: Some(comment(pb::Channel::Portal, &format!("第{i}条意见"))),
+                        request_id: format!("dept-{i}"),
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+                .name,
+        );
+    }
+    let group = server
+        .feedback()
+        .create_opinion_group(authed(
+            token::OFFICER_FGW,
+            pb::CreateOpinionGroupRequest {
+                parent: open.name.clone(),
+                opinion_group: Some(pb::OpinionGroup {
+                    summary: "关于绿地率的意见".into(),
+                    ..Default::default()
+                }),
+                comments: vec![comments[0].clone(), comments[3].clone()],
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .name;
+
+    let c = &open.name;
+    let rows: Vec<(&str, Row)> = vec![
+        (
+            "ConsultationService/CreateConsultation",
+            Row::Departmental(
+                pb::CreateConsultationRequest {
+                    consultation: Some(pb::Consultation {
+                        department: "fgw".into(),
+                        ..draft("以发改委名义起草")
+                    }),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "ConsultationService/GetConsultation",
+            Row::Departmental(
+                pb::GetConsultationRequest {
+                    name: draft_c.name.clone(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "ConsultationService/ListConsultations",
+            Row::NotDepartmental("lists what the caller may read; drafts checked below"),
+        ),
+        (
+            "ConsultationService/UpdateConsultation",
+            Row::Departmental(
+                pb::UpdateConsultationRequest {
+                    consultation: Some(pb::Consultation {
+                        name: draft_c.name.clone(),
+                        title: "关于城市绿化管理的办法（修改稿）".into(),
+                        ..Default::default()
+                    }),
+                    update_mask: Some(prost_types::FieldMask {
+                        paths: vec!["title".into()],
+                    }),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "ConsultationService/PublishConsultation",
+            Row::Departmental(
+                pb::PublishConsultationRequest {
+                    name: draft_c.name.clone(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "ConsultationService/ExtendConsultation",
+            Row::Departmental(
+                pb::ExtendConsultationRequest {
+                    name: c.clone(),
+                    closes_at: Some(consult_e2e::ts(beijing("2026-06-30 18:00"))),
+                    reason: "意见较多，延长征求期".into(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "ConsultationService/CloseConsultation",
+            Row::Departmental(pb::CloseConsultationRequest { name: c.clone() }.encode_to_vec()),
+        ),
+        (
+            "ConsultationService/WithdrawConsultation",
+            // Well formed, but the fgw officer's own call is left out below: it would end the
+            // consultation the other rows need.
+            Row::Departmental(
+                pb::WithdrawConsultationRequest {
+                    name: c.clone(),
+                    reason: "政策调整".into(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "ConsultationService/MarkReadyForDeliberation",
+            Row::Departmental(
+                pb::MarkReadyForDeliberationRequest { name: c.clone() }.encode_to_vec(),
+            ),
+        ),
+        (
+            "ConsultationService/RecordDecision",
+            Row::Departmental(
+                pb::RecordDecisionRequest {
+                    name: c.clone(),
+                    decision: Some(decision()),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "ConsultationService/ListFeedbackDue",
+            Row::Departmental(
+                pb::ListFeedbackDueRequest {
+                    within_days: 30,
+                    department: "fgw".into(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "CommentService/SubmitComment",
+            Row::Departmental(
+                pb::SubmitCommentRequest {
+                    parent: c.clone(),
+                    comment: Some(comment(pb::Channel::Email, "电子邮件转录的意见")),
+                    request_id: "dept-officer-entry".into(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "CommentService/GetComment",
+            Row::Departmental(
+                pb::GetCommentRequest {
+                    name: comments[1].clone(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "CommentService/ListComments",
+            Row::Departmental(
+                pb::ListCommentsRequest {
+                    parent: c.clone(),
+                    ..Default::default()
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "CommentService/LookupComment",
+            Row::NotDepartmental("anyone looks up their own receipt"),
+        ),
+        (
+            "CommentService/HideComment",
+            Row::Departmental(
+                pb::HideCommentRequest {
+                    name: comments[2].clone(),
+                    reason: pb::HideReason::Spam as i32,
+                    note: "广告".into(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "CommentService/UnhideComment",
+            Row::Departmental(
+                pb::UnhideCommentRequest {
+                    name: comments[2].clone(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "CommentService/AnswerComment",
+            Row::Departmental(
+                pb::AnswerCommentRequest {
+                    name: comments[1].clone(),
+                    disposition: Some(answer()),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "FeedbackService/CreateOpinionGroup",
+            Row::Departmental(
+                pb::CreateOpinionGroupRequest {
+                    parent: c.clone(),
+                    opinion_group: Some(pb::OpinionGroup {
+                        summary: "关于养护的意见".into(),
+                        ..Default::default()
+                    }),
+                    comments: vec![comments[1].clone(), comments[2].clone()],
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "FeedbackService/GetOpinionGroup",
+            Row::Departmental(
+                pb::GetOpinionGroupRequest {
+                    name: group.clone(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "FeedbackService/ListOpinionGroups",
+            Row::Departmental(
+                pb::ListOpinionGroupsRequest {
+                    parent: c.clone(),
+                    ..Default::default()
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "FeedbackService/UpdateOpinionGroup",
+            Row::Departmental(
+                pb::UpdateOpinionGroupRequest {
+                    opinion_group: Some(pb::OpinionGroup {
+                        name: group.clone(),
+                        summary: "关于绿地率和养护的意见".into(),
+                        ..Default::default()
+                    }),
+                    update_mask: Some(prost_types::FieldMask {
+                        paths: vec!["summary".into()],
+                    }),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "FeedbackService/AddOpinionGroupMembers",
+            Row::Departmental(
+                pb::AddOpinionGroupMembersRequest {
+                    name: group.clone(),
+                    comments: vec![comments[1].clone()],
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "FeedbackService/RemoveOpinionGroupMembers",
+            Row::Departmental(
+                pb::RemoveOpinionGroupMembersRequest {
+                    name: group.clone(),
+                    comments: vec![comments[1].clone()],
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "FeedbackService/AnswerOpinionGroup",
+            Row::Departmental(
+                pb::AnswerOpinionGroupRequest {
+                    name: group.clone(),
+                    disposition: Some(answer()),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "FeedbackService/BulkAnswerComments",
+            Row::Departmental(
+                pb::BulkAnswerCommentsRequest {
+                    parent: c.clone(),
+                    disposition: Some(answer()),
+                    target: Some(pb::bulk_answer_comments_request::Target::Comments(
+                        pb::CommentList {
+                            comments: vec![comments[1].clone()],
+                        },
+                    )),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "FeedbackService/BatchAnswer",
+            Row::Departmental(
+                pb::BatchAnswerRequest {
+                    parent: c.clone(),
+                    answers: vec![pb::AnswerItem {
+                        name: comments[1].clone(),
+                        disposition: Some(answer()),
+                    }],
+                    validate_only: false,
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "FeedbackService/GetAnsweringProgress",
+            Row::Departmental(pb::GetAnsweringProgressRequest { name: c.clone() }.encode_to_vec()),
+        ),
+        (
+            "FeedbackService/ListDispositionRevisions",
+            Row::Departmental(
+                pb::ListDispositionRevisionsRequest {
+                    parent: comments[1].clone(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "FeedbackService/PreviewFeedbackReport",
+            Row::Departmental(
+                pb::PreviewFeedbackReportRequest {
+                    name: c.clone(),
+                    view: 0,
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "FeedbackService/PublishFeedbackReport",
+            Row::Departmental(pb::PublishFeedbackReportRequest { name: c.clone() }.encode_to_vec()),
+        ),
+        (
+            "FeedbackService/CorrectFeedbackReport",
+            Row::Departmental(
+                pb::CorrectFeedbackReportRequest {
+                    name: c.clone(),
+                    reason: "更正决定文号".into(),
+                    decision: Some(decision()),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "FeedbackService/GetFeedbackReport",
+            Row::NotDepartmental("published reports are public"),
+        ),
+        (
+            "FeedbackService/ListFeedbackReports",
+            Row::NotDepartmental("published reports are public"),
+        ),
+        (
+            "CallerService/GetCaller",
+            Row::NotDepartmental("the caller itself"),
+        ),
+        (
+            "AuditService/ListAuditEvents",
+            Row::NotDepartmental("auditors only, every department"),
+        ),
+        (
+            "AuditService/VerifyAuditChain",
+            Row::NotDepartmental("auditors only, every department"),
+        ),
+    ];
+
+    // Listing (before the fgw officer's own calls publish the draft): another department's drafts are not listed, even when asked for by department.
+    let listed = server
+        .consultations()
+        .list_consultations(authed(
+            token::OFFICER_JTJ,
+            pb::ListConsultationsRequest {
+                department: "fgw".into(),
+                page_size: 100,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        listed.consultations.iter().all(|x| x.name != draft_c.name),
+        "jtj sees fgw's draft"
+    );
+    let own = server
+        .consultations()
+        .list_consultations(authed(
+            token::OFFICER_FGW,
+            pb::ListConsultationsRequest {
+                page_size: 100,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(own.consultations.iter().any(|x| x.name == draft_c.name));
+
+    let declared = declared();
+    assert_eq!(declared.len(), rows.len(), "RPCs declared vs rows here");
+    let mut departmental = 0;
+    for rpc in &declared {
+        let (_, row) = rows
+            .iter()
+            .find(|(r, _)| r == rpc)
+            .unwrap_or_else(|| panic!("{rpc} has no department row in this test"));
+        let body = match row {
+            Row::Departmental(body) => body,
+            Row::NotDepartmental(why) => {
+                // Only RPCs open to everyone, to any principal or to auditors may skip this.
+                let audience = EXPECTED.iter().find(|(r, _)| r == rpc).unwrap().1;
+                assert!(
+                    matches!(audience, "*" | "P" | "A"),
+                    "{rpc} is for {audience} but marked not departmental ({why})"
+                );
+                continue;
+            }
+        };
+        // The other department first: refused, and nothing written.
+        let before = server.row_counts().await;
+        let code = call(&server, rpc, body, token::OFFICER_JTJ).await;
+        assert_eq!(code, Code::PermissionDenied, "jtj officer calling {rpc}");
+        assert_eq!(
+            server.row_counts().await,
+            before,
+            "{rpc} wrote on a refusal"
+        );
+        // The own department is admitted; the state rules may still say no.
+        if rpc != "ConsultationService/WithdrawConsultation" {
+            let code = call(&server, rpc, body, token::OFFICER_FGW).await;
+            assert!(
+                !matches!(code, Code::PermissionDenied | Code::Unauthenticated),
+                "fgw officer calling {rpc} got {code:?}"
+            );
+        }
+        departmental += 1;
+    }
+    assert_eq!(departmental, 30);
+}
