@@ -267,7 +267,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out.join("consult_v1_descriptor.bin"),
         public.encode_to_vec(),
     )?;
-    let mut config = tonic_prost_build::configure();
+    let mut config = tonic_prost_build::configure().codec_path("crate::codec::ConsultCodec");
     for message in VALIDATED {
         config = config.message_attribute(*message, "#[derive(validator::Validate)]");
     }

@@ -10,6 +10,7 @@ mod batch;
 mod comments;
 mod ctl;
 mod departments;
+mod fuzz;
 mod hostile;
 mod lifecycle;
 mod limits;

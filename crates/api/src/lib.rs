@@ -1,6 +1,7 @@
 //! The `consult.v1` gRPC API, generated from `proto/` at build time, with its validation rules.
 //! Servers and clients both depend on this crate; it holds no behaviour beyond input shape checks.
 
+pub mod codec;
 pub mod rules;
 
 #[cfg(test)]

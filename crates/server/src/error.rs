@@ -106,32 +106,99 @@ impl From<ApiError> for Status {
     }
 }
 
+/// Statuses travel in HTTP/2 trailers, and common clients (hyper's, tonic's) refuse header
+/// blocks over 16 KiB: the message and the details are bounded so that the caller always gets
+/// the status instead of a protocol error. Chinese text triples when percent-encoded.
+const MESSAGE_MAX_BYTES: usize = 1_000;
+/// Longest text of one detail (a field name, a description, a resource).
+const DETAIL_MAX_BYTES: usize = 300;
+/// Violations listed before the rest are summarised as one.
+const DETAILS_BUDGET_BYTES: usize = 4_000;
+
+/// `s` cut to at most `max` bytes at a character boundary, marked when cut.
+fn bounded(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max.saturating_sub('…'.len_utf8());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// Keeps the first violations within the budget and says how many more there were.
+fn within_budget<T>(items: Vec<T>, size: impl Fn(&T) -> usize) -> (Vec<T>, usize) {
+    let total = items.len();
+    let mut used = 0;
+    let kept: Vec<T> = items
+        .into_iter()
+        .take_while(|i| {
+            used += size(i);
+            used <= DETAILS_BUDGET_BYTES
+        })
+        .collect();
+    let more = total - kept.len();
+    (kept, more)
+}
+
 fn domain_status(e: DomainError) -> Status {
-    let message = e.to_string();
+    let message = bounded(&e.to_string(), MESSAGE_MAX_BYTES);
+    let detail = |s: &str| bounded(s, DETAIL_MAX_BYTES);
+    let more_text =
+        |n: usize| format!("另有 {n} 处问题未列出，请修正以上问题后重试 ({n} more not listed)");
     match e {
         DomainError::InvalidArgument(fields) => {
             let mut d = ErrorDetails::new();
+            let (fields, more) = within_budget(fields, |f| {
+                f.field.len().min(DETAIL_MAX_BYTES) + f.description.len().min(DETAIL_MAX_BYTES)
+            });
             for f in fields {
-                d.add_bad_request_violation(f.field, f.description);
+                d.add_bad_request_violation(detail(&f.field), detail(&f.description));
+            }
+            if more > 0 {
+                d.add_bad_request_violation("…", more_text(more));
             }
             Status::with_error_details(Code::InvalidArgument, message, d)
         }
         DomainError::FailedPrecondition(rules) => {
             let mut d = ErrorDetails::new();
+            let (rules, more) = within_budget(rules, |r| {
+                r.rule.len()
+                    + r.subject.len().min(DETAIL_MAX_BYTES)
+                    + r.description.len().min(DETAIL_MAX_BYTES)
+            });
             for r in rules {
-                d.add_precondition_failure_violation(r.rule, r.subject, r.description);
+                d.add_precondition_failure_violation(
+                    detail(&r.rule),
+                    detail(&r.subject),
+                    detail(&r.description),
+                );
+            }
+            if more > 0 {
+                d.add_precondition_failure_violation("…", "…", more_text(more));
             }
             Status::with_error_details(Code::FailedPrecondition, message, d)
         }
         DomainError::NotFound { resource } => Status::with_error_details(
             Code::NotFound,
             message,
-            ErrorDetails::with_resource_info(resource_type(&resource), resource, "", "不存在"),
+            ErrorDetails::with_resource_info(
+                resource_type(&resource),
+                detail(&resource),
+                "",
+                "不存在",
+            ),
         ),
         DomainError::AlreadyExists { resource, .. } => Status::with_error_details(
             Code::AlreadyExists,
             message,
-            ErrorDetails::with_resource_info(resource_type(&resource), resource, "", "已存在"),
+            ErrorDetails::with_resource_info(
+                resource_type(&resource),
+                detail(&resource),
+                "",
+                "已存在",
+            ),
         ),
         DomainError::PermissionDenied { .. } => Status::permission_denied(message),
         DomainError::Unauthenticated { .. } => Status::unauthenticated(message),
@@ -171,6 +238,49 @@ mod tests {
         assert_eq!(s.code(), Code::FailedPrecondition);
         let pf = s.get_details_precondition_failure().expect("details");
         assert_eq!(pf.violations[0].r#type, "NO_EARLY_CLOSE");
+    }
+
+    #[test]
+    fn huge_errors_stay_small_enough_for_http2_trailers() {
+        let long = "界".repeat(100_000);
+        let fields: Vec<_> = (0..2_000)
+            .map(|i| consult_domain::FieldViolation {
+                field: format!("answers[{i}].{long}"),
+                description: long.clone(),
+            })
+            .collect();
+        let s: Status = ApiError::from(DomainError::InvalidArgument(fields)).into();
+        assert_eq!(s.code(), Code::InvalidArgument);
+        assert!(
+            s.message().len() <= MESSAGE_MAX_BYTES,
+            "{}",
+            s.message().len()
+        );
+        assert!(s.details().len() <= 6_000, "{}", s.details().len());
+        let br = s.get_details_bad_request().expect("bad request details");
+        let last = br.field_violations.last().unwrap();
+        assert_eq!(last.field, "…");
+        assert!(
+            last.description
+                .contains(&format!("{} 处", 2_000 - (br.field_violations.len() - 1)))
+        );
+        assert!(br.field_violations[0].field.starts_with("answers[0]."));
+
+        let rules: Vec<_> = (0..500)
+            .map(|i| consult_domain::PreconditionViolation {
+                rule: "COMMENT_HIDDEN".into(),
+                subject: format!("consultations/c/comments/{i}{long}"),
+                description: long.clone(),
+            })
+            .collect();
+        let s: Status = ApiError::from(DomainError::FailedPrecondition(rules)).into();
+        assert!(s.details().len() <= 6_000, "{}", s.details().len());
+        let s: Status = ApiError::from(DomainError::not_found(long.clone())).into();
+        assert!(s.message().len() <= MESSAGE_MAX_BYTES && s.details().len() <= 2_000);
+        // A short message is untouched; a cut one ends on a whole character.
+        assert_eq!(bounded("意见", 10), "意见");
+        let cut = bounded(&long, 10);
+        assert!(cut.ends_with('…') && cut.len() <= 10, "{cut}");
     }
 
     #[test]

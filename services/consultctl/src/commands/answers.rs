@@ -180,6 +180,9 @@ async fn check_rows(
                             rule: p.rule.clone(),
                         });
                         mapped = true;
+                    } else if p.field == "…" && !ctx.out.json() {
+                        // The server lists the first problems of a batch and counts the rest.
+                        eprintln!("{}", ctx.out.warn(&format!("注意：{}", p.text)));
                     }
                 }
                 if !mapped {
