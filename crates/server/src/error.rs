@@ -170,7 +170,7 @@ fn domain_status(e: DomainError) -> Status {
             });
             for r in rules {
                 d.add_precondition_failure_violation(
-                    detail(&r.rule),
+                    detail(r.rule),
                     detail(&r.subject),
                     detail(&r.description),
                 );
@@ -268,7 +268,7 @@ mod tests {
 
         let rules: Vec<_> = (0..500)
             .map(|i| consult_domain::PreconditionViolation {
-                rule: "COMMENT_HIDDEN".into(),
+                rule: "COMMENT_HIDDEN",
                 subject: format!("consultations/c/comments/{i}{long}"),
                 description: long.clone(),
             })
