@@ -325,10 +325,17 @@ async fn reseal_in_background(store: Store, clock: Arc<dyn Clock>) {
         "re-sealing private fields under the current key"
     );
     let mut done = 0u64;
+    let mut after: Option<String> = None;
     loop {
-        match store.reseal_batch(RESEAL_BATCH, clock.now()).await {
+        match store
+            .reseal_batch(after.as_deref(), RESEAL_BATCH, clock.now())
+            .await
+        {
             Ok(p) if p.resealed == 0 => break,
-            Ok(p) => done += p.resealed,
+            Ok(p) => {
+                done += p.resealed;
+                after = p.last_id;
+            }
             Err(e) => {
                 tracing::error!(error = %e, "re-sealing failed; retrying in 10 s");
                 tokio::time::sleep(std::time::Duration::from_secs(10)).await;

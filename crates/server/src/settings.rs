@@ -183,3 +183,43 @@ pub struct PrincipalSettings {
     #[serde(default)]
     pub certificate_common_name: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example(name: &str) -> Settings {
+        let path = format!("{}/../../deploy/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        toml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn the_shipped_settings_files_parse() {
+        let dev = example("dev.toml");
+        assert_eq!(dev.mode, Mode::Development);
+        assert!(dev.private_data.is_none());
+        let prod = example("production.example.toml");
+        assert_eq!(prod.mode, Mode::Production);
+        assert!(prod.jwt.is_some());
+        assert!(
+            prod.tls
+                .as_ref()
+                .is_some_and(|t| t.client_ca_file.is_some())
+        );
+        let keys = prod.private_data.as_ref().expect("production keys");
+        assert!(keys.keys.iter().any(|k| k.id == keys.current_key));
+        assert!(
+            prod.principals
+                .iter()
+                .all(|p| p.token_sha256.is_none() && p.certificate_common_name.is_some())
+        );
+        // The example's identities are consistent as far as they can be without its files.
+        let without_files = Settings {
+            jwt: None,
+            mode: Mode::Development,
+            ..prod
+        };
+        crate::auth::Authenticator::from_settings(&without_files).expect("principals");
+    }
+}

@@ -25,10 +25,13 @@ pub struct KeyUsage {
 }
 
 /// What one re-sealing batch did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResealProgress {
     /// Comments re-sealed under the current key by this batch.
     pub resealed: u64,
+    /// The last comment id the batch looked at: the next batch starts after it, so a pass
+    /// over the table reads each row once.
+    pub last_id: Option<String>,
 }
 
 /// Who re-seals, in the audit log.
@@ -90,29 +93,36 @@ impl Store {
         Ok(())
     }
 
-    /// Re-seals up to `limit` comments that are in plain text or under an older key, with the
-    /// current key, in one transaction that also records an audit event. Returns how many.
+    /// Re-seals up to `limit` comments after id `after` that are in plain text or under an older
+    /// key, with the current key, in one transaction that also records an audit event.
     pub async fn reseal_batch(
         &self,
+        after: Option<&str>,
         limit: u64,
         now: DateTime<Utc>,
     ) -> Result<ResealProgress, StoreError> {
         let current = self.keys.current().to_owned();
         let _writer = self.write_gate.lock().await;
         let txn = self.db.begin().await?;
-        let rows = comment::Entity::find()
-            .filter(
-                Condition::any()
-                    .add(comment::Column::PrivateKeyId.is_null())
-                    .add(comment::Column::PrivateKeyId.ne(current.clone())),
-            )
+        let mut q = comment::Entity::find().filter(
+            Condition::any()
+                .add(comment::Column::PrivateKeyId.is_null())
+                .add(comment::Column::PrivateKeyId.ne(current.clone())),
+        );
+        if let Some(a) = after {
+            q = q.filter(comment::Column::Id.gt(a.to_owned()));
+        }
+        let rows = q
             .order_by_asc(comment::Column::Id)
             .limit(limit)
             .all(&txn)
             .await?;
-        if rows.is_empty() {
-            return Ok(ResealProgress { resealed: 0 });
-        }
+        let Some(last_id) = rows.last().map(|r| r.id.clone()) else {
+            return Ok(ResealProgress {
+                resealed: 0,
+                last_id: None,
+            });
+        };
         let mut from: BTreeMap<String, u64> = BTreeMap::new();
         let n = rows.len() as u64;
         for row in rows {
@@ -169,6 +179,9 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
-        Ok(ResealProgress { resealed: n })
+        Ok(ResealProgress {
+            resealed: n,
+            last_id: Some(last_id),
+        })
     }
 }
