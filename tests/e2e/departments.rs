@@ -55,55 +55,14 @@ async fn call(server: &TestServer, rpc: &str, body: &[u8], tok: &str) -> Code {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn officers_of_another_department_are_refused_on_every_rpc() {
     let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
-    let mut api = server.consultations();
-    let draft_c = api
-        .create_consultation(authed(
-            token::OFFICER_FGW,
-            pb::CreateConsultationRequest {
-                consultation: Some(draft("关于城市绿化管理的办法（草稿）")),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let open = crate::published(&server, "关于城市绿化管理的办法（征求意见稿）").await;
-    let mut comments = Vec::new();
-    for i in 0..4 {
-        comments.push(
-            server
-                .comments()
-                .submit_comment(authed(
-                    token::PORTAL,
-                    pb::SubmitCommentRequest {
-                        parent: open.name.clone(),
-                        comment: Some(comment(pb::Channel::Portal, &format!("第{i}条意见"))),
-                        request_id: format!("dept-{i}"),
-                    },
-                ))
-                .await
-                .unwrap()
-                .into_inner()
-                .name,
-        );
-    }
-    let group = server
-        .feedback()
-        .create_opinion_group(authed(
-            token::OFFICER_FGW,
-            pb::CreateOpinionGroupRequest {
-                parent: open.name.clone(),
-                opinion_group: Some(pb::OpinionGroup {
-                    summary: "关于绿地率的意见".into(),
-                    ..Default::default()
-                }),
-                comments: vec![comments[0].clone(), comments[3].clone()],
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .name;
-
+    let crate::Fixture {
+        draft: draft_c,
+        open,
+        comments,
+        group,
+    } = crate::fixture(&server).await;
+    // The first two are grouped; the other two are free to answer, group or hide.
+    let comments: Vec<String> = comments.into_iter().map(|c| c.name).collect();
     let c = &open.name;
     let rows: Vec<(&str, Row)> = vec![
         (
@@ -224,7 +183,7 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             "CommentService/GetComment",
             Row::Departmental(
                 pb::GetCommentRequest {
-                    name: comments[1].clone(),
+                    name: comments[2].clone(),
                 }
                 .encode_to_vec(),
             ),
@@ -247,7 +206,7 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             "CommentService/HideComment",
             Row::Departmental(
                 pb::HideCommentRequest {
-                    name: comments[2].clone(),
+                    name: comments[3].clone(),
                     reason: pb::HideReason::Spam as i32,
                     note: "广告".into(),
                 }
@@ -258,7 +217,7 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             "CommentService/UnhideComment",
             Row::Departmental(
                 pb::UnhideCommentRequest {
-                    name: comments[2].clone(),
+                    name: comments[3].clone(),
                 }
                 .encode_to_vec(),
             ),
@@ -267,7 +226,7 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             "CommentService/AnswerComment",
             Row::Departmental(
                 pb::AnswerCommentRequest {
-                    name: comments[1].clone(),
+                    name: comments[2].clone(),
                     disposition: Some(answer()),
                 }
                 .encode_to_vec(),
@@ -282,7 +241,7 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
                         summary: "关于养护的意见".into(),
                         ..Default::default()
                     }),
-                    comments: vec![comments[1].clone(), comments[2].clone()],
+                    comments: vec![comments[2].clone(), comments[3].clone()],
                 }
                 .encode_to_vec(),
             ),
@@ -327,7 +286,7 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             Row::Departmental(
                 pb::AddOpinionGroupMembersRequest {
                     name: group.clone(),
-                    comments: vec![comments[1].clone()],
+                    comments: vec![comments[2].clone()],
                 }
                 .encode_to_vec(),
             ),
@@ -337,7 +296,7 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             Row::Departmental(
                 pb::RemoveOpinionGroupMembersRequest {
                     name: group.clone(),
-                    comments: vec![comments[1].clone()],
+                    comments: vec![comments[2].clone()],
                 }
                 .encode_to_vec(),
             ),
@@ -360,7 +319,7 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
                     disposition: Some(answer()),
                     target: Some(pb::bulk_answer_comments_request::Target::Comments(
                         pb::CommentList {
-                            comments: vec![comments[1].clone()],
+                            comments: vec![comments[2].clone()],
                         },
                     )),
                 }
@@ -373,7 +332,7 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
                 pb::BatchAnswerRequest {
                     parent: c.clone(),
                     answers: vec![pb::AnswerItem {
-                        name: comments[1].clone(),
+                        name: comments[2].clone(),
                         disposition: Some(answer()),
                     }],
                     validate_only: false,
@@ -389,7 +348,7 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             "FeedbackService/ListDispositionRevisions",
             Row::Departmental(
                 pb::ListDispositionRevisionsRequest {
-                    parent: comments[1].clone(),
+                    parent: comments[2].clone(),
                 }
                 .encode_to_vec(),
             ),

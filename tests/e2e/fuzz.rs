@@ -8,7 +8,7 @@
 use std::str::FromStr;
 
 use consult_api::pb;
-use consult_e2e::{TestServer, authed, beijing, comment, draft, token};
+use consult_e2e::{TestServer, authed, beijing, token};
 use prost::Message;
 use prost_reflect::{
     DescriptorPool, DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, Value,
@@ -209,55 +209,11 @@ async fn every_request_type_survives_random_and_hostile_messages() {
     eprintln!("fuzz: CONSULT_FUZZ_SEED={seed} CONSULT_FUZZ_CASES={cases}");
 
     let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
-    let draft_c = server
-        .consultations()
-        .create_consultation(authed(
-            token::OFFICER_FGW,
-            pb::CreateConsultationRequest {
-                consultation: Some(draft("关于城市绿化管理的办法（草稿）")),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let open = crate::published(&server, "关于城市绿化管理的办法（征求意见稿）").await;
-    let mut names = vec![draft_c.name.clone(), open.name.clone()];
-    let mut receipts = Vec::new();
-    for i in 0..3 {
-        let c = server
-            .comments()
-            .submit_comment(authed(
-                token::PORTAL,
-                pb::SubmitCommentRequest {
-                    parent: open.name.clone(),
-                    comment: Some(comment(pb::Channel::Portal, &format!("第{i}条意见"))),
-                    request_id: format!("fuzz-{i}"),
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
-        names.push(c.name.clone());
-        receipts.push(c.receipt_code);
-    }
-    let group = server
-        .feedback()
-        .create_opinion_group(authed(
-            token::OFFICER_FGW,
-            pb::CreateOpinionGroupRequest {
-                parent: open.name.clone(),
-                opinion_group: Some(pb::OpinionGroup {
-                    summary: "关于绿地率的意见".into(),
-                    ..Default::default()
-                }),
-                comments: names[2..4].to_vec(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    names.push(group.name);
-    names.extend(receipts);
+    let f = crate::fixture(&server).await;
+    let open = f.open;
+    let mut names = vec![f.draft.name, open.name.clone(), f.group];
+    names.extend(f.comments.iter().map(|c| c.name.clone()));
+    names.extend(f.comments.into_iter().map(|c| c.receipt_code));
     names.push(format!("{}/comments/01ZZZZZZZZZZZZZZZZZZZZZZZZ", open.name));
 
     let pool = DescriptorPool::decode(consult_api::FILE_DESCRIPTOR_SET).unwrap();

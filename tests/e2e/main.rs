@@ -23,7 +23,7 @@ mod tokens;
 mod web;
 
 use consult_api::pb;
-use consult_e2e::{TestServer, authed, draft, token};
+use consult_e2e::{TestServer, authed, comment, draft, token};
 
 /// Creates a draft as the fgw officer and publishes it; returns the published consultation.
 pub(crate) async fn published(server: &TestServer, title: &str) -> pb::Consultation {
@@ -45,4 +45,72 @@ pub(crate) async fn published(server: &TestServer, title: &str) -> pb::Consultat
     .await
     .unwrap()
     .into_inner()
+}
+
+/// Resources of the fgw department in several states, for tests that call every RPC.
+pub(crate) struct Fixture {
+    /// A draft.
+    pub(crate) draft: pb::Consultation,
+    /// A published consultation, open for comments.
+    pub(crate) open: pb::Consultation,
+    /// Four portal comments on it; the first two form `group`.
+    pub(crate) comments: Vec<pb::Comment>,
+    /// The opinion group of the first two comments.
+    pub(crate) group: String,
+}
+
+pub(crate) async fn fixture(server: &TestServer) -> Fixture {
+    let draft = server
+        .consultations()
+        .create_consultation(authed(
+            token::OFFICER_FGW,
+            pb::CreateConsultationRequest {
+                consultation: Some(draft("关于城市绿化管理的办法（草稿）")),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let open = published(server, "关于城市绿化管理的办法（征求意见稿）").await;
+    let mut comments = Vec::new();
+    for i in 0..4 {
+        comments.push(
+            server
+                .comments()
+                .submit_comment(authed(
+                    token::PORTAL,
+                    pb::SubmitCommentRequest {
+                        parent: open.name.clone(),
+                        comment: Some(comment(pb::Channel::Portal, &format!("第{i}条意见"))),
+                        request_id: format!("fixture-{i}"),
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner(),
+        );
+    }
+    let group = server
+        .feedback()
+        .create_opinion_group(authed(
+            token::OFFICER_FGW,
+            pb::CreateOpinionGroupRequest {
+                parent: open.name.clone(),
+                opinion_group: Some(pb::OpinionGroup {
+                    summary: "关于绿地率的意见".into(),
+                    ..Default::default()
+                }),
+                comments: vec![comments[0].name.clone(), comments[1].name.clone()],
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .name;
+    Fixture {
+        draft,
+        open,
+        comments,
+        group,
+    }
 }

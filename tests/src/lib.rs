@@ -178,7 +178,7 @@ pub async fn consultctl(server: &str, token: Option<&str>, args: &[&str]) -> Ctl
 }
 
 /// The test key for private fields (see `fixtures/private-data/README.md`).
-pub fn private_data_fixture(name: &str) -> String {
+fn private_data_fixture(name: &str) -> String {
     format!(
         "{}/fixtures/private-data/{name}",
         env!("CARGO_MANIFEST_DIR")
@@ -444,21 +444,17 @@ impl TestServer {
         FeedbackServiceClient::new(self.channel.clone())
     }
 
+    /// The helpers' own connection to the server's database, opened on first use.
+    async fn db(&self) -> &sea_orm::DatabaseConnection {
+        self.counter
+            .get_or_init(|| async { Database::connect(&self.database_url).await.unwrap() })
+            .await
+    }
+
     /// Rows in `table`, read straight from the database.
     pub async fn table_count(&self, table: &str) -> i64 {
-        let db = self
-            .counter
-            .get_or_init(|| async { Database::connect(&self.database_url).await.unwrap() })
-            .await;
-        let row = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                format!("SELECT COUNT(*) AS n FROM {table}"),
-            ))
+        self.query_count(&format!("SELECT COUNT(*) AS n FROM {table}"))
             .await
-            .unwrap()
-            .unwrap();
-        row.try_get::<i64>("", "n").unwrap()
     }
 
     /// Runs a `consultd` subcommand on this server's database, with this server's settings.
@@ -479,10 +475,7 @@ impl TestServer {
 
     /// The number a `SELECT COUNT(*) AS n …` query returns, read straight from the database.
     pub async fn query_count(&self, sql: &str) -> i64 {
-        let db = self
-            .counter
-            .get_or_init(|| async { Database::connect(&self.database_url).await.unwrap() })
-            .await;
+        let db = self.db().await;
         let row = db
             .query_one_raw(Statement::from_string(
                 db.get_database_backend(),
@@ -496,10 +489,7 @@ impl TestServer {
 
     /// Runs a statement directly on the server's database, behind its back (tamper tests).
     pub async fn execute_sql(&self, sql: &str) -> u64 {
-        let db = self
-            .counter
-            .get_or_init(|| async { Database::connect(&self.database_url).await.unwrap() })
-            .await;
+        let db = self.db().await;
         db.execute_raw(Statement::from_string(
             db.get_database_backend(),
             sql.to_owned(),

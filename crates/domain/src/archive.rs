@@ -83,12 +83,12 @@ pub fn seal(consultation_id: &str, created_at: DateTime<Utc>, parts: Vec<Part>) 
     }
 }
 
-/// An audit event as written into the archive.
+/// An audit event as stored, listed to auditors and written into archives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArchivedEvent {
     /// Position in the log.
     pub id: i64,
-    /// The consultation (always the archived one).
+    /// The consultation concerned (in an archive, always the archived one).
     pub consultation_id: Option<String>,
     /// Who acted.
     pub actor: String,
@@ -102,11 +102,11 @@ pub struct ArchivedEvent {
     pub after: Option<String>,
     /// When.
     pub occurred_at: DateTime<Utc>,
-    /// Chain links.
+    /// Hash of the previous event of the same consultation.
     pub prev_hash: String,
-    /// Chain links.
+    /// Hash of the previous event overall.
     pub global_prev_hash: String,
-    /// Chain links.
+    /// SHA-256 of this event, chained after both.
     pub hash: String,
 }
 

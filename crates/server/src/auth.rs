@@ -442,6 +442,33 @@ mod tests {
             p
         };
         assert!(Authenticator::new(&[twice("a"), twice("b")]).is_err());
+        let mut blank = principal("s", RoleName::CallingSystem, "t");
+        blank.certificate_common_name = Some("  ".into());
+        assert!(Authenticator::new(&[blank]).is_err());
+    }
+
+    #[test]
+    fn certificate_identities_need_mutual_tls() {
+        let mut gateway = principal("gateway", RoleName::CallingSystem, "t");
+        gateway.certificate_common_name = Some("portal".into());
+        let mut settings = Settings {
+            principals: vec![gateway],
+            ..Settings::default()
+        };
+        let e = Authenticator::from_settings(&settings).err().unwrap();
+        assert!(e.contains("client_ca_file"), "{e}");
+        let tls = crate::settings::TlsSettings {
+            cert_file: "server.pem".into(),
+            key_file: "server.key".into(),
+            client_ca_file: None,
+        };
+        settings.tls = Some(tls.clone());
+        assert!(Authenticator::from_settings(&settings).is_err());
+        settings.tls = Some(crate::settings::TlsSettings {
+            client_ca_file: Some("ca.pem".into()),
+            ..tls
+        });
+        assert!(Authenticator::from_settings(&settings).is_ok());
     }
 
     #[test]

@@ -63,19 +63,7 @@ impl Store {
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|m| ArchivedEvent {
-                id: m.id,
-                consultation_id: m.consultation_id,
-                actor: m.actor,
-                action: m.action,
-                subject: m.subject,
-                before: m.before,
-                after: m.after,
-                occurred_at: m.occurred_at,
-                prev_hash: m.prev_hash,
-                global_prev_hash: m.global_prev_hash,
-                hash: m.hash,
-            })
+            .map(crate::audit::event)
             .collect();
 
         let mut parts = vec![

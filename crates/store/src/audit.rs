@@ -35,30 +35,8 @@ pub struct AuditRecord {
     pub occurred_at: DateTime<Utc>,
 }
 
-/// An event as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditEvent {
-    /// Position in the log.
-    pub id: i64,
-    /// The consultation concerned.
-    pub consultation_id: Option<String>,
-    /// The principal that acted.
-    pub actor: String,
-    /// What was done.
-    pub action: String,
-    /// Resource name of the subject.
-    pub subject: String,
-    /// JSON before.
-    pub before: Option<String>,
-    /// JSON after.
-    pub after: Option<String>,
-    /// When.
-    pub occurred_at: DateTime<Utc>,
-    /// SHA-256 of the event, chained.
-    pub hash: String,
-    /// Hash of the previous event of the same consultation.
-    pub prev_hash: String,
-}
+/// An event as stored, with its chain links (the same record archives carry).
+pub use consult_domain::archive::ArchivedEvent as AuditEvent;
 
 pub(crate) fn to_json<T: Serialize>(v: &T) -> Option<String> {
     serde_json::to_string(v).ok()
@@ -258,7 +236,7 @@ pub struct AuditVerification {
     pub broken: Option<BrokenLink>,
 }
 
-fn event(m: audit_event::Model) -> AuditEvent {
+pub(crate) fn event(m: audit_event::Model) -> AuditEvent {
     AuditEvent {
         id: m.id,
         consultation_id: m.consultation_id,
@@ -268,8 +246,9 @@ fn event(m: audit_event::Model) -> AuditEvent {
         before: m.before,
         after: m.after,
         occurred_at: m.occurred_at,
-        hash: m.hash,
         prev_hash: m.prev_hash,
+        global_prev_hash: m.global_prev_hash,
+        hash: m.hash,
     }
 }
 

@@ -27,7 +27,7 @@ pub use comments::{
 };
 pub use consult_domain::report::ReportVersion;
 pub use consultations::ConsultationFilter;
-pub use private_data::{DEVELOPMENT_KEY_ID, KeyError, PrivateDataKeys};
+pub use private_data::{KeyError, PrivateDataKeys};
 pub use resealing::{KeyUsage, ResealProgress};
 pub use sea_orm::DbErr;
 

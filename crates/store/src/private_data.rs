@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 pub(crate) const KEY_BYTES: usize = 32;
 
 /// Id of the built-in development key.
-pub const DEVELOPMENT_KEY_ID: &str = "development";
+const DEVELOPMENT_KEY_ID: &str = "development";
 
 /// Why a set of keys cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
