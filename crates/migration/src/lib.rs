@@ -7,6 +7,7 @@ mod m20261123_000001_foundation;
 mod m20261124_000002_answering;
 mod m20261125_000003_audit_chain;
 mod m20261126_000004_private_data;
+mod m20261130_000005_audit_links;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_answering::Migration),
             Box::new(m20261125_000003_audit_chain::Migration),
             Box::new(m20261126_000004_private_data::Migration),
+            Box::new(m20261130_000005_audit_links::Migration),
         ]
     }
 }

@@ -75,8 +75,30 @@ impl From<ApiError> for Status {
     fn from(e: ApiError) -> Self {
         match e {
             ApiError::Domain(d) => domain_status(d),
-            ApiError::Store(StoreError::WriterStopped) => {
-                Status::unavailable("服务正在停止，请稍后重试 (server is shutting down; retry)")
+            ApiError::Store(StoreError::WriterStopped) => retryable(
+                Code::Unavailable,
+                "服务正在停止，请稍后重试 (server is shutting down; retry)",
+                "SERVER_STOPPING",
+                std::time::Duration::from_secs(1),
+            ),
+            ApiError::Store(StoreError::Unavailable { cause, detail }) => {
+                tracing::warn!(cause = cause.reason(), error = %detail, "storage unavailable");
+                retryable(
+                    Code::Unavailable,
+                    cause.message(),
+                    cause.reason(),
+                    cause.retry_after(),
+                )
+            }
+            ApiError::Store(StoreError::Conflict(message, constraint)) => {
+                tracing::info!(constraint = constraint.map(|c| c.name()), %message, "lost a race; caller may retry");
+                // ABORTED: a concurrency conflict, to be retried by the caller (AIP-194).
+                retryable(
+                    Code::Aborted,
+                    &message,
+                    constraint.map_or("CONCURRENT_CHANGE", |c| c.name()),
+                    std::time::Duration::from_millis(50),
+                )
             }
             ApiError::RateLimited {
                 caller,
@@ -104,6 +126,14 @@ impl From<ApiError> for Status {
             }
         }
     }
+}
+
+/// A status the caller may retry unchanged: `RetryInfo` says when, `ErrorInfo` says why.
+fn retryable(code: Code, message: &str, reason: &str, retry_after: std::time::Duration) -> Status {
+    let mut details = ErrorDetails::new();
+    details.set_retry_info(Some(retry_after));
+    details.set_error_info(reason, "consult.gov.cn", []);
+    Status::with_error_details(code, bounded(message, MESSAGE_MAX_BYTES), details)
 }
 
 /// Statuses travel in HTTP/2 trailers, and common clients (hyper's, tonic's) refuse header
@@ -289,6 +319,44 @@ mod tests {
         let s: Status = e.into();
         assert_eq!(s.code(), Code::Internal);
         assert!(!s.message().contains("secret-table"));
+    }
+
+    #[test]
+    fn storage_unavailability_is_retryable_and_never_internal() {
+        use consult_store::UnavailableCause;
+        for cause in [
+            UnavailableCause::Unreachable,
+            UnavailableCause::StorageFull,
+            UnavailableCause::Io,
+            UnavailableCause::Busy,
+            UnavailableCause::ReadOnly,
+        ] {
+            let s: Status = ApiError::from(StoreError::Unavailable {
+                cause,
+                detail: "secret-table: disk I/O".into(),
+            })
+            .into();
+            assert_eq!(s.code(), Code::Unavailable);
+            assert_eq!(s.message(), cause.message());
+            assert!(!s.message().contains("secret-table"));
+            let retry = s.get_details_retry_info().expect("RetryInfo");
+            assert_eq!(retry.retry_delay, Some(cause.retry_after()));
+            assert_eq!(
+                s.get_details_error_info().expect("ErrorInfo").reason,
+                cause.reason()
+            );
+        }
+        let s: Status = ApiError::from(StoreError::Conflict(
+            "并发".into(),
+            Some(consult_store::Constraint::CommentRequest),
+        ))
+        .into();
+        assert_eq!(s.code(), Code::Aborted);
+        assert!(s.get_details_retry_info().is_some());
+        assert_eq!(
+            s.get_details_error_info().expect("ErrorInfo").reason,
+            "uq_comments_request"
+        );
     }
 
     fn sea_orm_err() -> consult_store::DbErr {

@@ -11,7 +11,7 @@ use consult_domain::{Comment, Consultation, ConsultationState, DomainError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 
@@ -19,9 +19,10 @@ use crate::audit::{self, AuditRecord};
 use consult_domain::report::ReportVersion;
 
 use crate::comments::{CommentFilter, from_row as comment_from_row, json_opt, parse_opt};
-use crate::consultations::{from_row as consultation_from_row, to_row as consultation_to_row};
+use crate::consultations::from_row as consultation_from_row;
 use crate::entity::{comment, consultation, disposition_revision, feedback_report, opinion_group};
 use crate::private_data::PrivateDataKeys;
+use crate::write::{RowLock, lock_consultations, update_consultation};
 use crate::{Store, StoreError, corrupt};
 
 /// Rows per statement when many comments change at once; far below either database's limit
@@ -148,17 +149,15 @@ fn report_from_row(m: feedback_report::Model) -> Result<PublishedReport, StoreEr
     })
 }
 
+/// Loads what a change or a read of `row`'s consultation needs.
 async fn load<C: ConnectionTrait>(
     db: &C,
     keys: &PrivateDataKeys,
-    consultation_id: &str,
+    row: consultation::Model,
     scope: &CommentScope,
 ) -> Result<Answering, StoreError> {
-    let row = consultation::Entity::find_by_id(consultation_id.to_owned())
-        .one(db)
-        .await?
-        .ok_or_else(|| DomainError::not_found(format!("consultations/{consultation_id}")))?;
     let consultation = consultation_from_row(row)?;
+    let consultation_id = consultation.id.as_str();
     let base = comment::Entity::find()
         .filter(comment::Column::ConsultationId.eq(consultation_id))
         .order_by_asc(comment::Column::Id);
@@ -221,7 +220,11 @@ impl Store {
         consultation_id: &str,
         scope: &CommentScope,
     ) -> Result<Answering, StoreError> {
-        load(&self.db, &self.keys, consultation_id, scope).await
+        let row = consultation::Entity::find_by_id(consultation_id.to_owned())
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| DomainError::not_found(format!("consultations/{consultation_id}")))?;
+        load(&self.db, &self.keys, row, scope).await
     }
 
     /// Applies `change` to consultation `consultation_id` with the comments of `scope`, and
@@ -240,12 +243,15 @@ impl Store {
     where
         F: FnOnce(&mut Answering) -> Result<T, DomainError>,
     {
-        let _writer = self.write_gate.lock().await;
-        let txn = self.db.begin().await?;
-        let before = load(&txn, &self.keys, consultation_id, &scope).await?;
+        let txn = self.begin_write().await?;
+        let row = lock_consultations(&*txn, [consultation_id], RowLock::Update)
+            .await?
+            .pop()
+            .ok_or_else(|| DomainError::not_found(format!("consultations/{consultation_id}")))?;
+        let before = load(&*txn, &self.keys, row, &scope).await?;
         let mut after = before.clone();
         let out = change(&mut after)?;
-        write_differences(&txn, &before, &after, actor, action, subject, now).await?;
+        write_differences(&*txn, &before, &after, actor, action, subject, now).await?;
         txn.commit().await?;
         Ok(out)
     }
@@ -424,13 +430,7 @@ async fn write_differences(
     let mut revisions = Vec::new();
 
     if before.consultation != after.consultation {
-        consultation::Entity::update(
-            consultation_to_row(&after.consultation)
-                .into_active_model()
-                .reset_all(),
-        )
-        .exec(txn)
-        .await?;
+        update_consultation(txn, &before.consultation, &after.consultation).await?;
         audit_before.insert("consultation".into(), json!(before.consultation));
         audit_after.insert("consultation".into(), json!(after.consultation));
     }

@@ -8,8 +8,8 @@ use consult_domain::audit::{
     BrokenLink, ChainHeads, ChainVerifier, EventContent, Links, stored_time,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use serde::Serialize;
 
@@ -74,8 +74,27 @@ fn stored_links(m: &audit_event::Model) -> Links {
     }
 }
 
-/// The newest hashes overall and of the given consultations. Callers hold the store's write
-/// gate, so no other append can slip between reading the heads and writing after them.
+/// The advisory lock that serialises appends on PostgreSQL (an arbitrary constant of this
+/// schema). Held from reading the heads until the transaction ends, so chain order is commit
+/// order; SQLite's write transactions already hold its single write lock.
+const CHAIN_LOCK: i64 = 0x636f_6e73_756c_7402;
+
+/// Waits until this transaction may append to the chains.
+async fn lock_chains<C: ConnectionTrait>(db: &C) -> Result<(), StoreError> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [CHAIN_LOCK.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// The newest hashes overall and of the given consultations. Callers hold the chain lock (or
+/// SQLite's write lock), so no other append can slip between reading the heads and writing
+/// after them; the unique indexes on the links would refuse it if one did.
 async fn heads<C: ConnectionTrait>(
     db: &C,
     consultations: BTreeSet<&str>,
@@ -116,6 +135,7 @@ pub(crate) async fn append_all<C: ConnectionTrait>(
     if records.is_empty() {
         return Ok(());
     }
+    lock_chains(db).await?;
     let mut heads = heads(
         db,
         records

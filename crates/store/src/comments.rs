@@ -1,7 +1,7 @@
 //! Comments: reads, and the writer that accepts submissions. Concurrent submissions queue to
 //! one task that commits them together (group commit), so a surge costs one fsync per batch.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use consult_domain::{
@@ -9,18 +9,20 @@ use consult_domain::{
     SubmitterCategory,
 };
 use rand::Rng;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait,
 };
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::audit::{self, AuditRecord};
 use crate::consultations::from_row as consultation_from_row;
-use crate::entity::{comment, consultation, opinion_group};
+use crate::entity::{comment, opinion_group};
 use crate::private_data::{PrivateDataKeys, PrivateField};
-use crate::{Store, StoreError, corrupt};
+use crate::write::{RowLock, lock_consultations};
+use crate::{Constraint, Store, StoreError, corrupt};
 
 /// A submission that passed input validation.
 #[derive(Debug, Clone)]
@@ -331,23 +333,45 @@ pub(crate) fn from_row(m: comment::Model, keys: &PrivateDataKeys) -> Result<Comm
     })
 }
 
-/// What the batch knows about a request key: the comment it produced, its digest and the key
-/// the digest was taken with.
-type KnownKeys = HashMap<(String, String), (Comment, String, Option<String>)>;
+/// A request key: the submitting principal and its request id.
+type RequestKey = (String, String);
 
-/// The outcome of one accepted submission.
-enum Decision {
-    /// A new comment, with the digest of its request.
-    New(Comment, String),
-    /// A retry of a request already recorded: answered with the original, nothing written.
-    Replay(Comment),
+/// A comment stored under a request key, with the digest of its request and the key the
+/// digest was taken with.
+type Stored = (Comment, String, Option<String>);
+
+/// Where one submission of a batch stands before the insert.
+enum Pending {
+    /// Decided without writing: a replay of a stored request, or a refusal.
+    Done(Result<Comment, StoreError>),
+    /// A new comment to insert.
+    New,
+    /// The same request key as an earlier new comment of this batch.
+    Follower,
 }
+
+/// Attempts per batch: a batch that failed for a transient reason (a lost connection, a busy
+/// database) is tried once more on a fresh connection before its callers hear of it. A retry
+/// is safe even when the first commit's answer was lost: the stored rows make it a replay.
+const BATCH_ATTEMPTS: u32 = 2;
+/// The pause before that retry.
+const BATCH_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
 
 impl Store {
     async fn write_batch(&self, jobs: Vec<(Submission, Reply)>, ids: &mut ulid::Generator) {
-        let _writer = self.write_gate.lock().await;
         let subs: Vec<&Submission> = jobs.iter().map(|(s, _)| s).collect();
-        match self.commit_batch(&subs, ids).await {
+        let mut attempt = 1;
+        let result = loop {
+            match self.commit_batch(&subs, ids).await {
+                Err(e) if e.is_transient() && attempt < BATCH_ATTEMPTS => {
+                    tracing::warn!(error = %e, batch = subs.len(), attempt, "comment batch rolled back; retrying");
+                    attempt += 1;
+                    tokio::time::sleep(BATCH_RETRY_PAUSE).await;
+                }
+                other => break other,
+            }
+        };
+        match result {
             Ok(outcomes) => {
                 for ((_, reply), outcome) in jobs.into_iter().zip(outcomes) {
                     let _ = reply.send(outcome);
@@ -355,66 +379,115 @@ impl Store {
             }
             Err(e) => {
                 tracing::error!(error = %e, batch = subs.len(), "comment batch rolled back");
-                let message = e.to_string();
                 for (_, reply) in jobs {
-                    let _ = reply.send(Err(StoreError::Database(sea_orm::DbErr::Custom(
-                        message.clone(),
-                    ))));
+                    let _ = reply.send(Err(e.for_another_caller()));
                 }
             }
         }
     }
 
-    /// Decides every submission of a batch and commits the accepted ones together.
+    /// Decides every submission of a batch and commits the new comments together. Each result
+    /// is final only once this returns `Ok`: nothing is acknowledged before the commit.
     async fn commit_batch(
         &self,
         subs: &[&Submission],
         ids: &mut ulid::Generator,
     ) -> Result<Vec<Result<Comment, StoreError>>, StoreError> {
-        let txn = self.db.begin().await?;
-        let consultations = load_consultations(&txn, subs).await?;
-        let mut known = load_known_keys(&txn, subs, &self.keys).await?;
-        let mut rows = Vec::new();
-        let mut audits = Vec::new();
-        let mut outcomes = Vec::with_capacity(subs.len());
+        let txn = self.begin_write().await?;
+        // Shared locks: a close waits for this batch, and this batch sees a committed close.
+        let consultations = lock_consultations(
+            &txn,
+            subs.iter().map(|s| s.consultation_id.as_str()),
+            RowLock::Share,
+        )
+        .await?
+        .into_iter()
+        .map(|m| consultation_from_row(m).map(|c| (c.id.clone(), c)))
+        .collect::<Result<HashMap<_, _>, _>>()?;
+        let keys_wanted = subs
+            .iter()
+            .map(|s| (s.actor.id.as_str(), s.request_id.as_str()));
+        let mut stored = load_stored(&txn, keys_wanted, &self.keys).await?;
+
+        let mut fresh: Vec<(Comment, String)> = Vec::new();
+        let mut fresh_by_key: HashMap<RequestKey, usize> = HashMap::new();
+        let mut pending = Vec::with_capacity(subs.len());
         for s in subs {
-            let (c, d) = match decide(s, &consultations, &mut known, ids, &self.keys) {
-                Err(StoreError::Domain(e)) => {
-                    outcomes.push(Err(e.into()));
+            let key = (s.actor.id.clone(), s.request_id.clone());
+            let admitted = consultations
+                .get(&s.consultation_id)
+                .ok_or_else(|| {
+                    DomainError::not_found(format!("consultations/{}", s.consultation_id))
+                })
+                .and_then(|c| s.actor.may_submit(c, s.comment.channel).map(|()| c));
+            let consultation = match admitted {
+                Err(e) => {
+                    pending.push(Pending::Done(Err(e.into())));
                     continue;
                 }
-                Err(e) => return Err(e),
-                Ok(Decision::Replay(c)) => {
-                    outcomes.push(Ok(c));
-                    continue;
-                }
-                Ok(Decision::New(c, d)) => (c, d),
+                Ok(c) => c,
             };
-            audits.push(AuditRecord {
-                consultation_id: Some(c.consultation_id.clone()),
-                actor: c.submitted_by.clone(),
-                action: "comment.submit",
-                subject: c.name(),
-                before: None,
-                after: audit::to_json(&serde_json::json!({
-                    "channel": c.body.channel.code(),
-                    "submitter_category": c.body.submitter_category.code(),
-                    "receipt_code": c.receipt_code,
-                    "request_id": c.request_id,
-                    "request_digest": d,
-                })),
-                occurred_at: c.received_at,
-            });
-            // A sealing failure is the machine's, not the caller's: the whole batch rolls back.
-            rows.push(to_row(&c, d, &self.keys)?.into_active_model());
-            outcomes.push(Ok(c));
+            if let Some(existing) = stored.get(&key) {
+                pending.push(Pending::Done(resolve(s, existing, &self.keys)));
+                continue;
+            }
+            if fresh_by_key.contains_key(&key) {
+                pending.push(Pending::Follower);
+                continue;
+            }
+            if let Err(e) = consultation.accepts_comment(&s.comment, s.received_at) {
+                pending.push(Pending::Done(Err(e.into())));
+                continue;
+            }
+            let comment = new_comment(s, ids);
+            let d = digest(s, &self.keys, Some(self.keys.current()))?;
+            fresh_by_key.insert(key, fresh.len());
+            pending.push(Pending::New);
+            fresh.push((comment, d));
         }
-        if !rows.is_empty() {
-            comment::Entity::insert_many(rows)
-                .exec_without_returning(&txn)
-                .await?;
-            audit::append_all(&txn, audits).await?;
-        }
+
+        let inserted = insert_new(&txn, &fresh, &self.keys).await?;
+        // A comment not inserted lost its request key to a concurrent submission (another
+        // replica): the winner decides, as if this request had come second.
+        let lost = fresh
+            .iter()
+            .filter(|(c, _)| !inserted.contains(&c.id))
+            .map(|(c, _)| (c.submitted_by.as_str(), c.request_id.as_str()));
+        stored.extend(load_stored(&txn, lost, &self.keys).await?);
+        let current = Some(self.keys.current().to_owned());
+        let winner = |key: &RequestKey| -> Option<Stored> {
+            match fresh_by_key.get(key).map(|&i| &fresh[i]) {
+                Some((c, d)) if inserted.contains(&c.id) => {
+                    Some((c.clone(), d.clone(), current.clone()))
+                }
+                _ => stored.get(key).cloned(),
+            }
+        };
+        let outcomes = subs
+            .iter()
+            .zip(pending)
+            .map(|(s, p)| match p {
+                Pending::Done(r) => r,
+                Pending::New | Pending::Follower => {
+                    match winner(&(s.actor.id.clone(), s.request_id.clone())) {
+                        Some(w) => resolve(s, &w, &self.keys),
+                        // Neither inserted nor taken by anyone: another unique key collided
+                        // (a receipt code); nothing was written for it.
+                        None => Err(StoreError::Conflict(
+                            "意见未能保存，请重试 (the comment could not be stored; retry)".into(),
+                            Some(Constraint::ReceiptCode),
+                        )),
+                    }
+                }
+            })
+            .collect();
+
+        let audits: Vec<AuditRecord> = fresh
+            .iter()
+            .filter(|(c, _)| inserted.contains(&c.id))
+            .map(|(c, d)| submission_event(c, d))
+            .collect();
+        audit::append_all(&*txn, audits).await?;
         txn.commit().await?;
         Ok(outcomes)
     }
@@ -468,41 +541,35 @@ impl Store {
     }
 }
 
-fn decide(
+/// The answer to a submission whose request key is already stored: the original comment for
+/// a retry of the same content, `ALREADY_EXISTS` for different content.
+fn resolve(
     s: &Submission,
-    consultations: &HashMap<String, Consultation>,
-    known: &mut KnownKeys,
-    ids: &mut ulid::Generator,
+    (existing, existing_digest, key_id): &Stored,
     keys: &PrivateDataKeys,
-) -> Result<Decision, StoreError> {
-    let c = consultations
-        .get(&s.consultation_id)
-        .ok_or_else(|| DomainError::not_found(format!("consultations/{}", s.consultation_id)))?;
-    s.actor.may_submit(c, s.comment.channel)?;
-    let key = (s.actor.id.clone(), s.request_id.clone());
-    if let Some((existing, existing_digest, key_id)) = known.get(&key) {
-        return if *existing_digest == digest(s, keys, key_id.as_deref())? {
-            // A retry: the original comment, not a duplicate.
-            Ok(Decision::Replay(existing.clone()))
-        } else {
-            Err(DomainError::AlreadyExists {
-                resource: existing.name(),
-                description: format!(
-                    "request_id {} 已用于另一条内容不同的意见 {}；重试请发送相同内容，新意见请使用新的 request_id (request_id was already used for different content)",
-                    s.request_id,
-                    existing.name()
-                ),
-            }
-            .into())
-        };
+) -> Result<Comment, StoreError> {
+    if *existing_digest == digest(s, keys, key_id.as_deref())? {
+        // A retry: the original comment, not a duplicate.
+        Ok(existing.clone())
+    } else {
+        Err(DomainError::AlreadyExists {
+            resource: existing.name(),
+            description: format!(
+                "request_id {} 已用于另一条内容不同的意见 {}；重试请发送相同内容，新意见请使用新的 request_id (request_id was already used for different content)",
+                s.request_id,
+                existing.name()
+            ),
+        }
+        .into())
     }
-    c.accepts_comment(&s.comment, s.received_at)?;
-    let d = digest(s, keys, Some(keys.current()))?;
+}
+
+fn new_comment(s: &Submission, ids: &mut ulid::Generator) -> Comment {
     let id = ids
         .generate()
         .map(|u| u.to_string())
         .unwrap_or_else(|_| ulid::Ulid::new().to_string());
-    let comment = Comment {
+    Comment {
         id,
         consultation_id: s.consultation_id.clone(),
         body: s.comment.clone(),
@@ -513,41 +580,65 @@ fn decide(
         moderation: None,
         group_id: None,
         disposition: None,
-    };
-    known.insert(
-        key,
-        (comment.clone(), d.clone(), Some(keys.current().to_owned())),
-    );
-    Ok(Decision::New(comment, d))
-}
-
-async fn load_consultations(
-    txn: &DatabaseTransaction,
-    subs: &[&Submission],
-) -> Result<HashMap<String, Consultation>, StoreError> {
-    let ids: BTreeSet<&str> = subs.iter().map(|s| s.consultation_id.as_str()).collect();
-    let rows = consultation::Entity::find()
-        .filter(consultation::Column::Id.is_in(ids))
-        .all(txn)
-        .await?;
-    rows.into_iter()
-        .map(|m| consultation_from_row(m).map(|c| (c.id.clone(), c)))
-        .collect()
-}
-
-async fn load_known_keys(
-    txn: &DatabaseTransaction,
-    subs: &[&Submission],
-    keys: &PrivateDataKeys,
-) -> Result<KnownKeys, StoreError> {
-    let mut by_actor: HashMap<&str, BTreeSet<&str>> = HashMap::new();
-    for s in subs {
-        by_actor
-            .entry(s.actor.id.as_str())
-            .or_default()
-            .insert(s.request_id.as_str());
     }
-    let mut known = KnownKeys::new();
+}
+
+fn submission_event(c: &Comment, request_digest: &str) -> AuditRecord {
+    AuditRecord {
+        consultation_id: Some(c.consultation_id.clone()),
+        actor: c.submitted_by.clone(),
+        action: "comment.submit",
+        subject: c.name(),
+        before: None,
+        after: audit::to_json(&serde_json::json!({
+            "channel": c.body.channel.code(),
+            "submitter_category": c.body.submitter_category.code(),
+            "receipt_code": c.receipt_code,
+            "request_id": c.request_id,
+            "request_digest": request_digest,
+        })),
+        occurred_at: c.received_at,
+    }
+}
+
+/// Inserts the new comments, skipping any whose unique keys are taken (a concurrent
+/// submission of the same request committed first), and returns the ids inserted.
+async fn insert_new(
+    txn: &DatabaseTransaction,
+    fresh: &[(Comment, String)],
+    keys: &PrivateDataKeys,
+) -> Result<HashSet<String>, StoreError> {
+    let mut inserted = HashSet::with_capacity(fresh.len());
+    if fresh.is_empty() {
+        return Ok(inserted);
+    }
+    let rows = fresh
+        .iter()
+        // A sealing failure is the machine's, not the caller's: the whole batch rolls back.
+        .map(|(c, d)| to_row(c, d.clone(), keys).map(IntoActiveModel::into_active_model))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut insert = comment::Entity::insert_many(rows)
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .into_query();
+    insert.returning_col(comment::Column::Id);
+    let backend = txn.get_database_backend();
+    for row in txn.query_all_raw(backend.build(&insert)).await? {
+        inserted.insert(row.try_get::<String>("", "id")?);
+    }
+    Ok(inserted)
+}
+
+/// The stored comments of these request keys.
+async fn load_stored<'a>(
+    txn: &DatabaseTransaction,
+    wanted: impl Iterator<Item = (&'a str, &'a str)>,
+    keys: &PrivateDataKeys,
+) -> Result<HashMap<RequestKey, Stored>, StoreError> {
+    let mut by_actor: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    for (actor, request_id) in wanted {
+        by_actor.entry(actor).or_default().insert(request_id);
+    }
+    let mut found = HashMap::new();
     for (actor, request_ids) in by_actor {
         let rows = comment::Entity::find()
             .filter(comment::Column::SubmittedBy.eq(actor))
@@ -558,13 +649,13 @@ async fn load_known_keys(
             let d = m.request_digest.clone();
             let key_id = m.private_key_id.clone();
             let c = from_row(m, keys)?;
-            known.insert(
+            found.insert(
                 (c.submitted_by.clone(), c.request_id.clone()),
                 (c, d, key_id),
             );
         }
     }
-    Ok(known)
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -5,13 +5,11 @@ use chrono::{DateTime, Utc};
 use consult_domain::actor::ListScope;
 use consult_domain::{Channel, Consultation, ConsultationKind, ConsultationState, DomainError};
 use sea_orm::sea_query::Condition;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::audit::{self, AuditRecord, to_json};
 use crate::entity::consultation::{self, Column};
+use crate::write::{RowLock, lock_consultations, update_consultation};
 use crate::{Store, StoreError, corrupt};
 
 /// What to list.
@@ -117,13 +115,12 @@ impl Store {
         c: &Consultation,
         actor: &str,
     ) -> Result<(), StoreError> {
-        let _writer = self.write_gate.lock().await;
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         consultation::Entity::insert(to_row(c).into_active_model())
-            .exec_without_returning(&txn)
+            .exec_without_returning(&*txn)
             .await?;
         audit::append(
-            &txn,
+            &*txn,
             AuditRecord {
                 consultation_id: Some(c.id.clone()),
                 actor: actor.to_owned(),
@@ -161,21 +158,18 @@ impl Store {
     where
         F: FnOnce(&mut Consultation) -> Result<(), DomainError>,
     {
-        let _writer = self.write_gate.lock().await;
-        let txn = self.db.begin().await?;
-        let row = consultation::Entity::find_by_id(id.to_owned())
-            .one(&txn)
+        let txn = self.begin_write().await?;
+        let row = lock_consultations(&*txn, [id], RowLock::Update)
             .await?
+            .pop()
             .ok_or_else(|| not_found(id))?;
         let before = from_row(row)?;
         let mut after = before.clone();
         change(&mut after)?;
         // Every column is written: the row is the domain value, not a patch.
-        consultation::Entity::update(to_row(&after).into_active_model().reset_all())
-            .exec(&txn)
-            .await?;
+        update_consultation(&*txn, &before, &after).await?;
         audit::append(
-            &txn,
+            &*txn,
             AuditRecord {
                 consultation_id: Some(id.to_owned()),
                 actor: actor.to_owned(),

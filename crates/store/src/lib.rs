@@ -6,18 +6,20 @@ mod archive;
 mod audit;
 mod comments;
 mod consultations;
+mod fault;
+mod pool;
 mod private_data;
 mod resealing;
+mod write;
 // The derive macros generate public items that stay inside this crate.
 #[allow(unreachable_pub)]
 mod entity;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use consult_domain::DomainError;
 use consult_migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::sync::Mutex;
 
 pub use answering::{Answering, CommentScope, DispositionRevision};
@@ -27,6 +29,7 @@ pub use comments::{
 };
 pub use consult_domain::report::ReportVersion;
 pub use consultations::ConsultationFilter;
+pub use fault::{Constraint, UnavailableCause};
 pub use private_data::{KeyError, PrivateDataKeys};
 pub use resealing::{KeyUsage, ResealProgress};
 pub use sea_orm::DbErr;
@@ -37,9 +40,23 @@ pub enum StoreError {
     /// A domain rule refused the change; nothing was written.
     #[error(transparent)]
     Domain(#[from] DomainError),
-    /// The database failed; the transaction was rolled back.
+    /// The database cannot take the change now (unreachable, restarting, full, busy); the
+    /// transaction was rolled back, or its commit's answer was lost. Retrying is safe:
+    /// submissions are idempotent on their request id.
+    #[error("{} ({detail})", cause.message())]
+    Unavailable {
+        /// Why.
+        cause: UnavailableCause,
+        /// The database's own words, for the log only.
+        detail: String,
+    },
+    /// A concurrent change won a race that the database settled (a lost conditional update,
+    /// a taken unique key, a deadlock); nothing was written, and a retry decides afresh.
+    #[error("{0}")]
+    Conflict(String, Option<Constraint>),
+    /// The database refused a statement for a reason that is the store's bug; rolled back.
     #[error("数据库错误 (database error): {0}")]
-    Database(#[from] DbErr),
+    Database(DbErr),
     /// A stored row could not be read back into the domain.
     #[error("存储数据无法解析 (stored data is corrupt): {0}")]
     Corrupt(String),
@@ -51,14 +68,39 @@ pub enum StoreError {
     WriterStopped,
 }
 
-/// The database and the lock that serialises writers.
+impl From<DbErr> for StoreError {
+    fn from(e: DbErr) -> Self {
+        fault::classify(e)
+    }
+}
+
+impl StoreError {
+    /// Whether a retry of the same request may succeed without any change on the caller's side.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Unavailable { .. } | Self::Conflict(..))
+    }
+
+    /// The same failure, for each caller of a batch that failed as a whole.
+    pub(crate) fn for_another_caller(&self) -> StoreError {
+        match self {
+            Self::Unavailable { cause, detail } => Self::Unavailable {
+                cause: *cause,
+                detail: detail.clone(),
+            },
+            Self::Conflict(message, constraint) => Self::Conflict(message.clone(), *constraint),
+            Self::WriterStopped => Self::WriterStopped,
+            other => Self::Database(DbErr::Custom(other.to_string())),
+        }
+    }
+}
+
+/// The database, and the keys of private fields.
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
-    /// SQLite has one writer; taking this lock first keeps deferred transactions from
-    /// failing with SQLITE_BUSY when they upgrade to writing. PostgreSQL takes it too, so that
-    /// a comment and a state change of the same consultation never interleave.
-    write_gate: Arc<Mutex<()>>,
+    /// SQLite only: writers of this process queue here rather than in SQLite's busy handler,
+    /// which polls. An optimisation; the invariants rest on the database (see `write`).
+    write_gate: Option<Arc<Mutex<()>>>,
     /// Seal and open submitters' private fields.
     keys: PrivateDataKeys,
 }
@@ -67,28 +109,13 @@ impl Store {
     /// Connects to `url` (`sqlite:PATH`, `sqlite::memory:` or `postgres://…`) and migrates it;
     /// `keys` seal private fields and must include every key rows are still sealed with.
     pub async fn open(url: &str, keys: PrivateDataKeys) -> Result<Self, StoreError> {
-        let mut opts = ConnectOptions::new(url.to_owned());
-        opts.sqlx_logging(false)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_timeout(Duration::from_secs(10));
-        if url.starts_with("sqlite:") {
-            ensure_sqlite_parent(url)?;
-            opts.max_connections(8).min_connections(1);
-            opts.map_sqlx_sqlite_opts(|o| {
-                use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-                o.create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    // Comments are evidence that the public was heard: FULL survives power loss.
-                    .synchronous(SqliteSynchronous::Full)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
-            });
-        } else {
-            opts.max_connections(16).min_connections(1);
-        }
-        let db = Database::connect(opts).await?;
-        Migrator::up(&db, None).await?;
-        let sealed = audit::seal_unchained(&db).await?;
+        let db = pool::connect(url).await?;
+        // Replicas starting together take turns: one migrates, the others find it done.
+        let sealed = pool::exclusively(&db, async || {
+            Migrator::up(&db, None).await?;
+            audit::seal_unchained(&db).await
+        })
+        .await?;
         if sealed > 0 {
             tracing::info!(
                 events = sealed,
@@ -96,8 +123,8 @@ impl Store {
             );
         }
         let store = Self {
+            write_gate: write::gate_for(db.get_database_backend()),
             db,
-            write_gate: Arc::new(Mutex::new(())),
             keys,
         };
         store.check_keys().await?;
@@ -118,25 +145,6 @@ impl Store {
     pub async fn close(self) -> Result<(), StoreError> {
         Ok(self.db.close().await?)
     }
-}
-
-fn ensure_sqlite_parent(url: &str) -> Result<(), StoreError> {
-    let path = url
-        .trim_start_matches("sqlite:")
-        .trim_start_matches("//")
-        .split('?')
-        .next()
-        .unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
-        return Ok(());
-    }
-    if let Some(parent) = std::path::Path::new(path).parent()
-        && !parent.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", parent.display())))?;
-    }
-    Ok(())
 }
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {

@@ -5,9 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::audit::{self, AuditRecord};
 use crate::comments::{canonical_submission, from_row};
@@ -102,8 +100,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<ResealProgress, StoreError> {
         let current = self.keys.current().to_owned();
-        let _writer = self.write_gate.lock().await;
-        let txn = self.db.begin().await?;
+        let txn = self.begin_write().await?;
         let mut q = comment::Entity::find().filter(
             Condition::any()
                 .add(comment::Column::PrivateKeyId.is_null())
@@ -115,7 +112,7 @@ impl Store {
         let rows = q
             .order_by_asc(comment::Column::Id)
             .limit(limit)
-            .all(&txn)
+            .all(&*txn)
             .await?;
         let Some(last_id) = rows.last().map(|r| r.id.clone()) else {
             return Ok(ResealProgress {
@@ -162,11 +159,11 @@ impl Store {
                 .col_expr(comment::Column::RequestDigest, Expr::value(digest))
                 .col_expr(comment::Column::PrivateKeyId, Expr::value(current.clone()))
                 .filter(comment::Column::Id.eq(c.id.clone()))
-                .exec(&txn)
+                .exec(&*txn)
                 .await?;
         }
         audit::append(
-            &txn,
+            &*txn,
             AuditRecord {
                 consultation_id: None,
                 actor: RESEALER.to_owned(),

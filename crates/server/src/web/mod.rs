@@ -36,6 +36,8 @@ pub(crate) fn router(core: Arc<Core>) -> Router {
 /// What went wrong, as a page a citizen can read.
 enum PageError {
     NotFound(String),
+    /// The database cannot answer now; the reader may reload shortly.
+    Unavailable,
     Internal,
 }
 
@@ -44,6 +46,10 @@ impl From<StoreError> for PageError {
         match e {
             StoreError::Domain(consult_domain::DomainError::NotFound { .. }) => {
                 PageError::NotFound("未找到该页面 (not found)".to_owned())
+            }
+            other if other.is_transient() => {
+                tracing::warn!(error = %other, "public page: storage unavailable");
+                PageError::Unavailable
             }
             other => {
                 tracing::error!(error = %other, "public page failed");
@@ -57,6 +63,14 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let (status, message) = match self {
             PageError::NotFound(m) => (StatusCode::NOT_FOUND, m),
+            PageError::Unavailable => {
+                let status = StatusCode::SERVICE_UNAVAILABLE;
+                let page = pages::error(
+                    status.as_u16(),
+                    "服务暂时不可用，请稍后刷新 (temporarily unavailable; reload shortly)",
+                );
+                return (status, [(header::RETRY_AFTER, "5")], Html(page)).into_response();
+            }
             PageError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "服务暂时不可用，请稍后再试 (temporarily unavailable)".to_owned(),

@@ -1,0 +1,210 @@
+//! Connecting to SQLite or PostgreSQL, with the rule that keeps the pool healthy: a connection
+//! goes back to the pool only when it is alive, outside any transaction, with nothing pending.
+//! Any other connection is closed and the next transaction gets a fresh one — after SQLite
+//! rolled a transaction back by itself ("database or disk is full"), after a failed COMMIT,
+//! after a broken socket. Reusing such a connection turned later BEGINs into savepoints of a
+//! transaction that never committed, and held the write lock until a restart.
+
+use std::time::Duration;
+
+use sea_orm::sqlx::{self, Connection};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+
+use crate::StoreError;
+
+/// How long a caller waits for a connection before the database counts as unavailable: long
+/// enough for a busy pool, short enough that clients hear `UNAVAILABLE` well within their
+/// deadline while the database restarts.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long opening a connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long SQLite waits for another process's write lock before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Opens a pool on `url` (`sqlite:PATH`, `sqlite::memory:` or `postgres://…`).
+pub(crate) async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.sqlx_logging(false)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT);
+    if url.starts_with("sqlite:") {
+        ensure_sqlite_parent(url)?;
+        opts.max_connections(8).min_connections(1);
+        opts.map_sqlx_sqlite_opts(|o| {
+            use sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            o.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // Comments are evidence that the public was heard: FULL survives power loss.
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .foreign_keys(true)
+        });
+        opts.map_sqlx_sqlite_pool_opts(|o| {
+            o.after_release(|conn, _| Box::pin(async move { Ok(sqlite_reusable(conn).await) }))
+        });
+    } else {
+        opts.max_connections(16).min_connections(1);
+        opts.map_sqlx_postgres_pool_opts(|o| {
+            o.after_release(|conn, _| Box::pin(async move { Ok(postgres_reusable(conn).await) }))
+        });
+    }
+    Ok(Database::connect(opts).await?)
+}
+
+/// Whether a SQLite connection may serve the next transaction.
+pub(crate) async fn sqlite_reusable(conn: &mut sqlx::SqliteConnection) -> bool {
+    // The ping runs after anything queued before it, such as the rollback of a dropped
+    // transaction, so what follows sees the connection's final state.
+    if conn.ping().await.is_err() {
+        return false;
+    }
+    if conn.is_in_transaction() {
+        return false;
+    }
+    // sqlx's count can disagree with SQLite's own state; SQLite refuses BEGIN inside a
+    // transaction, which makes this the authoritative check. Both statements are free: a
+    // deferred BEGIN touches no file.
+    if sqlx::raw_sql("BEGIN").execute(&mut *conn).await.is_err() {
+        return false;
+    }
+    sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await.is_ok()
+}
+
+/// Whether a PostgreSQL connection may serve the next transaction.
+async fn postgres_reusable(conn: &mut sqlx::PgConnection) -> bool {
+    // The ping flushes a rollback queued by a dropped transaction and proves the socket lives.
+    conn.ping().await.is_ok() && !conn.is_in_transaction()
+}
+
+/// Runs `f` while holding a lock that only one process on this database can hold, so that
+/// replicas starting together migrate and seal the log one after another. SQLite needs none:
+/// its migrations run in transactions under its single writer lock.
+pub(crate) async fn exclusively<T, F>(db: &DatabaseConnection, f: F) -> Result<T, StoreError>
+where
+    F: AsyncFnOnce() -> Result<T, StoreError>,
+{
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return f().await;
+    }
+    let mut holder = db
+        .get_postgres_connection_pool()
+        .acquire()
+        .await
+        .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+    let lock = |sql: &'static str| sqlx::query(sql).bind(STARTUP_LOCK);
+    lock("SELECT pg_advisory_lock($1)")
+        .execute(&mut *holder)
+        .await
+        .map_err(|e| DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+    let out = f().await;
+    // Closing the session would release it too; unlocking keeps the connection reusable.
+    if lock("SELECT pg_advisory_unlock($1)")
+        .execute(&mut *holder)
+        .await
+        .is_err()
+    {
+        holder.close_on_drop();
+    }
+    out
+}
+
+/// The advisory lock key replicas take while migrating (an arbitrary constant of this schema).
+const STARTUP_LOCK: i64 = 0x636f_6e73_756c_7401;
+
+fn ensure_sqlite_parent(url: &str) -> Result<(), StoreError> {
+    let path = url
+        .trim_start_matches("sqlite:")
+        .trim_start_matches("//")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(parent) = std::path::Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+
+    fn temp_db() -> (std::path::PathBuf, SqliteConnectOptions) {
+        let dir = std::env::temp_dir().join(format!("consult-pool-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let opts = SqliteConnectOptions::new()
+            .filename(dir.join("t.db"))
+            .create_if_missing(true)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_millis(200));
+        (dir, opts)
+    }
+
+    #[tokio::test]
+    async fn a_clean_connection_is_reused_and_one_left_in_a_transaction_is_not() {
+        let (dir, opts) = temp_db();
+        let mut conn = sqlx::SqliteConnection::connect_with(&opts)
+            .await
+            .expect("connect");
+        assert!(sqlite_reusable(&mut conn).await, "a fresh connection");
+        // What SQLite leaves behind when sqlx's count and SQLite's state disagree: a
+        // transaction sqlx does not know about.
+        sqlx::raw_sql("BEGIN IMMEDIATE")
+            .execute(&mut conn)
+            .await
+            .expect("begin");
+        assert!(!sqlite_reusable(&mut conn).await, "inside a transaction");
+        drop(conn);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn the_pool_closes_a_connection_that_errored_inside_a_transaction() {
+        let (dir, opts) = temp_db();
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .after_release(|conn, _| Box::pin(async move { Ok(sqlite_reusable(conn).await) }))
+            .connect_with(opts.clone())
+            .await
+            .expect("pool");
+        sqlx::raw_sql("CREATE TABLE t (x INTEGER)")
+            .execute(&pool)
+            .await
+            .expect("create");
+        {
+            // A write transaction left open on a pooled connection, as after an error that the
+            // transaction manager did not see.
+            let mut conn = pool.acquire().await.expect("acquire");
+            sqlx::raw_sql("BEGIN IMMEDIATE; INSERT INTO t VALUES (1)")
+                .execute(&mut *conn)
+                .await
+                .expect("write");
+        }
+        // The connection was closed, not pooled: its lock is gone, so another connection to
+        // the same file writes at once, and the pool's next connection starts clean.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let mut other = sqlx::SqliteConnection::connect_with(&opts)
+            .await
+            .expect("connect");
+        sqlx::raw_sql("INSERT INTO t VALUES (2)")
+            .execute(&mut other)
+            .await
+            .expect("the write lock was released with the closed connection");
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        assert_eq!(
+            rows, 1,
+            "the uncommitted row was rolled back, the other kept"
+        );
+        pool.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
