@@ -352,6 +352,12 @@ impl TestServer {
     /// database with the same settings, its clock reading `start`.
     pub async fn kill_and_restart(mut self, start: DateTime<Utc>) -> Self {
         self.kill();
+        self.start_again(start).await
+    }
+
+    /// Starts a new server on this one's database with the same settings, its clock reading
+    /// `start`, once this one has exited (see [`TestServer::kill`]).
+    pub async fn start_again(self, start: DateTime<Utc>) -> Self {
         let settings = self.settings.clone();
         self.respawn(start, &settings).await
     }
