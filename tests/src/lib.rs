@@ -3,8 +3,16 @@
 //!
 //! Set `CONSULT_E2E_DATABASE_URL=postgres://127.0.0.1:5432/test` to run against PostgreSQL;
 //! each server then gets its own database, created from that one and dropped afterwards.
+//!
+//! For fault tests: [`Replicas`] runs several servers on one database, [`pg::PgCluster`] is a
+//! PostgreSQL server of the test's own (to stop, restart and kill), [`fs::SmallFs`] a tmpfs that
+//! fills up, and [`load::Load`] keeps submissions flowing while things break.
 
 #![allow(clippy::unwrap_used, missing_docs)]
+
+pub mod fs;
+pub mod load;
+pub mod pg;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -233,6 +241,8 @@ enum Db {
     },
     /// Handed on to a restarted server.
     Moved,
+    /// Someone else's: another server of [`Replicas`], a [`pg::PgCluster`], a file the test made.
+    External,
 }
 
 impl Db {
@@ -268,7 +278,7 @@ impl Db {
 
     fn drop_blocking(&self) {
         match self {
-            Db::Moved => {}
+            Db::Moved | Db::External => {}
             Db::Sqlite { dir } => {
                 let _ = std::fs::remove_dir_all(dir);
             }
@@ -296,7 +306,7 @@ impl Db {
     }
 }
 
-/// A running `consultd` with its own database.
+/// A running `consultd`, with its own database unless started with [`TestServer::start_on`].
 pub struct TestServer {
     child: Child,
     db: Db,
@@ -315,11 +325,7 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server whose clock reads `start`, with submission limits out of the way.
     pub async fn start_at(start: DateTime<Utc>) -> Self {
-        Self::start_with(
-            start,
-            "[submit_rate_limit]\nper_second = 1000000.0\nburst = 1000000\n",
-        )
-        .await
+        Self::start_with(start, UNLIMITED).await
     }
 
     /// Starts a server with more settings (TOML: top-level keys first, then tables), followed
@@ -329,14 +335,49 @@ impl TestServer {
         Self::spawn(db, database_url, start, settings).await
     }
 
+    /// Starts a server on a database it does not own (a file in a [`fs::SmallFs`], a
+    /// [`pg::PgCluster`], the database of another server): dropping it leaves the database be.
+    pub async fn start_on(database_url: &str, start: DateTime<Utc>, settings: &str) -> Self {
+        Self::spawn(Db::External, database_url.to_owned(), start, settings).await
+    }
+
     /// Stops this server and starts another on the same database with `settings`, its clock
     /// reading `start`.
     pub async fn restart_with(mut self, start: DateTime<Utc>, settings: &str) -> Self {
         self.terminate();
+        self.respawn(start, settings).await
+    }
+
+    /// Kills this server with SIGKILL (no shutdown of any kind) and starts another on the same
+    /// database with the same settings, its clock reading `start`.
+    pub async fn kill_and_restart(mut self, start: DateTime<Utc>) -> Self {
+        self.kill();
+        self.start_again(start).await
+    }
+
+    /// Starts a new server on this one's database with the same settings, its clock reading
+    /// `start`, once this one has exited (see [`TestServer::kill`]).
+    pub async fn start_again(self, start: DateTime<Utc>) -> Self {
+        let settings = self.settings.clone();
+        self.respawn(start, &settings).await
+    }
+
+    /// Starts a new server on this one's database (which it takes over); this one has exited.
+    async fn respawn(mut self, start: DateTime<Utc>, settings: &str) -> Self {
         let db = std::mem::replace(&mut self.db, Db::Moved);
         let url = self.database_url.clone();
         drop(self);
         Self::spawn(db, url, start, settings).await
+    }
+
+    /// The settings this server was started with.
+    pub fn settings(&self) -> &str {
+        &self.settings
+    }
+
+    /// The process id of this server.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The SQLite file of this server and its write-ahead log, if it runs on SQLite.
@@ -444,6 +485,24 @@ impl TestServer {
         FeedbackServiceClient::new(self.channel.clone())
     }
 
+    pub fn health(&self) -> tonic_health::pb::health_client::HealthClient<Channel> {
+        tonic_health::pb::health_client::HealthClient::new(self.channel.clone())
+    }
+
+    /// The overall health (`grpc.health.v1.Health/Check` of service `""`), or why it failed.
+    pub async fn health_status(
+        &self,
+    ) -> Result<tonic_health::pb::health_check_response::ServingStatus, Status> {
+        let r = self
+            .health()
+            .check(tonic_health::pb::HealthCheckRequest {
+                service: String::new(),
+            })
+            .await?
+            .into_inner();
+        Ok(r.status())
+    }
+
     /// The helpers' own connection to the server's database, opened on first use.
     async fn db(&self) -> &sea_orm::DatabaseConnection {
         self.counter
@@ -487,6 +546,21 @@ impl TestServer {
         row.try_get::<i64>("", "n").unwrap()
     }
 
+    /// The first column (named `v`, text) of every row a query returns, read straight from
+    /// the database, e.g. `SELECT id AS v FROM comments`.
+    pub async fn query_strings(&self, sql: &str) -> Vec<String> {
+        let db = self.db().await;
+        db.query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get::<String>("", "v").unwrap())
+        .collect()
+    }
+
     /// Runs a statement directly on the server's database, behind its back (tamper tests).
     pub async fn execute_sql(&self, sql: &str) -> u64 {
         let db = self.db().await;
@@ -524,6 +598,65 @@ impl TestServer {
             .args(["-TERM", &self.child.id().to_string()])
             .status();
         self.child.wait().unwrap()
+    }
+
+    /// Kills the server with SIGKILL, as a crash or the OOM killer would, and waits for it.
+    pub fn kill(&mut self) -> std::process::ExitStatus {
+        let _ = self.child.kill();
+        self.child.wait().unwrap()
+    }
+}
+
+/// The settings of [`TestServer::start_at`]: submission limits out of the way.
+pub const UNLIMITED: &str = "[submit_rate_limit]\nper_second = 1000000.0\nburst = 1000000\n";
+
+/// Whether this pass of the suite runs on PostgreSQL (`CONSULT_E2E_DATABASE_URL=postgres…`).
+pub fn suite_on_postgres() -> bool {
+    std::env::var("CONSULT_E2E_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres"))
+}
+
+/// Several `consultd` processes on one database, as deployed behind a load balancer: each has
+/// its own ports and clock; the first owns the database, which goes when the last one stops.
+pub struct Replicas {
+    servers: Vec<TestServer>,
+}
+
+impl Replicas {
+    /// Starts `n` servers on one fresh database (SQLite in WAL mode, or PostgreSQL when the
+    /// suite runs on it), their clocks reading `start`. The first migrates the database before
+    /// the others start.
+    pub async fn start(n: usize, start: DateTime<Utc>, settings: &str) -> Self {
+        assert!(n >= 1, "at least one replica");
+        let first = TestServer::start_with(start, settings).await;
+        let url = first.database_url.clone();
+        let mut servers = vec![first];
+        for _ in 1..n {
+            servers.push(TestServer::start_on(&url, start, settings).await);
+        }
+        Self { servers }
+    }
+
+    /// Sets the clock of every replica (each process has its own).
+    pub async fn set_time(&self, t: DateTime<Utc>) {
+        for s in &self.servers {
+            s.set_time(t).await;
+        }
+    }
+}
+
+impl std::ops::Deref for Replicas {
+    type Target = [TestServer];
+    fn deref(&self) -> &[TestServer] {
+        &self.servers
+    }
+}
+
+impl Drop for Replicas {
+    fn drop(&mut self) {
+        // The others first: the first one's drop removes the database they use.
+        while let Some(s) = self.servers.pop() {
+            drop(s);
+        }
     }
 }
 
