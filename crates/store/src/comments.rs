@@ -354,6 +354,8 @@ enum Pending {
 /// database) is tried once more on a fresh connection before its callers hear of it. A retry
 /// is safe even when the first commit's answer was lost: the stored rows make it a replay.
 const BATCH_ATTEMPTS: u32 = 2;
+/// Only a batch that failed this fast is retried.
+const BATCH_RETRY_WITHIN: std::time::Duration = std::time::Duration::from_secs(1);
 /// The pause before that retry.
 const BATCH_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
 
@@ -362,8 +364,15 @@ impl Store {
         let subs: Vec<&Submission> = jobs.iter().map(|(s, _)| s).collect();
         let mut attempt = 1;
         let result = loop {
+            let started = std::time::Instant::now();
             match self.commit_batch(&subs, ids).await {
-                Err(e) if e.is_transient() && attempt < BATCH_ATTEMPTS => {
+                // A batch that waited long already (for a connection to a database that is
+                // down) fails at once: its callers retry sooner than a second wait would end.
+                Err(e)
+                    if e.is_transient()
+                        && attempt < BATCH_ATTEMPTS
+                        && started.elapsed() < BATCH_RETRY_WITHIN =>
+                {
                     tracing::warn!(error = %e, batch = subs.len(), attempt, "comment batch rolled back; retrying");
                     attempt += 1;
                     tokio::time::sleep(BATCH_RETRY_PAUSE).await;
@@ -378,7 +387,11 @@ impl Store {
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, batch = subs.len(), "comment batch rolled back");
+                if e.is_transient() {
+                    tracing::warn!(error = %e, batch = subs.len(), "comment batch rolled back");
+                } else {
+                    tracing::error!(error = %e, batch = subs.len(), "comment batch rolled back");
+                }
                 for (_, reply) in jobs {
                     let _ = reply.send(Err(e.for_another_caller()));
                 }
