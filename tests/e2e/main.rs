@@ -20,6 +20,7 @@ mod platform;
 mod private_data;
 mod tls;
 mod tokens;
+mod transport;
 mod web;
 
 use consult_api::pb;
