@@ -22,6 +22,7 @@ mod private_data;
 mod replicas;
 mod tls;
 mod tokens;
+mod transport;
 mod web;
 
 use consult_api::pb;

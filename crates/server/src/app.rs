@@ -13,10 +13,11 @@ use consult_api::pb::feedback_service_server::FeedbackServiceServer;
 use consult_domain::{Calendar, Clock};
 use consult_store::{CommentWriter, PrivateDataKeys, Store, WriterConfig, WriterTask};
 use tokio::net::TcpListener;
+use tonic::server::NamedService;
 use tonic::transport::Server;
-use tonic::transport::server::TcpIncoming;
 
 use crate::auth::Authenticator;
+use crate::health::Readiness;
 use crate::pagination::PageTokens;
 use crate::services::Core;
 use crate::services::audit::Audit;
@@ -55,6 +56,12 @@ pub struct Application {
     /// Deadline of every call, streams per connection and largest request.
     limits: (std::time::Duration, u32, usize),
     tls: Option<tonic::transport::ServerTlsConfig>,
+    /// How long a new gRPC connection may take to send its preface (or finish its TLS
+    /// handshake), and a page request its headers.
+    preface_timeout: std::time::Duration,
+    header_timeout: std::time::Duration,
+    /// How often the database is pinged for the health status.
+    health_interval: std::time::Duration,
     #[cfg(feature = "test-clock")]
     test_clock: Arc<crate::clock::ManualClock>,
 }
@@ -171,6 +178,13 @@ impl Application {
 
         let listener = TcpListener::bind(settings.listen).await?;
         let http_listener = TcpListener::bind(settings.http_listen).await?;
+        let preface_timeout =
+            std::time::Duration::from_secs(settings.connection_preface_timeout_seconds.max(1));
+        let tls = match &settings.tls {
+            // The handshake of a client that sent a ClientHello and then stalled is bounded too.
+            Some(t) => Some(load_tls(t)?.timeout(preface_timeout)),
+            None => None,
+        };
         Ok(Self {
             listener,
             http_listener,
@@ -184,7 +198,14 @@ impl Application {
                 submit_limiter: crate::limits::Limiter::new(settings.submit_rate_limit),
             }),
             writer_task,
-            tls: settings.tls.as_ref().map(load_tls).transpose()?,
+            tls,
+            preface_timeout,
+            header_timeout: std::time::Duration::from_secs(
+                settings.http_header_timeout_seconds.max(1),
+            ),
+            health_interval: std::time::Duration::from_millis(
+                settings.health_check_interval_ms.max(100),
+            ),
             limits: (
                 std::time::Duration::from_secs(settings.request_timeout_seconds.max(1)),
                 settings.max_concurrent_streams.max(1),
@@ -205,18 +226,25 @@ impl Application {
         Ok(self.http_listener.local_addr()?)
     }
 
-    /// Serves until `shutdown` resolves, lets in-flight calls finish, then flushes the writer.
+    /// Serves until `shutdown` resolves, reports NOT_SERVING, lets in-flight calls finish, then
+    /// flushes the writer.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), StartupError> {
         let (health, health_service) = tonic_health::server::health_reporter();
-        health
-            .set_serving::<ConsultationServiceServer<Consultations>>()
-            .await;
-        health.set_serving::<CommentServiceServer<Comments>>().await;
-        health
-            .set_serving::<FeedbackServiceServer<Feedback>>()
-            .await;
-        health.set_serving::<CallerServiceServer<Caller>>().await;
-        health.set_serving::<AuditServiceServer<Audit>>().await;
+        let readiness = Arc::new(
+            Readiness::new(
+                health,
+                vec![
+                    "",
+                    ConsultationServiceServer::<Consultations>::NAME,
+                    CommentServiceServer::<Comments>::NAME,
+                    FeedbackServiceServer::<Feedback>::NAME,
+                    CallerServiceServer::<Caller>::NAME,
+                    AuditServiceServer::<Audit>::NAME,
+                ],
+                crate::health::PROBE_TIMEOUT,
+            )
+            .await,
+        );
 
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(consult_api::FILE_DESCRIPTOR_SET)
@@ -239,6 +267,8 @@ impl Application {
         let router = builder
             .timeout(timeout)
             .max_concurrent_streams(Some(streams))
+            .http2_keepalive_interval(Some(crate::transport::HTTP2_KEEPALIVE_INTERVAL))
+            .http2_keepalive_timeout(Some(crate::transport::HTTP2_KEEPALIVE_TIMEOUT))
             .trace_fn(|req| tracing::info_span!("grpc", method = %req.uri().path()))
             .add_service(health_service)
             .add_service(reflection_v1)
@@ -266,24 +296,40 @@ impl Application {
 
         let store = self.core.store.clone();
         let resealer = tokio::spawn(reseal_in_background(store.clone(), self.core.clock.clone()));
+        let health_task = tokio::spawn({
+            let (readiness, store) = (readiness.clone(), store.clone());
+            let every = self.health_interval;
+            async move {
+                readiness
+                    .follow(every, move || {
+                        let store = store.clone();
+                        async move { store.ping().await }
+                    })
+                    .await;
+            }
+        });
         // Graceful shutdown waits for clients to hang up; idle keep-alive connections may never
         // do so, so in-flight calls get a bounded grace period and the rest are dropped.
         let (stopping, mut stop_seen) = tokio::sync::watch::channel(false);
-        let signal = async move {
-            shutdown.await;
-            let _ = stopping.send(true);
-        };
-        let mut web_stop = stop_seen.clone();
-        let web = axum::serve(self.http_listener, crate::web::router(self.core.clone()))
-            .with_graceful_shutdown(async move {
-                let _ = web_stop.changed().await;
-            });
-        let web = tokio::spawn(async move {
-            if let Err(e) = web.await {
-                tracing::error!(error = %e, "public pages failed");
+        let signal = {
+            let readiness = readiness.clone();
+            async move {
+                shutdown.await;
+                // Balancers watching health stop sending before the listeners close.
+                readiness.shut_down().await;
+                let _ = stopping.send(true);
             }
-        });
-        let serve = router.serve_with_incoming_shutdown(TcpIncoming::from(self.listener), signal);
+        };
+        let pages = crate::web::router(self.core.clone())
+            .route("/readyz", crate::health::readyz(readiness.subscribe()));
+        let web = tokio::spawn(crate::transport::serve_pages(
+            self.http_listener,
+            pages,
+            self.header_timeout,
+            stop_seen.clone(),
+        ));
+        let incoming = crate::transport::grpc_connections(self.listener, self.preface_timeout);
+        let serve = router.serve_with_incoming_shutdown(incoming, signal);
         let grace_over = async move {
             let _ = stop_seen.changed().await;
             tokio::time::sleep(SHUTDOWN_GRACE).await;
@@ -298,6 +344,7 @@ impl Application {
         }
         // A batch cut short rolls back whole; the next start carries on.
         resealer.abort();
+        health_task.abort();
         // Connection tasks may still hold handles to the writer, so stop it explicitly.
         self.writer_task.finish().await;
         store.close().await?;

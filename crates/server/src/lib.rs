@@ -7,10 +7,12 @@ pub mod auth;
 pub mod clock;
 mod convert;
 pub mod error;
+mod health;
 pub mod limits;
 mod pagination;
 mod services;
 pub mod settings;
+mod transport;
 mod web;
 
 pub use app::{

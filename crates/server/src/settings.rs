@@ -32,6 +32,15 @@ pub struct Settings {
     pub max_concurrent_streams: u32,
     /// Largest request message accepted, in bytes.
     pub max_request_bytes: usize,
+    /// Seconds a new gRPC connection has to send the HTTP/2 preface (with TLS: to finish its
+    /// handshake) before it is closed.
+    pub connection_preface_timeout_seconds: u64,
+    /// Seconds a request to the public pages has to send its complete headers before the
+    /// connection is closed; an idle keep-alive connection is closed after as long.
+    pub http_header_timeout_seconds: u64,
+    /// How often the database is pinged, in milliseconds; `grpc.health.v1` and `/readyz`
+    /// follow the answer.
+    pub health_check_interval_ms: u64,
     /// `development` accepts the static tokens of `principals`; `production` refuses them and
     /// accepts signed tokens (`[jwt]`) only.
     pub mode: Mode,
@@ -139,6 +148,9 @@ impl Default for Settings {
             request_timeout_seconds: 60,
             max_concurrent_streams: 256,
             max_request_bytes: 16 * 1024 * 1024,
+            connection_preface_timeout_seconds: 10,
+            http_header_timeout_seconds: 10,
+            health_check_interval_ms: 1000,
             mode: Mode::Development,
             jwt: None,
             tls: None,
