@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use consult_api::pb;
-use consult_e2e::load::{Findings, Load, LoadSpec, refusal_summary};
+use consult_e2e::load::{Findings, Load, LoadSpec, refusal_summary, status_summary};
 use consult_e2e::{
     Replicas, TestServer, UNLIMITED, authed, beijing, comment, draft, from_ts, token, ts,
 };
@@ -172,6 +172,7 @@ async fn one_request_id_sent_to_three_replicas_at_once_makes_one_comment() {
     let mut findings = Findings::default();
     let mut by_key: BTreeMap<usize, Vec<(usize, pb::Comment)>> = BTreeMap::new();
     let mut others = BTreeSet::new();
+    let mut failed = Vec::new();
     while let Some(joined) = calls.join_next().await {
         let (key, replica, r) = joined.unwrap();
         match (key, r) {
@@ -179,14 +180,26 @@ async fn one_request_id_sent_to_three_replicas_at_once_makes_one_comment() {
             (None, Ok(c)) => {
                 others.insert(c.name);
             }
-            (key, Err(s)) => findings.push(format!(
-                "{} on replica {replica}: {:?} {:?}",
+            (key, Err(s)) => failed.push((
                 key.map_or("an unrelated submission".into(), |k| format!("same-{k}")),
-                s.code(),
-                s.message()
+                replica,
+                s,
             )),
         }
     }
+    findings.check(failed.is_empty(), || {
+        format!(
+            "{} of {} calls failed: {}; e.g. {:?}",
+            failed.len(),
+            KEYS * 4,
+            status_summary(failed.iter().map(|(_, _, s)| s)),
+            failed
+                .iter()
+                .take(3)
+                .map(|(what, replica, _)| format!("{what} on replica {replica}"))
+                .collect::<Vec<_>>()
+        )
+    });
     let mut names = BTreeSet::new();
     for (k, answers) in &by_key {
         let first = &answers[0].1;
@@ -272,16 +285,24 @@ async fn one_request_id_with_different_content_on_two_replicas_is_one_comment_an
     let mut findings = Findings::default();
     let mut clashes: BTreeMap<String, Vec<(usize, String, Result<pb::Comment, Status>)>> =
         BTreeMap::new();
+    let mut unrelated_failed = Vec::new();
     while let Some(joined) = calls.join_next().await {
         let (request_id, i, content, r) = joined.unwrap();
         if request_id.starts_with("other-") {
-            findings.check(r.is_ok(), || {
-                format!("unrelated {request_id} on replica {i}: {}", show(&r))
-            });
+            if let Err(s) = r {
+                unrelated_failed.push(s);
+            }
         } else {
             clashes.entry(request_id).or_default().push((i, content, r));
         }
     }
+    findings.check(unrelated_failed.is_empty(), || {
+        format!(
+            "{} of {KEYS} unrelated submissions (on replica 2) failed: {}",
+            unrelated_failed.len(),
+            status_summary(&unrelated_failed)
+        )
+    });
     for (request_id, answers) in &clashes {
         let ok: Vec<_> = answers.iter().filter(|(_, _, r)| r.is_ok()).collect();
         let conflicts = answers
