@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use consult_api::pb;
 use consult_e2e::fs::SmallFs;
-use consult_e2e::load::{Findings, Load, LoadSpec, Outcome, portal_comment, refusal_summary};
+use consult_e2e::load::{
+    Findings, Load, LoadSpec, Outcome, portal_comment, refusal_summary, status_summary,
+};
 use consult_e2e::pg::{self, PgCluster, StopMode};
 use consult_e2e::{TestServer, UNLIMITED, authed, beijing, suite_on_postgres, token};
 use tonic::Code;
@@ -117,17 +119,20 @@ async fn check_retries_resolve(
 ) {
     let cid = id_of(parent);
     let refused: Vec<&Outcome> = outcomes.iter().filter(|o| o.result.is_err()).collect();
-    for (o, r) in resend(server, parent, refused).await {
-        findings.check(r.is_ok(), || {
-            format!(
-                "retrying refused {} after the fault: {:?}",
-                o.request_id,
-                r.as_ref()
-                    .map_err(|s| (s.code(), s.message().to_owned()))
-                    .err()
-            )
-        });
-    }
+    let total = refused.len();
+    let failed: Vec<(String, tonic::Status)> = resend(server, parent, refused)
+        .await
+        .into_iter()
+        .filter_map(|(o, r)| r.err().map(|s| (o.request_id, s)))
+        .collect();
+    findings.check(failed.is_empty(), || {
+        format!(
+            "{} of {total} refused requests failed again when retried after the fault: {}; e.g. {:?}",
+            failed.len(),
+            status_summary(failed.iter().map(|(_, s)| s)),
+            failed.iter().take(3).map(|(id, _)| id).collect::<Vec<_>>()
+        )
+    });
     let before = (
         server.table_count("comments").await,
         server.table_count("audit_events").await,
@@ -347,8 +352,7 @@ async fn a_full_disk_refuses_with_unavailable_and_loses_no_acknowledged_comment(
         "after the disk filled and a restart",
     )
     .await;
-    drop(server);
-    drop(fs);
+    // On failure the server goes first, then what it ran on, as the test unwinds.
     findings.assert_none("full disk under load");
 }
 
@@ -433,8 +437,7 @@ async fn database_outage_under_load(outage: Outage) {
     );
     check_retries_resolve(&mut findings, &server, &c.name, &outcomes).await;
     check_audit_intact(&mut findings, &server, "after the outage").await;
-    drop(server);
-    drop(cluster);
+    // On failure the server goes first, then what it ran on, as the test unwinds.
     findings.assert_none(&format!("PostgreSQL {outage:?} under load"));
 }
 
@@ -560,8 +563,7 @@ async fn health_is_not_serving_and_calls_unavailable_while_postgres_is_down() {
             again.map(|r| r.map_err(|s| (s.code(), s.message().to_owned())))
         )
     });
-    drop(server);
-    drop(cluster);
+    // On failure the server goes first, then what it ran on, as the test unwinds.
     findings.assert_none("health while PostgreSQL is down");
 }
 

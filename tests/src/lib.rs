@@ -329,7 +329,8 @@ pub struct TestServer {
     log: Option<PathBuf>,
 }
 
-/// A fresh file for a server's log, under the tests' temporary directory.
+/// A fresh file for a server's log, under the tests' temporary directory (removed with the
+/// server unless `CONSULT_E2E_KEEP_LOGS` is set).
 fn log_file() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-tmp/logs");
     std::fs::create_dir_all(&dir).unwrap();
@@ -383,7 +384,8 @@ impl TestServer {
     async fn respawn(mut self, start: DateTime<Utc>, settings: &str) -> Self {
         let db = std::mem::replace(&mut self.db, Db::Moved);
         let url = self.database_url.clone();
-        let log = self.log.is_some().then(log_file);
+        // The new server appends to the old one's log.
+        let log = self.log.take();
         drop(self);
         Self::spawn(db, url, start, settings, log).await
     }
@@ -421,7 +423,13 @@ impl TestServer {
     ) -> Self {
         let config = write_config(settings);
         let stderr = match &log {
-            Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
+            Some(path) => Stdio::from(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .unwrap(),
+            ),
             None => Stdio::inherit(),
         };
         let mut child = Command::new(consultd_binary())
@@ -705,7 +713,11 @@ impl Drop for TestServer {
                     lines[lines.len().saturating_sub(20)..].join("\n")
                 );
             }
-            let _ = std::fs::remove_file(path);
+            if std::env::var_os("CONSULT_E2E_KEEP_LOGS").is_some() {
+                eprintln!("log of consultd {} kept in {}", self.grpc, path.display());
+            } else {
+                let _ = std::fs::remove_file(path);
+            }
         }
         self.db.drop_blocking();
     }
