@@ -240,6 +240,9 @@ async fn one_request_id_sent_to_three_replicas_at_once_makes_one_comment() {
     findings.assert_none("one request id on three replicas");
 }
 
+/// Which replica answered, what it was sent, what it said.
+type Answer = (usize, String, Result<pb::Comment, Status>);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_request_id_with_different_content_on_two_replicas_is_one_comment_and_one_conflict() {
     let replicas = Replicas::start(3, beijing(START), UNLIMITED).await;
@@ -283,8 +286,7 @@ async fn one_request_id_with_different_content_on_two_replicas_is_one_comment_an
         }
     }
     let mut findings = Findings::default();
-    let mut clashes: BTreeMap<String, Vec<(usize, String, Result<pb::Comment, Status>)>> =
-        BTreeMap::new();
+    let mut clashes: BTreeMap<String, Vec<Answer>> = BTreeMap::new();
     let mut unrelated_failed = Vec::new();
     while let Some(joined) = calls.join_next().await {
         let (request_id, i, content, r) = joined.unwrap();
@@ -426,9 +428,9 @@ async fn closing_on_several_replicas_while_letters_arrive_closes_once_and_admits
         format!("{} of 6 racing closes succeeded: {shown:?}", closed.len())
     });
     findings.check(
-        close_results.iter().all(|(r, _)| {
-            matches!(r, Ok(_)) || matches!(r, Err(s) if s.code() == Code::FailedPrecondition)
-        }),
+        close_results
+            .iter()
+            .all(|(r, _)| r.is_ok() || matches!(r, Err(s) if s.code() == Code::FailedPrecondition)),
         || format!("a losing close was not FAILED_PRECONDITION: {shown:?}"),
     );
     let close_events = events(&replicas[0], &cid, "consultation.close").await;
@@ -735,7 +737,7 @@ async fn concurrent_writes_of_every_kind_on_three_replicas_keep_one_audit_chain(
         let extended = answers.iter().filter(|(_, _, r)| r.is_ok()).count();
         findings.check(
             answers.iter().all(|(_, _, r)| {
-                matches!(r, Ok(_)) || matches!(r, Err(s) if s.code() == Code::FailedPrecondition)
+                r.is_ok() || matches!(r, Err(s) if s.code() == Code::FailedPrecondition)
             }),
             || format!("racing extensions of {}: {shown:?}", c.name),
         );
