@@ -377,7 +377,7 @@ async fn database_outage_under_load(outage: Outage) {
 
     let load = Load::start(vec![server.channel.clone()], spec(&c.name, "load", 16));
     let flowing = load
-        .wait_for(Duration::from_secs(20), |ok, _| ok >= 100)
+        .wait_for(Duration::from_secs(20), |ok, _| ok >= 200)
         .await;
     assert!(
         flowing,
@@ -578,7 +578,7 @@ async fn a_server_killed_under_load_loses_no_acknowledged_comment() {
 
     let load = Load::start(vec![server.channel.clone()], spec(&c.name, "load", 16));
     let flowing = load
-        .wait_for(Duration::from_secs(20), |ok, _| ok >= 200)
+        .wait_for(Duration::from_secs(30), |ok, _| ok >= 400)
         .await;
     assert!(
         flowing,
