@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use consult_api::pb;
-use consult_e2e::load::{Findings, Load, LoadSpec, refusal_summary};
+use consult_e2e::load::{Findings, Load, LoadSpec, refusal_summary, status_summary};
 use consult_e2e::{
     Replicas, TestServer, UNLIMITED, authed, beijing, comment, draft, from_ts, token, ts,
 };
@@ -172,6 +172,7 @@ async fn one_request_id_sent_to_three_replicas_at_once_makes_one_comment() {
     let mut findings = Findings::default();
     let mut by_key: BTreeMap<usize, Vec<(usize, pb::Comment)>> = BTreeMap::new();
     let mut others = BTreeSet::new();
+    let mut failed = Vec::new();
     while let Some(joined) = calls.join_next().await {
         let (key, replica, r) = joined.unwrap();
         match (key, r) {
@@ -179,14 +180,26 @@ async fn one_request_id_sent_to_three_replicas_at_once_makes_one_comment() {
             (None, Ok(c)) => {
                 others.insert(c.name);
             }
-            (key, Err(s)) => findings.push(format!(
-                "{} on replica {replica}: {:?} {:?}",
+            (key, Err(s)) => failed.push((
                 key.map_or("an unrelated submission".into(), |k| format!("same-{k}")),
-                s.code(),
-                s.message()
+                replica,
+                s,
             )),
         }
     }
+    findings.check(failed.is_empty(), || {
+        format!(
+            "{} of {} calls failed: {}; e.g. {:?}",
+            failed.len(),
+            KEYS * 4,
+            status_summary(failed.iter().map(|(_, _, s)| s)),
+            failed
+                .iter()
+                .take(3)
+                .map(|(what, replica, _)| format!("{what} on replica {replica}"))
+                .collect::<Vec<_>>()
+        )
+    });
     let mut names = BTreeSet::new();
     for (k, answers) in &by_key {
         let first = &answers[0].1;
@@ -226,6 +239,9 @@ async fn one_request_id_sent_to_three_replicas_at_once_makes_one_comment() {
     });
     findings.assert_none("one request id on three replicas");
 }
+
+/// Which replica answered, what it was sent, what it said.
+type Answer = (usize, String, Result<pb::Comment, Status>);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_request_id_with_different_content_on_two_replicas_is_one_comment_and_one_conflict() {
@@ -270,18 +286,25 @@ async fn one_request_id_with_different_content_on_two_replicas_is_one_comment_an
         }
     }
     let mut findings = Findings::default();
-    let mut clashes: BTreeMap<String, Vec<(usize, String, Result<pb::Comment, Status>)>> =
-        BTreeMap::new();
+    let mut clashes: BTreeMap<String, Vec<Answer>> = BTreeMap::new();
+    let mut unrelated_failed = Vec::new();
     while let Some(joined) = calls.join_next().await {
         let (request_id, i, content, r) = joined.unwrap();
         if request_id.starts_with("other-") {
-            findings.check(r.is_ok(), || {
-                format!("unrelated {request_id} on replica {i}: {}", show(&r))
-            });
+            if let Err(s) = r {
+                unrelated_failed.push(s);
+            }
         } else {
             clashes.entry(request_id).or_default().push((i, content, r));
         }
     }
+    findings.check(unrelated_failed.is_empty(), || {
+        format!(
+            "{} of {KEYS} unrelated submissions (on replica 2) failed: {}",
+            unrelated_failed.len(),
+            status_summary(&unrelated_failed)
+        )
+    });
     for (request_id, answers) in &clashes {
         let ok: Vec<_> = answers.iter().filter(|(_, _, r)| r.is_ok()).collect();
         let conflicts = answers
@@ -405,9 +428,9 @@ async fn closing_on_several_replicas_while_letters_arrive_closes_once_and_admits
         format!("{} of 6 racing closes succeeded: {shown:?}", closed.len())
     });
     findings.check(
-        close_results.iter().all(|(r, _)| {
-            matches!(r, Ok(_)) || matches!(r, Err(s) if s.code() == Code::FailedPrecondition)
-        }),
+        close_results
+            .iter()
+            .all(|(r, _)| r.is_ok() || matches!(r, Err(s) if s.code() == Code::FailedPrecondition)),
         || format!("a losing close was not FAILED_PRECONDITION: {shown:?}"),
     );
     let close_events = events(&replicas[0], &cid, "consultation.close").await;
@@ -634,17 +657,28 @@ async fn writes_while_open(
     (t, mine)
 }
 
+/// Consultations that every replica extends at once.
+const CONTESTED: usize = 4;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_writes_of_every_kind_on_three_replicas_keep_one_audit_chain() {
     let replicas = Replicas::start(3, beijing(START), UNLIMITED).await;
     let shared = published(&replicas[0], "关于加强城市排水管理的办法（征求意见稿）").await;
-    let contested = published(&replicas[1], "关于规范共享单车停放的通知（征求意见稿）").await;
-    let contested_closes = from_ts(contested.closes_at.as_ref().unwrap());
+    // Consultations that all three replicas extend at once, each to another date.
+    let mut contested = Vec::new();
+    for n in 0..CONTESTED {
+        contested.push(
+            published(
+                &replicas[n % 3],
+                &format!("关于规范共享单车停放的通知（第{n}稿）"),
+            )
+            .await,
+        );
+    }
     let mut findings = Findings::default();
 
-    // While open: every replica writes every kind at once, and all three extend one
-    // consultation to different dates.
-    let barrier = Arc::new(Barrier::new(6));
+    // While open: every replica writes every kind at once.
+    let barrier = Arc::new(Barrier::new(3 + 3 * CONTESTED));
     let replicas = Arc::new(replicas);
     let mut work = JoinSet::new();
     for i in 0..3 {
@@ -653,24 +687,30 @@ async fn concurrent_writes_of_every_kind_on_three_replicas_keep_one_audit_chain(
             let (t, mine) = writes_while_open(&r[i], i, &shared, &b).await;
             (t.failures, mine, None)
         });
-        let (r, b, name) = (replicas.clone(), barrier.clone(), contested.name.clone());
-        work.spawn(async move {
-            b.wait().await;
-            let r = r[i]
-                .consultations()
-                .extend_consultation(authed(
-                    token::OFFICER_FGW,
-                    pb::ExtendConsultationRequest {
-                        name,
-                        closes_at: Some(
-                            ts(contested_closes + chrono::Duration::days(i as i64 + 1)),
-                        ),
-                        reason: format!("第{i}次延期"),
-                    },
-                ))
-                .await;
-            (Vec::new(), Vec::new(), Some(r.map(|r| r.into_inner())))
-        });
+        for (n, c) in contested.iter().enumerate() {
+            let (r, b, name) = (replicas.clone(), barrier.clone(), c.name.clone());
+            let later =
+                from_ts(c.closes_at.as_ref().unwrap()) + chrono::Duration::days(i as i64 + 1);
+            work.spawn(async move {
+                b.wait().await;
+                let r = r[i]
+                    .consultations()
+                    .extend_consultation(authed(
+                        token::OFFICER_FGW,
+                        pb::ExtendConsultationRequest {
+                            name,
+                            closes_at: Some(ts(later)),
+                            reason: format!("第{i}位承办人延期"),
+                        },
+                    ))
+                    .await;
+                (
+                    Vec::new(),
+                    Vec::new(),
+                    Some((n, i, r.map(|r| r.into_inner()))),
+                )
+            });
+        }
     }
     let mut visible = Vec::new();
     let mut extends = Vec::new();
@@ -683,47 +723,49 @@ async fn concurrent_writes_of_every_kind_on_three_replicas_keep_one_audit_chain(
         visible.extend(mine.into_iter().skip(3));
         extends.extend(extend);
     }
-    let extended = extends.iter().filter(|r| r.is_ok()).count();
-    findings.check(
-        extends.iter().all(|r| {
-            matches!(r, Ok(_)) || matches!(r, Err(s) if s.code() == Code::FailedPrecondition)
-        }),
-        || {
-            format!(
-                "racing extensions: {:?}",
-                extends
-                    .iter()
-                    .map(|r| r
-                        .as_ref()
-                        .map(|c| c.extensions.len())
-                        .map_err(|s| (s.code(), s.message().to_owned())))
-                    .collect::<Vec<_>>()
-            )
-        },
-    );
-    let now_contested = replicas[2]
-        .consultations()
-        .get_consultation(authed(
-            token::OFFICER_FGW,
-            pb::GetConsultationRequest {
-                name: contested.name.clone(),
+    // Each extension answered OK is recorded, in the consultation and in the log: none is
+    // lost to another replica's write of the same row.
+    for (n, c) in contested.iter().enumerate() {
+        let answers: Vec<_> = extends.iter().filter(|(m, _, _)| *m == n).collect();
+        let shown: Vec<String> = answers
+            .iter()
+            .map(|(_, i, r)| match r {
+                Ok(c) => format!("replica {i}: OK, {} extension(s)", c.extensions.len()),
+                Err(s) => format!("replica {i}: {:?} {:?}", s.code(), s.message()),
+            })
+            .collect();
+        let extended = answers.iter().filter(|(_, _, r)| r.is_ok()).count();
+        findings.check(
+            answers.iter().all(|(_, _, r)| {
+                r.is_ok() || matches!(r, Err(s) if s.code() == Code::FailedPrecondition)
+            }),
+            || format!("racing extensions of {}: {shown:?}", c.name),
+        );
+        let now = replicas[2]
+            .consultations()
+            .get_consultation(authed(
+                token::OFFICER_FGW,
+                pb::GetConsultationRequest {
+                    name: c.name.clone(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        let extend_events = events(&replicas[0], id_of(&c.name), "consultation.extend").await;
+        findings.check(
+            extended >= 1
+                && now.extensions.len() == extended
+                && extend_events == extended as i64,
+            || {
+                format!(
+                    "{}: {extended} of 3 racing extensions answered OK ({shown:?}), the consultation lists {} extension(s), {extend_events} consultation.extend events",
+                    c.name,
+                    now.extensions.len()
+                )
             },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let extend_events = events(&replicas[0], id_of(&contested.name), "consultation.extend").await;
-    findings.check(
-        extended >= 1
-            && now_contested.extensions.len() == extended
-            && extend_events == extended as i64,
-        || {
-            format!(
-                "{extended} of 3 racing extensions answered OK, the consultation lists {} extension(s), {extend_events} consultation.extend events",
-                now_contested.extensions.len()
-            )
-        },
-    );
+        );
+    }
 
     // After the window: close on all three at once (one wins), then answer from all three.
     let closes_at = from_ts(shared.closes_at.as_ref().unwrap());

@@ -122,11 +122,16 @@ fn cargo_binary(package: &str, features: &[&str]) -> PathBuf {
         .unwrap_or_else(|| panic!("cargo reported no executable for {package}"))
 }
 
-/// The `consultd` binary built with the `test-clock` feature (built once per test run).
+/// The `consultd` binary built with the `test-clock` feature (built once per test run), or the
+/// one `CONSULT_E2E_CONSULTD` names (built with that feature beforehand), e.g. so that builds of
+/// other checkouts sharing the target directory cannot swap it mid-run.
 pub fn consultd_binary() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| cargo_binary("consultd", &["test-clock"]))
-        .clone()
+    BIN.get_or_init(|| match std::env::var_os("CONSULT_E2E_CONSULTD") {
+        Some(path) => PathBuf::from(path),
+        None => cargo_binary("consultd", &["test-clock"]),
+    })
+    .clone()
 }
 
 /// The `consultctl` binary (built once per test run).
@@ -320,6 +325,16 @@ pub struct TestServer {
     counter: tokio::sync::OnceCell<sea_orm::DatabaseConnection>,
     /// The settings it was started with, for `consultd` subcommands on its database.
     settings: String,
+    /// Where its log goes when not to the test's stderr; its end is shown if the test fails.
+    log: Option<PathBuf>,
+}
+
+/// A fresh file for a server's log, under the tests' temporary directory (removed with the
+/// server unless `CONSULT_E2E_KEEP_LOGS` is set).
+fn log_file() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-tmp/logs");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(format!("consultd-{:016x}.log", rand::random::<u64>()))
 }
 
 impl TestServer {
@@ -332,13 +347,16 @@ impl TestServer {
     /// by the test principals.
     pub async fn start_with(start: DateTime<Utc>, settings: &str) -> Self {
         let (db, database_url) = Db::create().await;
-        Self::spawn(db, database_url, start, settings).await
+        Self::spawn(db, database_url, start, settings, None).await
     }
 
     /// Starts a server on a database it does not own (a file in a [`fs::SmallFs`], a
     /// [`pg::PgCluster`], the database of another server): dropping it leaves the database be.
+    /// Its log goes to a file (fault tests make servers log every refusal), whose end is shown
+    /// if the test fails.
     pub async fn start_on(database_url: &str, start: DateTime<Utc>, settings: &str) -> Self {
-        Self::spawn(Db::External, database_url.to_owned(), start, settings).await
+        let log = Some(log_file());
+        Self::spawn(Db::External, database_url.to_owned(), start, settings, log).await
     }
 
     /// Stops this server and starts another on the same database with `settings`, its clock
@@ -366,8 +384,10 @@ impl TestServer {
     async fn respawn(mut self, start: DateTime<Utc>, settings: &str) -> Self {
         let db = std::mem::replace(&mut self.db, Db::Moved);
         let url = self.database_url.clone();
+        // The new server appends to the old one's log.
+        let log = self.log.take();
         drop(self);
-        Self::spawn(db, url, start, settings).await
+        Self::spawn(db, url, start, settings, log).await
     }
 
     /// The settings this server was started with.
@@ -394,8 +414,24 @@ impl TestServer {
         }
     }
 
-    async fn spawn(db: Db, database_url: String, start: DateTime<Utc>, settings: &str) -> Self {
+    async fn spawn(
+        db: Db,
+        database_url: String,
+        start: DateTime<Utc>,
+        settings: &str,
+        log: Option<PathBuf>,
+    ) -> Self {
         let config = write_config(settings);
+        let stderr = match &log {
+            Some(path) => Stdio::from(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .unwrap(),
+            ),
+            None => Stdio::inherit(),
+        };
         let mut child = Command::new(consultd_binary())
             .args(["--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"])
             .args(["--log-format", "json"])
@@ -405,7 +441,7 @@ impl TestServer {
             .arg(&database_url)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("spawn consultd");
         let stdout = child.stdout.take().unwrap();
@@ -464,6 +500,7 @@ impl TestServer {
             grpc: format!("{scheme}://{addr}"),
             counter: tokio::sync::OnceCell::new(),
             settings: settings.to_owned(),
+            log,
         };
         server.set_time(start).await;
         server
@@ -627,8 +664,9 @@ impl Replicas {
     /// the others start.
     pub async fn start(n: usize, start: DateTime<Utc>, settings: &str) -> Self {
         assert!(n >= 1, "at least one replica");
-        let first = TestServer::start_with(start, settings).await;
-        let url = first.database_url.clone();
+        // Every replica logs to a file (shown if the test fails): races make them log a lot.
+        let (db, url) = Db::create().await;
+        let first = TestServer::spawn(db, url.clone(), start, settings, Some(log_file())).await;
         let mut servers = vec![first];
         for _ in 1..n {
             servers.push(TestServer::start_on(&url, start, settings).await);
@@ -664,6 +702,23 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(path) = &self.log {
+            if std::thread::panicking() {
+                let text = std::fs::read_to_string(path).unwrap_or_default();
+                let lines: Vec<&str> = text.lines().collect();
+                eprintln!(
+                    "--- last lines of the log of consultd {} ({} lines in all) ---\n{}",
+                    self.grpc,
+                    lines.len(),
+                    lines[lines.len().saturating_sub(20)..].join("\n")
+                );
+            }
+            if std::env::var_os("CONSULT_E2E_KEEP_LOGS").is_some() {
+                eprintln!("log of consultd {} kept in {}", self.grpc, path.display());
+            } else {
+                let _ = std::fs::remove_file(path);
+            }
+        }
         self.db.drop_blocking();
     }
 }

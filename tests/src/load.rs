@@ -253,16 +253,37 @@ impl Findings {
         self.0.is_empty()
     }
 
-    /// Fails the test listing every problem, if there are any.
+    /// Fails the test listing the problems (the first 30), if there are any.
     #[track_caller]
     pub fn assert_none(self, what: &str) {
+        const SHOWN: usize = 30;
+        let more = match self.0.len().saturating_sub(SHOWN) {
+            0 => String::new(),
+            n => format!("\n … and {n} more"),
+        };
         assert!(
             self.0.is_empty(),
-            "{what}: {} problem(s)\n - {}",
+            "{what}: {} problem(s)\n - {}{more}",
             self.0.len(),
-            self.0.join("\n - ")
+            self.0[..self.0.len().min(SHOWN)].join("\n - ")
         );
     }
+}
+
+/// Failed calls counted by code and message: `"3× Internal \"…\"; 1× Unavailable \"…\""`.
+pub fn status_summary<'a>(statuses: impl IntoIterator<Item = &'a tonic::Status>) -> String {
+    let mut counts: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    for s in statuses {
+        let message: String = s.message().chars().take(160).collect();
+        *counts
+            .entry((format!("{:?}", s.code()), message))
+            .or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|((code, message), n)| format!("{n}× {code} {message:?}"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Counts of refusals by code and message, for failure messages: `[(code, message, n)]`.
