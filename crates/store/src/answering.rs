@@ -244,14 +244,14 @@ impl Store {
         F: FnOnce(&mut Answering) -> Result<T, DomainError>,
     {
         let txn = self.begin_write().await?;
-        let row = lock_consultations(&*txn, [consultation_id], RowLock::Update)
+        let row = lock_consultations(&txn, [consultation_id], RowLock::Update)
             .await?
             .pop()
             .ok_or_else(|| DomainError::not_found(format!("consultations/{consultation_id}")))?;
         let before = load(&*txn, &self.keys, row, &scope).await?;
         let mut after = before.clone();
         let out = change(&mut after)?;
-        write_differences(&*txn, &before, &after, actor, action, subject, now).await?;
+        write_differences(&txn, &before, &after, actor, action, subject, now).await?;
         txn.commit().await?;
         Ok(out)
     }

@@ -343,7 +343,7 @@ type Stored = (Comment, String, Option<String>);
 /// Where one submission of a batch stands before the insert.
 enum Pending {
     /// Decided without writing: a replay of a stored request, or a refusal.
-    Done(Result<Comment, StoreError>),
+    Done(Box<Result<Comment, StoreError>>),
     /// A new comment to insert.
     New,
     /// The same request key as an earlier new comment of this batch.
@@ -435,13 +435,13 @@ impl Store {
                 .and_then(|c| s.actor.may_submit(c, s.comment.channel).map(|()| c));
             let consultation = match admitted {
                 Err(e) => {
-                    pending.push(Pending::Done(Err(e.into())));
+                    pending.push(Pending::Done(Box::new(Err(e.into()))));
                     continue;
                 }
                 Ok(c) => c,
             };
             if let Some(existing) = stored.get(&key) {
-                pending.push(Pending::Done(resolve(s, existing, &self.keys)));
+                pending.push(Pending::Done(Box::new(resolve(s, existing, &self.keys))));
                 continue;
             }
             if fresh_by_key.contains_key(&key) {
@@ -449,7 +449,7 @@ impl Store {
                 continue;
             }
             if let Err(e) = consultation.accepts_comment(&s.comment, s.received_at) {
-                pending.push(Pending::Done(Err(e.into())));
+                pending.push(Pending::Done(Box::new(Err(e.into()))));
                 continue;
             }
             let comment = new_comment(s, ids);
@@ -480,7 +480,7 @@ impl Store {
             .iter()
             .zip(pending)
             .map(|(s, p)| match p {
-                Pending::Done(r) => r,
+                Pending::Done(r) => *r,
                 Pending::New | Pending::Follower => {
                     match winner(&(s.actor.id.clone(), s.request_id.clone())) {
                         Some(w) => resolve(s, &w, &self.keys),

@@ -159,7 +159,7 @@ impl Store {
         F: FnOnce(&mut Consultation) -> Result<(), DomainError>,
     {
         let txn = self.begin_write().await?;
-        let row = lock_consultations(&*txn, [id], RowLock::Update)
+        let row = lock_consultations(&txn, [id], RowLock::Update)
             .await?
             .pop()
             .ok_or_else(|| not_found(id))?;
@@ -167,7 +167,7 @@ impl Store {
         let mut after = before.clone();
         change(&mut after)?;
         // Every column is written: the row is the domain value, not a patch.
-        update_consultation(&*txn, &before, &after).await?;
+        update_consultation(&txn, &before, &after).await?;
         audit::append(
             &*txn,
             AuditRecord {
