@@ -158,13 +158,13 @@ async fn tls_connections_that_never_finish_the_handshake_are_closed() {
     assert_eq!(caller(server.channel.clone()).await.principal, "portal");
 }
 
-/// Unary calls in a row on one connection. With Nagle's algorithm on at the server, the reply
-/// of a call that awaits the database leaves in pieces, and the last waits for the client's
-/// delayed ACK: every GetConsultation then took 44 to 55 ms (median 45 ms, measured with
-/// TCP_NODELAY off); with it on, a few milliseconds in a debug build. Only timing shows the
-/// difference (the option cannot be read from the client's side), so the bound is on the
-/// median call, far from both: load spikes move the median little, and it only exceeds 20 ms
-/// when calls wait for ACKs again.
+/// Unary calls in a row on one connection. With Nagle's algorithm on at the server, a
+/// GetConsultation reply of the debug build these tests run leaves in two writes and the second
+/// waits for the client's delayed ACK: every call then took 44 to 55 ms (median 45 ms,
+/// measured with TCP_NODELAY off); with it on, 2 to 3 ms. Only timing shows the difference (the
+/// option cannot be read from the client's side), so the bound is on the median call, far from
+/// both: load spikes move the median little, and it only exceeds 20 ms when calls wait for ACKs
+/// again. (GetCaller's reply leaves in one write and does not show it.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unary_calls_do_not_wait_for_delayed_acks() {
     let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;

@@ -38,8 +38,8 @@ pub struct Settings {
     /// Seconds a request to the public pages has to send its complete headers before the
     /// connection is closed; an idle keep-alive connection is closed after as long.
     pub http_header_timeout_seconds: u64,
-    /// How often the database is pinged, in milliseconds; `grpc.health.v1` and `/readyz`
-    /// follow the answer.
+    /// How often the database is pinged, in milliseconds (at least 100); `grpc.health.v1`
+    /// and `/readyz` follow the answer.
     pub health_check_interval_ms: u64,
     /// `development` accepts the static tokens of `principals`; `production` refuses them and
     /// accepts signed tokens (`[jwt]`) only.
