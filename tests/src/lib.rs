@@ -460,10 +460,9 @@ impl TestServer {
             }
             Ok::<_, std::io::Error>(lines)
         })
-        .await
-        .unwrap()
-        .unwrap();
+        .await;
         let _ = std::fs::remove_file(&config);
+        let lines = lines.unwrap().unwrap();
         let addr = lines[0]
             .trim()
             .strip_prefix("consultd listening on ")
