@@ -445,6 +445,12 @@ impl TestServer {
             .spawn()
             .expect("spawn consultd");
         let stdout = child.stdout.take().unwrap();
+        // Until it is up, a failure stops the process and drops the database all the same.
+        let mut starting = Starting {
+            child: Some(child),
+            db: Some(db),
+            log,
+        };
         // consultd prints its gRPC address, then the address of its public pages.
         let lines = tokio::task::spawn_blocking(move || {
             let mut reader = BufReader::new(stdout);
@@ -454,10 +460,9 @@ impl TestServer {
             }
             Ok::<_, std::io::Error>(lines)
         })
-        .await
-        .unwrap()
-        .unwrap();
+        .await;
         let _ = std::fs::remove_file(&config);
+        let lines = lines.unwrap().unwrap();
         let addr = lines[0]
             .trim()
             .strip_prefix("consultd listening on ")
@@ -492,15 +497,15 @@ impl TestServer {
         }
         let channel = endpoint.connect().await.unwrap();
         let server = Self {
-            child,
-            db,
+            child: starting.child.take().unwrap(),
+            db: starting.db.take().unwrap(),
+            log: starting.log.take(),
             database_url,
             channel,
             http,
             grpc: format!("{scheme}://{addr}"),
             counter: tokio::sync::OnceCell::new(),
             settings: settings.to_owned(),
-            log,
         };
         server.set_time(start).await;
         server
@@ -641,6 +646,30 @@ impl TestServer {
     pub fn kill(&mut self) -> std::process::ExitStatus {
         let _ = self.child.kill();
         self.child.wait().unwrap()
+    }
+}
+
+/// A server being started: stopped (its log shown) and its database dropped if starting fails.
+struct Starting {
+    child: Option<Child>,
+    db: Option<Db>,
+    log: Option<PathBuf>,
+}
+
+impl Drop for Starting {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if let Some(db) = self.db.take() {
+            db.drop_blocking();
+        }
+        if let Some(path) = self.log.take() {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            eprintln!("--- log of the consultd that did not start ---\n{text}");
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
