@@ -460,6 +460,18 @@ async fn postgres_killed_under_load_loses_no_acknowledged_comment() {
     database_outage_under_load(Outage::KillPostmaster).await;
 }
 
+/// The answer of `call`, or DEADLINE_EXCEEDED once `limit` has passed without one.
+async fn within<T>(
+    limit: Duration,
+    call: impl std::future::Future<Output = Result<T, tonic::Status>>,
+) -> Result<T, tonic::Status> {
+    tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
+        Err(tonic::Status::deadline_exceeded(format!(
+            "no answer within {limit:?} (the test's deadline)"
+        )))
+    })
+}
+
 /// Polls overall health until it reads `want`, at most `limit`; the last answer.
 async fn wait_for_health(
     server: &TestServer,
@@ -467,13 +479,16 @@ async fn wait_for_health(
     limit: Duration,
 ) -> Result<ServingStatus, tonic::Status> {
     let until = Instant::now() + limit;
-    loop {
-        let now = server.health_status().await;
+    let mut now = Err(tonic::Status::unknown("not asked"));
+    // Ten a second at most: bounded in count as well as in time.
+    for _ in 0..limit.as_millis() / 100 + 1 {
+        now = within(Duration::from_secs(5), server.health_status()).await;
         if matches!(now, Ok(s) if s == want) || Instant::now() >= until {
-            return now;
+            break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    now
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -498,26 +513,33 @@ async fn health_is_not_serving_and_calls_unavailable_while_postgres_is_down() {
         format!("health 20 s after the database stopped: {health:?} (want NOT_SERVING)")
     });
     // Calls that need the database say UNAVAILABLE with a retry delay, not INTERNAL.
-    let submitted = server
-        .comments()
-        .submit_comment(authed(
-            token::PORTAL,
-            pb::SubmitCommentRequest {
-                parent: c.name.clone(),
-                comment: Some(portal_comment(1)),
-                request_id: "while-down".into(),
-            },
-        ))
-        .await;
-    let read = server
-        .consultations()
-        .get_consultation(authed(
+    let submit = || {
+        let mut client = server.comments();
+        let parent = c.name.clone();
+        async move {
+            client
+                .submit_comment(authed(
+                    token::PORTAL,
+                    pb::SubmitCommentRequest {
+                        parent,
+                        comment: Some(portal_comment(1)),
+                        request_id: "while-down".into(),
+                    },
+                ))
+                .await
+        }
+    };
+    let submitted = within(Duration::from_secs(15), submit()).await;
+    let read = within(
+        Duration::from_secs(15),
+        server.consultations().get_consultation(authed(
             token::OFFICER_FGW,
             pb::GetConsultationRequest {
                 name: c.name.clone(),
             },
-        ))
-        .await;
+        )),
+    )
+    .await;
     for (what, status) in [
         ("SubmitComment", submitted.err()),
         ("GetConsultation", read.err()),
@@ -538,21 +560,12 @@ async fn health_is_not_serving_and_calls_unavailable_while_postgres_is_down() {
     });
     // The same request, sent again, now goes through.
     let mut again = None;
+    let until = Instant::now() + Duration::from_secs(30);
     for _ in 0..60 {
-        let r = server
-            .comments()
-            .submit_comment(authed(
-                token::PORTAL,
-                pb::SubmitCommentRequest {
-                    parent: c.name.clone(),
-                    comment: Some(portal_comment(1)),
-                    request_id: "while-down".into(),
-                },
-            ))
-            .await;
+        let r = within(Duration::from_secs(10), submit()).await;
         let done = r.is_ok();
         again = Some(r);
-        if done {
+        if done || Instant::now() >= until {
             break;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;

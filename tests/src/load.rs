@@ -193,15 +193,17 @@ impl Load {
     /// Waits until `done(acked, refused)` holds, at most `limit`; whether it held.
     pub async fn wait_for(&self, limit: Duration, done: impl Fn(u64, u64) -> bool) -> bool {
         let until = Instant::now() + limit;
-        loop {
+        // Fifty looks a second at most: bounded in count as well as in time.
+        for _ in 0..limit.as_millis() / 20 + 1 {
             if done(self.acked(), self.refused()) {
                 return true;
             }
             if Instant::now() >= until || !self.running() {
-                return done(self.acked(), self.refused());
+                break;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        done(self.acked(), self.refused())
     }
 
     /// Stops the workers after their call in flight and returns every outcome.
