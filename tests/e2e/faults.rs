@@ -376,15 +376,8 @@ async fn database_outage_under_load(outage: Outage) {
     let cid = id_of(&c.name).to_owned();
 
     let load = Load::start(vec![server.channel.clone()], spec(&c.name, "load", 16));
-    let flowing = load
-        .wait_for(Duration::from_secs(20), |ok, _| ok >= 200)
+    load.expect_accepted(200, Duration::from_secs(20), "the load did not get going")
         .await;
-    assert!(
-        flowing,
-        "the load did not get going: {} accepted, {} refused",
-        load.acked(),
-        load.refused()
-    );
     let down_at = Instant::now();
     match outage {
         Outage::Restart(mode) => cluster.restart(mode).await,
@@ -590,15 +583,8 @@ async fn a_server_killed_under_load_loses_no_acknowledged_comment() {
     let cid = id_of(&c.name).to_owned();
 
     let load = Load::start(vec![server.channel.clone()], spec(&c.name, "load", 16));
-    let flowing = load
-        .wait_for(Duration::from_secs(30), |ok, _| ok >= 400)
+    load.expect_accepted(400, Duration::from_secs(30), "the load did not get going")
         .await;
-    assert!(
-        flowing,
-        "the load did not get going: {} accepted, {} refused",
-        load.acked(),
-        load.refused()
-    );
     // SIGKILL with calls in flight; then a new server on the same database.
     let mut server = server;
     server.kill();

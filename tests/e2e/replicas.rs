@@ -377,15 +377,12 @@ async fn closing_on_several_replicas_while_letters_arrive_closes_once_and_admits
             }),
         },
     );
-    let flowing = load
-        .wait_for(Duration::from_secs(20), |ok, _| ok >= 60)
-        .await;
-    assert!(
-        flowing,
-        "letters did not flow before the close: {} accepted, {} refused",
-        load.acked(),
-        load.refused()
-    );
+    load.expect_accepted(
+        60,
+        Duration::from_secs(20),
+        "letters did not flow before the close",
+    )
+    .await;
 
     // Two officers on each replica close at the same moment.
     let barrier = Arc::new(Barrier::new(6));

@@ -206,6 +206,18 @@ impl Load {
         done(self.acked(), self.refused())
     }
 
+    /// Waits until `n` submissions were accepted; fails the test, saying `what`, when that
+    /// takes longer than `limit`.
+    pub async fn expect_accepted(&self, n: u64, limit: Duration, what: &str) {
+        let flowing = self.wait_for(limit, |ok, _| ok >= n).await;
+        assert!(
+            flowing,
+            "{what}: {} accepted, {} refused",
+            self.acked(),
+            self.refused()
+        );
+    }
+
     /// Stops the workers after their call in flight and returns every outcome.
     pub async fn stop(mut self) -> Vec<Outcome> {
         self.stop.store(true, Ordering::SeqCst);

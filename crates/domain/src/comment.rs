@@ -258,6 +258,23 @@ impl Comment {
             self.consultation_id, self.id
         )
     }
+
+    /// The answer to a submission under this comment's request id: a retry of the same
+    /// content gets this comment again (nothing is written twice); different content is
+    /// `ALREADY_EXISTS`, for a request id names one opinion only.
+    pub fn answer_resubmission(&self, same_content: bool) -> Result<Comment, DomainError> {
+        if same_content {
+            return Ok(self.clone());
+        }
+        Err(DomainError::AlreadyExists {
+            resource: self.name(),
+            description: format!(
+                "request_id {} 已用于另一条内容不同的意见 {}；重试请发送相同内容，新意见请使用新的 request_id (request_id was already used for different content)",
+                self.request_id,
+                self.name()
+            ),
+        })
+    }
 }
 
 impl Consultation {
@@ -330,6 +347,43 @@ impl Consultation {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_resubmission_is_the_original_or_already_exists() {
+        let original = Comment {
+            id: "01C".into(),
+            consultation_id: "01K".into(),
+            body: NewComment {
+                channel: Channel::Portal,
+                submitter_category: SubmitterCategory::Citizen,
+                submitter_name: String::new(),
+                submitter_organization: String::new(),
+                submitter_contact: String::new(),
+                content: CommentContent::parse("建议延长过渡期").expect("content"),
+                clause_reference: String::new(),
+                postmarked_at: None,
+                publish_name_consent: false,
+            },
+            received_at: chrono::DateTime::UNIX_EPOCH,
+            receipt_code: "ABCD-EFGH-JKMN".into(),
+            submitted_by: "portal".into(),
+            request_id: "r-1".into(),
+            moderation: None,
+            group_id: None,
+            disposition: None,
+        };
+        assert_eq!(original.answer_resubmission(true), Ok(original.clone()));
+        match original.answer_resubmission(false) {
+            Err(DomainError::AlreadyExists {
+                resource,
+                description,
+            }) => {
+                assert_eq!(resource, "consultations/01K/comments/01C");
+                assert!(description.contains("r-1"), "{description}");
+            }
+            other => panic!("expected ALREADY_EXISTS, got {other:?}"),
+        }
+    }
 
     #[test]
     fn content_is_trimmed_normalised_and_stripped_of_controls() {

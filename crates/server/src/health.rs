@@ -22,14 +22,10 @@ pub(crate) struct Readiness {
     /// "" and the fully qualified name of every service that follows the database.
     services: Vec<&'static str>,
     probe_timeout: Duration,
-    /// Serialises changes, so that a probe finishing late cannot undo a shutdown.
-    state: Mutex<State>,
+    /// Set at shutdown; held while publishing, so that a probe finishing late cannot undo it.
+    stopped: Mutex<bool>,
+    /// Whether serving, as last published.
     ready: watch::Sender<bool>,
-}
-
-struct State {
-    serving: bool,
-    stopped: bool,
 }
 
 impl Readiness {
@@ -43,10 +39,7 @@ impl Readiness {
             reporter,
             services,
             probe_timeout,
-            state: Mutex::new(State {
-                serving: true,
-                stopped: false,
-            }),
+            stopped: Mutex::new(false),
             ready: watch::channel(true).0,
         };
         readiness.publish(true).await;
@@ -69,12 +62,11 @@ impl Readiness {
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => Err(format!("no answer within {:?}", self.probe_timeout)),
         };
-        let mut state = self.state.lock().await;
+        let stopped = self.stopped.lock().await;
         let up = outcome.is_ok();
-        if state.stopped || state.serving == up {
+        if *stopped || *self.ready.borrow() == up {
             return None;
         }
-        state.serving = up;
         self.publish(up).await;
         match outcome {
             Err(e) => tracing::warn!(error = %e, "database unreachable: health NOT_SERVING"),
@@ -103,9 +95,8 @@ impl Readiness {
 
     /// NOT_SERVING for good: later probes change nothing.
     pub(crate) async fn shut_down(&self) {
-        let mut state = self.state.lock().await;
-        state.stopped = true;
-        state.serving = false;
+        let mut stopped = self.stopped.lock().await;
+        *stopped = true;
         self.publish(false).await;
     }
 

@@ -340,15 +340,11 @@ type RequestKey = (String, String);
 /// digest was taken with.
 type Stored = (Comment, String, Option<String>);
 
-/// Where one submission of a batch stands before the insert.
-enum Pending {
-    /// Decided without writing: a replay of a stored request, or a refusal.
-    Done(Box<Result<Comment, StoreError>>),
-    /// A new comment to insert.
-    New,
-    /// The same request key as an earlier new comment of this batch.
-    Follower,
-}
+/// Where one submission of a batch stands before the insert: decided without writing (a
+/// replay of a stored request, or a refusal), or `None`, to be answered after the insert by
+/// whichever comment then holds its request key (its own, an earlier one of this batch, or
+/// one another replica committed first).
+type Pending = Option<Result<Comment, StoreError>>;
 
 /// Attempts per batch: a batch that failed for a transient reason (a lost connection, a busy
 /// database) is tried once more on a fresh connection before its callers hear of it. A retry
@@ -424,7 +420,7 @@ impl Store {
 
         let mut fresh: Vec<(Comment, String)> = Vec::new();
         let mut fresh_by_key: HashMap<RequestKey, usize> = HashMap::new();
-        let mut pending = Vec::with_capacity(subs.len());
+        let mut pending: Vec<Pending> = Vec::with_capacity(subs.len());
         for s in subs {
             let key = (s.actor.id.clone(), s.request_id.clone());
             let admitted = consultations
@@ -435,27 +431,27 @@ impl Store {
                 .and_then(|c| s.actor.may_submit(c, s.comment.channel).map(|()| c));
             let consultation = match admitted {
                 Err(e) => {
-                    pending.push(Pending::Done(Box::new(Err(e.into()))));
+                    pending.push(Some(Err(e.into())));
                     continue;
                 }
                 Ok(c) => c,
             };
             if let Some(existing) = stored.get(&key) {
-                pending.push(Pending::Done(Box::new(resolve(s, existing, &self.keys))));
+                pending.push(Some(resolve(s, existing, &self.keys)));
                 continue;
             }
             if fresh_by_key.contains_key(&key) {
-                pending.push(Pending::Follower);
+                pending.push(None);
                 continue;
             }
             if let Err(e) = consultation.accepts_comment(&s.comment, s.received_at) {
-                pending.push(Pending::Done(Box::new(Err(e.into()))));
+                pending.push(Some(Err(e.into())));
                 continue;
             }
             let comment = new_comment(s, ids);
             let d = digest(s, &self.keys, Some(self.keys.current()))?;
             fresh_by_key.insert(key, fresh.len());
-            pending.push(Pending::New);
+            pending.push(None);
             fresh.push((comment, d));
         }
 
@@ -480,8 +476,8 @@ impl Store {
             .iter()
             .zip(pending)
             .map(|(s, p)| match p {
-                Pending::Done(r) => *r,
-                Pending::New | Pending::Follower => {
+                Some(decided) => decided,
+                None => {
                     match winner(&(s.actor.id.clone(), s.request_id.clone())) {
                         Some(w) => resolve(s, &w, &self.keys),
                         // Neither inserted nor taken by anyone: another unique key collided
@@ -554,27 +550,15 @@ impl Store {
     }
 }
 
-/// The answer to a submission whose request key is already stored: the original comment for
-/// a retry of the same content, `ALREADY_EXISTS` for different content.
+/// The answer to a submission whose request key is already stored (the domain decides; the
+/// store only knows whether the keyed digests match).
 fn resolve(
     s: &Submission,
     (existing, existing_digest, key_id): &Stored,
     keys: &PrivateDataKeys,
 ) -> Result<Comment, StoreError> {
-    if *existing_digest == digest(s, keys, key_id.as_deref())? {
-        // A retry: the original comment, not a duplicate.
-        Ok(existing.clone())
-    } else {
-        Err(DomainError::AlreadyExists {
-            resource: existing.name(),
-            description: format!(
-                "request_id {} 已用于另一条内容不同的意见 {}；重试请发送相同内容，新意见请使用新的 request_id (request_id was already used for different content)",
-                s.request_id,
-                existing.name()
-            ),
-        }
-        .into())
-    }
+    let same_content = *existing_digest == digest(s, keys, key_id.as_deref())?;
+    Ok(existing.answer_resubmission(same_content)?)
 }
 
 fn new_comment(s: &Submission, ids: &mut ulid::Generator) -> Comment {

@@ -175,21 +175,18 @@ pub(crate) fn classify(e: DbErr) -> StoreError {
         | sqlx::Error::BeginFailed => unavailable(UnavailableCause::Unreachable),
         sqlx::Error::Database(db) => {
             let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
-            if db
+            let meaning = if db
                 .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
                 .is_some()
             {
-                match postgres(&code, db.constraint()) {
-                    Meaning::Unavailable(cause) => unavailable(cause),
-                    Meaning::Conflict(c) => conflict_of(c, e),
-                    Meaning::Bug => StoreError::Database(e),
-                }
+                postgres(&code, db.constraint())
             } else {
-                match sqlite(&code, db.message()) {
-                    Meaning::Unavailable(cause) => unavailable(cause),
-                    Meaning::Conflict(c) => conflict_of(c, e),
-                    Meaning::Bug => StoreError::Database(e),
-                }
+                sqlite(&code, db.message())
+            };
+            match meaning {
+                Meaning::Unavailable(cause) => unavailable(cause),
+                Meaning::Conflict(c) => conflict_of(c, e),
+                Meaning::Bug => StoreError::Database(e),
             }
         }
         _ => StoreError::Database(e),
