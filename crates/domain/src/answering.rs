@@ -704,5 +704,8 @@ fn first_ids(ids: &[&str]) -> String {
     s
 }
 
+pub mod bulk;
+pub mod tally;
+
 #[cfg(test)]
 mod tests;

@@ -7,7 +7,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::answering::{AnsweringView, Disposition, HideReason, Outcome, effective_disposition};
+use crate::answering::tally::AnsweringTally;
+use crate::answering::{
+    AnsweringView, Disposition, HideReason, OpinionGroup, Outcome, effective_disposition,
+};
 use crate::calendar::Calendar;
 use crate::comment::{Channel, Comment, SubmitterCategory};
 use crate::consultation::Consultation;
@@ -281,6 +284,134 @@ fn published_submitter(c: &Comment) -> Option<String> {
     (!who.is_empty()).then(|| mask_personal_information(who))
 }
 
+/// A visible comment as published, with the answer that applies to it.
+pub fn published_comment(c: &Comment, group: Option<&OpinionGroup>) -> ReportComment {
+    ReportComment {
+        id: c.id.clone(),
+        received_at: c.received_at,
+        channel: term!(c.body.channel),
+        submitter_category: term!(c.body.submitter_category),
+        submitter: published_submitter(c),
+        clause_reference: mask_personal_information(&c.body.clause_reference),
+        content: mask_personal_information(c.body.content.as_str()),
+        opinion_group: group.map(|g| g.id.clone()),
+        answer: effective_disposition(c, group).map(published_answer),
+    }
+}
+
+/// The change a single (ungrouped) comment's answer made to the draft; a grouped comment's
+/// change is listed once, under its group.
+pub fn comment_adopted_change(c: &Comment, group: Option<&OpinionGroup>) -> Option<AdoptedChange> {
+    if group.is_some() || c.group_id.is_some() {
+        return None;
+    }
+    adopted_change(
+        c.disposition.as_ref(),
+        format!("comments/{}", c.id),
+        &c.body.clause_reference,
+    )
+}
+
+/// The change a concentrated opinion's answer made to the draft.
+pub fn group_adopted_change(g: &OpinionGroup) -> Option<AdoptedChange> {
+    adopted_change(
+        g.disposition.as_ref(),
+        format!("opinionGroups/{}", g.id),
+        "",
+    )
+}
+
+/// What kind of text a stored part of a report is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartKind {
+    /// The text around the lists.
+    Frame,
+    /// One published comment.
+    Comment,
+    /// One adopted change.
+    AdoptedChange,
+}
+
+impl PartKind {
+    /// The stored code.
+    pub fn code(self) -> i16 {
+        match self {
+            Self::Frame => 0,
+            Self::Comment => 1,
+            Self::AdoptedChange => 2,
+        }
+    }
+
+    /// From the stored code.
+    pub fn from_code(code: i16) -> Option<Self> {
+        match code {
+            0 => Some(Self::Frame),
+            1 => Some(Self::Comment),
+            2 => Some(Self::AdoptedChange),
+            _ => None,
+        }
+    }
+
+    /// What goes between a part of kind `previous` and one of this kind: a comma between two
+    /// entries of the same list, nothing otherwise.
+    pub fn separator_after(self, previous: Option<PartKind>) -> &'static str {
+        match (previous, self) {
+            (Some(p), n) if p == n && n != PartKind::Frame => ",",
+            _ => "",
+        }
+    }
+}
+
+/// A report's canonical JSON as the text around its two lists: `head`, the comments joined by
+/// commas, `between`, the adopted changes (single comments' first, then `group_changes`), `tail`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportLayout {
+    /// Up to the opening of the comment list.
+    pub head: String,
+    /// From the end of the comment list to the opening of the adopted changes.
+    pub between: String,
+    /// From the end of the adopted changes.
+    pub tail: String,
+    /// The concentrated opinions' changes, which end the list of adopted changes.
+    pub group_changes: Vec<AdoptedChange>,
+}
+
+/// Hashes a report's canonical JSON part by part, in order, adding the separators.
+#[derive(Debug, Clone, Default)]
+pub struct CanonicalHasher {
+    hasher: Sha256,
+    previous: Option<PartKind>,
+    bytes: u64,
+}
+
+impl CanonicalHasher {
+    /// Adds the next part; returns the separator written before it.
+    pub fn push(&mut self, kind: PartKind, body: &str) -> &'static str {
+        let sep = kind.separator_after(self.previous);
+        self.hasher.update(sep.as_bytes());
+        self.hasher.update(body.as_bytes());
+        self.bytes += (sep.len() + body.len()) as u64;
+        self.previous = Some(kind);
+        sep
+    }
+
+    /// Bytes so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Lower-case hex SHA-256 of everything pushed.
+    pub fn finish(self) -> String {
+        hex::encode(self.hasher.finalize())
+    }
+}
+
+/// One entry (published comment or adopted change) as its canonical JSON text.
+pub fn entry_json<T: Serialize>(entry: &T) -> String {
+    // Plain structs of strings, integers and dates always serialise.
+    serde_json::to_string(entry).unwrap_or_default()
+}
+
 impl FeedbackReport {
     /// Builds the report of `consultation` from its comments and groups, as of `edition`.
     pub fn build(
@@ -289,85 +420,78 @@ impl FeedbackReport {
         calendar: &Calendar,
         edition: ReportEdition,
     ) -> Self {
+        let tally = AnsweringTally::of(view);
+        let mut report = Self::summary(consultation, &tally, view.groups, calendar, edition);
         let groups = view.group_index();
+        let mut changes = Vec::new();
+        for c in view.comments.iter().filter(|c| c.is_visible()) {
+            let group = c.group_id.as_deref().and_then(|g| groups.get(g).copied());
+            report.comments.push(published_comment(c, group));
+            changes.extend(comment_adopted_change(c, group));
+        }
+        // Changes of single comments come first, then those of concentrated opinions.
+        changes.append(&mut report.adopted_changes);
+        report.adopted_changes = changes;
+        report
+    }
+
+    /// The report without its per-comment parts: everything decided by counts, the groups and
+    /// the consultation. `comments` is empty, and `adopted_changes` holds the groups' changes
+    /// only (those of single comments precede them in the whole report).
+    pub fn summary(
+        consultation: &Consultation,
+        tally: &AnsweringTally,
+        groups: &[OpinionGroup],
+        calendar: &Calendar,
+        edition: ReportEdition,
+    ) -> Self {
         let mut by_channel = BTreeMap::<Channel, u64>::new();
         let mut by_category = BTreeMap::<SubmitterCategory, u64>::new();
         let mut hidden_by_reason = BTreeMap::<HideReason, u64>::new();
         let mut by_outcome = BTreeMap::<Outcome, u64>::new();
         let mut meetings = BTreeMap::<Channel, BTreeMap<SubmitterCategory, u64>>::new();
-        let mut group_counts = BTreeMap::<&str, u64>::new();
-        let mut comments = Vec::new();
-        let mut adopted_changes = Vec::new();
         let mut unanswered = 0;
-        for c in view.comments {
-            *by_channel.entry(c.body.channel).or_default() += 1;
-            *by_category.entry(c.body.submitter_category).or_default() += 1;
-            if let Some(m) = &c.moderation {
-                *hidden_by_reason.entry(m.reason).or_default() += 1;
+        for r in tally.rows.iter().filter(|r| r.count > 0) {
+            *by_channel.entry(r.channel).or_default() += r.count;
+            *by_category.entry(r.submitter_category).or_default() += r.count;
+            if let Some(reason) = r.hide_reason {
+                *hidden_by_reason.entry(reason).or_default() += r.count;
                 continue;
             }
-            if MEETING_CHANNELS.contains(&c.body.channel) {
+            if MEETING_CHANNELS.contains(&r.channel) {
                 *meetings
-                    .entry(c.body.channel)
+                    .entry(r.channel)
                     .or_default()
-                    .entry(c.body.submitter_category)
-                    .or_default() += 1;
+                    .entry(r.submitter_category)
+                    .or_default() += r.count;
             }
-            let group = c.group_id.as_deref().and_then(|g| groups.get(g).copied());
-            if let Some(g) = group {
-                *group_counts.entry(&g.id).or_default() += 1;
+            match r.outcome {
+                Some(o) => *by_outcome.entry(o).or_default() += r.count,
+                None => unanswered += r.count,
             }
-            let disposition = effective_disposition(c, group);
-            match disposition {
-                Some(d) => *by_outcome.entry(d.answer.outcome).or_default() += 1,
-                None => unanswered += 1,
-            }
-            let answer = disposition.map(published_answer);
-            // A grouped comment's change is listed once, under its group.
-            if group.is_none()
-                && let Some(change) = adopted_change(
-                    disposition,
-                    format!("comments/{}", c.id),
-                    &c.body.clause_reference,
-                )
-            {
-                adopted_changes.push(change);
-            }
-            comments.push(ReportComment {
-                id: c.id.clone(),
-                received_at: c.received_at,
-                channel: term!(c.body.channel),
-                submitter_category: term!(c.body.submitter_category),
-                submitter: published_submitter(c),
-                clause_reference: mask_personal_information(&c.body.clause_reference),
-                content: mask_personal_information(c.body.content.as_str()),
-                opinion_group: group.map(|g| g.id.clone()),
-                answer,
-            });
         }
+        let counted: BTreeMap<&str, u64> = tally
+            .groups
+            .iter()
+            .map(|g| (g.id.as_str(), g.visible_members))
+            .collect();
         let mut opinion_groups = Vec::new();
-        for g in view.groups {
-            let Some(count) = group_counts.get(g.id.as_str()).copied() else {
+        let mut adopted_changes = Vec::new();
+        for g in groups {
+            let Some(count) = counted.get(g.id.as_str()).copied() else {
                 // A group whose members were all removed or hidden says nothing publicly.
                 continue;
             };
-            let answer = g.disposition.as_ref().map(published_answer);
-            if let Some(change) = adopted_change(
-                g.disposition.as_ref(),
-                format!("opinionGroups/{}", g.id),
-                "",
-            ) {
-                adopted_changes.push(change);
-            }
+            adopted_changes.extend(group_adopted_change(g));
             opinion_groups.push(ReportOpinionGroup {
                 id: g.id.clone(),
                 summary: mask_personal_information(&g.summary),
                 count,
-                answer,
+                answer: g.disposition.as_ref().map(published_answer),
             });
         }
         let hidden: u64 = hidden_by_reason.values().sum();
-        let received = view.comments.len() as u64;
+        let received = tally.received();
         FeedbackReport {
             consultation: ReportSubject {
                 name: format!("consultations/{}", consultation.id),
@@ -414,7 +538,7 @@ impl FeedbackReport {
                 hidden_by_reason: counts(&hidden_by_reason, |c| term!(c)),
             },
             opinion_groups,
-            comments,
+            comments: Vec::new(),
             adopted_changes,
             decision: consultation.decision.as_ref().map(|d| ReportDecision {
                 number: d.number.clone(),
@@ -422,6 +546,25 @@ impl FeedbackReport {
                 decided_on: d.decided_on,
             }),
             edition,
+        }
+    }
+
+    /// Splits a [`FeedbackReport::summary`] into the text around its two lists, so that the
+    /// canonical JSON can be written (and hashed) one comment at a time.
+    pub fn layout(mut self) -> ReportLayout {
+        let group_changes = std::mem::take(&mut self.adopted_changes);
+        self.comments.clear();
+        let skeleton = self.canonical_json();
+        // Strings are escaped in JSON, so this text occurs only as the structure itself.
+        const LISTS: &str = r#""comments":[],"adopted_changes":[]"#;
+        let at = skeleton.find(LISTS).unwrap_or(skeleton.len());
+        let (before, after) = skeleton.split_at(at);
+        let after = after.get(LISTS.len()..).unwrap_or_default();
+        ReportLayout {
+            head: format!(r#"{before}"comments":["#),
+            between: r#"],"adopted_changes":["#.to_owned(),
+            tail: format!("]{after}"),
+            group_changes,
         }
     }
 
@@ -491,3 +634,6 @@ impl PublishedReport {
         serde_json::from_str(&self.content)
     }
 }
+
+#[cfg(test)]
+mod reference;

@@ -1,0 +1,200 @@
+//! Answering many comments at once, as a plan: the command decides which comments take the
+//! answer — by a definition the database evaluates, never by every comment in memory — and
+//! what the audit log records of it: the definition, the count and a digest of the ids, not a
+//! row per comment.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{Answer, Disposition};
+use crate::comment::{Channel, Comment, SubmitterCategory};
+use crate::consultation::Consultation;
+use crate::error::DomainError;
+
+/// Most comment names a bulk answer's reply lists; beyond it the reply gives the count and the
+/// digest only, so that it does not grow with the consultation.
+pub const REPLY_LISTS_AT_MOST: u64 = 1_000;
+
+/// A filter over a consultation's comments, as officers select them for a bulk answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Selection {
+    /// Only this channel.
+    pub channel: Option<Channel>,
+    /// Only this category of submitter.
+    pub submitter_category: Option<SubmitterCategory>,
+    /// Only comments about this clause (as written by the submitter).
+    pub clause_reference: Option<String>,
+    /// Only comments without an answer of their own.
+    pub only_unanswered: bool,
+}
+
+impl Selection {
+    /// Whether `c` matches the filter (before answerability).
+    pub fn matches(&self, c: &Comment) -> bool {
+        self.channel.is_none_or(|ch| c.body.channel == ch)
+            && self
+                .submitter_category
+                .is_none_or(|cat| c.body.submitter_category == cat)
+            && self
+                .clause_reference
+                .as_deref()
+                .is_none_or(|r| c.body.clause_reference == r)
+            && !(self.only_unanswered && c.disposition.is_some())
+    }
+}
+
+/// Which comments a bulk answer is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerTarget {
+    /// Exactly these comment ids (sorted, distinct), every one of which must take a direct
+    /// answer: all or nothing.
+    Listed(Vec<String>),
+    /// The comments matching a selection that can take a direct answer (visible and not in a
+    /// concentrated opinion); the others are left alone.
+    Selected(Selection),
+}
+
+/// The plan of a bulk answer: every comment the target chooses gets `disposition`, and a
+/// revision recording it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkAnswer {
+    /// The consultation.
+    pub consultation_id: String,
+    /// Which comments.
+    pub target: AnswerTarget,
+    /// The answer they get.
+    pub disposition: Disposition,
+}
+
+/// What a set-wise change touched: how many comments, and the SHA-256 of their ids, sorted and
+/// each followed by a newline, so that an auditor can check a claimed list against the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Affected {
+    /// How many comments.
+    pub count: u64,
+    /// Hex SHA-256 of the sorted ids, one per line.
+    pub ids_sha256: String,
+}
+
+/// Builds an [`Affected`] from ids given in ascending order.
+#[derive(Debug, Clone, Default)]
+pub struct AffectedDigest {
+    hasher: Sha256,
+    count: u64,
+}
+
+impl AffectedDigest {
+    /// Adds the next id (ids must come in ascending order).
+    pub fn push(&mut self, id: &str) {
+        self.hasher.update(id.as_bytes());
+        self.hasher.update(b"\n");
+        self.count += 1;
+    }
+
+    /// How many ids so far.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The result.
+    pub fn finish(self) -> Affected {
+        Affected {
+            count: self.count,
+            ids_sha256: hex::encode(self.hasher.finalize()),
+        }
+    }
+}
+
+/// The audit record of a bulk answer (its `after`), version 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentsAnsweredV1 {
+    /// Which comments were asked for.
+    pub target: AnswerTarget,
+    /// The answer given.
+    pub disposition: Disposition,
+    /// What it touched.
+    pub affected: Affected,
+}
+
+impl Consultation {
+    /// Plans a bulk answer. `listed` holds the comments a [`AnswerTarget::Listed`] names (the
+    /// store loads them; each must exist); for a selection it is empty.
+    pub fn bulk_answer(
+        &self,
+        target: AnswerTarget,
+        listed: &[Comment],
+        answer: Answer,
+        officer: &str,
+        now: DateTime<Utc>,
+    ) -> Result<BulkAnswer, DomainError> {
+        self.check_answering(now)?;
+        if let AnswerTarget::Listed(ids) = &target {
+            for id in ids {
+                if !listed.iter().any(|c| c.id == *id) {
+                    return Err(DomainError::not_found(format!(
+                        "consultations/{}/comments/{id}",
+                        self.id
+                    )));
+                }
+            }
+            // All or nothing: every comment that cannot take the answer is named.
+            let refused: Vec<_> = listed
+                .iter()
+                .filter_map(|c| c.check_answerable().err())
+                .flat_map(|e| match e {
+                    DomainError::FailedPrecondition(v) => v,
+                    _ => Vec::new(),
+                })
+                .collect();
+            if !refused.is_empty() {
+                return Err(DomainError::FailedPrecondition(refused));
+            }
+        }
+        Ok(BulkAnswer {
+            consultation_id: self.id.clone(),
+            target,
+            disposition: Disposition {
+                answer,
+                answered_by: officer.to_owned(),
+                answered_at: now,
+            },
+        })
+    }
+}
+
+impl BulkAnswer {
+    /// Whether the plan gives its answer to `c` — the definition the store evaluates in SQL,
+    /// stated on one comment.
+    pub fn chooses(&self, c: &Comment) -> bool {
+        if c.consultation_id != self.consultation_id {
+            return false;
+        }
+        match &self.target {
+            AnswerTarget::Listed(ids) => ids.binary_search(&c.id).is_ok(),
+            AnswerTarget::Selected(s) => c.check_answerable().is_ok() && s.matches(c),
+        }
+    }
+
+    /// Applies the plan to comments held in memory (the model the store's SQL must equal).
+    pub fn apply(&self, comments: &mut [Comment]) -> Affected {
+        let mut ids: Vec<&mut Comment> = comments.iter_mut().filter(|c| self.chooses(c)).collect();
+        ids.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut digest = AffectedDigest::default();
+        for c in ids {
+            digest.push(&c.id);
+            c.disposition = Some(self.disposition.clone());
+        }
+        digest.finish()
+    }
+
+    /// The audit record of the plan once the store has run it.
+    pub fn audit(&self, affected: Affected) -> CommentsAnsweredV1 {
+        CommentsAnsweredV1 {
+            target: self.target.clone(),
+            disposition: self.disposition.clone(),
+            affected,
+        }
+    }
+}
