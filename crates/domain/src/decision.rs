@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::answering::AnsweringView;
+use crate::answering::tally::AnsweringTally;
 use crate::calendar::Calendar;
 use crate::consultation::{Consultation, ConsultationState, check_reason, is_meaningful};
 use crate::error::{DomainError, Violations};
@@ -43,10 +43,10 @@ pub enum FeedbackDeadline {
 
 impl Consultation {
     /// Passes the deliberation gate (上会前置条件): every visible comment and group answered,
-    /// every non-adopted answer reasoned, and for enterprise policies both kinds of business input.
+    /// and for enterprise policies both kinds of business input.
     pub fn mark_ready(
         &mut self,
-        view: AnsweringView<'_>,
+        tally: &AnsweringTally,
         now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
         let state = self.state(now);
@@ -61,7 +61,7 @@ impl Consultation {
                 ),
             ));
         }
-        let missing = view.missing_for_deliberation(self);
+        let missing = tally.missing_for_deliberation(self);
         if !missing.is_empty() {
             return Err(DomainError::FailedPrecondition(missing));
         }

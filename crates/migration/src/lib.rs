@@ -8,6 +8,7 @@ mod m20261124_000002_answering;
 mod m20261125_000003_audit_chain;
 mod m20261126_000004_private_data;
 mod m20261130_000005_audit_links;
+mod m20261201_000007_answering_at_scale;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_audit_chain::Migration),
             Box::new(m20261126_000004_private_data::Migration),
             Box::new(m20261130_000005_audit_links::Migration),
+            Box::new(m20261201_000007_answering_at_scale::Migration),
         ]
     }
 }

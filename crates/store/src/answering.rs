@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use consult_domain::answering::{Disposition, OpinionGroup};
-use consult_domain::report::PublishedReport;
 use consult_domain::{Comment, Consultation, ConsultationState, DomainError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -56,8 +55,6 @@ pub struct Answering {
     pub comments: Vec<Comment>,
     /// Every opinion group of the consultation; closures may push new ones.
     pub groups: Vec<OpinionGroup>,
-    /// A report version to publish with the change.
-    pub publish: Option<PublishedReport>,
 }
 
 impl Answering {
@@ -131,22 +128,14 @@ fn group_to_row(g: &OpinionGroup) -> opinion_group::Model {
         consultation_id: g.consultation_id.clone(),
         summary: g.summary.clone(),
         disposition: json_opt(&g.disposition),
+        outcome: g
+            .disposition
+            .as_ref()
+            .map(|d| d.answer.outcome.code().to_owned()),
         created_by: g.created_by.clone(),
         created_at: g.created_at,
         updated_at: g.updated_at,
     }
-}
-
-fn report_from_row(m: feedback_report::Model) -> Result<PublishedReport, StoreError> {
-    Ok(PublishedReport {
-        version: u32::try_from(m.version).map_err(corrupt)?,
-        consultation_id: m.consultation_id,
-        content: m.content,
-        sha256: m.sha256,
-        published_by: m.published_by,
-        published_at: m.published_at,
-        correction_reason: m.correction_reason,
-    })
 }
 
 /// Loads what a change or a read of `row`'s consultation needs.
@@ -209,7 +198,6 @@ async fn load<C: ConnectionTrait>(
         consultation,
         comments,
         groups,
-        publish: None,
     })
 }
 
@@ -359,29 +347,6 @@ impl Store {
             .collect()
     }
 
-    /// A published version (`None`: the latest), or `NOT_FOUND`.
-    pub async fn published_report(
-        &self,
-        consultation_id: &str,
-        version: Option<u32>,
-    ) -> Result<PublishedReport, StoreError> {
-        let mut q = feedback_report::Entity::find()
-            .filter(feedback_report::Column::ConsultationId.eq(consultation_id));
-        q = match version {
-            Some(v) => q.filter(feedback_report::Column::Version.eq(i64::from(v))),
-            None => q.order_by_desc(feedback_report::Column::Version),
-        };
-        let row = q.one(&self.db).await?.ok_or_else(|| {
-            DomainError::not_found(match version {
-                Some(v) => format!("consultations/{consultation_id}/feedbackReports/{v}"),
-                None => format!(
-                    "consultations/{consultation_id}/feedbackReports/latest：反馈尚未公开 (no published feedback report)"
-                ),
-            })
-        })?;
-        report_from_row(row)
-    }
-
     /// Decided consultations (feedback not yet published) of `department` (or all), whose
     /// report is due by `until` or whose due date is unknown, earliest first.
     pub async fn feedback_due(
@@ -436,7 +401,9 @@ async fn write_differences(
     }
 
     let old: HashMap<&str, &Comment> = before.comments.iter().map(|c| (c.id.as_str(), c)).collect();
-    let mut by_state: BTreeMap<CommentState, Vec<String>> = BTreeMap::new();
+    // Per new state: its mirrored columns (hide reason, outcome) and the comments taking it.
+    type Columns = (Option<String>, Option<String>, Vec<String>);
+    let mut by_state: BTreeMap<CommentState, Columns> = BTreeMap::new();
     let mut changed_before = Vec::new();
     let mut changed_after = Vec::new();
     for c in &after.comments {
@@ -455,10 +422,22 @@ async fn write_differences(
         }
         changed_before.push(json!({"id": prev.id, "moderation": prev.moderation, "group_id": prev.group_id, "disposition": prev.disposition}));
         changed_after.push(json!({"id": c.id, "moderation": c.moderation, "group_id": c.group_id, "disposition": c.disposition}));
-        by_state.entry(state).or_default().push(c.id.clone());
+        by_state
+            .entry(state)
+            .or_insert_with(|| {
+                (
+                    c.moderation.as_ref().map(|m| m.reason.code().to_owned()),
+                    c.disposition
+                        .as_ref()
+                        .map(|d| d.answer.outcome.code().to_owned()),
+                    Vec::new(),
+                )
+            })
+            .2
+            .push(c.id.clone());
     }
     // Comments given the same answer at once share one statement per chunk.
-    for ((moderation, group_id, disposition), ids) in by_state {
+    for ((moderation, group_id, disposition), (hide_reason, outcome, ids)) in by_state {
         for chunk in ids.chunks(CHUNK) {
             comment::Entity::update_many()
                 .col_expr(comment::Column::Moderation, Expr::value(moderation.clone()))
@@ -467,6 +446,11 @@ async fn write_differences(
                     comment::Column::Disposition,
                     Expr::value(disposition.clone()),
                 )
+                .col_expr(
+                    comment::Column::HideReason,
+                    Expr::value(hide_reason.clone()),
+                )
+                .col_expr(comment::Column::Outcome, Expr::value(outcome.clone()))
                 .filter(comment::Column::ConsultationId.eq(cid.clone()))
                 .filter(comment::Column::Id.is_in(chunk.iter().cloned()))
                 .exec(txn)
@@ -517,24 +501,6 @@ async fn write_differences(
         disposition_revision::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(txn)
             .await?;
-    }
-
-    if let Some(report) = &after.publish {
-        feedback_report::Entity::insert(feedback_report::ActiveModel {
-            consultation_id: Set(report.consultation_id.clone()),
-            version: Set(i32::try_from(report.version).map_err(corrupt)?),
-            content: Set(report.content.clone()),
-            sha256: Set(report.sha256.clone()),
-            published_by: Set(report.published_by.clone()),
-            published_at: Set(report.published_at),
-            correction_reason: Set(report.correction_reason.clone()),
-        })
-        .exec_without_returning(txn)
-        .await?;
-        audit_after.insert(
-            "feedback_report".into(),
-            json!({"version": report.version, "sha256": report.sha256}),
-        );
     }
 
     audit::append(

@@ -107,9 +107,10 @@ impl Store {
         ];
         // Each published version exactly as served: its SHA-256 is the one published.
         for r in reports {
+            let version = u32::try_from(r.version).map_err(crate::corrupt)?;
             parts.push(Part {
-                name: format!("feedback_reports/v{}.json", r.version),
-                content: r.content,
+                name: format!("feedback_reports/v{version}.json"),
+                content: self.published_report(id, Some(version)).await?.content,
             });
         }
         parts.push(Part {

@@ -275,6 +275,11 @@ fn to_row(
         moderation: json_opt(&c.moderation),
         group_id: c.group_id.clone(),
         disposition: json_opt(&c.disposition),
+        hide_reason: c.moderation.as_ref().map(|m| m.reason.code().to_owned()),
+        outcome: c
+            .disposition
+            .as_ref()
+            .map(|d| d.answer.outcome.code().to_owned()),
         private_key_id: Some(keys.current().to_owned()),
     })
 }

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use consult_domain::actor::ListScope;
+use consult_domain::answering::tally::AnsweringTally;
 use consult_domain::{Channel, Consultation, ConsultationKind, ConsultationState, DomainError};
 use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
@@ -158,14 +159,55 @@ impl Store {
     where
         F: FnOnce(&mut Consultation) -> Result<(), DomainError>,
     {
+        self.change_consultation_with(id, actor, action, now, false, |c, _| change(c))
+            .await
+    }
+
+    /// Like [`Store::change_consultation`], for a change decided on the consultation's comments
+    /// counted by answering status (the deliberation gate), counted inside the transaction.
+    pub async fn change_consultation_counted<F>(
+        &self,
+        id: &str,
+        actor: &str,
+        action: &'static str,
+        now: DateTime<Utc>,
+        change: F,
+    ) -> Result<Consultation, StoreError>
+    where
+        F: FnOnce(&mut Consultation, &AnsweringTally) -> Result<(), DomainError>,
+    {
+        // Asked to count, the store always passes the tally.
+        let uncounted = AnsweringTally::default();
+        self.change_consultation_with(id, actor, action, now, true, |c, tally| {
+            change(c, tally.unwrap_or(&uncounted))
+        })
+        .await
+    }
+
+    async fn change_consultation_with<F>(
+        &self,
+        id: &str,
+        actor: &str,
+        action: &'static str,
+        now: DateTime<Utc>,
+        count: bool,
+        change: F,
+    ) -> Result<Consultation, StoreError>
+    where
+        F: FnOnce(&mut Consultation, Option<&AnsweringTally>) -> Result<(), DomainError>,
+    {
         let txn = self.begin_write().await?;
         let row = lock_consultations(&txn, [id], RowLock::Update)
             .await?
             .pop()
             .ok_or_else(|| not_found(id))?;
         let before = from_row(row)?;
+        let tally = match count {
+            true => Some(crate::counting::tally(&*txn, id).await?),
+            false => None,
+        };
         let mut after = before.clone();
-        change(&mut after)?;
+        change(&mut after, tally.as_ref())?;
         // Every column is written: the row is the domain value, not a patch.
         update_consultation(&txn, &before, &after).await?;
         audit::append(

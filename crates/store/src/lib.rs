@@ -4,11 +4,14 @@
 mod answering;
 mod archive;
 mod audit;
+mod bulk;
 mod comments;
 mod consultations;
+mod counting;
 mod fault;
 mod pool;
 mod private_data;
+mod publishing;
 mod resealing;
 mod write;
 // The derive macros generate public items that stay inside this crate.
@@ -24,6 +27,7 @@ use tokio::sync::Mutex;
 
 pub use answering::{Answering, CommentScope, DispositionRevision};
 pub use audit::{AuditEvent, AuditFilter, AuditRecord, AuditVerification};
+pub use bulk::BulkAnswered;
 pub use comments::{
     AnsweringStatus, CommentFilter, CommentWriter, Submission, WriterConfig, WriterTask,
 };
@@ -31,6 +35,7 @@ pub use consult_domain::report::ReportVersion;
 pub use consultations::ConsultationFilter;
 pub use fault::{Constraint, UnavailableCause};
 pub use private_data::{KeyError, PrivateDataKeys};
+pub use publishing::{Parts, PublishedVersion};
 pub use resealing::{KeyUsage, ResealProgress};
 pub use sea_orm::DbErr;
 

@@ -190,11 +190,21 @@ impl BulkAnswer {
     }
 
     /// The audit record of the plan once the store has run it.
-    pub fn audit(&self, affected: Affected) -> CommentsAnsweredV1 {
-        CommentsAnsweredV1 {
+    pub fn audit(&self, affected: Affected) -> AnsweringEvent {
+        AnsweringEvent::CommentsAnswered(CommentsAnsweredV1 {
             target: self.target.clone(),
             disposition: self.disposition.clone(),
             affected,
-        }
+        })
     }
+}
+
+/// What the audit log records of answering changes that touch many comments, one variant per
+/// event type and version; stored as the event's `after`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event")]
+pub enum AnsweringEvent {
+    /// Comments given one answer at once.
+    #[serde(rename = "comments.answered.v1")]
+    CommentsAnswered(CommentsAnsweredV1),
 }

@@ -128,10 +128,10 @@ fn answering_opens_at_the_close_and_ends_at_publication() {
     assert_eq!(k.disposition.as_ref().unwrap().answered_by, "o");
 
     c.mark_ready(
-        AnsweringView {
+        &tally::AnsweringTally::of(AnsweringView {
             comments: std::slice::from_ref(&k),
             groups: &[],
-        },
+        }),
         now,
     )
     .unwrap();
@@ -188,10 +188,10 @@ fn past_the_gate_only_answered_comments_come_back() {
     a.hide(&c, HideReason::Spam, "", "o", now).unwrap();
     let comments = [a.clone(), b.clone()];
     c.mark_ready(
-        AnsweringView {
+        &tally::AnsweringTally::of(AnsweringView {
             comments: &comments,
             groups: &[],
-        },
+        }),
         now,
     )
     .unwrap();
@@ -244,10 +244,10 @@ fn the_gate_lists_what_is_missing() {
     let groups = [g.clone()];
     let e = c
         .mark_ready(
-            AnsweringView {
+            &tally::AnsweringTally::of(AnsweringView {
                 comments: &comments,
                 groups: &groups,
-            },
+            }),
             now,
         )
         .unwrap_err();
@@ -277,10 +277,10 @@ fn the_gate_lists_what_is_missing() {
     comments[6].body.submitter_category = SubmitterCategory::Enterprise;
     comments[7].body.submitter_category = SubmitterCategory::IndustryAssociation;
     c.mark_ready(
-        AnsweringView {
+        &tally::AnsweringTally::of(AnsweringView {
             comments: &comments,
             groups: &[g],
-        },
+        }),
         now,
     )
     .unwrap();
@@ -296,10 +296,10 @@ fn hidden_business_input_does_not_count() {
     e1.hide(&c, HideReason::Spam, "", "o", now).unwrap();
     let e = c
         .mark_ready(
-            AnsweringView {
+            &tally::AnsweringTally::of(AnsweringView {
                 comments: &[e1, a1],
                 groups: &[],
-            },
+            }),
             now,
         )
         .unwrap_err();
@@ -311,10 +311,10 @@ fn feedback_is_due_twenty_working_days_after_the_decision() {
     let calendar = Calendar::built_in();
     let (mut c, now) = closed(ConsultationKind::Plan);
     c.mark_ready(
-        AnsweringView {
+        &tally::AnsweringTally::of(AnsweringView {
             comments: &[],
             groups: &[],
-        },
+        }),
         now,
     )
     .unwrap();
@@ -559,7 +559,7 @@ proptest! {
 
         let missing = view.missing_for_deliberation(&c);
         prop_assert_eq!(missing.is_empty(), p.unanswered == 0);
-        let gate = c.mark_ready(view, now);
+        let gate = c.mark_ready(&tally::AnsweringTally::of(view), now);
         prop_assert_eq!(gate.is_ok(), p.unanswered == 0);
 
         let r = FeedbackReport::build(&c, view, &calendar, ReportEdition {

@@ -199,8 +199,11 @@ fn answer(i: usize) -> Answer {
     Answer::parse(outcome, "与上位法不一致", "第五条改为六个月", "d").expect("answer")
 }
 
-/// A random consultation: per comment a (channel, category, action, group, text) selector.
-fn world() -> impl Strategy<Value = (Vec<(u8, u8, u8, u8, u8)>, u8)> {
+/// Per comment: channel, category, action (0 none, 1 hide, 2 answer, 3 group), group, text.
+type CommentSpec = (u8, u8, u8, u8, u8);
+
+/// A random consultation: its comments, and which of the three groups are answered (bits).
+fn world() -> impl Strategy<Value = (Vec<CommentSpec>, u8)> {
     (
         prop::collection::vec((0u8..8, 0u8..8, 0u8..5, 0u8..3, 0u8..12), 0..50),
         0u8..8,
@@ -208,7 +211,7 @@ fn world() -> impl Strategy<Value = (Vec<(u8, u8, u8, u8, u8)>, u8)> {
 }
 
 fn build_world(
-    spec: &[(u8, u8, u8, u8, u8)],
+    spec: &[CommentSpec],
     answered_groups: u8,
 ) -> (Consultation, DateTime<Utc>, Vec<Comment>, Vec<OpinionGroup>) {
     let (c, now) = closed(ConsultationKind::EnterprisePolicy);

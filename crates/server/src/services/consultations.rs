@@ -7,7 +7,6 @@ use consult_api::pb::{self, Consultation as PbConsultation};
 use consult_api::rules::parse_consultation_name;
 use consult_domain::Role;
 use consult_domain::actor::{list_scope, may_read_consultation};
-use consult_domain::answering::AnsweringView;
 use consult_domain::consultation::DraftChanges;
 use consult_domain::decision::FeedbackDeadline;
 use consult_domain::error::Violations;
@@ -15,7 +14,7 @@ use consult_domain::window::local_date;
 use consult_domain::{
     Actor, Channel, Consultation, ConsultationKind, ConsultationState, DomainError,
 };
-use consult_store::{CommentScope, ConsultationFilter};
+use consult_store::ConsultationFilter;
 use tonic::{Request, Response, Status};
 
 use super::{Core, id_of, page, public, signed};
@@ -318,25 +317,10 @@ impl Consultations {
         let c = self
             .0
             .store
-            .change_answering(
-                &id,
-                CommentScope::All,
-                &actor.id,
-                "consultation.ready",
-                req.name.clone(),
-                now,
-                |a| {
-                    actor.may_manage(&a.consultation.department)?;
-                    let view = AnsweringView {
-                        comments: &a.comments,
-                        groups: &a.groups,
-                    };
-                    let mut c = a.consultation.clone();
-                    c.mark_ready(view, now)?;
-                    a.consultation = c.clone();
-                    Ok(c)
-                },
-            )
+            .change_consultation_counted(&id, &actor.id, "consultation.ready", now, |c, tally| {
+                actor.may_manage(&c.department)?;
+                c.mark_ready(tally, now)
+            })
             .await?;
         tracing::info!(consultation = %id, actor = %actor.id, "ready for deliberation");
         Ok(self.show(&c))

@@ -11,17 +11,22 @@ use consult_api::rules::{
     parse_opinion_group_name,
 };
 use consult_domain::actor::may_read_consultation;
-use consult_domain::answering::{AnsweringView, OpinionGroup, effective_disposition};
+use consult_domain::answering::bulk::{AnswerTarget, Selection};
+use consult_domain::answering::{OpinionGroup, effective_disposition};
 use consult_domain::error::Violations;
-use consult_domain::report::{FeedbackReport, PublishedReport, ReportEdition};
+use consult_domain::report::{FeedbackReport, ReportEdition};
 use consult_domain::{Actor, Channel, DomainError, SubmitterCategory};
-use consult_store::{Answering, CommentFilter, CommentScope};
+use consult_store::{Answering, CommentScope};
 use tonic::{Request, Response, Status};
 
 use super::{Core, id_of, page, public, signed};
 use crate::convert::{self, optional};
 use crate::error::ApiError;
 use crate::pagination::page_size;
+
+/// Largest canonical JSON a FULL view carries in one message; beyond it the caller is told to
+/// read the summary and download the whole report.
+const FULL_VIEW_LIMIT: usize = 32 << 20;
 
 /// The service over the shared core.
 pub(crate) struct Feedback(pub(crate) Arc<Core>);
@@ -347,7 +352,7 @@ impl Feedback {
         let (actor, req) = signed(&self.0.auth, request)?;
         let cid = id_of(parse_consultation_name(&req.parent), "parent")?;
         let answer = convert::answer(req.disposition.as_ref(), "disposition")?;
-        let (scope, explicit, only_unanswered) = match &req.target {
+        let target = match &req.target {
             None => {
                 return Err(DomainError::invalid(
                     "target",
@@ -355,11 +360,9 @@ impl Feedback {
                 )
                 .into());
             }
-            Some(BulkTarget::Comments(list)) => (
-                CommentScope::Ids(comment_ids(&list.comments, &cid, "comments.comments")?),
-                true,
-                false,
-            ),
+            Some(BulkTarget::Comments(list)) => {
+                AnswerTarget::Listed(comment_ids(&list.comments, &cid, "comments.comments")?)
+            }
             Some(BulkTarget::Selection(s)) => {
                 let mut v = Violations::new();
                 let channel = v.take(optional::<Channel>(s.channel, "selection.channel"));
@@ -375,65 +378,31 @@ impl Feedback {
                 }
                 v.finish()?;
                 let clause = s.clause_reference.trim();
-                (
-                    CommentScope::Matching(CommentFilter {
-                        channel: channel.flatten(),
-                        submitter_category: category.flatten(),
-                        clause_reference: (!clause.is_empty()).then(|| clause.to_owned()),
-                        ..CommentFilter::default()
-                    }),
-                    false,
-                    s.only_unanswered,
-                )
+                AnswerTarget::Selected(Selection {
+                    channel: channel.flatten(),
+                    submitter_category: category.flatten(),
+                    clause_reference: (!clause.is_empty()).then(|| clause.to_owned()),
+                    only_unanswered: s.only_unanswered,
+                })
             }
         };
+        let listed = match &target {
+            AnswerTarget::Listed(ids) => ids.clone(),
+            AnswerTarget::Selected(_) => Vec::new(),
+        };
         let now = self.now();
-        let answered = self
+        let done = self
             .0
             .store
-            .change_answering(
-                &cid,
-                scope,
-                &actor.id,
-                "comment.bulk_answer",
-                format!("consultations/{cid}"),
-                now,
-                |a| {
-                    actor.may_manage(&a.consultation.department)?;
-                    a.consultation.check_answering(now)?;
-                    let consultation = a.consultation.clone();
-                    if explicit {
-                        // All or nothing: report every comment that cannot take the answer.
-                        let refused: Vec<_> = a
-                            .comments
-                            .iter()
-                            .filter_map(|c| c.check_answerable().err())
-                            .flat_map(|e| match e {
-                                DomainError::FailedPrecondition(v) => v,
-                                _ => Vec::new(),
-                            })
-                            .collect();
-                        if !refused.is_empty() {
-                            return Err(DomainError::FailedPrecondition(refused));
-                        }
-                    }
-                    let mut names = Vec::new();
-                    for c in a.comments.iter_mut() {
-                        let chosen = explicit
-                            || (c.check_answerable().is_ok()
-                                && !(only_unanswered && c.disposition.is_some()));
-                        if chosen {
-                            c.answer(&consultation, answer.clone(), &actor.id, now)?;
-                            names.push(c.name());
-                        }
-                    }
-                    Ok(names)
-                },
-            )
+            .bulk_answer(&cid, &listed, &actor.id, now, |c, comments| {
+                actor.may_manage(&c.department)?;
+                c.bulk_answer(target, comments, answer, &actor.id, now)
+            })
             .await?;
+        tracing::info!(consultation = %cid, answered = done.affected.count, ids_sha256 = %done.affected.ids_sha256, "bulk answer");
         Ok(pb::BulkAnswerCommentsResponse {
-            answered_count: answered.len() as i64,
-            comments: answered,
+            answered_count: i64::try_from(done.affected.count).unwrap_or(i64::MAX),
+            comments: done.names,
         })
     }
 
@@ -510,13 +479,11 @@ impl Feedback {
     ) -> Result<pb::AnsweringProgress, ApiError> {
         let (actor, req) = signed(&self.0.auth, request)?;
         let cid = id_of(parse_consultation_name(&req.name), "name")?;
-        let a = self.readable(&actor, &cid, CommentScope::All).await?;
-        let view = AnsweringView {
-            comments: &a.comments,
-            groups: &a.groups,
-        };
-        let p = view.progress();
-        let missing = view.missing_for_deliberation(&a.consultation);
+        let c = self.0.store.consultation(&cid).await?;
+        actor.may_read_internal(&c.department)?;
+        let tally = self.0.store.answering_tally(&cid).await?;
+        let p = tally.progress();
+        let missing = tally.missing_for_deliberation(&c);
         let n = |x: u64| i64::try_from(x).unwrap_or(i64::MAX);
         Ok(pb::AnsweringProgress {
             consultation: format!("consultations/{cid}"),
@@ -575,23 +542,42 @@ impl Feedback {
     ) -> Result<pb::FeedbackReport, ApiError> {
         let (actor, req) = signed(&self.0.auth, request)?;
         let cid = id_of(parse_consultation_name(&req.name), "name")?;
-        let a = self.readable(&actor, &cid, CommentScope::All).await?;
-        a.consultation.check_preview(self.now())?;
-        let report = FeedbackReport::build(
-            &a.consultation,
-            AnsweringView {
-                comments: &a.comments,
-                groups: &a.groups,
-            },
-            &self.0.calendar,
-            ReportEdition {
-                version: 0,
-                published_at: None,
-                correction_reason: String::new(),
-            },
+        let c = self.0.store.consultation(&cid).await?;
+        actor.may_read_internal(&c.department)?;
+        c.check_preview(self.now())?;
+        let full = !matches!(
+            pb::FeedbackReportView::try_from(req.view),
+            Ok(pb::FeedbackReportView::Basic)
         );
-        let content = report.canonical_json();
-        let sha = consult_domain::report::content_sha256(&content);
+        let (content, sha) = self
+            .0
+            .store
+            .preview_report(&c, &self.0.calendar, full, FULL_VIEW_LIMIT)
+            .await?;
+        let summary = match full {
+            true => content.as_str(),
+            false => "",
+        };
+        let report = match full {
+            true => serde_json::from_str::<FeedbackReport>(summary).map_err(|e| {
+                ApiError::Store(consult_store::StoreError::Corrupt(format!("preview: {e}")))
+            })?,
+            false => {
+                let tally = self.0.store.answering_tally(&cid).await?;
+                let groups = self.0.store.opinion_groups(&cid).await?;
+                FeedbackReport::summary(
+                    &c,
+                    &tally,
+                    &groups,
+                    &self.0.calendar,
+                    ReportEdition {
+                        version: 0,
+                        published_at: None,
+                        correction_reason: String::new(),
+                    },
+                )
+            }
+        };
         view(convert::report(&report, &content, &sha), req.view)
     }
 
@@ -604,46 +590,37 @@ impl Feedback {
         change: F,
     ) -> Result<pb::FeedbackReport, ApiError>
     where
-        F: FnOnce(&mut Answering, DateTime<Utc>) -> Result<String, DomainError>,
+        F: FnOnce(&mut consult_domain::Consultation, DateTime<Utc>) -> Result<String, DomainError>,
     {
         let cid = id_of(parse_consultation_name(name), "name")?;
         let now = self.now();
-        let calendar = &self.0.calendar;
-        let sealed = self
+        let started = std::time::Instant::now();
+        let published = self
             .0
             .store
-            .change_answering(
+            .publish_report(
                 &cid,
-                CommentScope::All,
                 &actor.id,
                 action,
                 name.to_owned(),
                 now,
-                |a| {
-                    actor.may_manage(&a.consultation.department)?;
-                    let correction_reason = change(a, now)?;
-                    let report = FeedbackReport::build(
-                        &a.consultation,
-                        AnsweringView {
-                            comments: &a.comments,
-                            groups: &a.groups,
-                        },
-                        calendar,
-                        ReportEdition {
-                            version: a.consultation.feedback_version,
-                            published_at: Some(now),
-                            correction_reason,
-                        },
-                    );
-                    let sealed = PublishedReport::seal(&report, &a.consultation.id, &actor.id);
-                    a.publish = Some(sealed.clone());
-                    Ok(sealed)
+                &self.0.calendar,
+                |c| {
+                    actor.may_manage(&c.department)?;
+                    change(c, now)
                 },
             )
             .await?;
-        tracing::info!(consultation = %cid, version = sealed.version, sha256 = %sealed.sha256, "feedback report published");
+        tracing::info!(consultation = %cid, version = published.version, sha256 = %published.sha256,
+            bytes = published.bytes, comments = published.comments,
+            elapsed_ms = started.elapsed().as_millis() as u64, "feedback report published");
+        let summary = self
+            .0
+            .store
+            .published_summary(&cid, Some(published.version))
+            .await?;
         view(
-            convert::published(&sealed)?,
+            convert::published(&summary)?,
             pb::FeedbackReportView::Basic as i32,
         )
     }
@@ -653,8 +630,8 @@ impl Feedback {
         request: Request<pb::PublishFeedbackReportRequest>,
     ) -> Result<pb::FeedbackReport, ApiError> {
         let (actor, req) = signed(&self.0.auth, request)?;
-        self.publish_version(&actor, &req.name, "feedback.publish", |a, now| {
-            a.consultation.publish_feedback(now)?;
+        self.publish_version(&actor, &req.name, "feedback.publish", |c, now| {
+            c.publish_feedback(now)?;
             Ok(String::new())
         })
         .await
@@ -675,8 +652,8 @@ impl Feedback {
         };
         let officer = actor.id.clone();
         let calendar = &self.0.calendar;
-        self.publish_version(&actor, &req.name, "feedback.correct", |a, now| {
-            a.consultation.correct_feedback(
+        self.publish_version(&actor, &req.name, "feedback.correct", |c, now| {
+            c.correct_feedback(
                 &req.reason,
                 decision
                     .as_ref()
@@ -697,7 +674,17 @@ impl Feedback {
         let (_, req) = public(&self.0.auth, request)?;
         let (cid, version) = parse_feedback_report_name(&req.name)
             .ok_or_else(|| DomainError::invalid("name", "资源名称格式不正确 (malformed name)"))?;
-        let p = self.0.store.published_report(cid, version).await?;
+        let p = match pb::FeedbackReportView::try_from(req.view) {
+            Ok(pb::FeedbackReportView::Basic) => {
+                self.0.store.published_summary(cid, version).await?
+            }
+            _ => {
+                self.0
+                    .store
+                    .published_report_within(cid, version, FULL_VIEW_LIMIT)
+                    .await?
+            }
+        };
         view(convert::published(&p)?, req.view)
     }
 

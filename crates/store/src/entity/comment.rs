@@ -28,6 +28,10 @@ pub struct Model {
     pub group_id: Option<String>,
     /// JSON of the comment's own current disposition.
     pub disposition: Option<String>,
+    /// Code of the moderation's reason, mirroring `moderation` for counting by index.
+    pub hide_reason: Option<String>,
+    /// Code of the own disposition's outcome, mirroring `disposition` for counting by index.
+    pub outcome: Option<String>,
     /// Key that sealed the three submitter fields; `None`: they are plain text (older rows).
     pub private_key_id: Option<String>,
 }

@@ -11,6 +11,8 @@ pub struct Model {
     pub summary: String,
     /// JSON of the group's current disposition.
     pub disposition: Option<String>,
+    /// Code of the disposition's outcome, mirroring `disposition` for counting.
+    pub outcome: Option<String>,
     pub created_by: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

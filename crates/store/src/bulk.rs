@@ -1,0 +1,211 @@
+//! Bulk answers run as set-wise SQL: the domain's plan names its comments by a definition
+//! ([`AnswerTarget`]), and the store digests, records and updates exactly those with a few
+//! statements in one transaction, reading ids a page at a time and never whole comments.
+
+use chrono::{DateTime, Utc};
+use consult_domain::answering::bulk::{
+    Affected, AffectedDigest, AnswerTarget, BulkAnswer, REPLY_LISTS_AT_MOST,
+};
+use consult_domain::{Comment, Consultation, DomainError};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use crate::audit::{self, AuditRecord};
+use crate::comments::{from_row as comment_from_row, json_opt};
+use crate::consultations::from_row as consultation_from_row;
+use crate::entity::{comment, disposition_revision};
+use crate::write::{RowLock, lock_consultations};
+use crate::{Store, StoreError};
+
+/// Ids read per statement while digesting a selection.
+const ID_PAGE: u64 = 10_000;
+/// Ids bound per statement for a listed target; far below either database's limit.
+const CHUNK: usize = 500;
+
+/// What a bulk answer did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkAnswered {
+    /// How many comments, and the digest of their ids.
+    pub affected: Affected,
+    /// Their names, when there are at most [`REPLY_LISTS_AT_MOST`]; otherwise empty.
+    pub names: Vec<String>,
+}
+
+/// The conditions that choose the plan's comments, one per statement (a listed target is cut
+/// into chunks of bound ids).
+fn conditions(plan: &BulkAnswer) -> Vec<Condition> {
+    let base = Condition::all().add(comment::Column::ConsultationId.eq(&plan.consultation_id));
+    match &plan.target {
+        AnswerTarget::Listed(ids) => ids
+            .chunks(CHUNK)
+            .map(|chunk| {
+                base.clone()
+                    .add(comment::Column::Id.is_in(chunk.iter().cloned()))
+            })
+            .collect(),
+        AnswerTarget::Selected(s) => {
+            // Visible and ungrouped: what can take a direct answer (Comment::check_answerable).
+            let mut c = base
+                .add(comment::Column::HideReason.is_null())
+                .add(comment::Column::GroupId.is_null());
+            if s.only_unanswered {
+                c = c.add(comment::Column::Outcome.is_null());
+            }
+            if let Some(ch) = s.channel {
+                c = c.add(comment::Column::Channel.eq(ch.code()));
+            }
+            if let Some(cat) = s.submitter_category {
+                c = c.add(comment::Column::SubmitterCategory.eq(cat.code()));
+            }
+            if let Some(clause) = &s.clause_reference {
+                c = c.add(comment::Column::ClauseReference.eq(clause.as_str()));
+            }
+            vec![c]
+        }
+    }
+}
+
+/// Reads the chosen ids in ascending order, a page at a time, into the digest.
+async fn digest(
+    txn: &DatabaseTransaction,
+    plan: &BulkAnswer,
+    conditions: &[Condition],
+) -> Result<(Affected, Vec<String>), StoreError> {
+    let mut digest = AffectedDigest::default();
+    let mut names = Vec::new();
+    for condition in conditions {
+        let mut after: Option<String> = None;
+        loop {
+            let mut q = comment::Entity::find()
+                .select_only()
+                .column(comment::Column::Id)
+                .filter(condition.clone());
+            if let Some(a) = &after {
+                q = q.filter(comment::Column::Id.gt(a.as_str()));
+            }
+            let ids: Vec<String> = q
+                .order_by_asc(comment::Column::Id)
+                .limit(ID_PAGE)
+                .into_tuple()
+                .all(txn)
+                .await?;
+            for id in &ids {
+                digest.push(id);
+                if digest.count() <= REPLY_LISTS_AT_MOST {
+                    names.push(format!(
+                        "consultations/{}/comments/{id}",
+                        plan.consultation_id
+                    ));
+                }
+            }
+            match ids.last() {
+                Some(last) if ids.len() as u64 == ID_PAGE => after = Some(last.clone()),
+                _ => break,
+            }
+        }
+    }
+    let affected = digest.finish();
+    if affected.count > REPLY_LISTS_AT_MOST {
+        names.clear();
+    }
+    Ok((affected, names))
+}
+
+impl Store {
+    /// Runs a bulk answer on consultation `consultation_id`: `decide` gets the consultation
+    /// and the comments `listed` names (none for a selection) and returns the plan, which is
+    /// run with its revisions and one audit event as `actor`, atomically.
+    pub async fn bulk_answer<F>(
+        &self,
+        consultation_id: &str,
+        listed: &[String],
+        actor: &str,
+        now: DateTime<Utc>,
+        decide: F,
+    ) -> Result<BulkAnswered, StoreError>
+    where
+        F: FnOnce(&Consultation, &[Comment]) -> Result<BulkAnswer, DomainError>,
+    {
+        let txn = self.begin_write().await?;
+        let row = lock_consultations(&txn, [consultation_id], RowLock::Update)
+            .await?
+            .pop()
+            .ok_or_else(|| DomainError::not_found(format!("consultations/{consultation_id}")))?;
+        let consultation = consultation_from_row(row)?;
+        let mut comments = Vec::with_capacity(listed.len());
+        for chunk in listed.chunks(CHUNK) {
+            for m in comment::Entity::find()
+                .filter(comment::Column::ConsultationId.eq(consultation_id))
+                .filter(comment::Column::Id.is_in(chunk.iter().cloned()))
+                .order_by_asc(comment::Column::Id)
+                .all(&*txn)
+                .await?
+            {
+                comments.push(comment_from_row(m, &self.keys)?);
+            }
+        }
+        let plan = decide(&consultation, &comments)?;
+        let conditions = conditions(&plan);
+        let (affected, names) = digest(&txn, &plan, &conditions).await?;
+
+        let disposition = json_opt(&Some(&plan.disposition));
+        let outcome = plan.disposition.answer.outcome.code();
+        let backend = txn.get_database_backend();
+        for condition in &conditions {
+            // Revisions first: the update may change what the condition chooses.
+            let select = Query::select()
+                .column(comment::Column::ConsultationId)
+                .expr(Expr::cust(
+                    "'consultations/' || consultation_id || '/comments/' || id",
+                ))
+                .expr(Expr::val("comment.bulk_answer"))
+                .expr(Expr::val(disposition.clone()))
+                .expr(Expr::val(now))
+                .from(comment::Entity)
+                .cond_where(condition.clone())
+                .to_owned();
+            let insert = Query::insert()
+                .into_table(disposition_revision::Entity)
+                .columns([
+                    disposition_revision::Column::ConsultationId,
+                    disposition_revision::Column::Subject,
+                    disposition_revision::Column::Action,
+                    disposition_revision::Column::Disposition,
+                    disposition_revision::Column::RecordedAt,
+                ])
+                .select_from(select)
+                .map_err(|e| StoreError::Database(sea_orm::DbErr::Custom(e.to_string())))?
+                .to_owned();
+            txn.execute_raw(backend.build(&insert)).await?;
+            comment::Entity::update_many()
+                .col_expr(
+                    comment::Column::Disposition,
+                    Expr::value(disposition.clone()),
+                )
+                .col_expr(comment::Column::Outcome, Expr::value(outcome))
+                .filter(condition.clone())
+                .exec(&*txn)
+                .await?;
+        }
+
+        let event = plan.audit(affected.clone());
+        audit::append(
+            &*txn,
+            AuditRecord {
+                consultation_id: Some(consultation_id.to_owned()),
+                actor: actor.to_owned(),
+                action: "comment.bulk_answer",
+                subject: format!("consultations/{consultation_id}"),
+                before: None,
+                after: audit::to_json(&event),
+                occurred_at: now,
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(BulkAnswered { affected, names })
+    }
+}

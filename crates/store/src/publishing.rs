@@ -1,0 +1,542 @@
+//! Feedback reports written as a stream: the summary comes from counts, the published comments
+//! and adopted changes are read a page at a time in id order, masked, serialised and hashed one
+//! by one, and stored as parts of the version (`feedback_report_parts`), so that neither the
+//! comments nor the report is ever held whole. Reading a version assembles its parts in order.
+
+use chrono::{DateTime, Utc};
+use consult_domain::answering::OpinionGroup;
+use consult_domain::answering::Outcome;
+use consult_domain::report::{
+    CanonicalHasher, FeedbackReport, PartKind, PublishedReport, ReportEdition, ReportLayout,
+    comment_adopted_change, entry_json, published_comment,
+};
+use consult_domain::{Calendar, Comment, Consultation, DomainError};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde_json::json;
+
+use crate::answering::group_from_row;
+use crate::audit::{self, AuditRecord};
+use crate::comments::from_row as comment_from_row;
+use crate::consultations::from_row as consultation_from_row;
+use crate::counting::tally;
+use crate::entity::{comment, feedback_report, feedback_report_part, opinion_group};
+use crate::private_data::PrivateDataKeys;
+use crate::write::{RowLock, lock_consultations, update_consultation};
+use crate::{Store, StoreError, corrupt};
+
+/// Comments read per page while writing a report.
+const COMMENT_PAGE: u64 = 1_000;
+/// Parts inserted per statement.
+const PART_ROWS: usize = 200;
+
+/// Parts stored as rows of a published version.
+struct StoredParts<'a> {
+    txn: &'a DatabaseTransaction,
+    consultation_id: String,
+    version: i32,
+    seq: i64,
+    pending: Vec<feedback_report_part::ActiveModel>,
+}
+
+impl StoredParts<'_> {
+    async fn flush(&mut self) -> Result<(), StoreError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        feedback_report_part::Entity::insert_many(std::mem::take(&mut self.pending))
+            .exec_without_returning(self.txn)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Where the parts of a report go, each hashed on the way.
+struct Sink<'a> {
+    hasher: CanonicalHasher,
+    comments: u64,
+    to: Destination<'a>,
+}
+
+enum Destination<'a> {
+    /// Rows of a published version.
+    Stored(StoredParts<'a>),
+    /// One text (a preview's FULL view), refused beyond `limit` bytes.
+    Text { text: String, limit: usize },
+    /// Nowhere: only the hash (a preview's BASIC view).
+    HashOnly,
+}
+
+impl Sink<'_> {
+    async fn push(
+        &mut self,
+        kind: PartKind,
+        comment_id: Option<&str>,
+        body: String,
+    ) -> Result<(), StoreError> {
+        let sep = self.hasher.push(kind, &body);
+        if kind == PartKind::Comment {
+            self.comments += 1;
+        }
+        match &mut self.to {
+            Destination::Stored(parts) => {
+                parts.seq += 1;
+                parts.pending.push(feedback_report_part::ActiveModel {
+                    consultation_id: Set(parts.consultation_id.clone()),
+                    version: Set(parts.version),
+                    seq: Set(parts.seq),
+                    kind: Set(kind.code()),
+                    comment_id: Set(comment_id.map(str::to_owned)),
+                    body: Set(body),
+                });
+                if parts.pending.len() >= PART_ROWS {
+                    parts.flush().await?;
+                }
+            }
+            Destination::Text { text, limit } => {
+                if text.len() + sep.len() + body.len() > *limit {
+                    return Err(too_large(*limit));
+                }
+                text.push_str(sep);
+                text.push_str(&body);
+            }
+            Destination::HashOnly => {}
+        }
+        Ok(())
+    }
+
+    async fn finish(&mut self) -> Result<(), StoreError> {
+        match &mut self.to {
+            Destination::Stored(parts) => parts.flush().await,
+            _ => Ok(()),
+        }
+    }
+}
+
+fn too_large(limit: usize) -> StoreError {
+    DomainError::precondition(
+        "REPORT_TOO_LARGE",
+        "view",
+        format!(
+            "报告全文超过{} MiB，无法放入一条消息；请使用 BASIC 视图并分页读取或下载全文 (the full report exceeds {} MiB: use the BASIC view, the paged entries or the download)",
+            limit >> 20,
+            limit >> 20
+        ),
+    )
+    .into()
+}
+
+/// Every group of a consultation (officers form them one by one; they stay few).
+async fn groups<C: ConnectionTrait>(
+    db: &C,
+    consultation_id: &str,
+) -> Result<Vec<OpinionGroup>, StoreError> {
+    opinion_group::Entity::find()
+        .filter(opinion_group::Column::ConsultationId.eq(consultation_id))
+        .order_by_asc(opinion_group::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(group_from_row)
+        .collect()
+}
+
+/// One page of a consultation's visible comments after `after`, in id order; with
+/// `adopted_ungrouped`, only those whose own answer adopted something.
+async fn visible_page(
+    txn: &DatabaseTransaction,
+    keys: &PrivateDataKeys,
+    consultation_id: &str,
+    adopted_ungrouped: bool,
+    after: Option<&str>,
+) -> Result<Vec<Comment>, StoreError> {
+    let mut q = comment::Entity::find()
+        .filter(comment::Column::ConsultationId.eq(consultation_id))
+        .filter(comment::Column::HideReason.is_null());
+    if adopted_ungrouped {
+        q = q.filter(comment::Column::GroupId.is_null()).filter(
+            comment::Column::Outcome
+                .is_in([Outcome::Adopted.code(), Outcome::PartiallyAdopted.code()]),
+        );
+    }
+    if let Some(a) = after {
+        q = q.filter(comment::Column::Id.gt(a));
+    }
+    q.order_by_asc(comment::Column::Id)
+        .limit(COMMENT_PAGE)
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|row| comment_from_row(row, keys))
+        .collect()
+}
+
+/// Writes the whole report of `consultation` into `sink`, part by part, from one transaction.
+async fn write_report(
+    txn: &DatabaseTransaction,
+    keys: &PrivateDataKeys,
+    consultation: &Consultation,
+    calendar: &Calendar,
+    edition: ReportEdition,
+    sink: &mut Sink<'_>,
+) -> Result<(), StoreError> {
+    let cid = consultation.id.as_str();
+    let counts = tally(txn, cid).await?;
+    let groups = groups(txn, cid).await?;
+    let ReportLayout {
+        head,
+        between,
+        tail,
+        group_changes,
+    } = FeedbackReport::summary(consultation, &counts, &groups, calendar, edition).layout();
+    let group_of = |c: &Comment| {
+        c.group_id
+            .as_deref()
+            .and_then(|g| groups.iter().find(|x| x.id == g))
+    };
+    sink.push(PartKind::Frame, None, head).await?;
+    // Every published comment, then the changes single comments' answers made.
+    for adopted_ungrouped in [false, true] {
+        let mut after: Option<String> = None;
+        loop {
+            let page = visible_page(txn, keys, cid, adopted_ungrouped, after.as_deref()).await?;
+            let full = page.len() as u64 == COMMENT_PAGE;
+            for c in &page {
+                if adopted_ungrouped {
+                    if let Some(change) = comment_adopted_change(c, None) {
+                        sink.push(PartKind::AdoptedChange, None, entry_json(&change))
+                            .await?;
+                    }
+                } else {
+                    let entry = entry_json(&published_comment(c, group_of(c)));
+                    sink.push(PartKind::Comment, Some(&c.id), entry).await?;
+                }
+            }
+            after = page.last().map(|c| c.id.clone());
+            if !full {
+                break;
+            }
+        }
+        if !adopted_ungrouped {
+            sink.push(PartKind::Frame, None, between.clone()).await?;
+        }
+    }
+    for change in group_changes {
+        sink.push(PartKind::AdoptedChange, None, entry_json(&change))
+            .await?;
+    }
+    sink.push(PartKind::Frame, None, tail).await?;
+    sink.finish().await
+}
+
+/// A published version as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedVersion {
+    /// The consultation.
+    pub consultation_id: String,
+    /// Version number.
+    pub version: u32,
+    /// SHA-256 of its canonical JSON.
+    pub sha256: String,
+    /// When.
+    pub published_at: DateTime<Utc>,
+    /// Why it corrects the previous one.
+    pub correction_reason: String,
+    /// Bytes of its canonical JSON.
+    pub bytes: u64,
+    /// Published comments in it.
+    pub comments: u64,
+}
+
+impl Store {
+    /// Publishes a version of consultation `consultation_id`'s report: `change` moves the
+    /// consultation (publication or correction) and returns the correction's reason; the
+    /// report is then written from the state after it, with one audit event, atomically.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn publish_report<F>(
+        &self,
+        consultation_id: &str,
+        actor: &str,
+        action: &'static str,
+        subject: String,
+        now: DateTime<Utc>,
+        calendar: &Calendar,
+        change: F,
+    ) -> Result<PublishedVersion, StoreError>
+    where
+        F: FnOnce(&mut Consultation) -> Result<String, DomainError>,
+    {
+        let txn = self.begin_write().await?;
+        let row = lock_consultations(&txn, [consultation_id], RowLock::Update)
+            .await?
+            .pop()
+            .ok_or_else(|| DomainError::not_found(format!("consultations/{consultation_id}")))?;
+        let before = consultation_from_row(row)?;
+        let mut after = before.clone();
+        let correction_reason = change(&mut after)?;
+        update_consultation(&txn, &before, &after).await?;
+        let version = i32::try_from(after.feedback_version).map_err(corrupt)?;
+        let mut sink = Sink {
+            hasher: CanonicalHasher::default(),
+            comments: 0,
+            to: Destination::Stored(StoredParts {
+                txn: &txn,
+                consultation_id: consultation_id.to_owned(),
+                version,
+                seq: 0,
+                pending: Vec::with_capacity(PART_ROWS),
+            }),
+        };
+        let edition = ReportEdition {
+            version: after.feedback_version,
+            published_at: Some(now),
+            correction_reason: correction_reason.clone(),
+        };
+        write_report(&txn, &self.keys, &after, calendar, edition, &mut sink).await?;
+        let (bytes, comments) = (sink.hasher.bytes(), sink.comments);
+        let sha256 = sink.hasher.finish();
+        // An empty `content` says the text is in the parts (a canonical JSON is never empty).
+        feedback_report::Entity::insert(feedback_report::ActiveModel {
+            consultation_id: Set(consultation_id.to_owned()),
+            version: Set(version),
+            content: Set(String::new()),
+            sha256: Set(sha256.clone()),
+            published_by: Set(actor.to_owned()),
+            published_at: Set(now),
+            correction_reason: Set(correction_reason.clone()),
+        })
+        .exec_without_returning(&*txn)
+        .await?;
+        audit::append(
+            &*txn,
+            AuditRecord {
+                consultation_id: Some(consultation_id.to_owned()),
+                actor: actor.to_owned(),
+                action,
+                subject,
+                before: Some(
+                    json!({"consultation": {"state": before.stored_state.code(),
+                        "feedback_version": before.feedback_version,
+                        "decision": before.decision}})
+                    .to_string(),
+                ),
+                after: Some(
+                    json!({"event": "feedback_report.published.v1",
+                        "consultation": {"state": after.stored_state.code(),
+                            "feedback_version": after.feedback_version,
+                            "decision": after.decision},
+                        "feedback_report": {"version": version, "sha256": sha256,
+                            "bytes": bytes, "comments": comments,
+                            "correction_reason": correction_reason}})
+                    .to_string(),
+                ),
+                occurred_at: now,
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(PublishedVersion {
+            consultation_id: consultation_id.to_owned(),
+            version: after.feedback_version,
+            sha256,
+            published_at: now,
+            correction_reason,
+            bytes,
+            comments,
+        })
+    }
+
+    /// The report as it would be published now (version 0), from one consistent snapshot;
+    /// `keep` returns its text as well as its hash, refused beyond `limit` bytes.
+    pub async fn preview_report(
+        &self,
+        consultation: &Consultation,
+        calendar: &Calendar,
+        keep: bool,
+        limit: usize,
+    ) -> Result<(String, String), StoreError> {
+        let txn = self.db.begin().await?;
+        let mut sink = Sink {
+            hasher: CanonicalHasher::default(),
+            comments: 0,
+            to: match keep {
+                true => Destination::Text {
+                    text: String::new(),
+                    limit,
+                },
+                false => Destination::HashOnly,
+            },
+        };
+        let edition = ReportEdition {
+            version: 0,
+            published_at: None,
+            correction_reason: String::new(),
+        };
+        write_report(&txn, &self.keys, consultation, calendar, edition, &mut sink).await?;
+        txn.commit().await?;
+        let text = match sink.to {
+            Destination::Text { text, .. } => text,
+            _ => String::new(),
+        };
+        Ok((text, sink.hasher.finish()))
+    }
+
+    /// A published version (`None`: the latest) with its whole canonical JSON, or `NOT_FOUND`.
+    pub async fn published_report(
+        &self,
+        consultation_id: &str,
+        version: Option<u32>,
+    ) -> Result<PublishedReport, StoreError> {
+        self.published_report_within(consultation_id, version, usize::MAX)
+            .await
+    }
+
+    /// [`Store::published_report`], refused with `REPORT_TOO_LARGE` beyond `limit` bytes.
+    pub async fn published_report_within(
+        &self,
+        consultation_id: &str,
+        version: Option<u32>,
+        limit: usize,
+    ) -> Result<PublishedReport, StoreError> {
+        let row = self.report_row(consultation_id, version).await?;
+        let mut text = String::new();
+        if row.content.is_empty() {
+            self.for_each_report_chunk(consultation_id, row.version, Parts::All, |chunk| {
+                if text.len() + chunk.len() > limit {
+                    return Err(too_large(limit));
+                }
+                text.push_str(&chunk);
+                Ok(())
+            })
+            .await?;
+        }
+        published(row, text)
+    }
+
+    /// A published version whose `content` is its summary: the canonical JSON without the
+    /// published comments (the list is empty), whatever their number.
+    pub async fn published_summary(
+        &self,
+        consultation_id: &str,
+        version: Option<u32>,
+    ) -> Result<PublishedReport, StoreError> {
+        let row = self.report_row(consultation_id, version).await?;
+        let mut text = String::new();
+        if row.content.is_empty() {
+            self.for_each_report_chunk(consultation_id, row.version, Parts::Summary, |chunk| {
+                text.push_str(&chunk);
+                Ok(())
+            })
+            .await?;
+        }
+        published(row, text)
+    }
+
+    /// Every opinion group of a consultation, oldest first.
+    pub async fn opinion_groups(
+        &self,
+        consultation_id: &str,
+    ) -> Result<Vec<OpinionGroup>, StoreError> {
+        groups(&self.db, consultation_id).await
+    }
+
+    async fn report_row(
+        &self,
+        consultation_id: &str,
+        version: Option<u32>,
+    ) -> Result<feedback_report::Model, StoreError> {
+        let mut q = feedback_report::Entity::find()
+            .filter(feedback_report::Column::ConsultationId.eq(consultation_id));
+        q = match version {
+            Some(v) => q.filter(feedback_report::Column::Version.eq(i64::from(v))),
+            None => q.order_by_desc(feedback_report::Column::Version),
+        };
+        Ok(q.one(&self.db).await?.ok_or_else(|| {
+            DomainError::not_found(match version {
+                Some(v) => format!("consultations/{consultation_id}/feedbackReports/{v}"),
+                None => format!(
+                    "consultations/{consultation_id}/feedbackReports/latest：反馈尚未公开 (no published feedback report)"
+                ),
+            })
+        })?)
+    }
+
+    /// Calls `each` with a published version's canonical JSON in order (or its summary), a
+    /// page of parts at a time, so that a download streams from storage.
+    pub async fn for_each_report_chunk<F>(
+        &self,
+        consultation_id: &str,
+        version: i32,
+        parts: Parts,
+        mut each: F,
+    ) -> Result<(), StoreError>
+    where
+        F: FnMut(String) -> Result<(), StoreError>,
+    {
+        let mut after = 0i64;
+        let mut previous = None;
+        loop {
+            let mut q = feedback_report_part::Entity::find()
+                .select_only()
+                .column(feedback_report_part::Column::Seq)
+                .column(feedback_report_part::Column::Kind)
+                .column(feedback_report_part::Column::Body)
+                .filter(feedback_report_part::Column::ConsultationId.eq(consultation_id))
+                .filter(feedback_report_part::Column::Version.eq(version))
+                .filter(feedback_report_part::Column::Seq.gt(after));
+            if parts == Parts::Summary {
+                q = q.filter(feedback_report_part::Column::Kind.ne(PartKind::Comment.code()));
+            }
+            let rows: Vec<(i64, i16, String)> = q
+                .order_by_asc(feedback_report_part::Column::Seq)
+                .limit(COMMENT_PAGE)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            let full = rows.len() as u64 == COMMENT_PAGE;
+            let mut chunk = String::new();
+            for (seq, kind, body) in rows {
+                let kind = PartKind::from_code(kind)
+                    .ok_or_else(|| corrupt(format!("report part kind {kind}")))?;
+                chunk.push_str(kind.separator_after(previous));
+                chunk.push_str(&body);
+                previous = Some(kind);
+                after = seq;
+            }
+            if !chunk.is_empty() {
+                each(chunk)?;
+            }
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Which parts of a version to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parts {
+    /// The whole canonical JSON.
+    All,
+    /// Everything but the published comments.
+    Summary,
+}
+
+/// A stored version with its text: its own column (versions published before parts existed)
+/// or `assembled` from its parts.
+fn published(m: feedback_report::Model, assembled: String) -> Result<PublishedReport, StoreError> {
+    Ok(PublishedReport {
+        version: u32::try_from(m.version).map_err(corrupt)?,
+        consultation_id: m.consultation_id,
+        content: match m.content.is_empty() {
+            true => assembled,
+            false => m.content,
+        },
+        sha256: m.sha256,
+        published_by: m.published_by,
+        published_at: m.published_at,
+        correction_reason: m.correction_reason,
+    })
+}
