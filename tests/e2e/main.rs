@@ -20,6 +20,7 @@ mod pagination;
 mod platform;
 mod private_data;
 mod replicas;
+mod scale;
 mod tls;
 mod tokens;
 mod transport;
