@@ -15,10 +15,10 @@ const COMMENTS: usize = 1_200;
 
 #[tokio::test]
 async fn a_bulk_answer_of_many_comments_is_recorded_by_count_and_digest() {
-    let server = TestServer::start().await;
-    server.set_time(beijing("2026-03-02 10:00")).await;
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
     let mut api = server.consultations();
     let mut d = draft("关于规范共享单车停放的通告（征求意见稿）");
+    d.kind = pb::ConsultationKind::Plan as i32;
     d.channels = vec![pb::Channel::Portal as i32];
     let c = api
         .create_consultation(authed(
