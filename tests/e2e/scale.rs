@@ -189,7 +189,7 @@ async fn a_bulk_answer_of_many_comments_is_recorded_by_count_and_digest() {
             decision: Some(pb::Decision {
                 number: "某府发〔2026〕3号".into(),
                 title: "关于规范共享单车停放的通告".into(),
-                decide_date: "2026-04-10".into(),
+                decide_date: "2026-04-02".into(),
                 ..Default::default()
             }),
         },
