@@ -187,39 +187,12 @@ async fn an_archive_holds_the_whole_record_and_fails_verification_after_one_byte
         ))
         .await
         .unwrap();
-    api.mark_ready_for_deliberation(authed(
-        token::OFFICER_FGW,
-        pb::MarkReadyForDeliberationRequest {
-            name: c.name.clone(),
-        },
-    ))
-    .await
-    .unwrap();
-    api.record_decision(authed(
-        token::OFFICER_FGW,
-        pb::RecordDecisionRequest {
-            name: c.name.clone(),
-            decision: Some(pb::Decision {
-                number: "洪府发〔2026〕30号".into(),
-                title: "关于垃圾分类管理的规定".into(),
-                decide_date: "2026-04-02".into(),
-                ..Default::default()
-            }),
-        },
-    ))
-    .await
-    .unwrap();
-    let published = server
-        .feedback()
-        .publish_feedback_report(authed(
-            token::OFFICER_FGW,
-            pb::PublishFeedbackReportRequest {
-                name: c.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let published = crate::decide_and_publish(
+        &server,
+        &c.name,
+        ("洪府发〔2026〕30号", "关于垃圾分类管理的规定", "2026-04-02"),
+    )
+    .await;
 
     let dir = std::env::temp_dir().join(format!("consult-e2e-archive-{}", rand::random::<u64>()));
     std::fs::create_dir_all(&dir).unwrap();

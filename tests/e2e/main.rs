@@ -31,12 +31,17 @@ use consult_e2e::{TestServer, authed, comment, draft, token};
 
 /// Creates a draft as the fgw officer and publishes it; returns the published consultation.
 pub(crate) async fn published(server: &TestServer, title: &str) -> pb::Consultation {
+    published_draft(server, draft(title)).await
+}
+
+/// Creates `d` as the fgw officer and publishes it; returns the published consultation.
+pub(crate) async fn published_draft(server: &TestServer, d: pb::Consultation) -> pb::Consultation {
     let mut api = server.consultations();
     let c = api
         .create_consultation(authed(
             token::OFFICER_FGW,
             pb::CreateConsultationRequest {
-                consultation: Some(draft(title)),
+                consultation: Some(d),
             },
         ))
         .await
@@ -49,6 +54,45 @@ pub(crate) async fn published(server: &TestServer, title: &str) -> pb::Consultat
     .await
     .unwrap()
     .into_inner()
+}
+
+/// Passes the gate of closed, fully answered consultation `name`, records its decision
+/// (`number`, `title`, dated `decide_date`) and publishes its report; returns the reply.
+pub(crate) async fn decide_and_publish(
+    server: &TestServer,
+    name: &str,
+    (number, title, decide_date): (&str, &str, &str),
+) -> pb::FeedbackReport {
+    let mut api = server.consultations();
+    api.mark_ready_for_deliberation(authed(
+        token::OFFICER_FGW,
+        pb::MarkReadyForDeliberationRequest { name: name.into() },
+    ))
+    .await
+    .unwrap();
+    api.record_decision(authed(
+        token::OFFICER_FGW,
+        pb::RecordDecisionRequest {
+            name: name.into(),
+            decision: Some(pb::Decision {
+                number: number.into(),
+                title: title.into(),
+                decide_date: decide_date.into(),
+                ..Default::default()
+            }),
+        },
+    ))
+    .await
+    .unwrap();
+    server
+        .feedback()
+        .publish_feedback_report(authed(
+            token::OFFICER_FGW,
+            pb::PublishFeedbackReportRequest { name: name.into() },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
 }
 
 /// Resources of the fgw department in several states, for tests that call every RPC.

@@ -12,39 +12,28 @@ use tokio::sync::Semaphore;
 
 /// More than a bulk answer's reply lists by name.
 const COMMENTS: usize = 1_200;
+/// The decision, dated on the day of the close.
+const DECISION: (&str, &str, &str) = (
+    "某府发〔2026〕3号",
+    "关于规范共享单车停放的通告",
+    "2026-04-02",
+);
 
-#[tokio::test]
-async fn a_bulk_answer_of_many_comments_is_recorded_by_count_and_digest() {
-    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
-    let mut api = server.consultations();
+/// A plan (no business-input rule at the gate) collecting on the portal only.
+fn plan_on_the_portal() -> pb::Consultation {
     let mut d = draft("关于规范共享单车停放的通告（征求意见稿）");
     d.kind = pb::ConsultationKind::Plan as i32;
     d.channels = vec![pb::Channel::Portal as i32];
-    let c = api
-        .create_consultation(authed(
-            token::OFFICER_FGW,
-            pb::CreateConsultationRequest {
-                consultation: Some(d),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let c = api
-        .publish_consultation(authed(
-            token::OFFICER_FGW,
-            pb::PublishConsultationRequest { name: c.name },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    d
+}
 
-    // Submitted concurrently, as a surge would.
+/// Submits `n` portal comments on `parent`, 32 at a time as a surge would; returns their names.
+async fn submit_many(server: &TestServer, parent: &str, n: usize) -> Vec<String> {
     let gate = Arc::new(Semaphore::new(32));
     let mut tasks = Vec::new();
-    for i in 0..COMMENTS {
+    for i in 0..n {
         let mut client = server.comments();
-        let parent = c.name.clone();
+        let parent = parent.to_owned();
         let gate = gate.clone();
         tasks.push(tokio::spawn(async move {
             let _permit = gate.acquire().await.unwrap();
@@ -66,27 +55,30 @@ async fn a_bulk_answer_of_many_comments_is_recorded_by_count_and_digest() {
                 .name
         }));
     }
-    let mut names = Vec::with_capacity(COMMENTS);
+    let mut names = Vec::with_capacity(n);
     for t in tasks {
         names.push(t.await.unwrap());
     }
+    names
+}
 
+/// Closes `name` the morning after its window and answers every comment NOT_ADOPTED.
+async fn close_and_answer_all(server: &TestServer, name: &str) -> pb::BulkAnswerCommentsResponse {
     server.set_time(beijing("2026-04-02 09:00")).await;
-    api.close_consultation(authed(
-        token::OFFICER_FGW,
-        pb::CloseConsultationRequest {
-            name: c.name.clone(),
-        },
-    ))
-    .await
-    .unwrap();
-
-    let mut feedback = server.feedback();
-    let done = feedback
+    server
+        .consultations()
+        .close_consultation(authed(
+            token::OFFICER_FGW,
+            pb::CloseConsultationRequest { name: name.into() },
+        ))
+        .await
+        .unwrap();
+    server
+        .feedback()
         .bulk_answer_comments(authed(
             token::OFFICER_FGW,
             pb::BulkAnswerCommentsRequest {
-                parent: c.name.clone(),
+                parent: name.into(),
                 disposition: Some(pb::Disposition {
                     outcome: pb::Outcome::NotAdopted as i32,
                     reason: "停放区由区级规划统一确定".into(),
@@ -100,7 +92,16 @@ async fn a_bulk_answer_of_many_comments_is_recorded_by_count_and_digest() {
         ))
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+}
+
+#[tokio::test]
+async fn a_bulk_answer_of_many_comments_is_recorded_by_count_and_digest() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let c = crate::published_draft(&server, plan_on_the_portal()).await;
+
+    let names = submit_many(&server, &c.name, COMMENTS).await;
+    let done = close_and_answer_all(&server, &c.name).await;
     assert_eq!(done.answered_count, COMMENTS as i64);
     assert!(
         done.comments.is_empty(),
@@ -158,7 +159,8 @@ async fn a_bulk_answer_of_many_comments_is_recorded_by_count_and_digest() {
         hex::encode(hasher.finalize())
     );
 
-    let progress = feedback
+    let progress = server
+        .feedback()
         .get_answering_progress(authed(
             token::OFFICER_FGW,
             pb::GetAnsweringProgressRequest {
@@ -174,38 +176,7 @@ async fn a_bulk_answer_of_many_comments_is_recorded_by_count_and_digest() {
     );
     assert!(progress.ready_for_deliberation, "{:?}", progress.missing);
 
-    api.mark_ready_for_deliberation(authed(
-        token::OFFICER_FGW,
-        pb::MarkReadyForDeliberationRequest {
-            name: c.name.clone(),
-        },
-    ))
-    .await
-    .unwrap();
-    api.record_decision(authed(
-        token::OFFICER_FGW,
-        pb::RecordDecisionRequest {
-            name: c.name.clone(),
-            decision: Some(pb::Decision {
-                number: "某府发〔2026〕3号".into(),
-                title: "关于规范共享单车停放的通告".into(),
-                decide_date: "2026-04-02".into(),
-                ..Default::default()
-            }),
-        },
-    ))
-    .await
-    .unwrap();
-    let published = feedback
-        .publish_feedback_report(authed(
-            token::OFFICER_FGW,
-            pb::PublishFeedbackReportRequest {
-                name: c.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let published = crate::decide_and_publish(&server, &c.name, DECISION).await;
     assert!(published.comments.is_empty() && published.canonical_json.is_empty());
     assert_eq!(published.totals.as_ref().unwrap().received, COMMENTS as i64);
 
@@ -220,7 +191,8 @@ async fn a_bulk_answer_of_many_comments_is_recorded_by_count_and_digest() {
     assert_eq!(hex::encode(Sha256::digest(&json.body)), published.sha256);
     let parsed: serde_json::Value = serde_json::from_slice(&json.body).unwrap();
     assert_eq!(parsed["comments"].as_array().unwrap().len(), COMMENTS);
-    let full = feedback
+    let full = server
+        .feedback()
         .get_feedback_report(pb::GetFeedbackReportRequest {
             name: format!("{}/feedbackReports/1", c.name),
             view: pb::FeedbackReportView::Full as i32,
@@ -230,4 +202,83 @@ async fn a_bulk_answer_of_many_comments_is_recorded_by_count_and_digest() {
         .into_inner();
     assert_eq!(full.canonical_json.as_bytes(), &json.body[..]);
     assert_eq!(full.comments.len(), COMMENTS);
+}
+
+#[tokio::test]
+async fn a_full_report_beyond_the_configured_size_is_refused_with_its_rule() {
+    let server = TestServer::start_with(
+        beijing("2026-03-02 10:00"),
+        "full_report_max_bytes = 4096\n",
+    )
+    .await;
+    let c = crate::published_draft(&server, plan_on_the_portal()).await;
+    submit_many(&server, &c.name, 40).await;
+    close_and_answer_all(&server, &c.name).await;
+    let mut feedback = server.feedback();
+    let view = |v: pb::FeedbackReportView| pb::PreviewFeedbackReportRequest {
+        name: c.name.clone(),
+        view: v as i32,
+    };
+    let refused = feedback
+        .preview_feedback_report(authed(
+            token::OFFICER_FGW,
+            view(pb::FeedbackReportView::Full),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.code(),
+        tonic::Code::FailedPrecondition,
+        "{refused:?}"
+    );
+    assert!(
+        refused.message().contains("REPORT_TOO_LARGE"),
+        "{refused:?}"
+    );
+    let basic = feedback
+        .preview_feedback_report(authed(
+            token::OFFICER_FGW,
+            view(pb::FeedbackReportView::Basic),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(basic.totals.unwrap().received, 40);
+
+    let published = crate::decide_and_publish(&server, &c.name, DECISION).await;
+    let name = format!("{}/feedbackReports/1", c.name);
+    let refused = feedback
+        .get_feedback_report(pb::GetFeedbackReportRequest {
+            name: name.clone(),
+            view: pb::FeedbackReportView::Full as i32,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.code(),
+        tonic::Code::FailedPrecondition,
+        "{refused:?}"
+    );
+    assert!(
+        refused.message().contains("REPORT_TOO_LARGE"),
+        "{refused:?}"
+    );
+    let basic = feedback
+        .get_feedback_report(pb::GetFeedbackReportRequest {
+            name,
+            view: pb::FeedbackReportView::Basic as i32,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(basic.sha256, published.sha256);
+    // The download is not bounded by the message limit.
+    let id = c.name.rsplit('/').next().unwrap();
+    let json = http_get(&format!(
+        "{}/consultations/{id}/feedback/v1.json",
+        server.http
+    ))
+    .await;
+    assert!(json.body.len() > 4096);
+    assert_eq!(hex::encode(Sha256::digest(&json.body)), published.sha256);
 }

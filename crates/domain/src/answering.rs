@@ -41,6 +41,13 @@ vocabulary! {
     }
 }
 
+impl Outcome {
+    /// Whether an answer with this outcome takes something into the draft.
+    pub fn adopts(self) -> bool {
+        matches!(self, Outcome::Adopted | Outcome::PartiallyAdopted)
+    }
+}
+
 /// How many comment ids a refusal lists before it only counts.
 pub const LISTED_IDS: usize = 5;
 /// Longest concentrated-opinion summary, in characters.
@@ -708,4 +715,4 @@ pub mod bulk;
 pub mod tally;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

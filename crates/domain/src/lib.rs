@@ -11,6 +11,7 @@ pub mod comment;
 pub mod consultation;
 pub mod decision;
 pub mod error;
+pub mod events;
 mod names;
 pub mod pii;
 pub mod report;

@@ -259,11 +259,7 @@ fn published_answer(d: &Disposition) -> ReportAnswer {
 /// The change to the draft an answer records, if it adopted something it describes.
 fn adopted_change(d: Option<&Disposition>, source: String, clause: &str) -> Option<AdoptedChange> {
     let d = d?;
-    let adopted = matches!(
-        d.answer.outcome,
-        Outcome::Adopted | Outcome::PartiallyAdopted
-    );
-    (adopted && !d.answer.adopted_content.is_empty()).then(|| AdoptedChange {
+    (d.answer.outcome.adopts() && !d.answer.adopted_content.is_empty()).then(|| AdoptedChange {
         source,
         outcome: term!(d.answer.outcome),
         clause_reference: mask_personal_information(clause),

@@ -196,6 +196,7 @@ impl Application {
                 auth,
                 pages: PageTokens::new(key),
                 submit_limiter: crate::limits::Limiter::new(settings.submit_rate_limit),
+                full_report_max_bytes: settings.full_report_max_bytes,
             }),
             writer_task,
             tls,

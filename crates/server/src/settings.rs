@@ -32,6 +32,9 @@ pub struct Settings {
     pub max_concurrent_streams: u32,
     /// Largest request message accepted, in bytes.
     pub max_request_bytes: usize,
+    /// Largest canonical JSON a `FULL` view of a feedback report carries in one message, in
+    /// bytes; a larger report is read by its summary and downloaded whole.
+    pub full_report_max_bytes: usize,
     /// Seconds a new gRPC connection has to send the HTTP/2 preface (with TLS: to finish its
     /// handshake) before it is closed.
     pub connection_preface_timeout_seconds: u64,
@@ -148,6 +151,7 @@ impl Default for Settings {
             request_timeout_seconds: 60,
             max_concurrent_streams: 256,
             max_request_bytes: 16 * 1024 * 1024,
+            full_report_max_bytes: 32 * 1024 * 1024,
             connection_preface_timeout_seconds: 10,
             http_header_timeout_seconds: 10,
             health_check_interval_ms: 1000,

@@ -17,7 +17,7 @@ use serde_json::json;
 use crate::audit::{self, AuditRecord};
 use consult_domain::report::ReportVersion;
 
-use crate::comments::{CommentFilter, from_row as comment_from_row, json_opt, parse_opt};
+use crate::comments::{from_row as comment_from_row, json_opt, parse_opt};
 use crate::consultations::from_row as consultation_from_row;
 use crate::entity::{comment, consultation, disposition_revision, feedback_report, opinion_group};
 use crate::private_data::PrivateDataKeys;
@@ -39,10 +39,6 @@ pub enum CommentScope {
     AnyOf(Vec<String>),
     /// Those of one group.
     Group(String),
-    /// Those matching a filter.
-    Matching(CommentFilter),
-    /// Every comment of the consultation.
-    All,
 }
 
 /// A consultation with what answering works on. Closures change it in place; storage writes
@@ -152,13 +148,11 @@ async fn load<C: ConnectionTrait>(
         .order_by_asc(comment::Column::Id);
     let rows = match scope {
         CommentScope::None => Vec::new(),
-        CommentScope::All => base.all(db).await?,
         CommentScope::Group(g) => {
             base.filter(comment::Column::GroupId.eq(g.clone()))
                 .all(db)
                 .await?
         }
-        CommentScope::Matching(f) => f.apply(consultation_id, base).all(db).await?,
         CommentScope::Ids(ids) | CommentScope::AnyOf(ids) => {
             let mut rows = Vec::with_capacity(ids.len());
             for chunk in ids.chunks(CHUNK) {

@@ -1,11 +1,9 @@
 //! Bulk answers run as set-wise SQL: the domain's plan names its comments by a definition
-//! ([`AnswerTarget`]), and the store digests, records and updates exactly those with a few
+//! ([`BulkAnswer::condition`]), and the store digests, records and updates exactly those with a few
 //! statements in one transaction, reading ids a page at a time and never whole comments.
 
 use chrono::{DateTime, Utc};
-use consult_domain::answering::bulk::{
-    Affected, AffectedDigest, AnswerTarget, BulkAnswer, REPLY_LISTS_AT_MOST,
-};
+use consult_domain::answering::bulk::{Affected, AffectedDigest, BulkAnswer, REPLY_LISTS_AT_MOST};
 use consult_domain::{Comment, Consultation, DomainError};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
@@ -14,7 +12,7 @@ use sea_orm::{
 };
 
 use crate::audit::{self, AuditRecord};
-use crate::comments::{from_row as comment_from_row, json_opt};
+use crate::comments::from_row as comment_from_row;
 use crate::consultations::from_row as consultation_from_row;
 use crate::entity::{comment, disposition_revision};
 use crate::write::{RowLock, lock_consultations};
@@ -34,37 +32,39 @@ pub struct BulkAnswered {
     pub names: Vec<String>,
 }
 
-/// The conditions that choose the plan's comments, one per statement (a listed target is cut
-/// into chunks of bound ids).
+/// The plan's comments as SQL conditions, one per statement (listed ids are cut into chunks
+/// of bound ids).
 fn conditions(plan: &BulkAnswer) -> Vec<Condition> {
-    let base = Condition::all().add(comment::Column::ConsultationId.eq(&plan.consultation_id));
-    match &plan.target {
-        AnswerTarget::Listed(ids) => ids
+    let chosen = plan.condition();
+    let mut c = Condition::all().add(comment::Column::ConsultationId.eq(chosen.consultation_id));
+    if chosen.answerable {
+        c = c
+            .add(comment::Column::HideReason.is_null())
+            .add(comment::Column::GroupId.is_null());
+    }
+    if let Some(s) = chosen.selection {
+        if s.only_unanswered {
+            c = c.add(comment::Column::Outcome.is_null());
+        }
+        if let Some(ch) = s.channel {
+            c = c.add(comment::Column::Channel.eq(ch.code()));
+        }
+        if let Some(cat) = s.submitter_category {
+            c = c.add(comment::Column::SubmitterCategory.eq(cat.code()));
+        }
+        if let Some(clause) = &s.clause_reference {
+            c = c.add(comment::Column::ClauseReference.eq(clause.as_str()));
+        }
+    }
+    match chosen.ids {
+        None => vec![c],
+        Some(ids) => ids
             .chunks(CHUNK)
             .map(|chunk| {
-                base.clone()
+                c.clone()
                     .add(comment::Column::Id.is_in(chunk.iter().cloned()))
             })
             .collect(),
-        AnswerTarget::Selected(s) => {
-            // Visible and ungrouped: what can take a direct answer (Comment::check_answerable).
-            let mut c = base
-                .add(comment::Column::HideReason.is_null())
-                .add(comment::Column::GroupId.is_null());
-            if s.only_unanswered {
-                c = c.add(comment::Column::Outcome.is_null());
-            }
-            if let Some(ch) = s.channel {
-                c = c.add(comment::Column::Channel.eq(ch.code()));
-            }
-            if let Some(cat) = s.submitter_category {
-                c = c.add(comment::Column::SubmitterCategory.eq(cat.code()));
-            }
-            if let Some(clause) = &s.clause_reference {
-                c = c.add(comment::Column::ClauseReference.eq(clause.as_str()));
-            }
-            vec![c]
-        }
     }
 }
 
@@ -151,7 +151,7 @@ impl Store {
         let conditions = conditions(&plan);
         let (affected, names) = digest(&txn, &plan, &conditions).await?;
 
-        let disposition = json_opt(&Some(&plan.disposition));
+        let disposition = audit::to_json(&plan.disposition);
         let outcome = plan.disposition.answer.outcome.code();
         let backend = txn.get_database_backend();
         for condition in &conditions {

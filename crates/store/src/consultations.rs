@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder
 
 use crate::audit::{self, AuditRecord, to_json};
 use crate::entity::consultation::{self, Column};
-use crate::write::{RowLock, lock_consultations, update_consultation};
+use crate::write::{RowLock, WriteTxn, lock_consultations, update_consultation};
 use crate::{Store, StoreError, corrupt};
 
 /// What to list.
@@ -159,8 +159,11 @@ impl Store {
     where
         F: FnOnce(&mut Consultation) -> Result<(), DomainError>,
     {
-        self.change_consultation_with(id, actor, action, now, false, |c, _| change(c))
-            .await
+        let (txn, before) = self.lock_for_change(id).await?;
+        let mut after = before.clone();
+        change(&mut after)?;
+        record_change(txn, id, actor, action, now, &before, &after).await?;
+        Ok(after)
     }
 
     /// Like [`Store::change_consultation`], for a change decided on the consultation's comments
@@ -176,55 +179,22 @@ impl Store {
     where
         F: FnOnce(&mut Consultation, &AnsweringTally) -> Result<(), DomainError>,
     {
-        // Asked to count, the store always passes the tally.
-        let uncounted = AnsweringTally::default();
-        self.change_consultation_with(id, actor, action, now, true, |c, tally| {
-            change(c, tally.unwrap_or(&uncounted))
-        })
-        .await
+        let (txn, before) = self.lock_for_change(id).await?;
+        let tally = crate::counting::tally(&*txn, id).await?;
+        let mut after = before.clone();
+        change(&mut after, &tally)?;
+        record_change(txn, id, actor, action, now, &before, &after).await?;
+        Ok(after)
     }
 
-    async fn change_consultation_with<F>(
-        &self,
-        id: &str,
-        actor: &str,
-        action: &'static str,
-        now: DateTime<Utc>,
-        count: bool,
-        change: F,
-    ) -> Result<Consultation, StoreError>
-    where
-        F: FnOnce(&mut Consultation, Option<&AnsweringTally>) -> Result<(), DomainError>,
-    {
+    /// A write transaction holding consultation `id`'s row, and the consultation.
+    async fn lock_for_change(&self, id: &str) -> Result<(WriteTxn, Consultation), StoreError> {
         let txn = self.begin_write().await?;
         let row = lock_consultations(&txn, [id], RowLock::Update)
             .await?
             .pop()
             .ok_or_else(|| not_found(id))?;
-        let before = from_row(row)?;
-        let tally = match count {
-            true => Some(crate::counting::tally(&*txn, id).await?),
-            false => None,
-        };
-        let mut after = before.clone();
-        change(&mut after, tally.as_ref())?;
-        // Every column is written: the row is the domain value, not a patch.
-        update_consultation(&txn, &before, &after).await?;
-        audit::append(
-            &*txn,
-            AuditRecord {
-                consultation_id: Some(id.to_owned()),
-                actor: actor.to_owned(),
-                action,
-                subject: format!("consultations/{id}"),
-                before: to_json(&before),
-                after: to_json(&after),
-                occurred_at: now,
-            },
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(after)
+        Ok((txn, from_row(row)?))
     }
 
     /// One page of consultations visible in `scope`, newest first, after the id `after`.
@@ -274,4 +244,32 @@ impl Store {
             .await?;
         rows.into_iter().map(from_row).collect()
     }
+}
+
+/// Writes a changed consultation with its audit event and commits.
+async fn record_change(
+    txn: WriteTxn,
+    id: &str,
+    actor: &str,
+    action: &'static str,
+    now: DateTime<Utc>,
+    before: &Consultation,
+    after: &Consultation,
+) -> Result<(), StoreError> {
+    // Every column is written: the row is the domain value, not a patch.
+    update_consultation(&txn, before, after).await?;
+    audit::append(
+        &*txn,
+        AuditRecord {
+            consultation_id: Some(id.to_owned()),
+            actor: actor.to_owned(),
+            action,
+            subject: format!("consultations/{id}"),
+            before: to_json(before),
+            after: to_json(after),
+            occurred_at: now,
+        },
+    )
+    .await?;
+    txn.commit().await
 }

@@ -1,9 +1,10 @@
-//! Answering counted by the database: one `GROUP BY` over the answering index and the groups'
-//! outcomes give the domain its [`AnsweringTally`], whatever the number of comments.
+//! Answering counted by the database: one `GROUP BY` over the answering index, the groups'
+//! outcomes and a few example ids, from which the domain makes its [`AnsweringTally`], whatever
+//! the number of comments.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
-use consult_domain::answering::tally::{AnsweringTally, GroupTally, TallyRow};
+use consult_domain::answering::tally::{AnsweringTally, StoredCount};
 use consult_domain::answering::{HideReason, LISTED_IDS, Outcome};
 use consult_domain::{Channel, SubmitterCategory};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -59,7 +60,8 @@ pub(crate) async fn tally<C: ConnectionTrait>(
         .into_tuple()
         .all(db)
         .await?;
-    let group_outcomes: HashMap<String, Option<String>> = opinion_group::Entity::find()
+    let mut group_outcomes = HashMap::new();
+    for (id, outcome) in opinion_group::Entity::find()
         .select_only()
         .column(opinion_group::Column::Id)
         .column(opinion_group::Column::Outcome)
@@ -67,47 +69,21 @@ pub(crate) async fn tally<C: ConnectionTrait>(
         .into_tuple::<(String, Option<String>)>()
         .all(db)
         .await?
-        .into_iter()
-        .collect();
-
-    let mut merged = BTreeMap::<_, u64>::new();
-    let mut members = BTreeMap::<String, u64>::new();
-    for (hide_reason, group_id, outcome, category, channel, n) in rows {
-        let n = u64::try_from(n).map_err(corrupt)?;
-        let hide_reason = optional(HideReason::from_code, hide_reason)?;
-        // A grouped comment takes its group's answer; its own is set aside while grouped.
-        let outcome = match &group_id {
-            None => optional(Outcome::from_code, outcome)?,
-            Some(g) => match group_outcomes.get(g) {
-                Some(o) => optional(Outcome::from_code, o.clone())?,
-                None => None,
-            },
-        };
-        if let Some(g) = &group_id
-            && hide_reason.is_none()
-            && group_outcomes.contains_key(g)
-        {
-            *members.entry(g.clone()).or_default() += n;
-        }
-        *merged
-            .entry((
-                hide_reason,
-                group_id.is_some(),
-                outcome,
-                code(SubmitterCategory::from_code, &category)?,
-                code(Channel::from_code, &channel)?,
-            ))
-            .or_default() += n;
+    {
+        group_outcomes.insert(id, optional(Outcome::from_code, outcome)?);
     }
-    let groups = members
-        .into_iter()
-        .map(|(id, visible_members)| GroupTally {
-            answered: matches!(group_outcomes.get(&id), Some(Some(_))),
-            id,
-            visible_members,
-        })
-        .collect();
 
+    let mut stored = Vec::with_capacity(rows.len());
+    for (hide_reason, group_id, own_outcome, category, channel, n) in rows {
+        stored.push(StoredCount {
+            hide_reason: optional(HideReason::from_code, hide_reason)?,
+            group_id,
+            own_outcome: optional(Outcome::from_code, own_outcome)?,
+            submitter_category: code(SubmitterCategory::from_code, &category)?,
+            channel: code(Channel::from_code, &channel)?,
+            count: u64::try_from(n).map_err(corrupt)?,
+        });
+    }
     let unanswered_sample = comment::Entity::find()
         .select_only()
         .column(comment::Column::Id)
@@ -119,23 +95,11 @@ pub(crate) async fn tally<C: ConnectionTrait>(
         .all(db)
         .await?;
 
-    Ok(AnsweringTally {
-        rows: merged
-            .into_iter()
-            .map(
-                |((hide_reason, grouped, outcome, submitter_category, channel), count)| TallyRow {
-                    hide_reason,
-                    grouped,
-                    outcome,
-                    submitter_category,
-                    channel,
-                    count,
-                },
-            )
-            .collect(),
-        groups,
+    Ok(AnsweringTally::count(
+        stored,
+        &group_outcomes,
         unanswered_sample,
-    })
+    ))
 }
 
 impl Store {

@@ -35,7 +35,7 @@ pub use consult_domain::report::ReportVersion;
 pub use consultations::ConsultationFilter;
 pub use fault::{Constraint, UnavailableCause};
 pub use private_data::{KeyError, PrivateDataKeys};
-pub use publishing::{Parts, PublishedVersion};
+pub use publishing::PublishedVersion;
 pub use resealing::{KeyUsage, ResealProgress};
 pub use sea_orm::DbErr;
 

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use consult_domain::answering::OpinionGroup;
 use consult_domain::answering::Outcome;
+use consult_domain::events::{AuditPayload, ReportPublishedV1};
 use consult_domain::report::{
     CanonicalHasher, FeedbackReport, PartKind, PublishedReport, ReportEdition, ReportLayout,
     comment_adopted_change, entry_json, published_comment,
@@ -15,7 +16,6 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, TransactionTrait,
 };
-use serde_json::json;
 
 use crate::answering::group_from_row;
 use crate::audit::{self, AuditRecord};
@@ -158,7 +158,7 @@ async fn visible_page(
     if adopted_ungrouped {
         q = q.filter(comment::Column::GroupId.is_null()).filter(
             comment::Column::Outcome
-                .is_in([Outcome::Adopted.code(), Outcome::PartiallyAdopted.code()]),
+                .is_in(Outcome::ALL.iter().filter(|o| o.adopts()).map(|o| o.code())),
         );
     }
     if let Some(a) = after {
@@ -173,7 +173,8 @@ async fn visible_page(
         .collect()
 }
 
-/// Writes the whole report of `consultation` into `sink`, part by part, from one transaction.
+/// Writes the whole report of `consultation` into `sink`, part by part, from one transaction,
+/// and returns its summary (the report without its per-comment lists).
 async fn write_report(
     txn: &DatabaseTransaction,
     keys: &PrivateDataKeys,
@@ -181,16 +182,17 @@ async fn write_report(
     calendar: &Calendar,
     edition: ReportEdition,
     sink: &mut Sink<'_>,
-) -> Result<(), StoreError> {
+) -> Result<FeedbackReport, StoreError> {
     let cid = consultation.id.as_str();
     let counts = tally(txn, cid).await?;
     let groups = groups(txn, cid).await?;
+    let summary = FeedbackReport::summary(consultation, &counts, &groups, calendar, edition);
     let ReportLayout {
         head,
         between,
         tail,
         group_changes,
-    } = FeedbackReport::summary(consultation, &counts, &groups, calendar, edition).layout();
+    } = summary.clone().layout();
     let group_of = |c: &Comment| {
         c.group_id
             .as_deref()
@@ -228,22 +230,17 @@ async fn write_report(
             .await?;
     }
     sink.push(PartKind::Frame, None, tail).await?;
-    sink.finish().await
+    sink.finish().await?;
+    Ok(summary)
 }
 
-/// A published version as listed.
+/// What publishing a version wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublishedVersion {
-    /// The consultation.
-    pub consultation_id: String,
     /// Version number.
     pub version: u32,
     /// SHA-256 of its canonical JSON.
     pub sha256: String,
-    /// When.
-    pub published_at: DateTime<Utc>,
-    /// Why it corrects the previous one.
-    pub correction_reason: String,
     /// Bytes of its canonical JSON.
     pub bytes: u64,
     /// Published comments in it.
@@ -309,6 +306,15 @@ impl Store {
         })
         .exec_without_returning(&*txn)
         .await?;
+        let event = AuditPayload::ReportPublished(ReportPublishedV1 {
+            previous_state: before.stored_state.code().to_owned(),
+            version: after.feedback_version,
+            sha256: sha256.clone(),
+            bytes,
+            comments,
+            correction_reason: correction_reason.clone(),
+            decision: after.decision.clone(),
+        });
         audit::append(
             &*txn,
             AuditRecord {
@@ -316,47 +322,30 @@ impl Store {
                 actor: actor.to_owned(),
                 action,
                 subject,
-                before: Some(
-                    json!({"consultation": {"state": before.stored_state.code(),
-                        "feedback_version": before.feedback_version,
-                        "decision": before.decision}})
-                    .to_string(),
-                ),
-                after: Some(
-                    json!({"event": "feedback_report.published.v1",
-                        "consultation": {"state": after.stored_state.code(),
-                            "feedback_version": after.feedback_version,
-                            "decision": after.decision},
-                        "feedback_report": {"version": version, "sha256": sha256,
-                            "bytes": bytes, "comments": comments,
-                            "correction_reason": correction_reason}})
-                    .to_string(),
-                ),
+                before: None,
+                after: audit::to_json(&event),
                 occurred_at: now,
             },
         )
         .await?;
         txn.commit().await?;
         Ok(PublishedVersion {
-            consultation_id: consultation_id.to_owned(),
             version: after.feedback_version,
             sha256,
-            published_at: now,
-            correction_reason,
             bytes,
             comments,
         })
     }
 
-    /// The report as it would be published now (version 0), from one consistent snapshot;
-    /// `keep` returns its text as well as its hash, refused beyond `limit` bytes.
+    /// The report as it would be published now (version 0), from one consistent snapshot: its
+    /// summary, its text (with `keep`, refused beyond `limit` bytes; else empty) and its hash.
     pub async fn preview_report(
         &self,
         consultation: &Consultation,
         calendar: &Calendar,
         keep: bool,
         limit: usize,
-    ) -> Result<(String, String), StoreError> {
+    ) -> Result<(FeedbackReport, String, String), StoreError> {
         let txn = self.db.begin().await?;
         let mut sink = Sink {
             hasher: CanonicalHasher::default(),
@@ -374,13 +363,14 @@ impl Store {
             published_at: None,
             correction_reason: String::new(),
         };
-        write_report(&txn, &self.keys, consultation, calendar, edition, &mut sink).await?;
+        let summary =
+            write_report(&txn, &self.keys, consultation, calendar, edition, &mut sink).await?;
         txn.commit().await?;
         let text = match sink.to {
             Destination::Text { text, .. } => text,
             _ => String::new(),
         };
-        Ok((text, sink.hasher.finish()))
+        Ok((summary, text, sink.hasher.finish()))
     }
 
     /// A published version (`None`: the latest) with its whole canonical JSON, or `NOT_FOUND`.
@@ -400,19 +390,8 @@ impl Store {
         version: Option<u32>,
         limit: usize,
     ) -> Result<PublishedReport, StoreError> {
-        let row = self.report_row(consultation_id, version).await?;
-        let mut text = String::new();
-        if row.content.is_empty() {
-            self.for_each_report_chunk(consultation_id, row.version, Parts::All, |chunk| {
-                if text.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
-                }
-                text.push_str(&chunk);
-                Ok(())
-            })
-            .await?;
-        }
-        published(row, text)
+        self.read_published(consultation_id, version, Parts::All, limit)
+            .await
     }
 
     /// A published version whose `content` is its summary: the canonical JSON without the
@@ -422,24 +401,42 @@ impl Store {
         consultation_id: &str,
         version: Option<u32>,
     ) -> Result<PublishedReport, StoreError> {
-        let row = self.report_row(consultation_id, version).await?;
-        let mut text = String::new();
-        if row.content.is_empty() {
-            self.for_each_report_chunk(consultation_id, row.version, Parts::Summary, |chunk| {
+        self.read_published(consultation_id, version, Parts::Summary, usize::MAX)
+            .await
+    }
+
+    async fn read_published(
+        &self,
+        consultation_id: &str,
+        version: Option<u32>,
+        parts: Parts,
+        limit: usize,
+    ) -> Result<PublishedReport, StoreError> {
+        let m = self.report_row(consultation_id, version).await?;
+        // Versions published before parts existed keep their whole text in `content`.
+        let content = if m.content.is_empty() {
+            let mut text = String::new();
+            self.for_each_report_chunk(consultation_id, m.version, parts, |chunk| {
+                if text.len() + chunk.len() > limit {
+                    return Err(too_large(limit));
+                }
                 text.push_str(&chunk);
                 Ok(())
             })
             .await?;
-        }
-        published(row, text)
-    }
-
-    /// Every opinion group of a consultation, oldest first.
-    pub async fn opinion_groups(
-        &self,
-        consultation_id: &str,
-    ) -> Result<Vec<OpinionGroup>, StoreError> {
-        groups(&self.db, consultation_id).await
+            text
+        } else {
+            m.content
+        };
+        Ok(PublishedReport {
+            version: u32::try_from(m.version).map_err(corrupt)?,
+            consultation_id: m.consultation_id,
+            content,
+            sha256: m.sha256,
+            published_by: m.published_by,
+            published_at: m.published_at,
+            correction_reason: m.correction_reason,
+        })
     }
 
     async fn report_row(
@@ -465,7 +462,7 @@ impl Store {
 
     /// Calls `each` with a published version's canonical JSON in order (or its summary), a
     /// page of parts at a time, so that a download streams from storage.
-    pub async fn for_each_report_chunk<F>(
+    pub(crate) async fn for_each_report_chunk<F>(
         &self,
         consultation_id: &str,
         version: i32,
@@ -517,26 +514,9 @@ impl Store {
 
 /// Which parts of a version to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Parts {
+pub(crate) enum Parts {
     /// The whole canonical JSON.
     All,
     /// Everything but the published comments.
     Summary,
-}
-
-/// A stored version with its text: its own column (versions published before parts existed)
-/// or `assembled` from its parts.
-fn published(m: feedback_report::Model, assembled: String) -> Result<PublishedReport, StoreError> {
-    Ok(PublishedReport {
-        version: u32::try_from(m.version).map_err(corrupt)?,
-        consultation_id: m.consultation_id,
-        content: match m.content.is_empty() {
-            true => assembled,
-            false => m.content,
-        },
-        sha256: m.sha256,
-        published_by: m.published_by,
-        published_at: m.published_at,
-        correction_reason: m.correction_reason,
-    })
 }

@@ -11,6 +11,7 @@ use super::{Answer, Disposition};
 use crate::comment::{Channel, Comment, SubmitterCategory};
 use crate::consultation::Consultation;
 use crate::error::DomainError;
+use crate::events::{AuditPayload, CommentsAnsweredV1};
 
 /// Most comment names a bulk answer's reply lists; beyond it the reply gives the count and the
 /// digest only, so that it does not grow with the consultation.
@@ -41,6 +42,30 @@ impl Selection {
                 .as_deref()
                 .is_none_or(|r| c.body.clause_reference == r)
             && !(self.only_unanswered && c.disposition.is_some())
+    }
+}
+
+/// A set of a consultation's comments defined by their stored columns: what the store turns
+/// into SQL, and [`CommentCondition::holds`] states on one comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommentCondition<'a> {
+    /// The consultation.
+    pub consultation_id: &'a str,
+    /// Only these ids (sorted).
+    pub ids: Option<&'a [String]>,
+    /// Only visible comments outside any concentrated opinion.
+    pub answerable: bool,
+    /// Only those matching the selection.
+    pub selection: Option<&'a Selection>,
+}
+
+impl CommentCondition<'_> {
+    /// Whether `c` is in the set.
+    pub fn holds(&self, c: &Comment) -> bool {
+        c.consultation_id == self.consultation_id
+            && self.ids.is_none_or(|ids| ids.binary_search(&c.id).is_ok())
+            && !(self.answerable && (!c.is_visible() || c.group_id.is_some()))
+            && self.selection.is_none_or(|s| s.matches(c))
     }
 }
 
@@ -107,17 +132,6 @@ impl AffectedDigest {
     }
 }
 
-/// The audit record of a bulk answer (its `after`), version 1.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CommentsAnsweredV1 {
-    /// Which comments were asked for.
-    pub target: AnswerTarget,
-    /// The answer given.
-    pub disposition: Disposition,
-    /// What it touched.
-    pub affected: Affected,
-}
-
 impl Consultation {
     /// Plans a bulk answer. `listed` holds the comments a [`AnswerTarget::Listed`] names (the
     /// store loads them; each must exist); for a selection it is empty.
@@ -165,21 +179,30 @@ impl Consultation {
 }
 
 impl BulkAnswer {
-    /// Whether the plan gives its answer to `c` — the definition the store evaluates in SQL,
-    /// stated on one comment.
-    pub fn chooses(&self, c: &Comment) -> bool {
-        if c.consultation_id != self.consultation_id {
-            return false;
-        }
+    /// The comments the plan gives its answer to, as conditions on their stored columns.
+    pub fn condition(&self) -> CommentCondition<'_> {
         match &self.target {
-            AnswerTarget::Listed(ids) => ids.binary_search(&c.id).is_ok(),
-            AnswerTarget::Selected(s) => c.check_answerable().is_ok() && s.matches(c),
+            AnswerTarget::Listed(ids) => CommentCondition {
+                consultation_id: &self.consultation_id,
+                ids: Some(ids),
+                answerable: false,
+                selection: None,
+            },
+            // Only those that take a direct answer (Comment::check_answerable).
+            AnswerTarget::Selected(s) => CommentCondition {
+                consultation_id: &self.consultation_id,
+                ids: None,
+                answerable: true,
+                selection: Some(s),
+            },
         }
     }
 
     /// Applies the plan to comments held in memory (the model the store's SQL must equal).
     pub fn apply(&self, comments: &mut [Comment]) -> Affected {
-        let mut ids: Vec<&mut Comment> = comments.iter_mut().filter(|c| self.chooses(c)).collect();
+        let condition = self.condition();
+        let mut ids: Vec<&mut Comment> =
+            comments.iter_mut().filter(|c| condition.holds(c)).collect();
         ids.sort_by(|a, b| a.id.cmp(&b.id));
         let mut digest = AffectedDigest::default();
         for c in ids {
@@ -190,21 +213,11 @@ impl BulkAnswer {
     }
 
     /// The audit record of the plan once the store has run it.
-    pub fn audit(&self, affected: Affected) -> AnsweringEvent {
-        AnsweringEvent::CommentsAnswered(CommentsAnsweredV1 {
+    pub fn audit(&self, affected: Affected) -> AuditPayload {
+        AuditPayload::CommentsAnswered(CommentsAnsweredV1 {
             target: self.target.clone(),
             disposition: self.disposition.clone(),
             affected,
         })
     }
-}
-
-/// What the audit log records of answering changes that touch many comments, one variant per
-/// event type and version; stored as the event's `after`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "event")]
-pub enum AnsweringEvent {
-    /// Comments given one answer at once.
-    #[serde(rename = "comments.answered.v1")]
-    CommentsAnswered(CommentsAnsweredV1),
 }

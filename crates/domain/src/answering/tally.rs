@@ -2,11 +2,11 @@
 //! answering depends on, and progress, the deliberation gate and the report's totals are decided
 //! from those counts alone, whatever the number of comments.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use super::{AnsweringView, HideReason, LISTED_IDS, Outcome, Progress, effective_disposition};
+use super::{AnsweringView, HideReason, LISTED_IDS, Outcome, Progress};
 use crate::comment::{Channel, SubmitterCategory};
 use crate::consultation::{Consultation, ConsultationKind};
 use crate::error::PreconditionViolation;
@@ -51,48 +51,57 @@ pub struct AnsweringTally {
     pub unanswered_sample: Vec<String>,
 }
 
+/// Comments alike in their stored answering columns, as the database counts them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCount {
+    /// Why they are hidden (`None`: visible).
+    pub hide_reason: Option<HideReason>,
+    /// Their concentrated opinion, if any.
+    pub group_id: Option<String>,
+    /// Their own answer's outcome (set aside while they are grouped).
+    pub own_outcome: Option<Outcome>,
+    /// Who submitted them.
+    pub submitter_category: SubmitterCategory,
+    /// How they came.
+    pub channel: Channel,
+    /// How many.
+    pub count: u64,
+}
+
 impl AnsweringTally {
-    /// The tally of comments held in memory (what the database's counts must equal).
-    pub fn of(view: AnsweringView<'_>) -> Self {
-        let groups = view.group_index();
-        let mut rows = BTreeMap::<(Option<HideReason>, bool, Option<Outcome>, _, _), u64>::new();
-        let mut members = BTreeMap::<&str, u64>::new();
-        let mut unanswered = Vec::new();
-        for c in view.comments {
-            let reason = c.moderation.as_ref().map(|m| m.reason);
-            let group = c.group_id.as_deref().and_then(|g| groups.get(g).copied());
-            let outcome = effective_disposition(c, group).map(|d| d.answer.outcome);
+    /// The tally of stored counts: a grouped comment takes its group's answer (none if the
+    /// group is unknown), and a group counts its visible members. `group_outcomes` holds every
+    /// group of the consultation; `unanswered_sample` the first visible, ungrouped comment ids
+    /// without an own answer.
+    pub fn count(
+        stored: impl IntoIterator<Item = StoredCount>,
+        group_outcomes: &HashMap<String, Option<Outcome>>,
+        mut unanswered_sample: Vec<String>,
+    ) -> Self {
+        let mut rows = BTreeMap::<_, u64>::new();
+        let mut members = BTreeMap::<String, u64>::new();
+        for s in stored {
+            let group = s.group_id.as_ref().map(|g| (g, group_outcomes.get(g)));
+            let outcome = match group {
+                None => s.own_outcome,
+                Some((_, known)) => known.copied().flatten(),
+            };
+            if let Some((g, Some(_))) = group
+                && s.hide_reason.is_none()
+            {
+                *members.entry(g.clone()).or_default() += s.count;
+            }
             *rows
                 .entry((
-                    reason,
-                    c.group_id.is_some(),
+                    s.hide_reason,
+                    s.group_id.is_some(),
                     outcome,
-                    c.body.submitter_category,
-                    c.body.channel,
+                    s.submitter_category,
+                    s.channel,
                 ))
-                .or_default() += 1;
-            if reason.is_none() {
-                if let Some(g) = group {
-                    *members.entry(&g.id).or_default() += 1;
-                } else if c.group_id.is_none() && outcome.is_none() {
-                    unanswered.push(c.id.clone());
-                }
-            }
+                .or_default() += s.count;
         }
-        unanswered.sort();
-        unanswered.truncate(LISTED_IDS + 1);
-        let mut groups: Vec<GroupTally> = view
-            .groups
-            .iter()
-            .filter_map(|g| {
-                members.get(g.id.as_str()).map(|n| GroupTally {
-                    id: g.id.clone(),
-                    visible_members: *n,
-                    answered: g.disposition.is_some(),
-                })
-            })
-            .collect();
-        groups.sort();
+        unanswered_sample.truncate(LISTED_IDS + 1);
         Self {
             rows: rows
                 .into_iter()
@@ -109,9 +118,46 @@ impl AnsweringTally {
                     },
                 )
                 .collect(),
-            groups,
-            unanswered_sample: unanswered,
+            groups: members
+                .into_iter()
+                .map(|(id, visible_members)| GroupTally {
+                    answered: matches!(group_outcomes.get(&id), Some(Some(_))),
+                    id,
+                    visible_members,
+                })
+                .collect(),
+            unanswered_sample,
         }
+    }
+
+    /// The tally of comments held in memory, counted as the database counts their rows.
+    pub fn of(view: AnsweringView<'_>) -> Self {
+        let group_outcomes = view
+            .groups
+            .iter()
+            .map(|g| {
+                (
+                    g.id.clone(),
+                    g.disposition.as_ref().map(|d| d.answer.outcome),
+                )
+            })
+            .collect();
+        let mut unanswered: Vec<String> = view
+            .comments
+            .iter()
+            .filter(|c| c.is_visible() && c.group_id.is_none() && c.disposition.is_none())
+            .map(|c| c.id.clone())
+            .collect();
+        unanswered.sort();
+        let stored = view.comments.iter().map(|c| StoredCount {
+            hide_reason: c.moderation.as_ref().map(|m| m.reason),
+            group_id: c.group_id.clone(),
+            own_outcome: c.disposition.as_ref().map(|d| d.answer.outcome),
+            submitter_category: c.body.submitter_category,
+            channel: c.body.channel,
+            count: 1,
+        });
+        Self::count(stored, &group_outcomes, unanswered)
     }
 
     fn visible(&self) -> impl Iterator<Item = &TallyRow> {

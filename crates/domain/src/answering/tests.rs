@@ -17,7 +17,7 @@ fn local(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
 }
 
 /// A consultation of `kind` that opened 2026-03-02 and was formally closed on 2026-04-02.
-fn closed(kind: ConsultationKind) -> (Consultation, DateTime<Utc>) {
+pub(crate) fn closed(kind: ConsultationKind) -> (Consultation, DateTime<Utc>) {
     let calendar = Calendar::built_in();
     let opened = local(2026, 3, 2, 10);
     let mut c = Consultation::create(

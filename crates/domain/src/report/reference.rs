@@ -9,10 +9,11 @@ use proptest::prelude::*;
 use super::*;
 use crate::answering::bulk::{AnswerTarget, Selection};
 use crate::answering::tally::AnsweringTally;
+use crate::answering::tests::closed;
 use crate::answering::{Answer, AnsweringView, HideReason, OpinionGroup, Outcome};
 use crate::calendar::Calendar;
 use crate::comment::{Channel, CommentFields, NewComment, SubmitterCategory};
-use crate::consultation::{ConsultationKind, DraftChanges};
+use crate::consultation::ConsultationKind;
 
 fn reference_build(
     consultation: &Consultation,
@@ -160,30 +161,6 @@ fn at(day: u32, hour: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0)
         .single()
         .expect("valid")
-}
-
-fn closed(kind: ConsultationKind) -> (Consultation, DateTime<Utc>) {
-    let calendar = Calendar::built_in();
-    let opened = at(2, 2);
-    let mut c = Consultation::create(
-        "c1".into(),
-        "fgw".into(),
-        kind,
-        DraftChanges {
-            title: Some("关于优化公交线路的方案（征求意见稿）".into()),
-            draft_text: Some("第一条 ……".into()),
-            basis: Some("《城市公共交通条例》".into()),
-            channels: Some(vec![Channel::Portal, Channel::Symposium, Channel::Letter]),
-            ..Default::default()
-        },
-        "officer-fgw",
-        opened,
-    )
-    .expect("draft");
-    c.publish(opened, &calendar).expect("publish");
-    let after = opened + chrono::Duration::days(45);
-    c.close(after).expect("close");
-    (c, after)
 }
 
 const CLAUSES: [&str; 3] = ["", "第五条", "第5条"];
@@ -340,7 +317,7 @@ proptest! {
         clause in prop::option::of(0u8..3),
         only_unanswered in any::<bool>(),
     ) {
-        let (c, now, comments, groups) = build_world(&spec, answered_groups);
+        let (c, now, comments, _) = build_world(&spec, answered_groups);
         let selection = Selection {
             channel: channel.map(|i| [Channel::Portal, Channel::Symposium, Channel::Letter][i as usize]),
             submitter_category: category.map(|i| SubmitterCategory::ALL[i as usize % SubmitterCategory::ALL.len()]),
@@ -369,7 +346,6 @@ proptest! {
         let mut digest = crate::answering::bulk::AffectedDigest::default();
         for id in &answered { digest.push(id); }
         prop_assert_eq!(affected, digest.finish());
-        let _ = groups;
     }
 }
 

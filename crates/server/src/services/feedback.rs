@@ -14,7 +14,7 @@ use consult_domain::actor::may_read_consultation;
 use consult_domain::answering::bulk::{AnswerTarget, Selection};
 use consult_domain::answering::{OpinionGroup, effective_disposition};
 use consult_domain::error::Violations;
-use consult_domain::report::{FeedbackReport, ReportEdition};
+use consult_domain::report::FeedbackReport;
 use consult_domain::{Actor, Channel, DomainError, SubmitterCategory};
 use consult_store::{Answering, CommentScope};
 use tonic::{Request, Response, Status};
@@ -23,10 +23,6 @@ use super::{Core, id_of, page, public, signed};
 use crate::convert::{self, optional};
 use crate::error::ApiError;
 use crate::pagination::page_size;
-
-/// Largest canonical JSON a FULL view carries in one message; beyond it the caller is told to
-/// read the summary and download the whole report.
-const FULL_VIEW_LIMIT: usize = 32 << 20;
 
 /// The service over the shared core.
 pub(crate) struct Feedback(pub(crate) Arc<Core>);
@@ -549,34 +545,16 @@ impl Feedback {
             pb::FeedbackReportView::try_from(req.view),
             Ok(pb::FeedbackReportView::Basic)
         );
-        let (content, sha) = self
+        let (summary, content, sha) = self
             .0
             .store
-            .preview_report(&c, &self.0.calendar, full, FULL_VIEW_LIMIT)
+            .preview_report(&c, &self.0.calendar, full, self.0.full_report_max_bytes)
             .await?;
-        let summary = match full {
-            true => content.as_str(),
-            false => "",
-        };
         let report = match full {
-            true => serde_json::from_str::<FeedbackReport>(summary).map_err(|e| {
+            true => serde_json::from_str::<FeedbackReport>(&content).map_err(|e| {
                 ApiError::Store(consult_store::StoreError::Corrupt(format!("preview: {e}")))
             })?,
-            false => {
-                let tally = self.0.store.answering_tally(&cid).await?;
-                let groups = self.0.store.opinion_groups(&cid).await?;
-                FeedbackReport::summary(
-                    &c,
-                    &tally,
-                    &groups,
-                    &self.0.calendar,
-                    ReportEdition {
-                        version: 0,
-                        published_at: None,
-                        correction_reason: String::new(),
-                    },
-                )
-            }
+            false => summary,
         };
         view(convert::report(&report, &content, &sha), req.view)
     }
@@ -681,7 +659,7 @@ impl Feedback {
             _ => {
                 self.0
                     .store
-                    .published_report_within(cid, version, FULL_VIEW_LIMIT)
+                    .published_report_within(cid, version, self.0.full_report_max_bytes)
                     .await?
             }
         };

@@ -59,6 +59,8 @@ pub(crate) struct Core {
     pub(crate) auth: Authenticator,
     pub(crate) pages: PageTokens,
     pub(crate) submit_limiter: crate::limits::Limiter,
+    /// Largest canonical JSON a `FULL` report view carries.
+    pub(crate) full_report_max_bytes: usize,
 }
 
 /// The `{id}` of a resource name that validation already checked.
