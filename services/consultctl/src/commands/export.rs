@@ -101,7 +101,7 @@ async fn fetch(
 
 /// An export file that appears only whole: written under a temporary name beside it and
 /// renamed at the end, so that a failed export leaves any earlier file as it was. A path that
-/// is not a regular file (a pipe, `/dev/stdout`) is written in place.
+/// is not a plain file (a pipe, `/dev/stdout`, a symbolic link) is written in place, as before.
 struct OutFile {
     path: PathBuf,
     partial: Option<PathBuf>,
@@ -109,13 +109,23 @@ struct OutFile {
 
 impl OutFile {
     fn create(path: &Path) -> Result<(Self, File), CliError> {
-        let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+        let existing = std::fs::symlink_metadata(path).ok();
+        let special = existing.as_ref().is_some_and(|m| !m.is_file());
         let partial = (!special).then(|| {
             let name = path.file_name().unwrap_or_default().to_string_lossy();
             path.with_file_name(format!(".{name}.{}.partial", std::process::id()))
         });
         let target = partial.as_deref().unwrap_or(path);
         let handle = File::create(target).map_err(|e| CliError::io(path, e))?;
+        // A file that replaces another keeps its permissions: an export with private fields
+        // may have been made readable by its owner only.
+        if let (Some(m), Some(p)) = (&existing, &partial)
+            && m.is_file()
+            && let Err(e) = std::fs::set_permissions(p, m.permissions())
+        {
+            let _ = std::fs::remove_file(p);
+            return Err(CliError::io(path, e));
+        }
         Ok((
             OutFile {
                 path: path.to_owned(),
@@ -290,6 +300,33 @@ mod tests {
         let mut s = serde_json::to_string_pretty(&values).unwrap_or_default();
         s.push('\n');
         s.into_bytes()
+    }
+
+    #[test]
+    fn a_file_is_replaced_only_whole_and_keeps_its_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("consultctl-export-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("意见.csv");
+        std::fs::write(&path, "earlier").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+        // A failed export leaves the earlier file as it was, and nothing beside it.
+        let (file, mut handle) = OutFile::create(&path).unwrap();
+        handle.write_all(b"half").unwrap();
+        file.abandon();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "earlier");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+
+        let (file, mut handle) = OutFile::create(&path).unwrap();
+        handle.write_all(b"whole").unwrap();
+        drop(handle);
+        file.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "whole");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
