@@ -75,7 +75,7 @@ pub(crate) struct ScaleArgs {
     /// Seed of the generated comments (the same seed makes the same comments).
     #[arg(long, default_value_t = 12)]
     scale_seed: u64,
-    /// Keeps the temporary directory (database, server log, downloads) instead of removing it.
+    /// Keeps the temporary directory (database, server settings and log) instead of removing it.
     #[arg(long)]
     keep_temp: bool,
 }
@@ -409,11 +409,11 @@ struct Bench {
     rss: Arc<Rss>,
     rows: Vec<Row>,
     deadline: Duration,
-    args: ScaleArgsCopy,
+    args: Work,
 }
 
-/// The options the steps need, copied out of the command line.
-struct ScaleArgsCopy {
+/// How much work the steps do, from the command line.
+struct Work {
     concurrency: usize,
     hide: usize,
     groups: usize,
@@ -440,7 +440,7 @@ impl Bench {
             rss,
             rows: Vec::new(),
             deadline: Duration::from_secs(args.deadline_secs),
-            args: ScaleArgsCopy {
+            args: Work {
                 concurrency: args.ingest_concurrency.max(1),
                 hide: args.hide,
                 groups: args.groups,
