@@ -1,6 +1,8 @@
 //! `consult-loadgen`: a mass-comment surge against a running `consultd`, optionally followed by
 //! answering and publishing them all; prints comments/s, p50/p99 latency and each step's time.
 
+mod scale;
+
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -41,6 +43,8 @@ struct Args {
     /// report, timing each step. Needs a server built with `--features test-clock`.
     #[arg(long)]
     answer: bool,
+    #[command(flatten)]
+    scale: scale::ScaleArgs,
 }
 
 fn authed<T>(token: &str, message: T) -> Request<T> {
@@ -90,6 +94,9 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
+    if let Some(n) = args.scale.scale {
+        return scale::run(n, &args.scale).await;
+    }
     let mut channels = Vec::new();
     for _ in 0..args.connections.max(1) {
         channels.push(Channel::from_shared(args.addr.clone())?.connect().await?);

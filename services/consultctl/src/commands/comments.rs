@@ -5,8 +5,8 @@ use consult_api::pb;
 use consult_domain::answering::{HideReason, Outcome};
 use consult_domain::{Channel, SubmitterCategory};
 
-use super::{Ctx, collect_pages, write_out};
-use crate::cli::{CommentCommand, CommentFilterArgs, FileFormat, GroupCommand};
+use super::{Ctx, collect_pages};
+use crate::cli::{CommentCommand, CommentFilterArgs, GroupCommand};
 use crate::error::CliError;
 use crate::names::{self, label};
 use crate::output::{self, Out, Table, ts};
@@ -111,39 +111,12 @@ pub(super) async fn run(ctx: &Ctx, cmd: CommentCommand) -> Result<(), CliError> 
                 t.print(out);
             })
         }
-        CommentCommand::Export(a) => {
-            let items = list(ctx, &a.consultation, &a.filter, true, 0).await?;
-            let bytes = match a.format {
-                FileFormat::Csv => export_csv(&items, a.with_private).into_bytes(),
-                FileFormat::Json => {
-                    let mut values = Vec::with_capacity(items.len());
-                    for mut c in items.clone() {
-                        if !a.with_private {
-                            c.submitter = None;
-                        }
-                        values.push(output::to_json(&c)?);
-                    }
-                    let mut s = serde_json::to_string_pretty(&values).unwrap_or_default();
-                    s.push('\n');
-                    s.into_bytes()
-                }
-                FileFormat::Html => {
-                    return Err(CliError::Usage(
-                        "意见只能导出为 CSV 或 JSON (comments export as csv or json)".to_owned(),
-                    ));
-                }
-            };
-            write_out(a.out.as_deref(), &bytes)?;
-            if let Some(p) = &a.out {
-                eprintln!("已导出 {} 条意见到 {}", items.len(), p.display());
-            }
-            Ok(())
-        }
+        CommentCommand::Export(a) => super::export::comments(ctx, a).await,
     }
 }
 
 /// The list request for a filter.
-fn filter_request(
+pub(super) fn filter_request(
     consultation: &str,
     f: &CommentFilterArgs,
 ) -> Result<pb::ListCommentsRequest, CliError> {
@@ -327,9 +300,21 @@ fn show(out: &Out, c: &pb::Comment) {
 }
 
 /// Comments as CSV, UTF-8 with BOM; officers fill in 采纳情况/理由/采纳内容 and import it back.
+/// (`comment export` writes the same rows page by page, see `export.rs`.)
+#[cfg(test)]
 pub(crate) fn export_csv(items: &[pb::Comment], with_private: bool) -> String {
+    let mut out = String::new();
+    csv_header(&mut out, with_private);
+    for c in items {
+        csv_row(&mut out, c, with_private);
+    }
+    out
+}
+
+/// The start of a comments CSV: the byte-order mark and the header row.
+pub(super) fn csv_header(out: &mut String, with_private: bool) {
     use consult_render::csv::{BOM, row};
-    let mut out = String::from(BOM);
+    out.push_str(BOM);
     let mut head = vec![
         "意见编号",
         "收到时间（北京时间）",
@@ -346,50 +331,51 @@ pub(crate) fn export_csv(items: &[pb::Comment], with_private: bool) -> String {
     if with_private {
         head.extend(["姓名", "单位", "联系方式"]);
     }
-    row(&mut out, &head);
-    for c in items {
-        let d = c.disposition.clone().unwrap_or_default();
-        let state = if c.moderation.is_some() {
-            "已屏蔽"
-        } else if c.disposition.is_some() {
-            "已答复"
+    row(out, &head);
+}
+
+/// One comment as a CSV row.
+pub(super) fn csv_row(out: &mut String, c: &pb::Comment, with_private: bool) {
+    let d = c.disposition.clone().unwrap_or_default();
+    let state = if c.moderation.is_some() {
+        "已屏蔽"
+    } else if c.disposition.is_some() {
+        "已答复"
+    } else {
+        "未答复"
+    };
+    let cells = [
+        names::short(&c.name).to_owned(),
+        ts(c.receive_time.as_ref()),
+        label::<Channel>(c.channel().as_str_name()),
+        label::<SubmitterCategory>(c.submitter_category().as_str_name()),
+        c.clause_reference.clone(),
+        c.content.clone(),
+        state.to_owned(),
+        names::short(&c.opinion_group).to_owned(),
+        if c.disposition.is_some() && c.opinion_group.is_empty() {
+            outcome_label(&d)
         } else {
-            "未答复"
-        };
-        let cells = [
-            names::short(&c.name).to_owned(),
-            ts(c.receive_time.as_ref()),
-            label::<Channel>(c.channel().as_str_name()),
-            label::<SubmitterCategory>(c.submitter_category().as_str_name()),
-            c.clause_reference.clone(),
-            c.content.clone(),
-            state.to_owned(),
-            names::short(&c.opinion_group).to_owned(),
-            if c.disposition.is_some() && c.opinion_group.is_empty() {
-                outcome_label(&d)
-            } else {
-                String::new()
-            },
-            if c.opinion_group.is_empty() {
-                d.reason.clone()
-            } else {
-                String::new()
-            },
-            if c.opinion_group.is_empty() {
-                d.adopted_content.clone()
-            } else {
-                String::new()
-            },
-        ];
-        let mut cells: Vec<String> = cells.to_vec();
-        if with_private {
-            let s = c.submitter.clone().unwrap_or_default();
-            cells.extend([s.name, s.organization, s.contact]);
-        }
-        let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
-        row(&mut out, &refs);
+            String::new()
+        },
+        if c.opinion_group.is_empty() {
+            d.reason.clone()
+        } else {
+            String::new()
+        },
+        if c.opinion_group.is_empty() {
+            d.adopted_content.clone()
+        } else {
+            String::new()
+        },
+    ];
+    let mut cells: Vec<String> = cells.to_vec();
+    if with_private {
+        let s = c.submitter.clone().unwrap_or_default();
+        cells.extend([s.name, s.organization, s.contact]);
     }
-    out
+    let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
+    consult_render::csv::row(out, &refs);
 }
 
 pub(super) async fn run_group(ctx: &Ctx, cmd: GroupCommand) -> Result<(), CliError> {

@@ -4,6 +4,7 @@
 mod answers;
 mod comments;
 mod consultations;
+mod export;
 mod reports;
 
 use std::path::Path;
