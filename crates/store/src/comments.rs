@@ -614,8 +614,14 @@ async fn insert_new(
     if fresh.is_empty() {
         return Ok(inserted);
     }
-    let rows = fresh
-        .iter()
+    // Rows go in by request key, so that replicas inserting the same keys at once wait for one
+    // another in one order on the unique index instead of deadlocking.
+    let mut ordered: Vec<&(Comment, String)> = fresh.iter().collect();
+    ordered.sort_by(|(a, _), (b, _)| {
+        (&a.submitted_by, &a.request_id).cmp(&(&b.submitted_by, &b.request_id))
+    });
+    let rows = ordered
+        .into_iter()
         // A sealing failure is the machine's, not the caller's: the whole batch rolls back.
         .map(|(c, d)| to_row(c, d.clone(), keys).map(IntoActiveModel::into_active_model))
         .collect::<Result<Vec<_>, _>>()?;
