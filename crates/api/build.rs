@@ -46,6 +46,9 @@ const VALIDATED: &[&str] = &[
     ".consult.v1.CorrectFeedbackReportRequest",
     ".consult.v1.GetFeedbackReportRequest",
     ".consult.v1.ListFeedbackReportsRequest",
+    ".consult.v1.ListFeedbackReportEntriesRequest",
+    ".consult.v1.StartBulkAnswerCommentsRequest",
+    ".consult.v1.StartPublishFeedbackReportRequest",
     ".consult.v1.GetCallerRequest",
     ".consult.v1.ListAuditEventsRequest",
     ".consult.v1.VerifyAuditChainRequest",
@@ -246,6 +249,26 @@ const FIELDS: &[(&str, &str)] = &[
         ".consult.v1.ListFeedbackReportsRequest.parent",
         CONSULTATION_NAME,
     ),
+    (
+        ".consult.v1.ListFeedbackReportEntriesRequest.parent",
+        r#"#[validate(custom(function = "crate::rules::feedback_report_name"))]"#,
+    ),
+    (
+        ".consult.v1.StartBulkAnswerCommentsRequest.bulk_answer",
+        NESTED,
+    ),
+    (
+        ".consult.v1.StartPublishFeedbackReportRequest.name",
+        CONSULTATION_NAME,
+    ),
+    (
+        ".consult.v1.ListFeedbackReportEntriesRequest.page_size",
+        PAGE_SIZE,
+    ),
+    (
+        ".consult.v1.ListFeedbackReportEntriesRequest.page_token",
+        PAGE_TOKEN,
+    ),
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -260,6 +283,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "consult/v1/feedback.proto",
             "consult/v1/caller.proto",
             "consult/v1/audit.proto",
+            "google/longrunning/operations.proto",
         ],
         [&root],
     )?;

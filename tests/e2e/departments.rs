@@ -45,7 +45,11 @@ async fn call(server: &TestServer, rpc: &str, body: &[u8], tok: &str) -> Code {
         .metadata_mut()
         .insert("authorization", format!("Bearer {tok}").parse().unwrap());
     grpc.ready().await.unwrap();
-    let path = PathAndQuery::from_str(&format!("/consult.v1.{rpc}")).unwrap();
+    let package = match rpc.starts_with("Operations/") {
+        true => "google.longrunning",
+        false => "consult.v1",
+    };
+    let path = PathAndQuery::from_str(&format!("/{package}.{rpc}")).unwrap();
     match grpc.unary(request, path, Raw).await {
         Ok(_) => Code::Ok,
         Err(s) => s.code(),
@@ -64,6 +68,29 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
     // The first two are grouped; the other two are free to answer, group or hide.
     let comments: Vec<String> = comments.into_iter().map(|c| c.name).collect();
     let c = &open.name;
+    // An operation of fgw's (a bulk answer of a comment that does not exist, which fails).
+    let unknown_comment = format!("{c}/comments/01HZZZZZZZZZZZZZZZZZZZZZZZ");
+    let bulk_of_unknown = pb::BulkAnswerCommentsRequest {
+        parent: c.clone(),
+        disposition: Some(answer()),
+        target: Some(pb::bulk_answer_comments_request::Target::Comments(
+            pb::CommentList {
+                comments: vec![unknown_comment],
+            },
+        )),
+    };
+    let operation = server
+        .feedback()
+        .start_bulk_answer_comments(authed(
+            token::OFFICER_FGW,
+            pb::StartBulkAnswerCommentsRequest {
+                bulk_answer: Some(bulk_of_unknown.clone()),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .name;
     let rows: Vec<(&str, Row)> = vec![
         (
             "ConsultationService/CreateConsultation",
@@ -387,6 +414,61 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             Row::NotDepartmental("published reports are public"),
         ),
         (
+            "FeedbackService/ListFeedbackReportEntries",
+            Row::NotDepartmental("published reports are public"),
+        ),
+        (
+            "FeedbackService/StartBulkAnswerComments",
+            Row::Departmental(
+                pb::StartBulkAnswerCommentsRequest {
+                    bulk_answer: Some(bulk_of_unknown.clone()),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "FeedbackService/StartPublishFeedbackReport",
+            Row::Departmental(
+                pb::StartPublishFeedbackReportRequest { name: c.clone() }.encode_to_vec(),
+            ),
+        ),
+        (
+            "Operations/ListOperations",
+            Row::Departmental(
+                consult_api::google::longrunning::ListOperationsRequest {
+                    name: c.clone(),
+                    ..Default::default()
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "Operations/GetOperation",
+            Row::NotDepartmental("shown to officers of its department; any principal may ask"),
+        ),
+        (
+            "Operations/WaitOperation",
+            Row::NotDepartmental("shown to officers of its department; any principal may ask"),
+        ),
+        (
+            "Operations/CancelOperation",
+            Row::Departmental(
+                consult_api::google::longrunning::CancelOperationRequest {
+                    name: operation.clone(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "Operations/DeleteOperation",
+            Row::Departmental(
+                consult_api::google::longrunning::DeleteOperationRequest {
+                    name: operation.clone(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
             "CallerService/GetCaller",
             Row::NotDepartmental("the caller itself"),
         ),
@@ -471,5 +553,5 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
         }
         departmental += 1;
     }
-    assert_eq!(departmental, 30);
+    assert_eq!(departmental, 35);
 }

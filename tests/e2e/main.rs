@@ -16,6 +16,7 @@ mod hostile;
 mod lifecycle;
 mod limits;
 mod matrix;
+mod operations;
 mod pagination;
 mod platform;
 mod private_data;

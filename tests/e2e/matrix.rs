@@ -85,17 +85,29 @@ pub(crate) const EXPECTED: &[(&str, &str)] = &[
     ("FeedbackService/CorrectFeedbackReport", "O"),
     ("FeedbackService/GetFeedbackReport", "*"),
     ("FeedbackService/ListFeedbackReports", "*"),
+    ("FeedbackService/ListFeedbackReportEntries", "*"),
+    ("FeedbackService/StartBulkAnswerComments", "O"),
+    ("FeedbackService/StartPublishFeedbackReport", "O"),
+    ("Operations/ListOperations", "OA"),
+    ("Operations/GetOperation", "P"),
+    ("Operations/DeleteOperation", "O"),
+    ("Operations/CancelOperation", "O"),
+    ("Operations/WaitOperation", "P"),
     ("CallerService/GetCaller", "P"),
     ("AuditService/ListAuditEvents", "A"),
     ("AuditService/VerifyAuditChain", "A"),
 ];
 
-/// Every RPC of `consult.v1` as `Service/Method`, from the descriptor set.
+/// The package of the services the API serves besides `consult.v1`'s own.
+const LONGRUNNING: &str = "google.longrunning";
+
+/// Every RPC the API serves (`consult.v1` and `google.longrunning.Operations`) as
+/// `Service/Method`, from the descriptor set.
 pub(crate) fn declared() -> Vec<String> {
     let set = prost_types::FileDescriptorSet::decode(consult_api::FILE_DESCRIPTOR_SET).unwrap();
     set.file
         .iter()
-        .filter(|f| f.package() == "consult.v1")
+        .filter(|f| f.package() == "consult.v1" || f.package() == LONGRUNNING)
         .flat_map(|f| f.service.iter())
         .flat_map(|s| {
             s.method
@@ -146,7 +158,11 @@ async fn every_rpc_admits_exactly_the_roles_of_section_10() {
                     .insert("authorization", format!("Bearer {t}").parse().unwrap());
             }
             grpc.ready().await.unwrap();
-            let path = PathAndQuery::from_str(&format!("/consult.v1.{rpc}")).unwrap();
+            let package = match rpc.starts_with("Operations/") {
+                true => LONGRUNNING,
+                false => "consult.v1",
+            };
+            let path = PathAndQuery::from_str(&format!("/{package}.{rpc}")).unwrap();
             let code = match grpc.unary(request, path, Raw).await {
                 Ok(_) => Code::Ok,
                 Err(s) => s.code(),

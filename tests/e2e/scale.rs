@@ -20,7 +20,7 @@ const DECISION: (&str, &str, &str) = (
 );
 
 /// A plan (no business-input rule at the gate) collecting on the portal only.
-fn plan_on_the_portal() -> pb::Consultation {
+pub(crate) fn plan_on_the_portal() -> pb::Consultation {
     let mut d = draft("关于规范共享单车停放的通告（征求意见稿）");
     d.kind = pb::ConsultationKind::Plan as i32;
     d.channels = vec![pb::Channel::Portal as i32];
@@ -28,7 +28,7 @@ fn plan_on_the_portal() -> pb::Consultation {
 }
 
 /// Submits `n` portal comments on `parent`, 32 at a time as a surge would; returns their names.
-async fn submit_many(server: &TestServer, parent: &str, n: usize) -> Vec<String> {
+pub(crate) async fn submit_many(server: &TestServer, parent: &str, n: usize) -> Vec<String> {
     let gate = Arc::new(Semaphore::new(32));
     let mut tasks = Vec::new();
     for i in 0..n {
@@ -202,6 +202,55 @@ async fn a_bulk_answer_of_many_comments_is_recorded_by_count_and_digest() {
         .into_inner();
     assert_eq!(full.canonical_json.as_bytes(), &json.body[..]);
     assert_eq!(full.comments.len(), COMMENTS);
+
+    // The entries, a page at a time, are the FULL view's comments.
+    let mut entries = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = server
+            .feedback()
+            .list_feedback_report_entries(pb::ListFeedbackReportEntriesRequest {
+                parent: format!("{}/feedbackReports/latest", c.name),
+                page_size: 500,
+                page_token,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(page.version, 1);
+        assert_eq!(page.first_position, entries.len() as i64 + 1);
+        entries.extend(page.comments);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    assert_eq!(entries, full.comments);
+
+    // The CSV and the printable page stream every row; the report page shows 100, anchored.
+    let base = format!("{}/consultations/{id}/feedback", server.http);
+    let csv = http_get(&format!("{base}/v1.csv")).await.text();
+    assert_eq!(csv.trim_end().split("\r\n").count(), COMMENTS + 1);
+    let row = "<tr id=\"c-";
+    let printable = http_get(&format!("{base}/v1.html")).await.text();
+    assert_eq!(printable.matches(row).count(), COMMENTS);
+    assert!(printable.ends_with("</html>"), "the streamed page is whole");
+    let first = http_get(&base).await.text();
+    assert_eq!(first.matches(row).count(), 100);
+    assert!(first.contains("第 1 / 12 页") && first.contains(&published.sha256));
+    let last = &full.comments[COMMENTS - 1].id;
+    let jump = http_get(&format!("{base}?comment={last}")).await;
+    assert_eq!(jump.status, 303);
+    let to = format!("/consultations/{id}/feedback?version=1&page=12#c-{last}");
+    assert_eq!(jump.header("location"), Some(to.as_str()));
+    let twelfth = http_get(&format!("{base}?version=1&page=12")).await.text();
+    assert_eq!(twelfth.matches(row).count(), 100);
+    assert!(twelfth.contains(&format!("{row}{last}\"")));
+    assert!(
+        twelfth.contains("<td class=\"n\">1200</td>"),
+        "rows keep their report numbers"
+    );
+    assert_eq!(http_get(&format!("{base}?page=13")).await.status, 404);
 }
 
 #[tokio::test]

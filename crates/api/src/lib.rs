@@ -7,12 +7,32 @@ pub mod rules;
 #[cfg(test)]
 mod fuzz_tests;
 
-/// Generated types and services of `consult.v1`.
+/// Generated modules, nested as their packages are (generated code names its imports by
+/// relative paths).
 #[allow(clippy::all, clippy::pedantic, missing_docs, unreachable_pub)]
-pub mod pb {
-    use validator::Validate;
-    tonic::include_proto!("consult.v1");
+pub mod consult {
+    /// `consult.v1`.
+    pub mod v1 {
+        use validator::Validate;
+        tonic::include_proto!("consult.v1");
+    }
 }
+
+/// Google's APIs that `consult.v1` uses: long-running operations (AIP-151) and their status.
+#[allow(clippy::all, clippy::pedantic, missing_docs, unreachable_pub)]
+pub mod google {
+    /// `google.longrunning`.
+    pub mod longrunning {
+        tonic::include_proto!("google.longrunning");
+    }
+    /// `google.rpc` (only `Status`).
+    pub mod rpc {
+        tonic::include_proto!("google.rpc");
+    }
+}
+
+/// Generated types and services of `consult.v1`.
+pub use consult::v1 as pb;
 
 /// Generated types and services of `consult.testing.v1` (the test clock).
 #[allow(clippy::all, clippy::pedantic, missing_docs, unreachable_pub)]

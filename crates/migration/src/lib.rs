@@ -9,6 +9,7 @@ mod m20261125_000003_audit_chain;
 mod m20261126_000004_private_data;
 mod m20261130_000005_audit_links;
 mod m20261201_000007_answering_at_scale;
+mod m20261202_000008_reports_and_operations;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_private_data::Migration),
             Box::new(m20261130_000005_audit_links::Migration),
             Box::new(m20261201_000007_answering_at_scale::Migration),
+            Box::new(m20261202_000008_reports_and_operations::Migration),
         ]
     }
 }

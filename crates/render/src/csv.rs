@@ -1,7 +1,9 @@
 //! The feedback report as CSV: one row per published comment, UTF-8 with a byte-order mark so
 //! that spreadsheet programs open the Chinese text correctly.
 
-use consult_domain::report::FeedbackReport;
+use consult_domain::report::{FeedbackReport, ReportComment};
+
+use crate::GroupNames;
 use consult_domain::window::show_local;
 
 /// The byte-order mark that tells spreadsheet programs the file is UTF-8.
@@ -31,11 +33,13 @@ pub fn row(out: &mut String, cells: &[&str]) {
 
 /// The report's comments with their answers.
 pub fn report(r: &FeedbackReport) -> String {
-    let groups: std::collections::HashMap<&str, &str> = r
-        .opinion_groups
-        .iter()
-        .map(|g| (g.id.as_str(), g.summary.as_str()))
-        .collect();
+    let mut out = header();
+    comment_rows(&mut out, 1, &r.comments, &GroupNames::of(r));
+    out
+}
+
+/// The byte-order mark and the header row: the start of a report's CSV.
+pub fn header() -> String {
     let mut out = String::from(BOM);
     row(
         &mut out,
@@ -54,13 +58,23 @@ pub fn report(r: &FeedbackReport) -> String {
             "理由",
         ],
     );
-    for (i, c) in r.comments.iter().enumerate() {
-        let n = (i + 1).to_string();
+    out
+}
+
+/// Appends the rows of `comments`, numbered from `first_number`.
+pub fn comment_rows(
+    out: &mut String,
+    first_number: u64,
+    comments: &[ReportComment],
+    groups: &GroupNames,
+) {
+    for (n, c) in (first_number..).zip(comments) {
+        let n = n.to_string();
         let received = show_local(c.received_at);
         let group = c
             .opinion_group
             .as_deref()
-            .and_then(|g| groups.get(g).copied())
+            .and_then(|g| groups.get(g))
             .unwrap_or_default();
         let (outcome, adopted, reason) = match &c.answer {
             Some(a) => (
@@ -71,7 +85,7 @@ pub fn report(r: &FeedbackReport) -> String {
             None => ("尚未答复", "", ""),
         };
         row(
-            &mut out,
+            out,
             &[
                 &n,
                 &c.id,
@@ -88,7 +102,6 @@ pub fn report(r: &FeedbackReport) -> String {
             ],
         );
     }
-    out
 }
 
 #[cfg(test)]

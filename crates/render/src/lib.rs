@@ -3,7 +3,9 @@
 
 pub mod csv;
 
-use consult_domain::report::{Count, FeedbackReport, ReportAnswer, ReportVersion};
+use std::collections::HashMap;
+
+use consult_domain::report::{Count, FeedbackReport, ReportAnswer, ReportComment, ReportVersion};
 use consult_domain::window::show_local;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
@@ -22,6 +24,8 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 pre.text{white-space:pre-wrap;font-family:inherit;background:#fafafa;border:1px solid #ddd;padding:.75rem}
 code.hash{word-break:break-all}
 a{color:#0b57a4}
+tr:target{background:#fff6e5;outline:2px solid #e0b050}
+nav.pages{margin:.5rem 0 1rem}
 @media print{header.site nav,.no-print{display:none}body{max-width:none;padding:0}a{color:inherit;text-decoration:none}th{background:none}h2{break-after:avoid}tr{break-inside:avoid}}
 "#;
 
@@ -100,18 +104,76 @@ pub struct Edition<'a> {
     pub versions: &'a [ReportVersion],
 }
 
-/// The feedback report as a printable page.
+/// The feedback report as one printable page holding every published comment.
 pub fn report_html(r: &FeedbackReport, edition: &Edition<'_>) -> String {
+    let frame = report_frame(r, edition, &Answers::All);
+    let mut page = frame.head;
+    comment_rows(&mut page, 1, &r.comments, &GroupNames::of(r));
+    page.push_str(&frame.tail);
+    page
+}
+
+/// Which of the per-comment answers a report page holds.
+#[derive(Debug, Clone, Copy)]
+pub enum Answers<'a> {
+    /// All of them: the full document, downloadable and printable.
+    All,
+    /// One page of them on the public report page, with links to the others.
+    Page {
+        /// From 1.
+        number: u64,
+        /// How many pages there are.
+        pages: u64,
+        /// The page's address up to its query's last `&` (or `?`); `page=N` is added.
+        path: &'a str,
+    },
+}
+
+/// The summaries of a report's concentrated opinions, by group id, for the comment rows.
+#[derive(Debug, Clone, Default)]
+pub struct GroupNames(HashMap<String, String>);
+
+impl GroupNames {
+    /// The groups of report `r` (its summary suffices).
+    pub fn of(r: &FeedbackReport) -> Self {
+        Self(
+            r.opinion_groups
+                .iter()
+                .map(|g| (g.id.clone(), g.summary.clone()))
+                .collect(),
+        )
+    }
+
+    pub(crate) fn get(&self, id: &str) -> Option<&str> {
+        self.0.get(id).map(String::as_str)
+    }
+}
+
+/// A report page in two pieces, the comment rows going between them, so that a page of any
+/// length can be written as it is read.
+#[derive(Debug, Clone)]
+pub struct ReportFrame {
+    /// Everything before the first comment row.
+    pub head: String,
+    /// Everything after the last.
+    pub tail: String,
+}
+
+/// Where the comment rows go; the text is escaped everywhere else, so it cannot occur there.
+const ROWS: &str = "<!--rows-->";
+
+/// The report page around its comment rows, from the report's summary (its comment list is not
+/// read: `totals.published` counts them).
+pub fn report_frame(
+    r: &FeedbackReport,
+    edition: &Edition<'_>,
+    answers: &Answers<'_>,
+) -> ReportFrame {
     let id = edition.consultation_id;
     let v = edition.version;
     let versions = edition.versions;
     let w = &r.window;
-    let groups_by_id: std::collections::HashMap<&str, &str> = r
-        .opinion_groups
-        .iter()
-        .map(|g| (g.id.as_str(), g.summary.as_str()))
-        .collect();
-    layout(
+    let page = layout(
         &format!("{}意见采纳情况反馈", r.consultation.title),
         html! {
             h1 { "关于《" (r.consultation.title) "》公开征求意见采纳情况的反馈" }
@@ -132,6 +194,9 @@ pub fn report_html(r: &FeedbackReport, edition: &Edition<'_>) -> String {
                 "下载："
                 a href=(version_path(id, v, "json")) { "JSON" } " · "
                 a href=(version_path(id, v, "csv")) { "CSV（Excel 可直接打开）" } " · "
+                @if matches!(answers, Answers::Page { .. }) {
+                    a href=(version_path(id, v, "html")) { "完整版（HTML，可打印）" } " · "
+                }
                 a href={ "/consultations/" (id) } { "事项详情" }
             } }
 
@@ -230,28 +295,20 @@ pub fn report_html(r: &FeedbackReport, edition: &Edition<'_>) -> String {
             }
 
             h2 { "六、逐条意见及答复" }
-            table {
-                caption { "公开的意见及答复（共 " (r.comments.len()) " 条）" }
+            table.answers {
+                caption { "公开的意见及答复（共 " (r.totals.published) " 条）" }
                 thead { tr {
                     th scope="col" { "序号" } th scope="col" { "收到时间" } th scope="col" { "渠道" }
                     th scope="col" { "提出者" } th scope="col" { "意见内容" } th scope="col" { "采纳情况" } th scope="col" { "说明" }
                 } }
-                tbody {
-                    @for (i, c) in r.comments.iter().enumerate() {
-                        tr {
-                            td.n { (i + 1) }
-                            td { (show_local(c.received_at)) }
-                            td { (c.channel.label) }
-                            td { (c.submitter_category.label) @if let Some(s) = &c.submitter { "：" (s) } }
-                            td {
-                                @if !c.clause_reference.is_empty() { "【" (c.clause_reference) "】" }
-                                (c.content)
-                                @if let Some(g) = c.opinion_group.as_deref().and_then(|g| groups_by_id.get(g)) {
-                                    br; small { "（归入集中意见：" (g) "）" }
-                                }
-                            }
-                            (answer_cells(c.answer.as_ref()))
-                        }
+                tbody { (PreEscaped(ROWS)) }
+            }
+            @if let Answers::Page { number, pages, path } = answers {
+                @if *pages > 1 {
+                    nav.pages.no-print aria-label="逐条意见分页" {
+                        @if *number > 1 { a href={ (path) "page=" (number - 1) } rel="prev" { "上一页" } " · " }
+                        "第 " (number) " / " (pages) " 页"
+                        @if number < pages { " · " a href={ (path) "page=" (number + 1) } rel="next" { "下一页" } }
                     }
                 }
             }
@@ -273,5 +330,41 @@ pub fn report_html(r: &FeedbackReport, edition: &Edition<'_>) -> String {
                 }
             }
         },
-    )
+    );
+    let (head, tail) = page
+        .split_once(ROWS)
+        .unwrap_or_else(|| unreachable!("the frame holds the rows' place"));
+    ReportFrame {
+        head: head.to_owned(),
+        tail: tail.to_owned(),
+    }
+}
+
+/// Appends the rows of `comments`, numbered from `first_number`; each row is anchored
+/// `#c-{comment}` so that a receipt can link to it.
+pub fn comment_rows(
+    out: &mut String,
+    first_number: u64,
+    comments: &[ReportComment],
+    groups: &GroupNames,
+) {
+    for (n, c) in (first_number..).zip(comments) {
+        let row = html! {
+            tr id={ "c-" (c.id) } {
+                td.n { (n) }
+                td { (show_local(c.received_at)) }
+                td { (c.channel.label) }
+                td { (c.submitter_category.label) @if let Some(s) = &c.submitter { "：" (s) } }
+                td {
+                    @if !c.clause_reference.is_empty() { "【" (c.clause_reference) "】" }
+                    (c.content)
+                    @if let Some(g) = c.opinion_group.as_deref().and_then(|g| groups.get(g)) {
+                        br; small { "（归入集中意见：" (g) "）" }
+                    }
+                }
+                (answer_cells(c.answer.as_ref()))
+            }
+        };
+        out.push_str(&row.into_string());
+    }
 }

@@ -87,6 +87,15 @@ pub(crate) const MATRIX: &[(&str, &str, Audience)] = &[
     ("FeedbackService", "correct_feedback_report", Officers),
     ("FeedbackService", "get_feedback_report", Anyone),
     ("FeedbackService", "list_feedback_reports", Anyone),
+    ("FeedbackService", "list_feedback_report_entries", Anyone),
+    ("FeedbackService", "start_bulk_answer_comments", Officers),
+    ("FeedbackService", "start_publish_feedback_report", Officers),
+    // Handlers show an operation to its requester, officers of its department and auditors.
+    ("Operations", "list_operations", OfficersAndAuditors),
+    ("Operations", "get_operation", Principals),
+    ("Operations", "delete_operation", Officers),
+    ("Operations", "cancel_operation", Officers),
+    ("Operations", "wait_operation", Principals),
     ("CallerService", "get_caller", Principals),
     ("AuditService", "list_audit_events", Auditors),
     ("AuditService", "verify_audit_chain", Auditors),
@@ -184,7 +193,7 @@ mod tests {
         let set = prost_types::FileDescriptorSet::decode(consult_api::FILE_DESCRIPTOR_SET).unwrap();
         set.file
             .iter()
-            .filter(|f| f.package() == "consult.v1")
+            .filter(|f| ["consult.v1", "google.longrunning"].contains(&f.package()))
             .flat_map(|f| f.service.iter())
             .flat_map(|s| {
                 s.method

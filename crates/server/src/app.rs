@@ -5,6 +5,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use consult_api::google::longrunning::operations_server::OperationsServer;
 use consult_api::pb::audit_service_server::AuditServiceServer;
 use consult_api::pb::caller_service_server::CallerServiceServer;
 use consult_api::pb::comment_service_server::CommentServiceServer;
@@ -25,6 +26,7 @@ use crate::services::caller::Caller;
 use crate::services::comments::Comments;
 use crate::services::consultations::Consultations;
 use crate::services::feedback::Feedback;
+use crate::services::operations::LongRunning;
 use crate::settings::Settings;
 
 /// How long calls in flight may run on after a shutdown signal.
@@ -197,6 +199,7 @@ impl Application {
                 pages: PageTokens::new(key),
                 submit_limiter: crate::limits::Limiter::new(settings.submit_rate_limit),
                 full_report_max_bytes: settings.full_report_max_bytes,
+                operations: crate::operations::Operations::new(),
             }),
             writer_task,
             tls,
@@ -241,6 +244,7 @@ impl Application {
                     FeedbackServiceServer::<Feedback>::NAME,
                     CallerServiceServer::<Caller>::NAME,
                     AuditServiceServer::<Audit>::NAME,
+                    OperationsServer::<LongRunning>::NAME,
                 ],
                 crate::health::PROBE_TIMEOUT,
             )
@@ -287,7 +291,8 @@ impl Application {
                     .max_decoding_message_size(max_request),
             )
             .add_service(CallerServiceServer::new(Caller(self.core.clone())))
-            .add_service(AuditServiceServer::new(Audit(self.core.clone())));
+            .add_service(AuditServiceServer::new(Audit(self.core.clone())))
+            .add_service(OperationsServer::new(LongRunning(self.core.clone())));
         #[cfg(feature = "test-clock")]
         let router = router.add_service(
             consult_api::testing::test_clock_service_server::TestClockServiceServer::new(
@@ -297,6 +302,9 @@ impl Application {
 
         let store = self.core.store.clone();
         let resealer = tokio::spawn(reseal_in_background(store.clone(), self.core.clock.clone()));
+        // Operations started here or left by a stopped replica; a stop mid-way rolls back and
+        // another replica (or the next start) takes the operation up once its lease runs out.
+        let operations = tokio::spawn(crate::operations::run(self.core.clone()));
         let health_task = tokio::spawn({
             let (readiness, store) = (readiness.clone(), store.clone());
             let every = self.health_interval;
@@ -345,6 +353,7 @@ impl Application {
         }
         // A batch cut short rolls back whole; the next start carries on.
         resealer.abort();
+        operations.abort();
         health_task.abort();
         // Connection tasks may still hold handles to the writer, so stop it explicitly.
         self.writer_task.finish().await;

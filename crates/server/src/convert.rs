@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use consult_api::pb;
 use consult_domain::answering::{Answer, Disposition, HideReason, Moderation, Outcome};
 use consult_domain::decision::DecisionDocument;
-use consult_domain::report::{FeedbackReport, PublishedReport, ReportAnswer, Term};
+use consult_domain::report::{FeedbackReport, PublishedReport, ReportAnswer, ReportComment, Term};
 use consult_domain::window::earliest_close;
 use consult_domain::{
     Calendar, Channel, Comment, Consultation, ConsultationKind, ConsultationState, DomainError,
@@ -223,6 +223,21 @@ fn report_answer(a: &ReportAnswer) -> pb::Disposition {
     }
 }
 
+/// A published comment as the report gives it.
+pub(crate) fn report_comment(c: &ReportComment) -> pb::ReportComment {
+    pb::ReportComment {
+        id: c.id.clone(),
+        receive_time: Some(timestamp(c.received_at)),
+        channel: code_of(&c.channel, Channel::from_code),
+        submitter_category: code_of(&c.submitter_category, SubmitterCategory::from_code),
+        submitter: c.submitter.clone().unwrap_or_default(),
+        clause_reference: c.clause_reference.clone(),
+        content: c.content.clone(),
+        opinion_group: c.opinion_group.clone().unwrap_or_default(),
+        disposition: c.answer.as_ref().map(report_answer),
+    }
+}
+
 /// A feedback report for the wire, with its canonical text and hash.
 pub(crate) fn report(r: &FeedbackReport, content: &str, sha256: &str) -> pb::FeedbackReport {
     let name = if r.edition.version == 0 {
@@ -297,21 +312,7 @@ pub(crate) fn report(r: &FeedbackReport, content: &str, sha256: &str) -> pb::Fee
                 disposition: g.answer.as_ref().map(report_answer),
             })
             .collect(),
-        comments: r
-            .comments
-            .iter()
-            .map(|c| pb::ReportComment {
-                id: c.id.clone(),
-                receive_time: Some(timestamp(c.received_at)),
-                channel: code_of(&c.channel, Channel::from_code),
-                submitter_category: code_of(&c.submitter_category, SubmitterCategory::from_code),
-                submitter: c.submitter.clone().unwrap_or_default(),
-                clause_reference: c.clause_reference.clone(),
-                content: c.content.clone(),
-                opinion_group: c.opinion_group.clone().unwrap_or_default(),
-                disposition: c.answer.as_ref().map(report_answer),
-            })
-            .collect(),
+        comments: r.comments.iter().map(report_comment).collect(),
         adopted_changes: r
             .adopted_changes
             .iter()

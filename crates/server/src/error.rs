@@ -100,6 +100,9 @@ impl From<ApiError> for Status {
                     std::time::Duration::from_millis(50),
                 )
             }
+            ApiError::Store(StoreError::Cancelled) => Status::cancelled(
+                "操作已按请求取消，未作任何更改 (the operation was cancelled; nothing was changed)",
+            ),
             ApiError::RateLimited {
                 caller,
                 retry_after,

@@ -9,6 +9,7 @@ mod convert;
 pub mod error;
 mod health;
 pub mod limits;
+mod operations;
 mod pagination;
 mod services;
 pub mod settings;

@@ -15,6 +15,7 @@ use crate::audit::{self, AuditRecord};
 use crate::comments::from_row as comment_from_row;
 use crate::consultations::from_row as consultation_from_row;
 use crate::entity::{comment, disposition_revision};
+use crate::operations::{OperationOutcome, OperationRun};
 use crate::write::{RowLock, lock_consultations};
 use crate::{Store, StoreError};
 
@@ -73,6 +74,7 @@ async fn digest(
     txn: &DatabaseTransaction,
     plan: &BulkAnswer,
     conditions: &[Condition],
+    run: Option<&OperationRun>,
 ) -> Result<(Affected, Vec<String>), StoreError> {
     let mut digest = AffectedDigest::default();
     let mut names = Vec::new();
@@ -101,6 +103,9 @@ async fn digest(
                     ));
                 }
             }
+            if let Some(run) = run {
+                run.advance(txn, ids.len() as u64).await?;
+            }
             match ids.last() {
                 Some(last) if ids.len() as u64 == ID_PAGE => after = Some(last.clone()),
                 _ => break,
@@ -124,6 +129,7 @@ impl Store {
         listed: &[String],
         actor: &str,
         now: DateTime<Utc>,
+        run: Option<&OperationRun>,
         decide: F,
     ) -> Result<BulkAnswered, StoreError>
     where
@@ -149,7 +155,7 @@ impl Store {
         }
         let plan = decide(&consultation, &comments)?;
         let conditions = conditions(&plan);
-        let (affected, names) = digest(&txn, &plan, &conditions).await?;
+        let (affected, names) = digest(&txn, &plan, &conditions, run).await?;
 
         let disposition = audit::to_json(&plan.disposition);
         let outcome = plan.disposition.answer.outcome.code();
@@ -205,6 +211,13 @@ impl Store {
             },
         )
         .await?;
+        if let Some(run) = run {
+            let outcome = OperationOutcome::Answered {
+                count: affected.count,
+                names: names.clone(),
+            };
+            run.finish_in(&txn, &outcome, now).await?;
+        }
         txn.commit().await?;
         Ok(BulkAnswered { affected, names })
     }

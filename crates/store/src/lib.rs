@@ -9,6 +9,7 @@ mod comments;
 mod consultations;
 mod counting;
 mod fault;
+mod operations;
 mod pool;
 mod private_data;
 mod publishing;
@@ -34,8 +35,12 @@ pub use comments::{
 pub use consult_domain::report::ReportVersion;
 pub use consultations::ConsultationFilter;
 pub use fault::{Constraint, UnavailableCause};
+pub use operations::{
+    NewOperation, OperationFailure, OperationKind, OperationOutcome, OperationProgress,
+    OperationRun, StoredOperation,
+};
 pub use private_data::{KeyError, PrivateDataKeys};
-pub use publishing::PublishedVersion;
+pub use publishing::{Parts, PublishedVersion, StoredEdition, TextCursor};
 pub use resealing::{KeyUsage, ResealProgress};
 pub use sea_orm::DbErr;
 
@@ -68,6 +73,9 @@ pub enum StoreError {
     /// Private fields cannot be sealed or opened with the configured keys.
     #[error("个人信息密钥错误 (private data keys): {0}")]
     Keys(String),
+    /// A long-running operation was cancelled; its transaction was rolled back.
+    #[error("操作已取消 (the operation was cancelled)")]
+    Cancelled,
     /// The comment writer is no longer running (the server is shutting down).
     #[error("服务正在停止 (the comment writer has stopped)")]
     WriterStopped,

@@ -8,8 +8,8 @@ use consult_domain::answering::OpinionGroup;
 use consult_domain::answering::Outcome;
 use consult_domain::events::{AuditPayload, ReportPublishedV1};
 use consult_domain::report::{
-    CanonicalHasher, FeedbackReport, PartKind, PublishedReport, ReportEdition, ReportLayout,
-    comment_adopted_change, entry_json, published_comment,
+    CanonicalHasher, FeedbackReport, PartKind, PublishedReport, ReportComment, ReportEdition,
+    ReportLayout, comment_adopted_change, entry_json, published_comment,
 };
 use consult_domain::{Calendar, Comment, Consultation, DomainError};
 use sea_orm::{
@@ -23,6 +23,7 @@ use crate::comments::from_row as comment_from_row;
 use crate::consultations::from_row as consultation_from_row;
 use crate::counting::tally;
 use crate::entity::{comment, feedback_report, feedback_report_part, opinion_group};
+use crate::operations::{OperationOutcome, OperationRun};
 use crate::private_data::PrivateDataKeys;
 use crate::write::{RowLock, lock_consultations, update_consultation};
 use crate::{Store, StoreError, corrupt};
@@ -58,6 +59,8 @@ struct Sink<'a> {
     hasher: CanonicalHasher,
     comments: u64,
     to: Destination<'a>,
+    /// The operation publishing, told of each page written.
+    run: Option<&'a OperationRun>,
 }
 
 enum Destination<'a> {
@@ -187,6 +190,9 @@ async fn write_report(
     let counts = tally(txn, cid).await?;
     let groups = groups(txn, cid).await?;
     let summary = FeedbackReport::summary(consultation, &counts, &groups, calendar, edition);
+    if let Some(run) = sink.run {
+        run.set_total(summary.totals.published);
+    }
     let ReportLayout {
         head,
         between,
@@ -215,6 +221,16 @@ async fn write_report(
                     let entry = entry_json(&published_comment(c, group_of(c)));
                     sink.push(PartKind::Comment, Some(&c.id), entry).await?;
                 }
+            }
+            // Progress counts the published comments written; the pass over adopted ones
+            // still looks at cancellation.
+            if let (Some(run), Destination::Stored(parts)) = (sink.run, &sink.to) {
+                let written = if adopted_ungrouped {
+                    0
+                } else {
+                    page.len() as u64
+                };
+                run.advance(parts.txn, written).await?;
             }
             after = page.last().map(|c| c.id.clone());
             if !full {
@@ -260,6 +276,7 @@ impl Store {
         subject: String,
         now: DateTime<Utc>,
         calendar: &Calendar,
+        run: Option<&OperationRun>,
         change: F,
     ) -> Result<PublishedVersion, StoreError>
     where
@@ -285,6 +302,7 @@ impl Store {
                 seq: 0,
                 pending: Vec::with_capacity(PART_ROWS),
             }),
+            run,
         };
         let edition = ReportEdition {
             version: after.feedback_version,
@@ -328,6 +346,12 @@ impl Store {
             },
         )
         .await?;
+        if let Some(run) = run {
+            let outcome = OperationOutcome::Published {
+                version: after.feedback_version,
+            };
+            run.finish_in(&txn, &outcome, now).await?;
+        }
         txn.commit().await?;
         Ok(PublishedVersion {
             version: after.feedback_version,
@@ -357,6 +381,7 @@ impl Store {
                 },
                 false => Destination::HashOnly,
             },
+            run: None,
         };
         let edition = ReportEdition {
             version: 0,
@@ -412,109 +437,260 @@ impl Store {
         parts: Parts,
         limit: usize,
     ) -> Result<PublishedReport, StoreError> {
-        let m = self.report_row(consultation_id, version).await?;
-        // Versions published before parts existed keep their whole text in `content`.
-        let content = if m.content.is_empty() {
-            let mut text = String::new();
-            self.for_each_report_chunk(consultation_id, m.version, parts, |chunk| {
-                if text.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
-                }
-                text.push_str(&chunk);
-                Ok(())
-            })
-            .await?;
-            text
-        } else {
-            m.content
-        };
+        let edition = self.report_edition(consultation_id, version).await?;
+        let mut content = String::new();
+        let mut cursor = TextCursor::new(parts);
+        while let Some(chunk) = self.next_report_text(&edition, &mut cursor).await? {
+            if content.len() + chunk.len() > limit {
+                return Err(too_large(limit));
+            }
+            content.push_str(&chunk);
+        }
         Ok(PublishedReport {
-            version: u32::try_from(m.version).map_err(corrupt)?,
-            consultation_id: m.consultation_id,
+            version: edition.version,
+            consultation_id: edition.consultation_id,
             content,
-            sha256: m.sha256,
-            published_by: m.published_by,
-            published_at: m.published_at,
-            correction_reason: m.correction_reason,
+            sha256: edition.sha256,
+            published_by: edition.published_by,
+            published_at: edition.published_at,
+            correction_reason: edition.correction_reason,
         })
     }
 
-    async fn report_row(
+    /// A published version (`None`: the latest), located for reading, or `NOT_FOUND`.
+    pub async fn report_edition(
         &self,
         consultation_id: &str,
         version: Option<u32>,
-    ) -> Result<feedback_report::Model, StoreError> {
+    ) -> Result<StoredEdition, StoreError> {
         let mut q = feedback_report::Entity::find()
             .filter(feedback_report::Column::ConsultationId.eq(consultation_id));
         q = match version {
             Some(v) => q.filter(feedback_report::Column::Version.eq(i64::from(v))),
             None => q.order_by_desc(feedback_report::Column::Version),
         };
-        Ok(q.one(&self.db).await?.ok_or_else(|| {
+        let m = q.one(&self.db).await?.ok_or_else(|| {
             DomainError::not_found(match version {
                 Some(v) => format!("consultations/{consultation_id}/feedbackReports/{v}"),
                 None => format!(
                     "consultations/{consultation_id}/feedbackReports/latest：反馈尚未公开 (no published feedback report)"
                 ),
             })
-        })?)
+        })?;
+        Ok(StoredEdition {
+            version: u32::try_from(m.version).map_err(corrupt)?,
+            consultation_id: m.consultation_id,
+            sha256: m.sha256,
+            published_by: m.published_by,
+            published_at: m.published_at,
+            correction_reason: m.correction_reason,
+            // An empty `content` says the text is in the parts (a canonical JSON is never empty).
+            whole: (!m.content.is_empty()).then_some(m.content),
+        })
     }
 
-    /// Calls `each` with a published version's canonical JSON in order (or its summary), a
-    /// page of parts at a time, so that a download streams from storage.
-    pub(crate) async fn for_each_report_chunk<F>(
+    /// The next piece of a version's canonical JSON (or of its summary), a page of parts at a
+    /// time, so that a download streams from storage; `None` once it is all given.
+    pub async fn next_report_text(
         &self,
-        consultation_id: &str,
-        version: i32,
-        parts: Parts,
-        mut each: F,
-    ) -> Result<(), StoreError>
-    where
-        F: FnMut(String) -> Result<(), StoreError>,
-    {
-        let mut after = 0i64;
-        let mut previous = None;
-        loop {
-            let mut q = feedback_report_part::Entity::find()
-                .select_only()
-                .column(feedback_report_part::Column::Seq)
-                .column(feedback_report_part::Column::Kind)
-                .column(feedback_report_part::Column::Body)
-                .filter(feedback_report_part::Column::ConsultationId.eq(consultation_id))
-                .filter(feedback_report_part::Column::Version.eq(version))
-                .filter(feedback_report_part::Column::Seq.gt(after));
-            if parts == Parts::Summary {
-                q = q.filter(feedback_report_part::Column::Kind.ne(PartKind::Comment.code()));
-            }
-            let rows: Vec<(i64, i16, String)> = q
-                .order_by_asc(feedback_report_part::Column::Seq)
-                .limit(COMMENT_PAGE)
-                .into_tuple()
-                .all(&self.db)
-                .await?;
-            let full = rows.len() as u64 == COMMENT_PAGE;
-            let mut chunk = String::new();
-            for (seq, kind, body) in rows {
-                let kind = PartKind::from_code(kind)
-                    .ok_or_else(|| corrupt(format!("report part kind {kind}")))?;
-                chunk.push_str(kind.separator_after(previous));
-                chunk.push_str(&body);
-                previous = Some(kind);
-                after = seq;
-            }
-            if !chunk.is_empty() {
-                each(chunk)?;
-            }
-            if !full {
-                return Ok(());
-            }
+        edition: &StoredEdition,
+        cursor: &mut TextCursor,
+    ) -> Result<Option<String>, StoreError> {
+        if cursor.done {
+            return Ok(None);
+        }
+        if let Some(whole) = &edition.whole {
+            // Versions published before parts existed keep their whole text in one row.
+            cursor.done = true;
+            return Ok(Some(match cursor.parts {
+                Parts::All => whole.clone(),
+                Parts::Summary => summary_of_whole(whole)?,
+            }));
+        }
+        let mut q = feedback_report_part::Entity::find()
+            .select_only()
+            .column(feedback_report_part::Column::Seq)
+            .column(feedback_report_part::Column::Kind)
+            .column(feedback_report_part::Column::Body)
+            .filter(feedback_report_part::Column::ConsultationId.eq(&edition.consultation_id))
+            .filter(feedback_report_part::Column::Version.eq(edition.version_code()?))
+            .filter(feedback_report_part::Column::Seq.gt(cursor.after));
+        if cursor.parts == Parts::Summary {
+            q = q.filter(feedback_report_part::Column::Kind.ne(PartKind::Comment.code()));
+        }
+        let rows: Vec<(i64, i16, String)> = q
+            .order_by_asc(feedback_report_part::Column::Seq)
+            .limit(COMMENT_PAGE)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        cursor.done = (rows.len() as u64) < COMMENT_PAGE;
+        let mut chunk = String::new();
+        for (seq, kind, body) in rows {
+            let kind = PartKind::from_code(kind)
+                .ok_or_else(|| corrupt(format!("report part kind {kind}")))?;
+            chunk.push_str(kind.separator_after(cursor.previous));
+            chunk.push_str(&body);
+            cursor.previous = Some(kind);
+            cursor.after = seq;
+        }
+        Ok((!chunk.is_empty() || !cursor.done).then_some(chunk))
+    }
+
+    /// The summary of a version: the report without its published comments (the list is
+    /// empty; `totals.published` counts them).
+    pub async fn report_summary(
+        &self,
+        edition: &StoredEdition,
+    ) -> Result<FeedbackReport, StoreError> {
+        let mut text = String::new();
+        let mut cursor = TextCursor::new(Parts::Summary);
+        while let Some(chunk) = self.next_report_text(edition, &mut cursor).await? {
+            text.push_str(&chunk);
+        }
+        serde_json::from_str(&text).map_err(corrupt)
+    }
+
+    /// Up to `limit` published comments of a version from position `from` (0 is the first), in
+    /// report order.
+    pub async fn report_comments(
+        &self,
+        edition: &StoredEdition,
+        from: u64,
+        limit: u64,
+    ) -> Result<Vec<ReportComment>, StoreError> {
+        if let Some(whole) = &edition.whole {
+            let report: FeedbackReport = serde_json::from_str(whole).map_err(corrupt)?;
+            return Ok(report
+                .comments
+                .into_iter()
+                .skip(usize::try_from(from).unwrap_or(usize::MAX))
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                .collect());
+        }
+        let Some(first) = self.first_comment_seq(edition).await? else {
+            return Ok(Vec::new());
+        };
+        let from = i64::try_from(from).map_err(corrupt)?;
+        let bodies: Vec<String> = feedback_report_part::Entity::find()
+            .select_only()
+            .column(feedback_report_part::Column::Body)
+            .filter(feedback_report_part::Column::ConsultationId.eq(&edition.consultation_id))
+            .filter(feedback_report_part::Column::Version.eq(edition.version_code()?))
+            .filter(feedback_report_part::Column::Seq.gte(first.saturating_add(from)))
+            .filter(feedback_report_part::Column::Kind.eq(PartKind::Comment.code()))
+            .order_by_asc(feedback_report_part::Column::Seq)
+            .limit(limit)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        bodies
+            .iter()
+            .map(|b| serde_json::from_str(b).map_err(corrupt))
+            .collect()
+    }
+
+    /// The position (0 is the first) of comment `comment_id` in a version, if it is published
+    /// there.
+    pub async fn report_comment_position(
+        &self,
+        edition: &StoredEdition,
+        comment_id: &str,
+    ) -> Result<Option<u64>, StoreError> {
+        if let Some(whole) = &edition.whole {
+            let report: FeedbackReport = serde_json::from_str(whole).map_err(corrupt)?;
+            return Ok(report
+                .comments
+                .iter()
+                .position(|c| c.id == comment_id)
+                .map(|p| p as u64));
+        }
+        let seq: Option<i64> = feedback_report_part::Entity::find()
+            .select_only()
+            .column(feedback_report_part::Column::Seq)
+            .filter(feedback_report_part::Column::ConsultationId.eq(&edition.consultation_id))
+            .filter(feedback_report_part::Column::Version.eq(edition.version_code()?))
+            .filter(feedback_report_part::Column::CommentId.eq(comment_id))
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        let (Some(seq), Some(first)) = (seq, self.first_comment_seq(edition).await?) else {
+            return Ok(None);
+        };
+        Ok(Some(u64::try_from(seq - first).map_err(corrupt)?))
+    }
+
+    /// The comments of a version are consecutive parts; where they start.
+    async fn first_comment_seq(&self, edition: &StoredEdition) -> Result<Option<i64>, StoreError> {
+        Ok(feedback_report_part::Entity::find()
+            .select_only()
+            .column(feedback_report_part::Column::Seq)
+            .filter(feedback_report_part::Column::ConsultationId.eq(&edition.consultation_id))
+            .filter(feedback_report_part::Column::Version.eq(edition.version_code()?))
+            .filter(feedback_report_part::Column::Kind.eq(PartKind::Comment.code()))
+            .order_by_asc(feedback_report_part::Column::Seq)
+            .into_tuple()
+            .one(&self.db)
+            .await?)
+    }
+}
+
+/// A published version located for reading: its identity, and where its text lies.
+#[derive(Debug, Clone)]
+pub struct StoredEdition {
+    /// The consultation id.
+    pub consultation_id: String,
+    /// Version number, from 1.
+    pub version: u32,
+    /// SHA-256 of its canonical JSON.
+    pub sha256: String,
+    /// The officer who published it.
+    pub published_by: String,
+    /// When.
+    pub published_at: DateTime<Utc>,
+    /// Why it corrects the previous version (empty for version 1).
+    pub correction_reason: String,
+    /// The whole text of a version published before parts existed.
+    whole: Option<String>,
+}
+
+impl StoredEdition {
+    fn version_code(&self) -> Result<i32, StoreError> {
+        i32::try_from(self.version).map_err(corrupt)
+    }
+}
+
+/// How far a reading of a version's text has come.
+#[derive(Debug, Clone)]
+pub struct TextCursor {
+    parts: Parts,
+    after: i64,
+    previous: Option<PartKind>,
+    done: bool,
+}
+
+impl TextCursor {
+    /// From the start of the whole text, or of its summary.
+    pub fn new(parts: Parts) -> Self {
+        Self {
+            parts,
+            after: 0,
+            previous: None,
+            done: false,
         }
     }
 }
 
+/// The summary of a whole stored text: the same JSON with an empty comment list.
+fn summary_of_whole(whole: &str) -> Result<String, StoreError> {
+    let mut report: FeedbackReport = serde_json::from_str(whole).map_err(corrupt)?;
+    report.comments.clear();
+    Ok(report.canonical_json())
+}
+
 /// Which parts of a version to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Parts {
+pub enum Parts {
     /// The whole canonical JSON.
     All,
     /// Everything but the published comments.

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use consult_api::google::longrunning;
 use consult_api::pb::feedback_service_server::FeedbackService;
 use consult_api::pb::{self, bulk_answer_comments_request::Target as BulkTarget};
 use consult_api::rules::{
@@ -16,7 +17,8 @@ use consult_domain::answering::{OpinionGroup, effective_disposition};
 use consult_domain::error::Violations;
 use consult_domain::report::FeedbackReport;
 use consult_domain::{Actor, Channel, DomainError, SubmitterCategory};
-use consult_store::{Answering, CommentScope};
+use consult_store::{Answering, BulkAnswered, CommentScope, OperationKind, OperationRun};
+use prost::Message;
 use tonic::{Request, Response, Status};
 
 use super::{Core, id_of, page, public, signed};
@@ -346,60 +348,54 @@ impl Feedback {
         request: Request<pb::BulkAnswerCommentsRequest>,
     ) -> Result<pb::BulkAnswerCommentsResponse, ApiError> {
         let (actor, req) = signed(&self.0.auth, request)?;
-        let cid = id_of(parse_consultation_name(&req.parent), "parent")?;
-        let answer = convert::answer(req.disposition.as_ref(), "disposition")?;
-        let target = match &req.target {
-            None => {
-                return Err(DomainError::invalid(
-                    "target",
-                    "必须指定意见列表 comments 或筛选条件 selection (comments or selection is required)",
-                )
-                .into());
-            }
-            Some(BulkTarget::Comments(list)) => {
-                AnswerTarget::Listed(comment_ids(&list.comments, &cid, "comments.comments")?)
-            }
-            Some(BulkTarget::Selection(s)) => {
-                let mut v = Violations::new();
-                let channel = v.take(optional::<Channel>(s.channel, "selection.channel"));
-                let category = v.take(optional::<SubmitterCategory>(
-                    s.submitter_category,
-                    "selection.submitter_category",
-                ));
-                if s.clause_reference.chars().count() > 200 {
-                    v.push(
-                        "selection.clause_reference",
-                        "不能超过200个字符 (at most 200 characters)",
-                    );
-                }
-                v.finish()?;
-                let clause = s.clause_reference.trim();
-                AnswerTarget::Selected(Selection {
-                    channel: channel.flatten(),
-                    submitter_category: category.flatten(),
-                    clause_reference: (!clause.is_empty()).then(|| clause.to_owned()),
-                    only_unanswered: s.only_unanswered,
-                })
-            }
-        };
-        let listed = match &target {
-            AnswerTarget::Listed(ids) => ids.clone(),
-            AnswerTarget::Selected(_) => Vec::new(),
-        };
-        let now = self.now();
-        let done = self
-            .0
-            .store
-            .bulk_answer(&cid, &listed, &actor.id, now, |c, comments| {
-                actor.may_manage(&c.department)?;
-                c.bulk_answer(target, comments, answer, &actor.id, now)
-            })
-            .await?;
-        tracing::info!(consultation = %cid, answered = done.affected.count, ids_sha256 = %done.affected.ids_sha256, "bulk answer");
+        let done = bulk_answer(&self.0, &actor, &req, None).await?;
         Ok(pb::BulkAnswerCommentsResponse {
             answered_count: i64::try_from(done.affected.count).unwrap_or(i64::MAX),
             comments: done.names,
         })
+    }
+
+    async fn start_bulk_answer_comments(
+        &self,
+        request: Request<pb::StartBulkAnswerCommentsRequest>,
+    ) -> Result<longrunning::Operation, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let bulk = req.bulk_answer.unwrap_or_default();
+        // Refused now rather than as a failed operation: malformed input, another department.
+        let (cid, _, _) = bulk_command(&bulk)?;
+        let c = self.0.store.consultation(&cid).await?;
+        actor.may_manage(&c.department)?;
+        let op = crate::operations::start(
+            &self.0,
+            OperationKind::BulkAnswerComments,
+            cid,
+            actor,
+            bulk.encode_to_vec(),
+        )
+        .await?;
+        crate::operations::to_proto(&self.0, &op).await
+    }
+
+    async fn start_publish_feedback_report(
+        &self,
+        request: Request<pb::StartPublishFeedbackReportRequest>,
+    ) -> Result<longrunning::Operation, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let cid = id_of(parse_consultation_name(&req.name), "name")?;
+        let c = self.0.store.consultation(&cid).await?;
+        actor.may_manage(&c.department)?;
+        // A consultation that cannot be published now is refused now, not after a wait.
+        c.clone().publish_feedback(self.now())?;
+        let publish = pb::PublishFeedbackReportRequest { name: req.name };
+        let op = crate::operations::start(
+            &self.0,
+            OperationKind::PublishFeedbackReport,
+            cid,
+            actor,
+            publish.encode_to_vec(),
+        )
+        .await?;
+        crate::operations::to_proto(&self.0, &op).await
     }
 
     async fn batch_answer(
@@ -559,60 +555,12 @@ impl Feedback {
         view(convert::report(&report, &content, &sha), req.view)
     }
 
-    /// Publishes a version built from the state after `change`, in the same transaction.
-    async fn publish_version<F>(
-        &self,
-        actor: &Actor,
-        name: &str,
-        action: &'static str,
-        change: F,
-    ) -> Result<pb::FeedbackReport, ApiError>
-    where
-        F: FnOnce(&mut consult_domain::Consultation, DateTime<Utc>) -> Result<String, DomainError>,
-    {
-        let cid = id_of(parse_consultation_name(name), "name")?;
-        let now = self.now();
-        let started = std::time::Instant::now();
-        let published = self
-            .0
-            .store
-            .publish_report(
-                &cid,
-                &actor.id,
-                action,
-                name.to_owned(),
-                now,
-                &self.0.calendar,
-                |c| {
-                    actor.may_manage(&c.department)?;
-                    change(c, now)
-                },
-            )
-            .await?;
-        tracing::info!(consultation = %cid, version = published.version, sha256 = %published.sha256,
-            bytes = published.bytes, comments = published.comments,
-            elapsed_ms = started.elapsed().as_millis() as u64, "feedback report published");
-        let summary = self
-            .0
-            .store
-            .published_summary(&cid, Some(published.version))
-            .await?;
-        view(
-            convert::published(&summary)?,
-            pb::FeedbackReportView::Basic as i32,
-        )
-    }
-
     async fn publish_feedback_report(
         &self,
         request: Request<pb::PublishFeedbackReportRequest>,
     ) -> Result<pb::FeedbackReport, ApiError> {
         let (actor, req) = signed(&self.0.auth, request)?;
-        self.publish_version(&actor, &req.name, "feedback.publish", |c, now| {
-            c.publish_feedback(now)?;
-            Ok(String::new())
-        })
-        .await
+        publish_feedback(&self.0, &actor, &req, None).await
     }
 
     async fn correct_feedback_report(
@@ -630,18 +578,25 @@ impl Feedback {
         };
         let officer = actor.id.clone();
         let calendar = &self.0.calendar;
-        self.publish_version(&actor, &req.name, "feedback.correct", |c, now| {
-            c.correct_feedback(
-                &req.reason,
-                decision
-                    .as_ref()
-                    .map(|(n, t, d)| (n.as_str(), t.as_str(), *d)),
-                &officer,
-                now,
-                calendar,
-            )?;
-            Ok(req.reason.trim().to_owned())
-        })
+        publish_version(
+            &self.0,
+            &actor,
+            &req.name,
+            "feedback.correct",
+            None,
+            |c, now| {
+                c.correct_feedback(
+                    &req.reason,
+                    decision
+                        .as_ref()
+                        .map(|(n, t, d)| (n.as_str(), t.as_str(), *d)),
+                    &officer,
+                    now,
+                    calendar,
+                )?;
+                Ok(req.reason.trim().to_owned())
+            },
+        )
         .await
     }
 
@@ -687,6 +642,55 @@ impl Feedback {
                     correction_reason: v.correction_reason.clone(),
                 })
                 .collect(),
+        })
+    }
+
+    async fn list_feedback_report_entries(
+        &self,
+        request: Request<pb::ListFeedbackReportEntriesRequest>,
+    ) -> Result<pb::ListFeedbackReportEntriesResponse, ApiError> {
+        let (_, req) = public(&self.0.auth, request)?;
+        let (cid, named) = parse_feedback_report_name(&req.parent)
+            .ok_or_else(|| DomainError::invalid("parent", "资源名称格式不正确 (malformed name)"))?;
+        // A token holds the version its first page read, so that `latest` keeps meaning the
+        // same version while a correction is published.
+        let scope = format!("reportEntries|{}", req.parent);
+        let (version, from) = match self.0.pages.check(&scope, &req.page_token)? {
+            Some(last) => {
+                let (v, p) = last
+                    .split_once(':')
+                    .and_then(|(v, p)| Some((v.parse::<u32>().ok()?, p.parse::<u64>().ok()?)))
+                    .ok_or_else(|| {
+                        DomainError::invalid(
+                            "page_token",
+                            "page_token 无效 (page_token is not one this server issued)",
+                        )
+                    })?;
+                (Some(v), p)
+            }
+            None => (named, 0),
+        };
+        let edition = self.0.store.report_edition(cid, version).await?;
+        let limit = page_size(req.page_size);
+        let mut comments = self
+            .0
+            .store
+            .report_comments(&edition, from, limit + 1)
+            .await?;
+        let more = comments.len() as u64 > limit;
+        comments.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let next_page_token = if more {
+            self.0
+                .pages
+                .issue(&scope, &format!("{}:{}", edition.version, from + limit))
+        } else {
+            String::new()
+        };
+        Ok(pb::ListFeedbackReportEntriesResponse {
+            comments: comments.iter().map(convert::report_comment).collect(),
+            next_page_token,
+            version: i32::try_from(edition.version).unwrap_or(i32::MAX),
+            first_position: i64::try_from(from + 1).unwrap_or(i64::MAX),
         })
     }
 }
@@ -782,6 +786,143 @@ fn view(mut r: pb::FeedbackReport, view: i32) -> Result<pb::FeedbackReport, ApiE
     }
 }
 
+/// What a bulk answer asks for: its consultation, answer and target.
+fn bulk_command(
+    req: &pb::BulkAnswerCommentsRequest,
+) -> Result<(String, consult_domain::answering::Answer, AnswerTarget), ApiError> {
+    let cid = id_of(parse_consultation_name(&req.parent), "parent")?;
+    let answer = convert::answer(req.disposition.as_ref(), "disposition")?;
+    let target = match &req.target {
+        None => {
+            return Err(DomainError::invalid(
+                "target",
+                "必须指定意见列表 comments 或筛选条件 selection (comments or selection is required)",
+            )
+            .into());
+        }
+        Some(BulkTarget::Comments(list)) => {
+            AnswerTarget::Listed(comment_ids(&list.comments, &cid, "comments.comments")?)
+        }
+        Some(BulkTarget::Selection(s)) => {
+            let mut v = Violations::new();
+            let channel = v.take(optional::<Channel>(s.channel, "selection.channel"));
+            let category = v.take(optional::<SubmitterCategory>(
+                s.submitter_category,
+                "selection.submitter_category",
+            ));
+            if s.clause_reference.chars().count() > 200 {
+                v.push(
+                    "selection.clause_reference",
+                    "不能超过200个字符 (at most 200 characters)",
+                );
+            }
+            v.finish()?;
+            let clause = s.clause_reference.trim();
+            AnswerTarget::Selected(Selection {
+                channel: channel.flatten(),
+                submitter_category: category.flatten(),
+                clause_reference: (!clause.is_empty()).then(|| clause.to_owned()),
+                only_unanswered: s.only_unanswered,
+            })
+        }
+    };
+    Ok((cid, answer, target))
+}
+
+/// Answers the comments a bulk answer chooses, in one transaction; `run` is the operation
+/// doing it, if any.
+pub(crate) async fn bulk_answer(
+    core: &Core,
+    actor: &Actor,
+    req: &pb::BulkAnswerCommentsRequest,
+    run: Option<&OperationRun>,
+) -> Result<BulkAnswered, ApiError> {
+    let (cid, answer, target) = bulk_command(req)?;
+    let listed = match &target {
+        AnswerTarget::Listed(ids) => ids.clone(),
+        AnswerTarget::Selected(_) => Vec::new(),
+    };
+    let now = core.clock.now();
+    let done = core
+        .store
+        .bulk_answer(&cid, &listed, &actor.id, now, run, |c, comments| {
+            actor.may_manage(&c.department)?;
+            c.bulk_answer(target, comments, answer, &actor.id, now)
+        })
+        .await?;
+    tracing::info!(consultation = %cid, answered = done.affected.count, ids_sha256 = %done.affected.ids_sha256, "bulk answer");
+    Ok(done)
+}
+
+/// Publishes the first version of a consultation's report; `run` is the operation doing it,
+/// if any.
+pub(crate) async fn publish_feedback(
+    core: &Core,
+    actor: &Actor,
+    req: &pb::PublishFeedbackReportRequest,
+    run: Option<&OperationRun>,
+) -> Result<pb::FeedbackReport, ApiError> {
+    publish_version(core, actor, &req.name, "feedback.publish", run, |c, now| {
+        c.publish_feedback(now)?;
+        Ok(String::new())
+    })
+    .await
+}
+
+/// Publishes a version built from the state after `change`, in the same transaction, and
+/// answers with its BASIC view.
+async fn publish_version<F>(
+    core: &Core,
+    actor: &Actor,
+    name: &str,
+    action: &'static str,
+    run: Option<&OperationRun>,
+    change: F,
+) -> Result<pb::FeedbackReport, ApiError>
+where
+    F: FnOnce(&mut consult_domain::Consultation, DateTime<Utc>) -> Result<String, DomainError>,
+{
+    let cid = id_of(parse_consultation_name(name), "name")?;
+    let now = core.clock.now();
+    let started = std::time::Instant::now();
+    let published = core
+        .store
+        .publish_report(
+            &cid,
+            &actor.id,
+            action,
+            name.to_owned(),
+            now,
+            &core.calendar,
+            run,
+            |c| {
+                actor.may_manage(&c.department)?;
+                change(c, now)
+            },
+        )
+        .await?;
+    tracing::info!(consultation = %cid, version = published.version, sha256 = %published.sha256,
+        bytes = published.bytes, comments = published.comments,
+        elapsed_ms = started.elapsed().as_millis() as u64, "feedback report published");
+    published_basic(core, &cid, published.version).await
+}
+
+/// A published version's BASIC view.
+pub(crate) async fn published_basic(
+    core: &Core,
+    consultation_id: &str,
+    version: u32,
+) -> Result<pb::FeedbackReport, ApiError> {
+    let summary = core
+        .store
+        .published_summary(consultation_id, Some(version))
+        .await?;
+    view(
+        convert::published(&summary)?,
+        pb::FeedbackReportView::Basic as i32,
+    )
+}
+
 /// The answer that applies to a loaded comment.
 pub(crate) fn effective(a: &Answering, c: &consult_domain::Comment) -> Option<pb::Disposition> {
     let group = c
@@ -809,5 +950,8 @@ grpc_service! {
         correct_feedback_report(pb::CorrectFeedbackReportRequest) -> pb::FeedbackReport;
         get_feedback_report(pb::GetFeedbackReportRequest) -> pb::FeedbackReport;
         list_feedback_reports(pb::ListFeedbackReportsRequest) -> pb::ListFeedbackReportsResponse;
+        list_feedback_report_entries(pb::ListFeedbackReportEntriesRequest) -> pb::ListFeedbackReportEntriesResponse;
+        start_bulk_answer_comments(pb::StartBulkAnswerCommentsRequest) -> longrunning::Operation;
+        start_publish_feedback_report(pb::StartPublishFeedbackReportRequest) -> longrunning::Operation;
     }
 }

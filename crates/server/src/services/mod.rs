@@ -47,6 +47,7 @@ pub(crate) mod caller;
 pub(crate) mod comments;
 pub(crate) mod consultations;
 pub(crate) mod feedback;
+pub(crate) mod operations;
 #[cfg(feature = "test-clock")]
 pub(crate) mod test_clock;
 
@@ -61,6 +62,8 @@ pub(crate) struct Core {
     pub(crate) submit_limiter: crate::limits::Limiter,
     /// Largest canonical JSON a `FULL` report view carries.
     pub(crate) full_report_max_bytes: usize,
+    /// Long-running operations this replica runs.
+    pub(crate) operations: crate::operations::Operations,
 }
 
 /// The `{id}` of a resource name that validation already checked.

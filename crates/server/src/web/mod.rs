@@ -6,20 +6,32 @@ mod pages;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use consult_api::rules::{is_resource_id, receipt_code};
 use consult_domain::ListScope;
-use consult_domain::report::PublishedReport;
-use consult_store::{CommentScope, ConsultationFilter, StoreError};
+use consult_domain::report::ReportVersion;
+use consult_render::{Answers, GroupNames};
+use consult_store::{
+    CommentScope, ConsultationFilter, Parts, StoreError, StoredEdition, TextCursor,
+};
 use serde::Deserialize;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
 
 use crate::services::Core;
 
 /// Consultations per list page.
 const LIST_PAGE: u64 = 50;
+/// Comments per page of the public report page.
+const ANSWERS_PAGE: u64 = 100;
+/// Comments read per page while a report file streams.
+const DOWNLOAD_PAGE: u64 = 1_000;
+/// Pages of a report file rendered ahead of the reader.
+const DOWNLOAD_BUFFER: usize = 4;
 
 /// The router of the public pages.
 pub(crate) fn router(core: Arc<Core>) -> Router {
@@ -28,7 +40,7 @@ pub(crate) fn router(core: Arc<Core>) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/receipt", get(receipt))
         .route("/consultations/{id}", get(consultation))
-        .route("/consultations/{id}/feedback", get(latest_report))
+        .route("/consultations/{id}/feedback", get(report_page))
         .route("/consultations/{id}/feedback/{file}", get(report_file))
         .with_state(core)
 }
@@ -131,11 +143,86 @@ async fn consultation(
     )))
 }
 
-async fn latest_report(
+#[derive(Deserialize)]
+struct ReportPageQuery {
+    /// A published version; the latest by default.
+    version: Option<u32>,
+    /// From 1.
+    page: Option<u64>,
+    /// A comment whose row to show: redirects to its page, anchored.
+    comment: Option<String>,
+}
+
+/// The public report page: the summary (totals, concentrated opinions, adopted changes) and one
+/// page of the per-comment answers, each row anchored so that a receipt links to it.
+async fn report_page(
     State(core): State<Arc<Core>>,
     Path(id): Path<String>,
+    Query(q): Query<ReportPageQuery>,
 ) -> Result<Response, PageError> {
-    serve_report(&core, &id, None, Format::Html).await
+    if !is_resource_id(&id) || q.version == Some(0) {
+        return Err(not_found());
+    }
+    let edition = locate(&core, &id, q.version).await?;
+    let v = edition.version;
+    if let Some(comment) = q.comment {
+        if !is_resource_id(&comment) {
+            return Err(not_found());
+        }
+        let position = core
+            .store
+            .report_comment_position(&edition, &comment)
+            .await?
+            .ok_or_else(|| {
+                PageError::NotFound(
+                    "该意见未在此版反馈中公开 (the comment is not published in this report)"
+                        .to_owned(),
+                )
+            })?;
+        let page = position / ANSWERS_PAGE + 1;
+        let to = format!("/consultations/{id}/feedback?version={v}&page={page}#c-{comment}");
+        return Ok(Redirect::to(&to).into_response());
+    }
+    let summary = core.store.report_summary(&edition).await?;
+    let pages = summary.totals.published.div_ceil(ANSWERS_PAGE).max(1);
+    let number = q.page.unwrap_or(1);
+    if number == 0 || number > pages {
+        return Err(not_found());
+    }
+    let first = (number - 1) * ANSWERS_PAGE;
+    let comments = core
+        .store
+        .report_comments(&edition, first, ANSWERS_PAGE)
+        .await?;
+    let versions = core.store.report_versions(&id).await?;
+    let path = format!("/consultations/{id}/feedback?version={v}&");
+    let frame = consult_render::report_frame(
+        &summary,
+        &consult_render::Edition {
+            consultation_id: &id,
+            version: v,
+            sha256: &edition.sha256,
+            versions: &versions,
+        },
+        &Answers::Page {
+            number,
+            pages,
+            path: &path,
+        },
+    );
+    let mut page = frame.head;
+    consult_render::comment_rows(&mut page, first + 1, &comments, &GroupNames::of(&summary));
+    page.push_str(&frame.tail);
+    Ok(Html(page).into_response())
+}
+
+/// A published version of consultation `id`, or a page saying there is none.
+async fn locate(core: &Core, id: &str, version: Option<u32>) -> Result<StoredEdition, PageError> {
+    match core.store.report_edition(id, version).await {
+        Ok(e) => Ok(e),
+        Err(StoreError::Domain(consult_domain::DomainError::NotFound { .. })) => Err(not_found()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -166,77 +253,121 @@ fn parse_file(file: &str) -> Option<(Option<u32>, Format)> {
     Some((version, format))
 }
 
+/// A whole report as a file: the canonical JSON (whose SHA-256 is the published hash), the CSV
+/// table or the full printable page, streamed from storage as it is read.
 async fn report_file(
     State(core): State<Arc<Core>>,
     Path((id, file)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let (version, format) = parse_file(&file).ok_or_else(not_found)?;
-    serve_report(&core, &id, version, format).await
-}
-
-async fn serve_report(
-    core: &Core,
-    id: &str,
-    version: Option<u32>,
-    format: Format,
-) -> Result<Response, PageError> {
-    if !is_resource_id(id) {
+    if !is_resource_id(&id) {
         return Err(not_found());
     }
-    let published = match core.store.published_report(id, version).await {
-        Ok(p) => p,
-        Err(StoreError::Domain(consult_domain::DomainError::NotFound { .. })) => {
-            return Err(not_found());
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let sha = HeaderValue::from_str(&published.sha256).map_err(|_| PageError::Internal)?;
-    let mut response = match format {
-        // The stored canonical text, byte for byte: its SHA-256 is the published hash.
-        Format::Json => (
-            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-            published.content.clone(),
-        )
-            .into_response(),
-        Format::Csv => {
-            let report = read(&published)?;
-            let name = format!(
+    let edition = locate(&core, &id, version).await?;
+    let sha = HeaderValue::from_str(&edition.sha256).map_err(|_| PageError::Internal)?;
+    let (content_type, attachment) = match format {
+        Format::Json => ("application/json; charset=utf-8", None),
+        Format::Csv => (
+            "text/csv; charset=utf-8",
+            Some(format!(
                 "attachment; filename=\"feedback-{id}-v{}.csv\"",
-                published.version
-            );
-            (
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                    (header::CONTENT_DISPOSITION, name),
-                ],
-                consult_render::csv::report(&report),
-            )
-                .into_response()
-        }
-        Format::Html => {
-            let report = read(&published)?;
-            let versions = core.store.report_versions(id).await?;
-            Html(consult_render::report_html(
-                &report,
-                &consult_render::Edition {
-                    consultation_id: id,
-                    version: published.version,
-                    sha256: &published.sha256,
-                    versions: &versions,
-                },
-            ))
-            .into_response()
-        }
+                edition.version
+            )),
+        ),
+        Format::Html => ("text/html; charset=utf-8", None),
     };
-    response.headers_mut().insert("x-content-sha256", sha);
+    // The versions list is small; read it before the body starts.
+    let versions = match format {
+        Format::Html => core.store.report_versions(&id).await?,
+        _ => Vec::new(),
+    };
+    let (tx, rx) = mpsc::channel(DOWNLOAD_BUFFER);
+    tokio::spawn(async move {
+        if let Err(e) = write_file(&core, &edition, format, &versions, &tx).await {
+            // The body is cut short, so the reader sees an incomplete transfer, never a
+            // shorter file that looks whole.
+            tracing::warn!(error = %e, consultation = %edition.consultation_id, version = edition.version, "report download interrupted");
+            let _ = tx
+                .send(Err(std::io::Error::other("report download interrupted")))
+                .await;
+        }
+    });
+    let mut response = Body::from_stream(ReceiverStream::new(rx)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Some(a) = attachment {
+        headers.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_str(&a).map_err(|_| PageError::Internal)?,
+        );
+    }
+    headers.insert("x-content-sha256", sha);
     Ok(response)
 }
 
-fn read(p: &PublishedReport) -> Result<consult_domain::report::FeedbackReport, PageError> {
-    p.report().map_err(|e| {
-        tracing::error!(error = %e, consultation = %p.consultation_id, version = p.version, "stored report unreadable");
-        PageError::Internal
-    })
+type Chunks = mpsc::Sender<Result<String, std::io::Error>>;
+
+/// Writes a report file into `to` a page at a time; stops early if the reader has gone.
+async fn write_file(
+    core: &Core,
+    edition: &StoredEdition,
+    format: Format,
+    versions: &[ReportVersion],
+    to: &Chunks,
+) -> Result<(), StoreError> {
+    let store = &core.store;
+    if let Format::Json = format {
+        let mut cursor = TextCursor::new(Parts::All);
+        while let Some(chunk) = store.next_report_text(edition, &mut cursor).await? {
+            if to.send(Ok(chunk)).await.is_err() {
+                return Ok(());
+            }
+        }
+        return Ok(());
+    }
+    let summary = store.report_summary(edition).await?;
+    let groups = GroupNames::of(&summary);
+    let (head, tail) = match format {
+        Format::Csv => (consult_render::csv::header(), String::new()),
+        _ => {
+            let frame = consult_render::report_frame(
+                &summary,
+                &consult_render::Edition {
+                    consultation_id: &edition.consultation_id,
+                    version: edition.version,
+                    sha256: &edition.sha256,
+                    versions,
+                },
+                &Answers::All,
+            );
+            (frame.head, frame.tail)
+        }
+    };
+    if to.send(Ok(head)).await.is_err() {
+        return Ok(());
+    }
+    let mut from = 0u64;
+    loop {
+        let comments = store.report_comments(edition, from, DOWNLOAD_PAGE).await?;
+        let mut chunk = String::new();
+        match format {
+            Format::Csv => {
+                consult_render::csv::comment_rows(&mut chunk, from + 1, &comments, &groups)
+            }
+            _ => consult_render::comment_rows(&mut chunk, from + 1, &comments, &groups),
+        }
+        from += comments.len() as u64;
+        if !chunk.is_empty() && to.send(Ok(chunk)).await.is_err() {
+            return Ok(());
+        }
+        if (comments.len() as u64) < DOWNLOAD_PAGE {
+            break;
+        }
+    }
+    if !tail.is_empty() {
+        let _ = to.send(Ok(tail)).await;
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]

@@ -185,7 +185,13 @@ pub(super) fn receipt(
                 }
             }
             @if consultation.feedback_version > 0 {
-                p { a href={ "/consultations/" (consultation.id) "/feedback" } { "查看意见采纳情况反馈" } }
+                p {
+                    @if c.is_visible() {
+                        a href={ "/consultations/" (consultation.id) "/feedback?comment=" (c.id) "#c-" (c.id) } { "在意见采纳情况反馈中查看本条意见" }
+                        " · "
+                    }
+                    a href={ "/consultations/" (consultation.id) "/feedback" } { "查看意见采纳情况反馈" }
+                }
             }
             p.no-print { a href="/receipt" { "查询其他回执码" } }
         },

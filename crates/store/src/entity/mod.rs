@@ -7,4 +7,5 @@ pub(crate) mod consultation;
 pub(crate) mod disposition_revision;
 pub(crate) mod feedback_report;
 pub(crate) mod feedback_report_part;
+pub(crate) mod operation;
 pub(crate) mod opinion_group;

@@ -88,17 +88,21 @@ pub(super) async fn run(ctx: &Ctx, cmd: AnswerCommand) -> Result<(), CliError> {
                 clause_reference: clause.unwrap_or_default(),
                 only_unanswered,
             };
-            let r = ctx
+            // As an operation: a selection of a million comments outlasts one request.
+            let op = ctx
                 .feedback()
-                .bulk_answer_comments(ctx.req(pb::BulkAnswerCommentsRequest {
-                    parent: names::consultation(&consultation),
-                    disposition: Some(disposition(&answer)?),
-                    target: Some(pb::bulk_answer_comments_request::Target::Selection(
-                        selection,
-                    )),
+                .start_bulk_answer_comments(ctx.req(pb::StartBulkAnswerCommentsRequest {
+                    bulk_answer: Some(pb::BulkAnswerCommentsRequest {
+                        parent: names::consultation(&consultation),
+                        disposition: Some(disposition(&answer)?),
+                        target: Some(pb::bulk_answer_comments_request::Target::Selection(
+                            selection,
+                        )),
+                    }),
                 }))
                 .await?
                 .into_inner();
+            let r: pb::BulkAnswerCommentsResponse = ctx.follow(op, "正在答复").await?;
             ctx.done(&r, format!("已答复 {} 条意见", r.answered_count))
         }
         AnswerCommand::Csv {

@@ -9,12 +9,14 @@ mod reports;
 
 use std::path::Path;
 
+use consult_api::google::longrunning::{self, operations_client::OperationsClient};
 use consult_api::pb::caller_service_client::CallerServiceClient;
 use consult_api::pb::comment_service_client::CommentServiceClient;
 use consult_api::pb::consultation_service_client::ConsultationServiceClient;
 use consult_api::pb::feedback_service_client::FeedbackServiceClient;
 use consult_api::pb::{self};
 use consult_domain::Channel;
+use prost::Message;
 use tonic::transport::Channel as GrpcChannel;
 
 use crate::cli::{Cli, Command};
@@ -43,6 +45,75 @@ impl Ctx {
         FeedbackServiceClient::new(self.conn.channel.clone())
             .max_decoding_message_size(MAX_MESSAGE)
             .max_encoding_message_size(MAX_MESSAGE)
+    }
+
+    fn operations(&self) -> OperationsClient<GrpcChannel> {
+        OperationsClient::new(self.conn.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
+    }
+
+    /// Follows a long-running operation until it is done, with a progress bar on a terminal,
+    /// and gives its response (or its error, as the call itself would have failed).
+    async fn follow<M: prost::Message + prost::Name + Default>(
+        &self,
+        mut op: longrunning::Operation,
+        message: &'static str,
+    ) -> Result<M, CliError> {
+        let bar = if self.out.json() {
+            indicatif::ProgressBar::hidden()
+        } else {
+            // Drawn on standard error, and only when that is a terminal.
+            let bar = indicatif::ProgressBar::new(0);
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} 条 {elapsed}")
+            {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_message(message);
+            bar
+        };
+        loop {
+            if let Some(m) = op
+                .metadata
+                .as_ref()
+                .and_then(|a| pb::OperationMetadata::decode(a.value.as_slice()).ok())
+            {
+                bar.set_length(u64::try_from(m.progress_total).unwrap_or(0));
+                bar.set_position(u64::try_from(m.progress_done).unwrap_or(0));
+            }
+            if op.done {
+                break;
+            }
+            op = self
+                .operations()
+                .wait_operation(self.req(longrunning::WaitOperationRequest {
+                    name: op.name.clone(),
+                    timeout: Some(prost_types::Duration {
+                        seconds: 0,
+                        nanos: 500_000_000,
+                    }),
+                }))
+                .await?
+                .into_inner();
+        }
+        bar.finish_and_clear();
+        match op.result {
+            Some(longrunning::operation::Result::Response(any)) => M::decode(any.value.as_slice())
+                .map_err(|e| {
+                    CliError::Usage(format!("服务器返回的结果无法解析 ({}): {e}", op.name))
+                }),
+            Some(longrunning::operation::Result::Error(status)) => {
+                Err(tonic::Status::with_details(
+                    tonic::Code::from(status.code),
+                    status.message.clone(),
+                    status.encode_to_vec().into(),
+                )
+                .into())
+            }
+            None => Err(CliError::Usage(format!(
+                "操作 {} 已结束但没有结果 (the operation ended without a result)",
+                op.name
+            ))),
+        }
     }
 
     fn caller(&self) -> CallerServiceClient<GrpcChannel> {

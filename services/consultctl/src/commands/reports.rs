@@ -35,13 +35,15 @@ pub(super) async fn run(ctx: &Ctx, cmd: ReportCommand) -> Result<(), CliError> {
             ctx.show(&r, summary)
         }
         ReportCommand::Publish { consultation } => {
-            let r = ctx
+            // As an operation: a large report outlasts one request's deadline.
+            let op = ctx
                 .feedback()
-                .publish_feedback_report(ctx.req(pb::PublishFeedbackReportRequest {
+                .start_publish_feedback_report(ctx.req(pb::StartPublishFeedbackReportRequest {
                     name: names::consultation(&consultation),
                 }))
                 .await?
                 .into_inner();
+            let r: pb::FeedbackReport = ctx.follow(op, "正在生成并公开报告").await?;
             ctx.done(
                 &r,
                 format!(
