@@ -79,18 +79,23 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             },
         )),
     };
-    let operation = server
-        .feedback()
-        .start_bulk_answer_comments(authed(
-            token::OFFICER_FGW,
-            pb::StartBulkAnswerCommentsRequest {
-                bulk_answer: Some(bulk_of_unknown.clone()),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .name;
+    let mut operations = Vec::new();
+    for _ in 0..2 {
+        let op = server
+            .feedback()
+            .start_bulk_answer_comments(authed(
+                token::OFFICER_FGW,
+                pb::StartBulkAnswerCommentsRequest {
+                    bulk_answer: Some(bulk_of_unknown.clone()),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        operations.push(op.name);
+    }
+    // One to cancel, one to delete (the own department's delete succeeds).
+    let (to_cancel, to_delete) = (operations[0].clone(), operations[1].clone());
     let rows: Vec<(&str, Row)> = vec![
         (
             "ConsultationService/CreateConsultation",
@@ -453,19 +458,15 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
         (
             "Operations/CancelOperation",
             Row::Departmental(
-                consult_api::google::longrunning::CancelOperationRequest {
-                    name: operation.clone(),
-                }
-                .encode_to_vec(),
+                consult_api::google::longrunning::CancelOperationRequest { name: to_cancel }
+                    .encode_to_vec(),
             ),
         ),
         (
             "Operations/DeleteOperation",
             Row::Departmental(
-                consult_api::google::longrunning::DeleteOperationRequest {
-                    name: operation.clone(),
-                }
-                .encode_to_vec(),
+                consult_api::google::longrunning::DeleteOperationRequest { name: to_delete }
+                    .encode_to_vec(),
             ),
         ),
         (

@@ -76,7 +76,7 @@ enum StartRequest {
 }
 
 /// Waits on `server` until the operation is done (a minute at most).
-async fn wait_done(server: &TestServer, name: &str) -> longrunning::Operation {
+pub(crate) async fn wait_done(server: &TestServer, name: &str) -> longrunning::Operation {
     for _ in 0..12 {
         let op = operations(server)
             .wait_operation(authed(
@@ -108,10 +108,13 @@ fn metadata(op: &longrunning::Operation) -> pb::OperationMetadata {
     pb::OperationMetadata::decode(any.value.as_slice()).unwrap()
 }
 
-fn response<M: Message + Default + prost::Name>(op: &longrunning::Operation) -> M {
+pub(crate) fn response<M: Message + Default + prost::Name>(op: &longrunning::Operation) -> M {
     match &op.result {
         Some(OpResult::Response(any)) => {
-            assert_eq!(any.type_url, M::type_url());
+            assert_eq!(
+                any.type_url,
+                format!("type.googleapis.com/{}", M::full_name())
+            );
             M::decode(any.value.as_slice()).unwrap()
         }
         other => panic!("{} ended with {other:?}", op.name),

@@ -331,3 +331,177 @@ async fn a_full_report_beyond_the_configured_size_is_refused_with_its_rule() {
     assert!(json.body.len() > 4096);
     assert_eq!(hex::encode(Sha256::digest(&json.body)), published.sha256);
 }
+
+/// Comments of the capped test: the design this replaces held them all in memory, about
+/// 25 KB each at its peak (4.7 GiB at 200,000), so 50,000 would have needed over 1 GiB.
+const LARGE: usize = 50_000;
+/// The server's address space: well below that, with room for its threads and pools.
+const ADDRESS_SPACE: u64 = 512 << 20;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_thousand_comments_through_answering_and_publication_in_capped_memory() {
+    let server = TestServer::start_with_address_space(
+        beijing("2026-03-02 10:00"),
+        consult_e2e::UNLIMITED,
+        ADDRESS_SPACE,
+    )
+    .await;
+    let c = crate::published_draft(&server, plan_on_the_portal()).await;
+    let mut names = submit_many(&server, &c.name, LARGE).await;
+    names.sort();
+    server.set_time(beijing("2026-04-02 09:00")).await;
+    server
+        .consultations()
+        .close_consultation(authed(
+            token::OFFICER_FGW,
+            pb::CloseConsultationRequest {
+                name: c.name.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+
+    // Ten hidden as spam, a hundred grouped and adopted, the rest answered in bulk by an
+    // operation.
+    let (hidden, rest) = names.split_at(10);
+    let (grouped, _) = rest.split_at(100);
+    for n in hidden {
+        server
+            .comments()
+            .hide_comment(authed(
+                token::OFFICER_FGW,
+                pb::HideCommentRequest {
+                    name: n.clone(),
+                    reason: pb::HideReason::Spam as i32,
+                    note: String::new(),
+                },
+            ))
+            .await
+            .unwrap();
+    }
+    let mut feedback = server.feedback();
+    let group = feedback
+        .create_opinion_group(authed(
+            token::OFFICER_FGW,
+            pb::CreateOpinionGroupRequest {
+                parent: c.name.clone(),
+                opinion_group: Some(pb::OpinionGroup {
+                    summary: "建议在地铁站周边划定停放区".into(),
+                    ..Default::default()
+                }),
+                comments: grouped.to_vec(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    feedback
+        .answer_opinion_group(authed(
+            token::OFFICER_FGW,
+            pb::AnswerOpinionGroupRequest {
+                name: group.name.clone(),
+                disposition: Some(pb::Disposition {
+                    outcome: pb::Outcome::Adopted as i32,
+                    adopted_content: "第三条增加地铁站周边停放区".into(),
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap();
+    let op = feedback
+        .start_bulk_answer_comments(authed(
+            token::OFFICER_FGW,
+            pb::StartBulkAnswerCommentsRequest {
+                bulk_answer: Some(pb::BulkAnswerCommentsRequest {
+                    parent: c.name.clone(),
+                    disposition: Some(pb::Disposition {
+                        outcome: pb::Outcome::NotAdopted as i32,
+                        reason: "停放区由区级规划统一确定".into(),
+                        ..Default::default()
+                    }),
+                    target: Some(Target::Selection(pb::CommentSelection {
+                        only_unanswered: true,
+                        ..Default::default()
+                    })),
+                }),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let done = crate::operations::wait_done(&server, &op.name).await;
+    let answered: pb::BulkAnswerCommentsResponse = crate::operations::response(&done);
+    let singles = LARGE - hidden.len() - grouped.len();
+    assert_eq!(answered.answered_count, singles as i64);
+
+    let published = crate::decide_and_publish(&server, &c.name, DECISION).await;
+    let totals = published.totals.as_ref().unwrap();
+    assert_eq!(
+        (totals.received, totals.hidden, totals.published),
+        (LARGE as i64, 10, LARGE as i64 - 10)
+    );
+    let corrected = feedback
+        .correct_feedback_report(authed(
+            token::OFFICER_FGW,
+            pb::CorrectFeedbackReportRequest {
+                name: c.name.clone(),
+                reason: "更正决定文件标题".into(),
+                decision: Some(pb::Decision {
+                    number: DECISION.0.into(),
+                    title: "关于规范共享单车停放管理的通告".into(),
+                    decide_date: DECISION.2.into(),
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(corrected.version, 2);
+
+    // Each version's download is its hashed text, and holds what the test expects: every
+    // visible comment in id order with the answer it was given.
+    let id = c.name.rsplit('/').next().unwrap();
+    let visible: Vec<&str> = names[10..]
+        .iter()
+        .map(|n| n.rsplit('/').next().unwrap())
+        .collect();
+    let in_group: std::collections::HashSet<&str> = grouped
+        .iter()
+        .map(|n| n.rsplit('/').next().unwrap())
+        .collect();
+    for (version, sha) in [(1, &published.sha256), (2, &corrected.sha256)] {
+        let json = http_get(&format!(
+            "{}/consultations/{id}/feedback/v{version}.json",
+            server.http
+        ))
+        .await;
+        assert_eq!(&hex::encode(Sha256::digest(&json.body)), sha, "v{version}");
+        let report: serde_json::Value = serde_json::from_slice(&json.body).unwrap();
+        let comments = report["comments"].as_array().unwrap();
+        let ids: Vec<&str> = comments.iter().map(|c| c["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, visible, "v{version}: the visible comments in id order");
+        for c in comments {
+            let outcome = c["answer"]["outcome"]["code"].as_str().unwrap();
+            let expected = match in_group.contains(c["id"].as_str().unwrap()) {
+                true => "ADOPTED",
+                false => "NOT_ADOPTED",
+            };
+            assert_eq!(outcome, expected, "v{version}: {c}");
+        }
+        assert_eq!(report["adopted_changes"].as_array().unwrap().len(), 1);
+        assert_eq!(report["totals"]["received"], LARGE as u64);
+    }
+    let peak = server.peak_resident_bytes();
+    eprintln!(
+        "{LARGE} comments: server peak resident set {} MiB (address space capped at {} MiB)",
+        peak >> 20,
+        ADDRESS_SPACE >> 20
+    );
+    assert!(
+        peak < ADDRESS_SPACE / 2,
+        "the server held {} MiB at its peak",
+        peak >> 20
+    );
+}

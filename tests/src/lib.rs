@@ -350,6 +350,38 @@ impl TestServer {
         Self::spawn(db, database_url, start, settings, None).await
     }
 
+    /// Starts a server whose address space is capped at `bytes` (`prlimit --as`, with glibc's
+    /// malloc arenas limited to 2 so that reserved but unused memory does not count against
+    /// it): an allocation beyond the cap fails, so a server that held a whole consultation in
+    /// memory would fail where this one must not.
+    pub async fn start_with_address_space(
+        start: DateTime<Utc>,
+        settings: &str,
+        bytes: u64,
+    ) -> Self {
+        let (db, database_url) = Db::create().await;
+        Self::spawn_capped(
+            db,
+            database_url,
+            start,
+            settings,
+            Some(log_file()),
+            Some(bytes),
+        )
+        .await
+    }
+
+    /// The most memory this server has held (its peak resident set, `VmHWM`), in bytes.
+    pub fn peak_resident_bytes(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .expect("VmHWM in /proc/PID/status")
+            * 1024
+    }
+
     /// Starts a server on a database it does not own (a file in a [`fs::SmallFs`], a
     /// [`pg::PgCluster`], the database of another server): dropping it leaves the database be.
     /// Its log goes to a file (fault tests make servers log every refusal), whose end is shown
@@ -421,6 +453,17 @@ impl TestServer {
         settings: &str,
         log: Option<PathBuf>,
     ) -> Self {
+        Self::spawn_capped(db, database_url, start, settings, log, None).await
+    }
+
+    async fn spawn_capped(
+        db: Db,
+        database_url: String,
+        start: DateTime<Utc>,
+        settings: &str,
+        log: Option<PathBuf>,
+        address_space: Option<u64>,
+    ) -> Self {
         let config = write_config(settings);
         let stderr = match &log {
             Some(path) => Stdio::from(
@@ -432,7 +475,19 @@ impl TestServer {
             ),
             None => Stdio::inherit(),
         };
-        let mut child = Command::new(consultd_binary())
+        // prlimit sets the limit and then executes consultd in its own process.
+        let mut command = match address_space {
+            Some(bytes) => {
+                let mut c = Command::new("prlimit");
+                c.arg(format!("--as={bytes}"))
+                    .arg("--")
+                    .arg(consultd_binary())
+                    .env("MALLOC_ARENA_MAX", "2");
+                c
+            }
+            None => Command::new(consultd_binary()),
+        };
+        let mut child = command
             .args(["--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"])
             .args(["--log-format", "json"])
             .arg("--config")

@@ -235,7 +235,8 @@ fn failure(e: ApiError) -> OperationFailure {
 
 fn any<M: Message + Name>(m: &M) -> prost_types::Any {
     prost_types::Any {
-        type_url: M::type_url(),
+        // The host every gRPC client library resolves type URLs with.
+        type_url: format!("type.googleapis.com/{}", M::full_name()),
         value: m.encode_to_vec(),
     }
 }

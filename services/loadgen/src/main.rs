@@ -1,6 +1,7 @@
 //! `consult-loadgen`: a mass-comment surge against a running `consultd`, optionally followed by
 //! answering and publishing them all; prints comments/s, p50/p99 latency and each step's time.
 
+mod baseline;
 mod scale;
 
 use std::time::{Duration, Instant};
@@ -43,6 +44,13 @@ struct Args {
     /// report, timing each step. Needs a server built with `--features test-clock`.
     #[arg(long)]
     answer: bool,
+    /// Also measure a no-op `CommentService` served in this process, in alternating rounds
+    /// with the server, and print both rates and their ratio.
+    #[arg(long)]
+    baseline: bool,
+    /// Rounds of each with `--baseline`.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
     #[command(flatten)]
     scale: scale::ScaleArgs,
 }
@@ -91,27 +99,56 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
-    if let Some(n) = args.scale.scale {
-        return scale::run(n, &args.scale).await;
-    }
+async fn connect(addr: &str, n: usize) -> Result<Vec<Channel>, Box<dyn std::error::Error>> {
     let mut channels = Vec::new();
-    for _ in 0..args.connections.max(1) {
-        channels.push(Channel::from_shared(args.addr.clone())?.connect().await?);
+    for _ in 0..n.max(1) {
+        channels.push(Channel::from_shared(addr.to_owned())?.connect().await?);
     }
-    let parent = match &args.consultation {
-        Some(name) => name.clone(),
-        None => open_consultation(channels[0].clone(), &args.officer_token).await?,
-    };
+    Ok(channels)
+}
+
+/// What one surge measured.
+struct Surge {
+    accepted: usize,
+    elapsed: Duration,
+    p50: Duration,
+    p99: Duration,
+    failures: usize,
+    names: Vec<String>,
+}
+
+impl Surge {
+    fn rate(&self) -> f64 {
+        self.accepted as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn line(&self, concurrency: usize) -> String {
+        format!(
+            "{} comments in {:.2} s at concurrency {}: {:.0} comments/s, p50 {:.1} ms, p99 {:.1} ms, {} failed",
+            self.accepted,
+            self.elapsed.as_secs_f64(),
+            concurrency,
+            self.rate(),
+            self.p50.as_secs_f64() * 1e3,
+            self.p99.as_secs_f64() * 1e3,
+            self.failures
+        )
+    }
+}
+
+/// `args.total` comments on `parent` from `args.concurrency` workers sharing `channels`.
+async fn surge(
+    channels: &[Channel],
+    parent: &str,
+    args: &Args,
+) -> Result<Surge, Box<dyn std::error::Error>> {
     let run: u64 = rand::random();
     let per_worker = args.total.div_ceil(args.concurrency.max(1));
     let started = Instant::now();
     let mut workers = Vec::new();
     for w in 0..args.concurrency.max(1) {
         let mut client = CommentServiceClient::new(channels[w % channels.len()].clone());
-        let (parent, token) = (parent.clone(), args.token.clone());
+        let (parent, token) = (parent.to_owned(), args.token.clone());
         let count = per_worker.min(args.total.saturating_sub(w * per_worker));
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(count);
@@ -153,19 +190,75 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let elapsed = started.elapsed();
     latencies.sort_unstable();
+    Ok(Surge {
+        accepted: latencies.len(),
+        elapsed,
+        p50: percentile(&latencies, 0.50),
+        p99: percentile(&latencies, 0.99),
+        failures,
+        names,
+    })
+}
+
+/// The server and a no-op `CommentService` in this process, driven alike in alternating
+/// rounds; the ratio of the median rates is what the server makes of what the machine allows.
+async fn compare_with_baseline(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    let noop = format!("http://{}", baseline::serve().await?);
+    let noop_channels = connect(&noop, args.connections).await?;
+    let channels = connect(&args.addr, args.connections).await?;
+    let parent = match &args.consultation {
+        Some(name) => name.clone(),
+        None => open_consultation(channels[0].clone(), &args.officer_token).await?,
+    };
+    let (mut noop_rates, mut rates) = (Vec::new(), Vec::new());
+    for round in 1..=args.rounds.max(1) {
+        let n = surge(&noop_channels, &parent, args).await?;
+        println!("round {round} no-op:  {}", n.line(args.concurrency));
+        noop_rates.push(n.rate());
+        let s = surge(&channels, &parent, args).await?;
+        println!("round {round} server: {}", s.line(args.concurrency));
+        if s.failures > 0 {
+            return Err(format!("{} submissions failed", s.failures).into());
+        }
+        rates.push(s.rate());
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let m = v.len() / 2;
+        if v.len() % 2 == 1 {
+            v[m]
+        } else {
+            (v[m - 1] + v[m]) / 2.0
+        }
+    };
+    let (n, s) = (median(&mut noop_rates), median(&mut rates));
     println!(
-        "{} comments in {:.2} s at concurrency {}: {:.0} comments/s, p50 {:.1} ms, p99 {:.1} ms, {} failed",
-        latencies.len(),
-        elapsed.as_secs_f64(),
-        args.concurrency,
-        latencies.len() as f64 / elapsed.as_secs_f64(),
-        percentile(&latencies, 0.50).as_secs_f64() * 1e3,
-        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
-        failures
+        "median: no-op {n:.0}/s, server {s:.0}/s, ratio {:.2}",
+        s / n
     );
-    if failures > 0 {
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    if let Some(n) = args.scale.scale {
+        return scale::run(n, &args.scale).await;
+    }
+    if args.baseline {
+        return compare_with_baseline(&args).await;
+    }
+    let channels = connect(&args.addr, args.connections).await?;
+    let parent = match &args.consultation {
+        Some(name) => name.clone(),
+        None => open_consultation(channels[0].clone(), &args.officer_token).await?,
+    };
+    let surge = surge(&channels, &parent, &args).await?;
+    println!("{}", surge.line(args.concurrency));
+    if surge.failures > 0 {
         std::process::exit(1);
     }
+    let names = surge.names;
     if args.answer {
         answer_all(channels[0].clone(), &args.officer_token, &parent, names).await?;
     }
