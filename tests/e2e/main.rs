@@ -57,6 +57,18 @@ pub(crate) async fn published_draft(server: &TestServer, d: pb::Consultation) ->
     .into_inner()
 }
 
+/// Closes consultation `name` as the fgw officer.
+pub(crate) async fn close(server: &TestServer, name: &str) {
+    server
+        .consultations()
+        .close_consultation(authed(
+            token::OFFICER_FGW,
+            pb::CloseConsultationRequest { name: name.into() },
+        ))
+        .await
+        .unwrap();
+}
+
 /// Passes the gate of closed, fully answered consultation `name`, records its decision
 /// (`number`, `title`, dated `decide_date`) and publishes its report; returns the reply.
 pub(crate) async fn decide_and_publish(

@@ -140,15 +140,7 @@ async fn operations_outlive_their_callers_and_are_read_on_another_replica() {
     let c = crate::published_draft(a, crate::scale::plan_on_the_portal()).await;
     crate::scale::submit_many(a, &c.name, COMMENTS).await;
     replicas.set_time(beijing("2026-04-02 09:00")).await;
-    a.consultations()
-        .close_consultation(authed(
-            token::OFFICER_FGW,
-            pb::CloseConsultationRequest {
-                name: c.name.clone(),
-            },
-        ))
-        .await
-        .unwrap();
+    crate::close(a, &c.name).await;
 
     // Started on A by a caller who hangs up; awaited and read on B.
     let started = start_and_hang_up(a, StartRequest::Bulk(all_unanswered(&c.name))).await;
@@ -270,16 +262,7 @@ async fn a_failed_or_cancelled_operation_changes_nothing() {
     let c = crate::published_draft(&server, crate::scale::plan_on_the_portal()).await;
     let names = crate::scale::submit_many(&server, &c.name, COMMENTS).await;
     server.set_time(beijing("2026-04-02 09:00")).await;
-    server
-        .consultations()
-        .close_consultation(authed(
-            token::OFFICER_FGW,
-            pb::CloseConsultationRequest {
-                name: c.name.clone(),
-            },
-        ))
-        .await
-        .unwrap();
+    crate::close(&server, &c.name).await;
 
     // Refused at once: a publication the state rules forbid, another department's bulk.
     let refused = server

@@ -65,14 +65,7 @@ pub(crate) async fn submit_many(server: &TestServer, parent: &str, n: usize) -> 
 /// Closes `name` the morning after its window and answers every comment NOT_ADOPTED.
 async fn close_and_answer_all(server: &TestServer, name: &str) -> pb::BulkAnswerCommentsResponse {
     server.set_time(beijing("2026-04-02 09:00")).await;
-    server
-        .consultations()
-        .close_consultation(authed(
-            token::OFFICER_FGW,
-            pb::CloseConsultationRequest { name: name.into() },
-        ))
-        .await
-        .unwrap();
+    crate::close(server, name).await;
     server
         .feedback()
         .bulk_answer_comments(authed(
@@ -350,16 +343,7 @@ async fn fifty_thousand_comments_through_answering_and_publication_in_capped_mem
     let mut names = submit_many(&server, &c.name, LARGE).await;
     names.sort();
     server.set_time(beijing("2026-04-02 09:00")).await;
-    server
-        .consultations()
-        .close_consultation(authed(
-            token::OFFICER_FGW,
-            pb::CloseConsultationRequest {
-                name: c.name.clone(),
-            },
-        ))
-        .await
-        .unwrap();
+    crate::close(&server, &c.name).await;
 
     // Ten hidden as spam, a hundred grouped and adopted, the rest answered in bulk by an
     // operation.

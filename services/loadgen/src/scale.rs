@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Args;
+use consult_api::google::longrunning::{self, operations_client::OperationsClient};
 use consult_api::pb;
 use consult_api::pb::comment_service_client::CommentServiceClient;
 use consult_api::pb::consultation_service_client::ConsultationServiceClient;
@@ -470,6 +471,47 @@ impl Bench {
         request(OFFICER, message, self.deadline)
     }
 
+    /// Starts a long-running operation and follows it until it is done; times the whole and
+    /// gives its response (or its error, as the call would have failed).
+    async fn operation<T, F>(&self, start: F) -> Call<T>
+    where
+        T: Message + Default,
+        F: std::future::Future<Output = Result<tonic::Response<longrunning::Operation>, Status>>,
+    {
+        let t = Instant::now();
+        let result = async {
+            let mut op = start.await?.into_inner();
+            let mut operations = OperationsClient::new(self.channels[2].clone());
+            while !op.done {
+                op = operations
+                    .wait_operation(self.req(longrunning::WaitOperationRequest {
+                        name: op.name.clone(),
+                        timeout: Some(prost_types::Duration {
+                            seconds: 5,
+                            nanos: 0,
+                        }),
+                    }))
+                    .await?
+                    .into_inner();
+            }
+            match op.result {
+                Some(longrunning::operation::Result::Response(any)) => {
+                    T::decode(any.value.as_slice())
+                        .map_err(|e| Status::internal(format!("operation response: {e}")))
+                }
+                Some(longrunning::operation::Result::Error(e)) => {
+                    Err(Status::new(tonic::Code::from(e.code), e.message))
+                }
+                None => Err(Status::internal("operation done without a result")),
+            }
+        }
+        .await;
+        Call {
+            elapsed: t.elapsed(),
+            result,
+        }
+    }
+
     /// Runs a call under the deadline and times it.
     async fn call<T, F>(&self, f: F) -> Call<T>
     where
@@ -615,15 +657,15 @@ impl Bench {
                 }
                 Step::Publish => {
                     let mut feedback = self.feedback();
-                    let publish = self
-                        .call(feedback.publish_feedback_report(self.req(
-                            pb::PublishFeedbackReportRequest {
+                    let publish: Call<pb::FeedbackReport> = self
+                        .operation(feedback.start_publish_feedback_report(self.req(
+                            pb::StartPublishFeedbackReportRequest {
                                 name: parent.clone(),
                             },
                         )))
                         .await;
                     self.push_call(
-                        "publish the feedback report",
+                        "publish the feedback report (operation)",
                         &publish,
                         Some(Duration::from_secs(10)),
                         true,
@@ -1081,28 +1123,30 @@ impl Bench {
 
     async fn bulk(&mut self, parent: &str) {
         let mut feedback = self.feedback();
-        let call = self
-            .call(
-                feedback.bulk_answer_comments(self.req(pb::BulkAnswerCommentsRequest {
-                    parent: parent.to_owned(),
-                    disposition: Some(pb::Disposition {
-                        outcome: pb::Outcome::NotAdopted as i32,
-                        reason: "与上位法规定不一致，且已有相关配套措施".into(),
-                        ..Default::default()
-                    }),
-                    target: Some(pb::bulk_answer_comments_request::Target::Selection(
-                        pb::CommentSelection {
-                            only_unanswered: true,
+        let call: Call<pb::BulkAnswerCommentsResponse> = self
+            .operation(feedback.start_bulk_answer_comments(self.req(
+                pb::StartBulkAnswerCommentsRequest {
+                    bulk_answer: Some(pb::BulkAnswerCommentsRequest {
+                        parent: parent.to_owned(),
+                        disposition: Some(pb::Disposition {
+                            outcome: pb::Outcome::NotAdopted as i32,
+                            reason: "与上位法规定不一致，且已有相关配套措施".into(),
                             ..Default::default()
-                        },
-                    )),
-                })),
-            )
+                        }),
+                        target: Some(pb::bulk_answer_comments_request::Target::Selection(
+                            pb::CommentSelection {
+                                only_unanswered: true,
+                                ..Default::default()
+                            },
+                        )),
+                    }),
+                },
+            )))
             .await;
         let answered = call.result.as_ref().map(|r| r.answered_count).ok();
         self.push_call(
             &format!(
-                "bulk answer all unanswered{}",
+                "bulk answer all unanswered, as an operation{}",
                 answered.map(|a| format!(" ({a})")).unwrap_or_default()
             ),
             &call,
@@ -1111,38 +1155,70 @@ impl Bench {
         );
     }
 
-    /// The published report over gRPC, BASIC and FULL; returns how many comments it lists.
+    /// The published report over gRPC: its BASIC view, then every published comment through
+    /// `ListFeedbackReportEntries` in pages of 1,000; returns how many comments it lists.
     async fn report(&mut self, parent: &str) -> Option<u64> {
         let name = format!("{parent}/feedbackReports/1");
-        let mut rows = None;
-        for (view, label) in [
-            (pb::FeedbackReportView::Basic, "BASIC"),
-            (pb::FeedbackReportView::Full, "FULL"),
-        ] {
-            self.rss.begin_step();
-            let mut feedback = self.feedback();
-            let call = self
-                .call(
-                    feedback.get_feedback_report(self.req(pb::GetFeedbackReportRequest {
-                        name: name.clone(),
-                        view: view as i32,
-                    })),
-                )
+        self.rss.begin_step();
+        let mut feedback = self.feedback();
+        let call = self
+            .call(
+                feedback.get_feedback_report(self.req(pb::GetFeedbackReportRequest {
+                    name: name.clone(),
+                    view: pb::FeedbackReportView::Basic as i32,
+                })),
+            )
+            .await;
+        self.push_call("read the published report, BASIC view", &call, None, true);
+
+        self.rss.begin_step();
+        let t = Instant::now();
+        let (mut rows, mut pages, mut largest, mut page_token) = (0u64, 0u64, 0u64, String::new());
+        let failure = loop {
+            let page = self
+                .call(feedback.list_feedback_report_entries(self.req(
+                    pb::ListFeedbackReportEntriesRequest {
+                        parent: name.clone(),
+                        page_size: 1000,
+                        page_token: page_token.clone(),
+                    },
+                )))
                 .await;
-            if let Ok(r) = &call.result
-                && view == pb::FeedbackReportView::Full
-            {
-                rows = Some(r.comments.len() as u64);
+            match page.result {
+                Ok(p) => {
+                    rows += p.comments.len() as u64;
+                    pages += 1;
+                    largest = largest.max(p.encoded_len() as u64);
+                    if p.next_page_token.is_empty() {
+                        break None;
+                    }
+                    page_token = p.next_page_token;
+                }
+                Err(e) => break Some(e),
             }
-            // The FULL view lists every comment by design; the BASIC one must stay small.
-            self.push_call(
-                &format!("read the published report, {label} view"),
-                &call,
+        };
+        let elapsed = t.elapsed();
+        let rss_kb = Some(self.rss.step_peak());
+        let (figure, ok) = match &failure {
+            None => (
+                format!(
+                    "{rows} comments in {} ({:.0} rows/s, {pages} pages)",
+                    ms(elapsed),
+                    rows as f64 / elapsed.as_secs_f64().max(1e-9)
+                ),
                 None,
-                view == pb::FeedbackReportView::Basic,
-            );
-        }
-        rows
+            ),
+            Some(e) => (failed(e, elapsed), Some(false)),
+        };
+        self.push(Row {
+            step: "read the published comments, ListFeedbackReportEntries".to_owned(),
+            figure,
+            target: String::new(),
+            ok,
+            reply: Some((largest, Some(largest < 4 << 20))),
+            rss_kb,
+        });
+        failure.is_none().then_some(rows)
     }
 
     /// The public pages' downloads of the report: bytes, time and rows/s.
