@@ -1,5 +1,5 @@
 //! A published comment's place in its report version, found by its id (so that a receipt links
-//! to its row of the paged report page); long-running operations, kept where every replica sees
+//! to its row of the paged report page), and a version's summary read without its comments; long-running operations, kept where every replica sees
 //! them; and one of the two identical audit indexes dropped, since every comment accepted paid
 //! for both.
 
@@ -66,6 +66,15 @@ impl MigrationTrait for Migration {
                     .col(FeedbackReportParts::Version)
                     .col(FeedbackReportParts::CommentId)
                     .to_owned(),
+            )
+            .await?;
+        // A version's summary (everything but its published comments) read without walking
+        // the comments: the frames and adopted changes alone, in order.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE INDEX idx_report_parts_summary ON feedback_report_parts \
+                 (consultation_id, version, seq) WHERE kind <> 1",
             )
             .await?;
         manager
@@ -141,6 +150,14 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .drop_table(Table::drop().table(Operations::Table).to_owned())
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_report_parts_summary")
+                    .table(FeedbackReportParts::Table)
+                    .to_owned(),
+            )
             .await?;
         manager
             .drop_index(
