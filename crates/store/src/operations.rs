@@ -10,8 +10,8 @@ use chrono::{DateTime, Duration, Utc};
 use consult_domain::{Actor, DomainError};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
@@ -183,13 +183,7 @@ impl OperationRun {
         if self.progress.is_cancelled() {
             return Err(StoreError::Cancelled);
         }
-        let asked: Option<bool> = operation::Entity::find_by_id(self.id.as_str())
-            .select_only()
-            .column(operation::Column::CancelRequested)
-            .into_tuple()
-            .one(txn)
-            .await?;
-        if asked == Some(true) {
+        if cancel_requested(txn, &self.id).await? {
             self.progress.cancel();
             return Err(StoreError::Cancelled);
         }
@@ -228,9 +222,7 @@ impl OperationRun {
                 operation::Column::LeaseUntil,
                 Expr::value(Option::<DateTime<Utc>>::None),
             )
-            .filter(operation::Column::Id.eq(self.id.as_str()))
-            .filter(operation::Column::Owner.eq(self.owner.as_str()))
-            .filter(operation::Column::Done.eq(false))
+            .filter(held(self))
             .exec(txn)
             .await?;
         if r.rows_affected != 1 {
@@ -244,6 +236,25 @@ impl OperationRun {
         }
         Ok(())
     }
+}
+
+/// The row of the operation `run`, while its replica holds it and it has not ended.
+fn held(run: &OperationRun) -> Condition {
+    Condition::all()
+        .add(operation::Column::Id.eq(run.id.as_str()))
+        .add(operation::Column::Owner.eq(run.owner.as_str()))
+        .add(operation::Column::Done.eq(false))
+}
+
+/// Whether cancellation of operation `id` was asked for.
+async fn cancel_requested<C: ConnectionTrait>(db: &C, id: &str) -> Result<bool, StoreError> {
+    let asked: Option<bool> = operation::Entity::find_by_id(id)
+        .select_only()
+        .column(operation::Column::CancelRequested)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(asked == Some(true))
 }
 
 fn from_row(m: operation::Model) -> Result<StoredOperation, StoreError> {
@@ -410,19 +421,12 @@ impl Store {
             .col_expr(operation::Column::ProgressDone, Expr::value(done as i64))
             .col_expr(operation::Column::ProgressTotal, Expr::value(total as i64))
             .col_expr(operation::Column::UpdatedAt, Expr::value(now))
-            .filter(operation::Column::Id.eq(run.id.as_str()))
-            .filter(operation::Column::Owner.eq(run.owner.as_str()))
-            .filter(operation::Column::Done.eq(false))
+            .filter(held(run))
             .exec(&*txn)
             .await?;
-        let asked: Option<bool> = operation::Entity::find_by_id(run.id.as_str())
-            .select_only()
-            .column(operation::Column::CancelRequested)
-            .into_tuple()
-            .one(&*txn)
-            .await?;
+        let asked = cancel_requested(&*txn, &run.id).await?;
         txn.commit().await?;
-        Ok((r.rows_affected == 1).then_some(asked == Some(true)))
+        Ok((r.rows_affected == 1).then_some(asked))
     }
 
     /// Ends an operation that failed (or was cancelled) with `failure`; `owner: None` ends one
@@ -484,9 +488,7 @@ impl Store {
                 Expr::value(Option::<DateTime<Utc>>::None),
             )
             .col_expr(operation::Column::UpdatedAt, Expr::value(now))
-            .filter(operation::Column::Id.eq(run.id.as_str()))
-            .filter(operation::Column::Owner.eq(run.owner.as_str()))
-            .filter(operation::Column::Done.eq(false))
+            .filter(held(run))
             .exec(&*txn)
             .await?;
         txn.commit().await?;
