@@ -7,7 +7,9 @@ use consult_api::google::longrunning::{
 };
 use consult_api::pb;
 use consult_api::pb::bulk_answer_comments_request::Target;
-use consult_e2e::{Replicas, TestServer, UNLIMITED, authed, beijing, http_get, token};
+use consult_e2e::{
+    Replicas, TestServer, UNLIMITED, assert_status, authed, beijing, http_get, token,
+};
 use prost::Message;
 use sha2::{Digest, Sha256};
 use tonic::Code;
@@ -26,7 +28,8 @@ fn not_adopted() -> pb::Disposition {
     }
 }
 
-fn all_unanswered(parent: &str) -> pb::BulkAnswerCommentsRequest {
+/// Every unanswered comment of `parent`, NOT_ADOPTED with one reason.
+pub(crate) fn all_unanswered(parent: &str) -> pb::BulkAnswerCommentsRequest {
     pb::BulkAnswerCommentsRequest {
         parent: parent.into(),
         disposition: Some(not_adopted()),
@@ -360,4 +363,101 @@ async fn a_failed_or_cancelled_operation_changes_nothing() {
         .await
         .unwrap_err();
     assert_eq!(malformed.code(), Code::InvalidArgument);
+}
+
+#[tokio::test]
+async fn malformed_entry_and_operation_requests_are_refused_by_field() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let c = crate::published(&server, "关于规范共享单车停放的通告（征求意见稿）").await;
+    let entries = |parent: String, page_size: i32, page_token: &str| {
+        let mut feedback = server.feedback();
+        let request = pb::ListFeedbackReportEntriesRequest {
+            parent,
+            page_size,
+            page_token: page_token.into(),
+        };
+        async move { feedback.list_feedback_report_entries(request).await }
+    };
+    let latest = format!("{}/feedbackReports/latest", c.name);
+    assert_status(
+        entries(c.name.clone(), 0, "").await,
+        Code::InvalidArgument,
+        "parent",
+    );
+    assert_status(
+        entries(latest.clone(), 1001, "").await,
+        Code::InvalidArgument,
+        "page_size",
+    );
+    assert_status(
+        entries(latest.clone(), 0, "bm90LWEtdG9rZW4tb2YtdGhpcy1zZXJ2ZXI").await,
+        Code::InvalidArgument,
+        "page_token",
+    );
+    // A consultation without a published report has no entries to list.
+    assert_status(
+        entries(latest, 0, "").await,
+        Code::NotFound,
+        "feedbackReports",
+    );
+
+    let start = server
+        .feedback()
+        .start_bulk_answer_comments(authed(
+            token::OFFICER_FGW,
+            pb::StartBulkAnswerCommentsRequest { bulk_answer: None },
+        ))
+        .await;
+    assert_status(start, Code::InvalidArgument, "parent");
+
+    let list = |request: longrunning::ListOperationsRequest| {
+        let mut client = operations(&server);
+        async move {
+            client
+                .list_operations(authed(token::OFFICER_FGW, request))
+                .await
+        }
+    };
+    assert_status(
+        list(longrunning::ListOperationsRequest {
+            name: c.name.clone(),
+            filter: "done = true".into(),
+            ..Default::default()
+        })
+        .await,
+        Code::InvalidArgument,
+        "filter",
+    );
+    assert_status(
+        list(longrunning::ListOperationsRequest {
+            name: c.name.clone(),
+            page_size: -1,
+            ..Default::default()
+        })
+        .await,
+        Code::InvalidArgument,
+        "page_size",
+    );
+    assert_status(
+        list(longrunning::ListOperationsRequest {
+            name: "operations".into(),
+            ..Default::default()
+        })
+        .await,
+        Code::InvalidArgument,
+        "name",
+    );
+    let wait = operations(&server)
+        .wait_operation(authed(
+            token::OFFICER_FGW,
+            longrunning::WaitOperationRequest {
+                name: "operations/01HZZZZZZZZZZZZZZZZZZZZZZZ".into(),
+                timeout: Some(prost_types::Duration {
+                    seconds: -1,
+                    nanos: 0,
+                }),
+            },
+        ))
+        .await;
+    assert_status(wait, Code::InvalidArgument, "timeout");
 }

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use consult_api::pb;
-use consult_api::pb::bulk_answer_comments_request::Target;
 use consult_e2e::{TestServer, authed, beijing, comment, draft, http_get, token};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
@@ -70,18 +69,7 @@ async fn close_and_answer_all(server: &TestServer, name: &str) -> pb::BulkAnswer
         .feedback()
         .bulk_answer_comments(authed(
             token::OFFICER_FGW,
-            pb::BulkAnswerCommentsRequest {
-                parent: name.into(),
-                disposition: Some(pb::Disposition {
-                    outcome: pb::Outcome::NotAdopted as i32,
-                    reason: "停放区由区级规划统一确定".into(),
-                    ..Default::default()
-                }),
-                target: Some(Target::Selection(pb::CommentSelection {
-                    only_unanswered: true,
-                    ..Default::default()
-                })),
-            },
+            crate::operations::all_unanswered(name),
         ))
         .await
         .unwrap()
@@ -397,18 +385,7 @@ async fn fifty_thousand_comments_through_answering_and_publication_in_capped_mem
         .start_bulk_answer_comments(authed(
             token::OFFICER_FGW,
             pb::StartBulkAnswerCommentsRequest {
-                bulk_answer: Some(pb::BulkAnswerCommentsRequest {
-                    parent: c.name.clone(),
-                    disposition: Some(pb::Disposition {
-                        outcome: pb::Outcome::NotAdopted as i32,
-                        reason: "停放区由区级规划统一确定".into(),
-                        ..Default::default()
-                    }),
-                    target: Some(Target::Selection(pb::CommentSelection {
-                        only_unanswered: true,
-                        ..Default::default()
-                    })),
-                }),
+                bulk_answer: Some(crate::operations::all_unanswered(&c.name)),
             },
         ))
         .await

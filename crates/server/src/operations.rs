@@ -213,7 +213,7 @@ async fn renew(core: Arc<Core>, run: OperationRun) {
 }
 
 /// The status an operation's failure is shown with, details included.
-fn failure(e: ApiError) -> OperationFailure {
+pub(crate) fn failure(e: ApiError) -> OperationFailure {
     let status = tonic::Status::from(e);
     let details = status.details();
     let details = if details.is_empty() {

@@ -9,13 +9,12 @@ use consult_api::google::longrunning::{self, Operation};
 use consult_api::rules::{is_resource_id, parse_consultation_name};
 use consult_domain::actor::Role;
 use consult_domain::{Actor, DomainError};
-use consult_store::{OperationFailure, StoredOperation};
-use prost::Message;
+use consult_store::StoredOperation;
 use tonic::{Request, Response, Status};
 
 use super::{Core, page};
 use crate::error::ApiError;
-use crate::operations::to_proto;
+use crate::operations::{failure, to_proto};
 use crate::pagination::page_size;
 
 /// The `google.longrunning.Operations` service.
@@ -153,18 +152,7 @@ impl LongRunning {
         let now = self.0.clock.now();
         self.0.store.request_cancellation(&id, now).await?;
         // One nobody has taken up yet ends here.
-        let cancelled = ApiError::Store(consult_store::StoreError::Cancelled);
-        let status = Status::from(cancelled);
-        let failure = OperationFailure {
-            code: status.code() as i32,
-            message: status.message().to_owned(),
-            details: consult_api::google::rpc::Status {
-                code: status.code() as i32,
-                message: status.message().to_owned(),
-                details: Vec::new(),
-            }
-            .encode_to_vec(),
-        };
+        let failure = failure(ApiError::Store(consult_store::StoreError::Cancelled));
         self.0
             .store
             .fail_operation(&id, None, &failure, now)
