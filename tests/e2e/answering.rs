@@ -1046,6 +1046,7 @@ async fn two_thousand_comments_are_answered_and_published() {
         ]
     );
     lap("correction checked");
+    server.assert_counts_agree().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1390,6 +1391,7 @@ async fn bad_input_while_answering_writes_nothing() {
         .unwrap()
         .into_inner();
     assert_eq!(found.comment, names[0]);
+    server.assert_counts_agree().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1877,6 +1879,7 @@ async fn revisions_are_kept_and_receipts_show_the_answer_after_publication() {
     );
     // Publication added no revision.
     assert_eq!(revisions(token::OFFICER_FGW).await.len(), 3);
+    server.assert_counts_agree().await;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -202,6 +202,7 @@ async fn a_batch_reports_every_bad_row_and_writes_all_or_nothing() {
         ))
         .await;
     assert_status(r, Code::PermissionDenied, "");
+    server.assert_counts_agree().await;
 }
 
 #[tokio::test]
@@ -390,4 +391,5 @@ async fn opinion_groups_change_until_the_gate() {
         .into_inner();
     assert_eq!(listed.opinion_groups.len(), 1);
     assert_eq!(listed.opinion_groups[0].member_count, 2);
+    server.assert_counts_agree().await;
 }

@@ -353,6 +353,7 @@ async fn a_full_disk_refuses_with_unavailable_and_loses_no_acknowledged_comment(
     )
     .await;
     // On failure the server goes first, then what it ran on, as the test unwinds.
+    server.assert_counts_agree().await;
     findings.assert_none("full disk under load");
 }
 
@@ -431,6 +432,7 @@ async fn database_outage_under_load(outage: Outage) {
     check_retries_resolve(&mut findings, &server, &c.name, &outcomes).await;
     check_audit_intact(&mut findings, &server, "after the outage").await;
     // On failure the server goes first, then what it ran on, as the test unwinds.
+    server.assert_counts_agree().await;
     findings.assert_none(&format!("PostgreSQL {outage:?} under load"));
 }
 
@@ -621,5 +623,6 @@ async fn a_server_killed_under_load_loses_no_acknowledged_comment() {
     findings.check(r.is_ok(), || {
         format!("a new comment after the restart: {r:?}")
     });
+    server.assert_counts_agree().await;
     findings.assert_none("consultd killed under load");
 }

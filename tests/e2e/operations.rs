@@ -257,6 +257,7 @@ async fn operations_outlive_their_callers_and_are_read_on_another_replica() {
         get(token::OFFICER_FGW).await.unwrap_err().code(),
         Code::NotFound
     );
+    replicas[0].assert_counts_agree().await;
 }
 
 #[tokio::test]
@@ -363,6 +364,7 @@ async fn a_failed_or_cancelled_operation_changes_nothing() {
         .await
         .unwrap_err();
     assert_eq!(malformed.code(), Code::InvalidArgument);
+    server.assert_counts_agree().await;
 }
 
 #[tokio::test]

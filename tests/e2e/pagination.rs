@@ -196,3 +196,194 @@ async fn consultations_list_by_state_and_visibility() {
     assert_eq!(drafts.consultations.len(), 1);
     assert_eq!(drafts.consultations[0].title, "尚未发布的草稿");
 }
+
+/// Where a test comment stands, as the test put it there.
+#[derive(Clone, Copy, PartialEq)]
+enum Stands {
+    Hidden,
+    InUnansweredGroup,
+    InAnsweredGroup,
+    Answered,
+    Unanswered,
+}
+
+#[tokio::test]
+async fn status_filters_list_exactly_the_comments_in_each_status() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let c = published(&server, "关于停车收费管理的规定（征求意见稿）").await;
+    let mut comments = server.comments();
+    let mut feedback = server.feedback();
+    let mut names = Vec::new();
+    for i in 0..40 {
+        let (tok, channel) = if i % 4 == 0 {
+            (token::HOTLINE, pb::Channel::Hotline12345)
+        } else {
+            (token::PORTAL, pb::Channel::Portal)
+        };
+        let mut body = comment(channel, &format!("停车收费意见{i}"));
+        if i % 5 == 0 {
+            body.clause_reference = "第三条".into();
+        }
+        let saved = comments
+            .submit_comment(authed(
+                tok,
+                pb::SubmitCommentRequest {
+                    parent: c.name.clone(),
+                    comment: Some(body),
+                    request_id: format!("status-{i}"),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        names.push((saved.name, channel, i % 5 == 0));
+    }
+    server.set_time(beijing("2026-04-02 09:00")).await;
+    crate::close(&server, &c.name).await;
+    let not_adopted = || pb::Disposition {
+        outcome: pb::Outcome::NotAdopted as i32,
+        reason: "与上位法规定不一致".into(),
+        ..Default::default()
+    };
+    let mut stands = vec![Stands::Unanswered; names.len()];
+    for i in [1, 2, 20] {
+        comments
+            .hide_comment(authed(
+                token::OFFICER_FGW,
+                pb::HideCommentRequest {
+                    name: names[i].0.clone(),
+                    reason: pb::HideReason::Spam as i32,
+                    note: String::new(),
+                },
+            ))
+            .await
+            .unwrap();
+        stands[i] = Stands::Hidden;
+    }
+    for (members, answered) in [(3..8, false), (8..13, true)] {
+        let g = feedback
+            .create_opinion_group(authed(
+                token::OFFICER_FGW,
+                pb::CreateOpinionGroupRequest {
+                    parent: c.name.clone(),
+                    opinion_group: Some(pb::OpinionGroup {
+                        summary: format!("第{}组", members.start),
+                        ..Default::default()
+                    }),
+                    comments: names[members.clone()].iter().map(|n| n.0.clone()).collect(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        if answered {
+            feedback
+                .answer_opinion_group(authed(
+                    token::OFFICER_FGW,
+                    pb::AnswerOpinionGroupRequest {
+                        name: g.name,
+                        disposition: Some(not_adopted()),
+                    },
+                ))
+                .await
+                .unwrap();
+        }
+        for i in members {
+            stands[i] = if answered {
+                Stands::InAnsweredGroup
+            } else {
+                Stands::InUnansweredGroup
+            };
+        }
+    }
+    for (i, stand) in stands.iter_mut().enumerate().take(30).skip(13) {
+        if *stand == Stands::Unanswered {
+            comments
+                .answer_comment(authed(
+                    token::OFFICER_FGW,
+                    pb::AnswerCommentRequest {
+                        name: names[i].0.clone(),
+                        disposition: Some(not_adopted()),
+                    },
+                ))
+                .await
+                .unwrap();
+            *stand = Stands::Answered;
+        }
+    }
+
+    let statuses = [
+        pb::CommentStatus::Unspecified,
+        pb::CommentStatus::Visible,
+        pb::CommentStatus::Hidden,
+        pb::CommentStatus::Answered,
+        pb::CommentStatus::Unanswered,
+        pb::CommentStatus::Grouped,
+    ];
+    let channels = [
+        pb::Channel::Unspecified,
+        pb::Channel::Hotline12345,
+        pb::Channel::Letter,
+    ];
+    for status in statuses {
+        for channel in channels {
+            for clause in ["", "第三条", "第九十九条"] {
+                let expected: Vec<String> = names
+                    .iter()
+                    .zip(&stands)
+                    .filter(|((_, ch, on_clause), stand)| {
+                        let visible = **stand != Stands::Hidden;
+                        let in_status = match status {
+                            pb::CommentStatus::Visible => visible,
+                            pb::CommentStatus::Hidden => !visible,
+                            pb::CommentStatus::Answered => {
+                                matches!(stand, Stands::Answered | Stands::InAnsweredGroup)
+                            }
+                            pb::CommentStatus::Unanswered => {
+                                matches!(stand, Stands::Unanswered | Stands::InUnansweredGroup)
+                            }
+                            pb::CommentStatus::Grouped => {
+                                matches!(stand, Stands::InAnsweredGroup | Stands::InUnansweredGroup)
+                            }
+                            _ => true,
+                        };
+                        in_status
+                            && (channel == pb::Channel::Unspecified || *ch == channel)
+                            && (clause.is_empty() || (*on_clause && clause == "第三条"))
+                    })
+                    .map(|((n, _, _), _)| n.clone())
+                    .collect();
+                let mut listed = Vec::new();
+                let mut page_token = String::new();
+                loop {
+                    let page = comments
+                        .list_comments(authed(
+                            token::OFFICER_FGW,
+                            pb::ListCommentsRequest {
+                                parent: c.name.clone(),
+                                page_size: 7,
+                                page_token: page_token.clone(),
+                                channel: channel as i32,
+                                clause_reference: clause.into(),
+                                status: status as i32,
+                                ..Default::default()
+                            },
+                        ))
+                        .await
+                        .unwrap()
+                        .into_inner();
+                    listed.extend(page.comments.into_iter().map(|c| c.name));
+                    if page.next_page_token.is_empty() {
+                        break;
+                    }
+                    page_token = page.next_page_token;
+                }
+                assert_eq!(
+                    listed, expected,
+                    "status {status:?}, channel {channel:?}, clause {clause:?}"
+                );
+            }
+        }
+    }
+    server.assert_counts_agree().await;
+}

@@ -866,6 +866,7 @@ async fn concurrent_writes_of_every_kind_on_three_replicas_keep_one_audit_chain(
     }
 
     check_one_audit_chain(&replicas, &mut findings).await;
+    replicas[0].assert_counts_agree().await;
     findings.assert_none("writes of every kind on three replicas");
 }
 

@@ -232,6 +232,7 @@ async fn a_bulk_answer_of_many_comments_is_recorded_by_count_and_digest() {
         "rows keep their report numbers"
     );
     assert_eq!(http_get(&format!("{base}?page=13")).await.status, 404);
+    server.assert_counts_agree().await;
 }
 
 #[tokio::test]
@@ -465,4 +466,5 @@ async fn fifty_thousand_comments_through_answering_and_publication_in_capped_mem
         "the server held {} MiB at its peak",
         peak >> 20
     );
+    server.assert_counts_agree().await;
 }

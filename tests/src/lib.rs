@@ -677,6 +677,31 @@ impl TestServer {
             .unwrap();
     }
 
+    /// Asserts that the answering counts the server maintains equal a count of the comments
+    /// themselves, for every consultation, read straight from the database.
+    pub async fn assert_counts_agree(&self) {
+        let maintained = self
+            .query_strings(
+                "SELECT consultation_id || '|' || hide_reason || '|' || group_id || '|' || \
+                 outcome || '|' || submitter_category || '|' || channel || '|' || \
+                 CAST(n AS TEXT) AS v FROM answering_counts WHERE n <> 0 ORDER BY 1",
+            )
+            .await;
+        let counted = self
+            .query_strings(
+                "SELECT consultation_id || '|' || COALESCE(hide_reason, '') || '|' || \
+                 COALESCE(group_id, '') || '|' || COALESCE(outcome, '') || '|' || \
+                 submitter_category || '|' || channel || '|' || CAST(COUNT(*) AS TEXT) AS v \
+                 FROM comments GROUP BY consultation_id, hide_reason, group_id, outcome, \
+                 submitter_category, channel ORDER BY 1",
+            )
+            .await;
+        assert_eq!(
+            maintained, counted,
+            "the maintained answering counts differ from the comments"
+        );
+    }
+
     /// Rows in each table, read straight from the database, to prove a refusal wrote nothing.
     pub async fn row_counts(&self) -> [i64; 3] {
         let mut out = [0; 3];

@@ -10,6 +10,7 @@ mod m20261126_000004_private_data;
 mod m20261130_000005_audit_links;
 mod m20261201_000007_answering_at_scale;
 mod m20261202_000008_reports_and_operations;
+mod m20261203_000009_answering_counts;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000005_audit_links::Migration),
             Box::new(m20261201_000007_answering_at_scale::Migration),
             Box::new(m20261202_000008_reports_and_operations::Migration),
+            Box::new(m20261203_000009_answering_counts::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::audit::{self, AuditRecord};
+use crate::counting::{CountChanges, comment_key};
 use consult_domain::report::ReportVersion;
 
 use crate::comments::{from_row as comment_from_row, json_opt, parse_opt};
@@ -400,6 +401,7 @@ async fn write_differences(
     let mut by_state: BTreeMap<CommentState, Columns> = BTreeMap::new();
     let mut changed_before = Vec::new();
     let mut changed_after = Vec::new();
+    let mut counts = CountChanges::default();
     for c in &after.comments {
         let Some(prev) = old.get(c.id.as_str()) else {
             return Err(corrupt(format!(
@@ -414,6 +416,7 @@ async fn write_differences(
         if c.disposition != prev.disposition {
             revisions.push(revision(cid, c.name(), action, &c.disposition, now));
         }
+        counts.moved(cid, comment_key(prev), comment_key(c));
         changed_before.push(json!({"id": prev.id, "moderation": prev.moderation, "group_id": prev.group_id, "disposition": prev.disposition}));
         changed_after.push(json!({"id": c.id, "moderation": c.moderation, "group_id": c.group_id, "disposition": c.disposition}));
         by_state
@@ -510,7 +513,7 @@ async fn write_differences(
         },
     )
     .await?;
-    Ok(())
+    counts.write(txn).await
 }
 
 fn revision(

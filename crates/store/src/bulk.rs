@@ -14,10 +14,21 @@ use sea_orm::{
 use crate::audit::{self, AuditRecord};
 use crate::comments::from_row as comment_from_row;
 use crate::consultations::from_row as consultation_from_row;
+use crate::counting::{CountChanges, key_of};
 use crate::entity::{comment, disposition_revision};
 use crate::operations::{OperationOutcome, OperationRun};
 use crate::write::{RowLock, lock_consultations};
 use crate::{Store, StoreError};
+
+/// A chosen comment's id and the columns that place it in the answering counts.
+type ChosenRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
 
 /// Ids read per statement while digesting a selection.
 const ID_PAGE: u64 = 10_000;
@@ -69,32 +80,55 @@ fn conditions(plan: &BulkAnswer) -> Vec<Condition> {
     }
 }
 
-/// Reads the chosen ids in ascending order, a page at a time, into the digest.
+/// Reads the chosen ids in ascending order, a page at a time, into the digest, and gathers
+/// how the update will move them between the answering counts.
 async fn digest(
     txn: &DatabaseTransaction,
     plan: &BulkAnswer,
     conditions: &[Condition],
     run: Option<&OperationRun>,
-) -> Result<(Affected, Vec<String>), StoreError> {
+) -> Result<(Affected, Vec<String>, CountChanges), StoreError> {
     let mut digest = AffectedDigest::default();
     let mut names = Vec::new();
+    let mut counts = CountChanges::default();
+    let outcome = plan.disposition.answer.outcome.code();
     for condition in conditions {
         let mut after: Option<String> = None;
         loop {
             let mut q = comment::Entity::find()
                 .select_only()
                 .column(comment::Column::Id)
+                .column(comment::Column::HideReason)
+                .column(comment::Column::GroupId)
+                .column(comment::Column::Outcome)
+                .column(comment::Column::SubmitterCategory)
+                .column(comment::Column::Channel)
                 .filter(condition.clone());
             if let Some(a) = &after {
                 q = q.filter(comment::Column::Id.gt(a.as_str()));
             }
-            let ids: Vec<String> = q
+            let rows: Vec<ChosenRow> = q
                 .order_by_asc(comment::Column::Id)
                 .limit(ID_PAGE)
                 .into_tuple()
                 .all(txn)
                 .await?;
-            for id in &ids {
+            for (id, hide, group, was, category, channel) in &rows {
+                let from = key_of(
+                    hide.as_deref(),
+                    group.as_deref(),
+                    was.as_deref(),
+                    category,
+                    channel,
+                );
+                let to = key_of(
+                    hide.as_deref(),
+                    group.as_deref(),
+                    Some(outcome),
+                    category,
+                    channel,
+                );
+                counts.moved(&plan.consultation_id, from, to);
                 digest.push(id);
                 if digest.count() <= REPLY_LISTS_AT_MOST {
                     names.push(format!(
@@ -104,10 +138,10 @@ async fn digest(
                 }
             }
             if let Some(run) = run {
-                run.advance(txn, ids.len() as u64).await?;
+                run.advance(txn, rows.len() as u64).await?;
             }
-            match ids.last() {
-                Some(last) if ids.len() as u64 == ID_PAGE => after = Some(last.clone()),
+            match rows.last() {
+                Some(last) if rows.len() as u64 == ID_PAGE => after = Some(last.0.clone()),
                 _ => break,
             }
         }
@@ -116,7 +150,7 @@ async fn digest(
     if affected.count > REPLY_LISTS_AT_MOST {
         names.clear();
     }
-    Ok((affected, names))
+    Ok((affected, names, counts))
 }
 
 impl Store {
@@ -155,7 +189,7 @@ impl Store {
         }
         let plan = decide(&consultation, &comments)?;
         let conditions = conditions(&plan);
-        let (affected, names) = digest(&txn, &plan, &conditions, run).await?;
+        let (affected, names, counts) = digest(&txn, &plan, &conditions, run).await?;
 
         let disposition = audit::to_json(&plan.disposition);
         let outcome = plan.disposition.answer.outcome.code();
@@ -218,6 +252,7 @@ impl Store {
             };
             run.finish_in(&txn, &outcome, now).await?;
         }
+        counts.write(&txn).await?;
         txn.commit().await?;
         Ok(BulkAnswered { affected, names })
     }

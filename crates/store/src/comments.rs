@@ -19,6 +19,7 @@ use tokio::task::JoinHandle;
 
 use crate::audit::{self, AuditRecord};
 use crate::consultations::from_row as consultation_from_row;
+use crate::counting::{CountChanges, CountKey, comment_key};
 use crate::entity::{comment, opinion_group};
 use crate::private_data::{PrivateDataKeys, PrivateField};
 use crate::write::{RowLock, lock_consultations};
@@ -151,14 +152,14 @@ pub enum AnsweringStatus {
 }
 
 impl CommentFilter {
-    /// Narrows a query on `comments` of one consultation to this filter.
-    pub(crate) fn apply(
+    /// Narrows a query on `comments` of one consultation to this filter; `groups` are the
+    /// consultation's groups with their outcomes (a grouped comment takes its group's answer).
+    fn apply(
         &self,
-        consultation_id: &str,
+        groups: &HashMap<String, Option<String>>,
         mut q: sea_orm::Select<comment::Entity>,
     ) -> sea_orm::Select<comment::Entity> {
         use sea_orm::Condition;
-        use sea_orm::sea_query::Query;
 
         if let Some(ch) = self.channel {
             q = q.filter(comment::Column::Channel.eq(ch.code()));
@@ -172,48 +173,72 @@ impl CommentFilter {
         if let Some(g) = &self.group_id {
             q = q.filter(comment::Column::GroupId.eq(g.clone()));
         }
-        // Groups of this consultation with (or without) an answer: a grouped comment takes its
-        // group's answer, so answering status needs them.
-        let groups = |answered: bool| {
-            let mut sub = Query::select();
-            sub.column(opinion_group::Column::Id)
-                .from(opinion_group::Entity)
-                .and_where(opinion_group::Column::ConsultationId.eq(consultation_id));
-            if answered {
-                sub.and_where(opinion_group::Column::Disposition.is_not_null());
-            } else {
-                sub.and_where(opinion_group::Column::Disposition.is_null());
-            }
-            sub.to_owned()
+        let groups_where = |answered: bool| -> Vec<String> {
+            groups
+                .iter()
+                .filter(|(_, outcome)| outcome.is_some() == answered)
+                .map(|(id, _)| id.clone())
+                .collect()
         };
-        let visible = comment::Column::Moderation.is_null();
+        // Ungrouped comments by their own answer, or members of the groups given; with no such
+        // group, the condition is exactly that of a partial index (`idx_comments_unanswered`
+        // for the unanswered), so that a page is found without passing over the others.
+        let by_answer = |own: Condition, groups: Vec<String>| {
+            let ungrouped = Condition::all()
+                .add(comment::Column::GroupId.is_null())
+                .add(own);
+            if groups.is_empty() {
+                ungrouped
+            } else {
+                Condition::any()
+                    .add(ungrouped)
+                    .add(comment::Column::GroupId.is_in(groups))
+            }
+        };
+        let visible = comment::Column::HideReason.is_null();
         q = match self.status {
             None => q,
             Some(AnsweringStatus::Visible) => q.filter(visible),
-            Some(AnsweringStatus::Hidden) => q.filter(comment::Column::Moderation.is_not_null()),
+            Some(AnsweringStatus::Hidden) => q.filter(comment::Column::HideReason.is_not_null()),
             Some(AnsweringStatus::Grouped) => q
                 .filter(visible)
                 .filter(comment::Column::GroupId.is_not_null()),
-            Some(AnsweringStatus::Answered) => q.filter(visible).filter(
-                Condition::any()
-                    .add(
-                        Condition::all()
-                            .add(comment::Column::GroupId.is_null())
-                            .add(comment::Column::Disposition.is_not_null()),
-                    )
-                    .add(comment::Column::GroupId.in_subquery(groups(true))),
-            ),
-            Some(AnsweringStatus::Unanswered) => q.filter(visible).filter(
-                Condition::any()
-                    .add(
-                        Condition::all()
-                            .add(comment::Column::GroupId.is_null())
-                            .add(comment::Column::Disposition.is_null()),
-                    )
-                    .add(comment::Column::GroupId.in_subquery(groups(false))),
-            ),
+            Some(AnsweringStatus::Answered) => q.filter(visible).filter(by_answer(
+                Condition::all().add(comment::Column::Outcome.is_not_null()),
+                groups_where(true),
+            )),
+            Some(AnsweringStatus::Unanswered) => q.filter(visible).filter(by_answer(
+                Condition::all().add(comment::Column::Outcome.is_null()),
+                groups_where(false),
+            )),
         };
         q
+    }
+
+    /// Whether a comment counted at `key` passes this filter's channel, category and status.
+    fn admits(&self, key: &CountKey, groups: &HashMap<String, Option<String>>) -> bool {
+        let (hide, group, outcome, category, channel) = key;
+        if self.channel.is_some_and(|ch| ch.code() != channel)
+            || self
+                .submitter_category
+                .is_some_and(|cat| cat.code() != category)
+        {
+            return false;
+        }
+        let visible = hide.is_empty();
+        let answered = if group.is_empty() {
+            !outcome.is_empty()
+        } else {
+            groups.get(group).is_some_and(Option::is_some)
+        };
+        match self.status {
+            None => true,
+            Some(AnsweringStatus::Visible) => visible,
+            Some(AnsweringStatus::Hidden) => !visible,
+            Some(AnsweringStatus::Grouped) => visible && !group.is_empty(),
+            Some(AnsweringStatus::Answered) => visible && answered,
+            Some(AnsweringStatus::Unanswered) => visible && !answered,
+        }
     }
 }
 
@@ -502,6 +527,11 @@ impl Store {
             .map(|(c, d)| submission_event(c, d))
             .collect();
         audit::append_all(&*txn, audits).await?;
+        let mut counts = CountChanges::default();
+        for (c, _) in fresh.iter().filter(|(c, _)| inserted.contains(&c.id)) {
+            counts.add(&c.consultation_id, comment_key(c), 1);
+        }
+        counts.write(&txn).await?;
         txn.commit().await?;
         Ok(outcomes)
     }
@@ -541,8 +571,26 @@ impl Store {
         after: Option<&str>,
         limit: u64,
     ) -> Result<Vec<Comment>, StoreError> {
+        let groups: HashMap<String, Option<String>> = opinion_group::Entity::find()
+            .select_only()
+            .column(opinion_group::Column::Id)
+            .column(opinion_group::Column::Outcome)
+            .filter(opinion_group::Column::ConsultationId.eq(consultation_id))
+            .into_tuple()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
+        // A filter that the maintained counts say matches nothing answers at once instead of
+        // walking the consultation to find so. (Clause and group filters have indexes.)
+        if filter.clause_reference.is_none() && filter.group_id.is_none() {
+            let counted = crate::counting::counts(&self.db, consultation_id).await?;
+            if !counted.iter().any(|(key, _)| filter.admits(key, &groups)) {
+                return Ok(Vec::new());
+            }
+        }
         let q = comment::Entity::find().filter(comment::Column::ConsultationId.eq(consultation_id));
-        let mut q = filter.apply(consultation_id, q);
+        let mut q = filter.apply(&groups, q);
         if let Some(a) = after {
             q = q.filter(comment::Column::Id.gt(a.to_owned()));
         }

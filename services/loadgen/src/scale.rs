@@ -1153,6 +1153,35 @@ impl Bench {
             Some(Duration::from_secs(30)),
             true,
         );
+
+        // A list filter that now matches nothing: the worst of three calls.
+        self.rss.begin_step();
+        let mut comments = self.comments();
+        let mut worst: Option<Call<pb::ListCommentsResponse>> = None;
+        for _ in 0..3 {
+            let call = self
+                .call(comments.list_comments(self.req(pb::ListCommentsRequest {
+                    parent: parent.to_owned(),
+                    status: pb::CommentStatus::Unanswered as i32,
+                    page_size: 50,
+                    ..Default::default()
+                })))
+                .await;
+            if worst
+                .as_ref()
+                .is_none_or(|w| w.result.is_ok() && call.elapsed > w.elapsed)
+            {
+                worst = Some(call);
+            }
+        }
+        if let Some(call) = worst {
+            self.push_call(
+                "list unanswered once all are answered (matches nothing)",
+                &call,
+                Some(Duration::from_millis(20)),
+                true,
+            );
+        }
     }
 
     /// The published report over gRPC: its BASIC view, then every published comment through

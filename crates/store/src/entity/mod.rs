@@ -1,6 +1,7 @@
 //! sea-orm entities: one module per table, plain rows with no behaviour.
 //! Conversion to and from domain types lives beside the queries that need it.
 
+pub(crate) mod answering_count;
 pub(crate) mod audit_event;
 pub(crate) mod comment;
 pub(crate) mod consultation;
