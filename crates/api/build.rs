@@ -49,6 +49,7 @@ const VALIDATED: &[&str] = &[
     ".consult.v1.ListFeedbackReportEntriesRequest",
     ".consult.v1.StartBulkAnswerCommentsRequest",
     ".consult.v1.StartPublishFeedbackReportRequest",
+    ".consult.v1.StartCorrectFeedbackReportRequest",
     ".consult.v1.GetCallerRequest",
     ".consult.v1.ListAuditEventsRequest",
     ".consult.v1.VerifyAuditChainRequest",
@@ -260,6 +261,10 @@ const FIELDS: &[(&str, &str)] = &[
     (
         ".consult.v1.StartPublishFeedbackReportRequest.name",
         CONSULTATION_NAME,
+    ),
+    (
+        ".consult.v1.StartCorrectFeedbackReportRequest.correction",
+        NESTED,
     ),
     (
         ".consult.v1.ListFeedbackReportEntriesRequest.page_size",

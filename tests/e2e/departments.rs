@@ -438,6 +438,19 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             ),
         ),
         (
+            "FeedbackService/StartCorrectFeedbackReport",
+            Row::Departmental(
+                pb::StartCorrectFeedbackReportRequest {
+                    correction: Some(pb::CorrectFeedbackReportRequest {
+                        name: c.clone(),
+                        reason: "更正决定文号".into(),
+                        decision: Some(decision()),
+                    }),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
             "Operations/ListOperations",
             Row::Departmental(
                 consult_api::google::longrunning::ListOperationsRequest {
@@ -554,5 +567,5 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
         }
         departmental += 1;
     }
-    assert_eq!(departmental, 35);
+    assert_eq!(departmental, 36);
 }

@@ -88,6 +88,7 @@ pub(crate) const EXPECTED: &[(&str, &str)] = &[
     ("FeedbackService/ListFeedbackReportEntries", "*"),
     ("FeedbackService/StartBulkAnswerComments", "O"),
     ("FeedbackService/StartPublishFeedbackReport", "O"),
+    ("FeedbackService/StartCorrectFeedbackReport", "O"),
     ("Operations/ListOperations", "OA"),
     ("Operations/GetOperation", "P"),
     ("Operations/DeleteOperation", "O"),

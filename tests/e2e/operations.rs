@@ -66,6 +66,15 @@ async fn start_and_hang_up(server: &TestServer, request: StartRequest) -> longru
             ))
             .await
             .unwrap(),
+        StartRequest::Correct(correction) => feedback
+            .start_correct_feedback_report(authed(
+                token::OFFICER_FGW,
+                pb::StartCorrectFeedbackReportRequest {
+                    correction: Some(correction),
+                },
+            ))
+            .await
+            .unwrap(),
     }
     .into_inner();
     drop(feedback);
@@ -76,6 +85,7 @@ async fn start_and_hang_up(server: &TestServer, request: StartRequest) -> longru
 enum StartRequest {
     Bulk(pb::BulkAnswerCommentsRequest),
     Publish(String),
+    Correct(pb::CorrectFeedbackReportRequest),
 }
 
 /// Waits on `server` until the operation is done (a minute at most).
@@ -194,20 +204,71 @@ async fn operations_outlive_their_callers_and_are_read_on_another_replica() {
     let json = http_get(&format!("{}/consultations/{id}/feedback/v1.json", a.http)).await;
     assert_eq!(hex::encode(Sha256::digest(&json.body)), report.sha256);
 
-    // Both are listed on the consultation, on either replica; an auditor reads them too.
+    // A correction the rules refuse is refused when asked, not as a failed operation; one
+    // they allow runs on A, started by a caller who hangs up, and is awaited on B.
+    let refused = b
+        .feedback()
+        .start_correct_feedback_report(authed(
+            token::OFFICER_FGW,
+            pb::StartCorrectFeedbackReportRequest {
+                correction: Some(pb::CorrectFeedbackReportRequest {
+                    name: c.name.clone(),
+                    reason: " ".into(),
+                    decision: None,
+                }),
+            },
+        ))
+        .await;
+    assert_status(refused, Code::InvalidArgument, "reason");
+    let reason = "更正第3条意见的答复";
+    let corrected = start_and_hang_up(
+        a,
+        StartRequest::Correct(pb::CorrectFeedbackReportRequest {
+            name: c.name.clone(),
+            reason: reason.into(),
+            decision: None,
+        }),
+    )
+    .await;
+    assert_eq!(metadata(&corrected).kind, "correctFeedbackReport");
+    let done = wait_done(b, &corrected.name).await;
+    let v2: pb::FeedbackReport = response(&done);
+    assert_eq!(v2.version, 2);
+    assert_eq!(v2.totals.as_ref().unwrap().published, COMMENTS as i64);
+    assert_ne!(v2.sha256, report.sha256);
+    let json = http_get(&format!("{}/consultations/{id}/feedback/v2.json", b.http)).await;
+    assert_eq!(hex::encode(Sha256::digest(&json.body)), v2.sha256);
+    let versions = b
+        .feedback()
+        .list_feedback_reports(pb::ListFeedbackReportsRequest {
+            parent: c.name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .versions;
+    assert_eq!(
+        versions
+            .iter()
+            .map(|v| (v.version, v.correction_reason.as_str()))
+            .collect::<Vec<_>>(),
+        [(1, ""), (2, reason)]
+    );
+
+    // All three are listed on the consultation, on either replica; an auditor reads them too.
     let listed = operations(b)
         .list_operations(authed(
             token::AUDITOR,
             longrunning::ListOperationsRequest {
                 name: c.name.clone(),
-                page_size: 1,
+                page_size: 2,
                 ..Default::default()
             },
         ))
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(listed.operations.len(), 1);
+    assert_eq!(listed.operations.len(), 2);
     let rest = operations(b)
         .list_operations(authed(
             token::AUDITOR,
@@ -222,11 +283,20 @@ async fn operations_outlive_their_callers_and_are_read_on_another_replica() {
         .into_inner();
     assert_eq!(rest.operations.len(), 1);
     assert!(rest.next_page_token.is_empty());
-    let kinds: Vec<String> = [&listed.operations[0], &rest.operations[0]]
+    let kinds: Vec<String> = listed
+        .operations
         .iter()
+        .chain(&rest.operations)
         .map(|o| metadata(o).kind)
         .collect();
-    assert_eq!(kinds, ["bulkAnswerComments", "publishFeedbackReport"]);
+    assert_eq!(
+        kinds,
+        [
+            "bulkAnswerComments",
+            "publishFeedbackReport",
+            "correctFeedbackReport"
+        ]
+    );
 
     // Another department's officer is refused; a calling system sees nothing; a deleted
     // operation is gone.
@@ -244,6 +314,27 @@ async fn operations_outlive_their_callers_and_are_read_on_another_replica() {
         Code::PermissionDenied
     );
     assert_eq!(get(token::PORTAL).await.unwrap_err().code(), Code::NotFound);
+    // An auditor reads operations but neither cancels nor deletes them.
+    for denied in [
+        operations(b)
+            .delete_operation(authed(
+                token::AUDITOR,
+                longrunning::DeleteOperationRequest {
+                    name: started.name.clone(),
+                },
+            ))
+            .await,
+        operations(b)
+            .cancel_operation(authed(
+                token::AUDITOR,
+                longrunning::CancelOperationRequest {
+                    name: started.name.clone(),
+                },
+            ))
+            .await,
+    ] {
+        assert_eq!(denied.unwrap_err().code(), Code::PermissionDenied);
+    }
     operations(b)
         .delete_operation(authed(
             token::OFFICER_FGW,

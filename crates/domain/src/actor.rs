@@ -27,6 +27,17 @@ pub enum Role {
     Auditor,
 }
 
+/// Which long-running operations a principal sees ([`Actor::sees_operations`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeesOperations {
+    /// Every operation.
+    All,
+    /// Those on consultations it may read ([`Actor::may_read_internal`]).
+    OnReadableConsultations,
+    /// None.
+    None,
+}
+
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
@@ -71,6 +82,18 @@ impl Actor {
         match &self.role {
             Role::Auditor => Ok(()),
             _ => self.may_manage(department),
+        }
+    }
+
+    /// Which long-running operations this principal sees: auditors all of them, officers those
+    /// on consultations they may read (another department's officer is refused, as for the
+    /// consultation itself), and others none, told that it does not exist so that an
+    /// operation's id reveals nothing.
+    pub fn sees_operations(&self) -> SeesOperations {
+        match &self.role {
+            Role::Auditor => SeesOperations::All,
+            Role::Officer { .. } => SeesOperations::OnReadableConsultations,
+            _ => SeesOperations::None,
         }
     }
 

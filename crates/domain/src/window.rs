@@ -28,7 +28,7 @@ pub fn end_of_local_day(d: NaiveDate) -> DateTime<Utc> {
 /// Formats an instant as local time for messages, e.g. `2026-04-01 24:00`.
 pub fn show_local(t: DateTime<Utc>) -> String {
     let local = t.with_timezone(&Shanghai);
-    if local.format("%H:%M:%S").to_string() == "00:00:00" {
+    if local.time() == chrono::NaiveTime::MIN {
         let prev = local.date_naive().pred_opt().unwrap_or(NaiveDate::MIN);
         format!("{} 24:00 (北京时间)", prev.format("%Y-%m-%d"))
     } else {

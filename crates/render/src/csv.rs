@@ -9,25 +9,37 @@ use consult_domain::window::show_local;
 /// The byte-order mark that tells spreadsheet programs the file is UTF-8.
 pub const BOM: &str = "\u{feff}";
 
-/// Quotes a field when it holds a separator, a quote or a line break (RFC 4180).
-fn field(s: &str) -> String {
+/// Appends a field, quoted when it holds a separator, a quote or a line break (RFC 4180).
+fn push_field(out: &mut String, s: &str) {
+    let quoted = s.contains([',', '"', '\n', '\r']);
+    if quoted {
+        out.push('"');
+    }
     // A leading =, +, - or @ would make a spreadsheet evaluate the cell as a formula.
-    let guarded = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
+    if s.starts_with(['=', '+', '-', '@']) {
+        out.push('\'');
+    }
+    if quoted {
+        let mut parts = s.split('"');
+        out.push_str(parts.next().unwrap_or_default());
+        for part in parts {
+            out.push_str("\"\"");
+            out.push_str(part);
+        }
+        out.push('"');
     } else {
-        s.to_owned()
-    };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
+        out.push_str(s);
     }
 }
 
 /// Appends one CRLF-terminated row.
 pub fn row(out: &mut String, cells: &[&str]) {
-    let line: Vec<String> = cells.iter().map(|c| field(c)).collect();
-    out.push_str(&line.join(","));
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_field(out, cell);
+    }
     out.push_str("\r\n");
 }
 
@@ -108,6 +120,12 @@ pub fn comment_rows(
 mod tests {
     use super::*;
 
+    fn field(s: &str) -> String {
+        let mut out = String::new();
+        push_field(&mut out, s);
+        out
+    }
+
     #[test]
     fn fields_are_quoted_and_formulas_defused() {
         assert_eq!(field("普通"), "普通");
@@ -115,5 +133,9 @@ mod tests {
         assert_eq!(field("说\"好\""), "\"说\"\"好\"\"\"");
         assert_eq!(field("第一行\n第二行"), "\"第一行\n第二行\"");
         assert_eq!(field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(field("=A1,\"B\""), "\"'=A1,\"\"B\"\"\"");
+        let mut out = String::new();
+        row(&mut out, &["a", "b,c", ""]);
+        assert_eq!(out, "a,\"b,c\",\r\n");
     }
 }

@@ -90,6 +90,7 @@ pub(crate) const MATRIX: &[(&str, &str, Audience)] = &[
     ("FeedbackService", "list_feedback_report_entries", Anyone),
     ("FeedbackService", "start_bulk_answer_comments", Officers),
     ("FeedbackService", "start_publish_feedback_report", Officers),
+    ("FeedbackService", "start_correct_feedback_report", Officers),
     // Handlers show an operation to its requester, officers of its department and auditors.
     ("Operations", "list_operations", OfficersAndAuditors),
     ("Operations", "get_operation", Principals),

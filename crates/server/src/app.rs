@@ -305,6 +305,7 @@ impl Application {
         // Operations started here or left by a stopped replica; a stop mid-way rolls back and
         // another replica (or the next start) takes the operation up once its lease runs out.
         let operations = tokio::spawn(crate::operations::run(self.core.clone()));
+        let checkpoints = store.spawn_wal_checkpoints();
         let health_task = tokio::spawn({
             let (readiness, store) = (readiness.clone(), store.clone());
             let every = self.health_interval;
@@ -354,6 +355,9 @@ impl Application {
         // A batch cut short rolls back whole; the next start carries on.
         resealer.abort();
         operations.abort();
+        if let Some(c) = checkpoints {
+            c.abort();
+        }
         health_task.abort();
         // Connection tasks may still hold handles to the writer, so stop it explicitly.
         self.writer_task.finish().await;

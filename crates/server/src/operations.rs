@@ -185,6 +185,11 @@ async fn work(core: &Core, op: &StoredOperation, run: &OperationRun) -> Result<(
                 pb::PublishFeedbackReportRequest::decode(op.request.as_slice()).map_err(corrupt)?;
             feedback::publish_feedback(core, &op.actor, &req, Some(run)).await?;
         }
+        OperationKind::CorrectFeedbackReport => {
+            let req =
+                pb::CorrectFeedbackReportRequest::decode(op.request.as_slice()).map_err(corrupt)?;
+            feedback::correct_feedback(core, &op.actor, &req, Some(run)).await?;
+        }
     }
     Ok(())
 }

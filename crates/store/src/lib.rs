@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use consult_domain::DomainError;
 use consult_migration::{Migrator, MigratorTrait};
-use sea_orm::{DatabaseConnection, DbBackend};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 use tokio::sync::Mutex;
 
 pub use answering::{Answering, CommentScope, DispositionRevision};
@@ -107,6 +107,9 @@ impl StoreError {
     }
 }
 
+/// How often a serving process checkpoints SQLite's write-ahead log.
+pub const WAL_CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// The database, and the keys of private fields.
 #[derive(Clone)]
 pub struct Store {
@@ -152,6 +155,36 @@ impl Store {
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         Ok(self.db.ping().await?)
+    }
+
+    /// SQLite only: checkpoints the write-ahead log every [`WAL_CHECKPOINT_EVERY`] on a
+    /// connection of its own, without waiting for readers or writers (`PASSIVE`), so that
+    /// writers commit without copying the log into the database themselves. Runs until the
+    /// task is aborted; `None` on PostgreSQL.
+    pub fn spawn_wal_checkpoints(&self) -> Option<tokio::task::JoinHandle<()>> {
+        if self.backend() != DbBackend::Sqlite {
+            return None;
+        }
+        let db = self.db.clone();
+        Some(tokio::spawn(async move {
+            let mut failing = false;
+            loop {
+                tokio::time::sleep(WAL_CHECKPOINT_EVERY).await;
+                match db
+                    .execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)")
+                    .await
+                {
+                    Ok(_) => failing = false,
+                    // Said once per spell (a full disk fails every attempt); the writers'
+                    // own errors are what callers hear.
+                    Err(e) if !failing => {
+                        failing = true;
+                        tracing::warn!(error = %e, "WAL checkpoint failed");
+                    }
+                    Err(_) => {}
+                }
+            }
+        }))
     }
 
     /// Closes the connection pool.

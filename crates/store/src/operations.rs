@@ -25,6 +25,8 @@ pub enum OperationKind {
     BulkAnswerComments,
     /// `PublishFeedbackReport` of a large consultation.
     PublishFeedbackReport,
+    /// `CorrectFeedbackReport` of a large consultation: a new version written in full.
+    CorrectFeedbackReport,
 }
 
 impl OperationKind {
@@ -33,6 +35,7 @@ impl OperationKind {
         match self {
             OperationKind::BulkAnswerComments => "bulkAnswerComments",
             OperationKind::PublishFeedbackReport => "publishFeedbackReport",
+            OperationKind::CorrectFeedbackReport => "correctFeedbackReport",
         }
     }
 
@@ -40,6 +43,7 @@ impl OperationKind {
         [
             OperationKind::BulkAnswerComments,
             OperationKind::PublishFeedbackReport,
+            OperationKind::CorrectFeedbackReport,
         ]
         .into_iter()
         .find(|k| k.code() == code)

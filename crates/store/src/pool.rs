@@ -20,6 +20,12 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long SQLite waits for another process's write lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// WAL pages (4 KiB) beyond which a committing writer checkpoints by itself. SQLite's default
+/// (1,000) made every few submission batches, and the first write after a bulk answer, copy
+/// the log into the database before answering; a serving process checkpoints in the
+/// background instead ([`crate::Store::spawn_wal_checkpoints`]) and this is only the bound for
+/// processes that do not (64 MiB).
+const SQLITE_AUTOCHECKPOINT_PAGES: &str = "16384";
 
 /// Opens a pool on `url` (`sqlite:PATH`, `sqlite::memory:` or `postgres://…`).
 pub(crate) async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
@@ -37,6 +43,7 @@ pub(crate) async fn connect(url: &str) -> Result<DatabaseConnection, StoreError>
                 // Comments are evidence that the public was heard: FULL survives power loss.
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .pragma("wal_autocheckpoint", SQLITE_AUTOCHECKPOINT_PAGES)
                 .foreign_keys(true)
         });
         opts.map_sqlx_sqlite_pool_opts(|o| {

@@ -398,6 +398,39 @@ impl Feedback {
         crate::operations::to_proto(&self.0, &op).await
     }
 
+    async fn start_correct_feedback_report(
+        &self,
+        request: Request<pb::StartCorrectFeedbackReportRequest>,
+    ) -> Result<longrunning::Operation, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let correction = req.correction.ok_or_else(|| {
+            DomainError::invalid("correction", "必须提供更正内容 (correction is required)")
+        })?;
+        let cid = id_of(parse_consultation_name(&correction.name), "correction.name")?;
+        let decision = correction_decision(&correction)?;
+        let c = self.0.store.consultation(&cid).await?;
+        actor.may_manage(&c.department)?;
+        // A correction the rules refuse is refused now, not after a wait.
+        c.clone().correct_feedback(
+            &correction.reason,
+            decision
+                .as_ref()
+                .map(|(n, t, d)| (n.as_str(), t.as_str(), *d)),
+            &actor.id,
+            self.now(),
+            &self.0.calendar,
+        )?;
+        let op = crate::operations::start(
+            &self.0,
+            OperationKind::CorrectFeedbackReport,
+            cid,
+            actor,
+            correction.encode_to_vec(),
+        )
+        .await?;
+        crate::operations::to_proto(&self.0, &op).await
+    }
+
     async fn batch_answer(
         &self,
         request: Request<pb::BatchAnswerRequest>,
@@ -568,36 +601,7 @@ impl Feedback {
         request: Request<pb::CorrectFeedbackReportRequest>,
     ) -> Result<pb::FeedbackReport, ApiError> {
         let (actor, req) = signed(&self.0.auth, request)?;
-        let decision = match &req.decision {
-            Some(d) => Some((
-                d.number.clone(),
-                d.title.clone(),
-                convert::date(&d.decide_date, "decision.decide_date")?,
-            )),
-            None => None,
-        };
-        let officer = actor.id.clone();
-        let calendar = &self.0.calendar;
-        publish_version(
-            &self.0,
-            &actor,
-            &req.name,
-            "feedback.correct",
-            None,
-            |c, now| {
-                c.correct_feedback(
-                    &req.reason,
-                    decision
-                        .as_ref()
-                        .map(|(n, t, d)| (n.as_str(), t.as_str(), *d)),
-                    &officer,
-                    now,
-                    calendar,
-                )?;
-                Ok(req.reason.trim().to_owned())
-            },
-        )
-        .await
+        correct_feedback(&self.0, &actor, &req, None).await
     }
 
     async fn get_feedback_report(
@@ -869,6 +873,46 @@ pub(crate) async fn publish_feedback(
     .await
 }
 
+/// The decision a correction replaces, if it names one.
+fn correction_decision(
+    req: &pb::CorrectFeedbackReportRequest,
+) -> Result<Option<(String, String, chrono::NaiveDate)>, ApiError> {
+    Ok(match &req.decision {
+        Some(d) => Some((
+            d.number.clone(),
+            d.title.clone(),
+            convert::date(&d.decide_date, "decision.decide_date")?,
+        )),
+        None => None,
+    })
+}
+
+/// `CorrectFeedbackReport`: a new version with the correction's reason (and decision, if it
+/// names one), written in full; called directly or by an operation's `run`.
+pub(crate) async fn correct_feedback(
+    core: &Core,
+    actor: &Actor,
+    req: &pb::CorrectFeedbackReportRequest,
+    run: Option<&OperationRun>,
+) -> Result<pb::FeedbackReport, ApiError> {
+    let decision = correction_decision(req)?;
+    let officer = actor.id.clone();
+    let calendar = &core.calendar;
+    publish_version(core, actor, &req.name, "feedback.correct", run, |c, now| {
+        c.correct_feedback(
+            &req.reason,
+            decision
+                .as_ref()
+                .map(|(n, t, d)| (n.as_str(), t.as_str(), *d)),
+            &officer,
+            now,
+            calendar,
+        )?;
+        Ok(req.reason.trim().to_owned())
+    })
+    .await
+}
+
 /// Publishes a version built from the state after `change`, in the same transaction, and
 /// answers with its BASIC view.
 async fn publish_version<F>(
@@ -953,5 +997,6 @@ grpc_service! {
         list_feedback_report_entries(pb::ListFeedbackReportEntriesRequest) -> pb::ListFeedbackReportEntriesResponse;
         start_bulk_answer_comments(pb::StartBulkAnswerCommentsRequest) -> longrunning::Operation;
         start_publish_feedback_report(pb::StartPublishFeedbackReportRequest) -> longrunning::Operation;
+        start_correct_feedback_report(pb::StartCorrectFeedbackReportRequest) -> longrunning::Operation;
     }
 }

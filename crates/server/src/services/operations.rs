@@ -7,7 +7,7 @@ use std::time::Duration;
 use consult_api::google::longrunning::operations_server::Operations;
 use consult_api::google::longrunning::{self, Operation};
 use consult_api::rules::{is_resource_id, parse_consultation_name};
-use consult_domain::actor::Role;
+use consult_domain::actor::SeesOperations;
 use consult_domain::{Actor, DomainError};
 use consult_store::StoredOperation;
 use tonic::{Request, Response, Status};
@@ -44,20 +44,27 @@ fn actor_of<T>(core: &Core, request: &Request<T>) -> Result<Actor, ApiError> {
 }
 
 impl LongRunning {
-    /// An operation `actor` may see: one on a consultation of the officer's department (an
-    /// officer of another department is refused, as for the consultation itself), or any for
-    /// an auditor. Other principals are told NOT_FOUND, so that ids reveal nothing.
+    /// Operation `id` if `actor` may see it ([`Actor::sees_operations`]).
     async fn visible(&self, actor: &Actor, id: &str) -> Result<StoredOperation, ApiError> {
         let op = self.0.store.operation(id).await?;
-        match &actor.role {
-            Role::Auditor => Ok(op),
-            Role::Officer { .. } => {
+        match actor.sees_operations() {
+            SeesOperations::All => Ok(op),
+            SeesOperations::OnReadableConsultations => {
                 let c = self.0.store.consultation(&op.consultation_id).await?;
                 actor.may_read_internal(&c.department)?;
                 Ok(op)
             }
-            _ => Err(DomainError::not_found(format!("operations/{id}")).into()),
+            SeesOperations::None => Err(DomainError::not_found(format!("operations/{id}")).into()),
         }
+    }
+
+    /// Operation `id` if `actor` may see it and act on it: cancel or delete it, as one who may
+    /// manage its consultation (an auditor reads operations but does not act on them).
+    async fn manageable(&self, actor: &Actor, id: &str) -> Result<StoredOperation, ApiError> {
+        let op = self.visible(actor, id).await?;
+        let c = self.0.store.consultation(&op.consultation_id).await?;
+        actor.may_manage(&c.department)?;
+        Ok(op)
     }
 
     async fn get_operation(
@@ -124,7 +131,7 @@ impl LongRunning {
     ) -> Result<(), ApiError> {
         let actor = actor_of(&self.0, &request)?;
         let id = operation_id(&request.get_ref().name)?.to_owned();
-        self.visible(&actor, &id).await?;
+        self.manageable(&actor, &id).await?;
         self.0.store.delete_operation(&id).await?;
         Ok(())
     }
@@ -135,13 +142,7 @@ impl LongRunning {
     ) -> Result<(), ApiError> {
         let actor = actor_of(&self.0, &request)?;
         let id = operation_id(&request.get_ref().name)?.to_owned();
-        let op = self.visible(&actor, &id).await?;
-        if actor.role == Role::Auditor {
-            return Err(DomainError::denied(
-                "审计人员只能查阅，不能取消操作 (auditors read; they cannot cancel)",
-            )
-            .into());
-        }
+        let op = self.manageable(&actor, &id).await?;
         if op.done {
             return Ok(());
         }

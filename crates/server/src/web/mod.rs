@@ -314,7 +314,7 @@ async fn write_file(
     format: Format,
     versions: &[ReportVersion],
     to: &Chunks,
-) -> Result<(), StoreError> {
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let store = &core.store;
     if let Format::Json = format {
         let mut cursor = TextCursor::new(Parts::All);
@@ -346,9 +346,20 @@ async fn write_file(
     if to.send(Ok(head)).await.is_err() {
         return Ok(());
     }
+    // The next page is read while this one is rendered and sent: the database and the
+    // rendering each keep a core busy.
+    let fetch = |from: u64| {
+        let (store, edition) = (store.clone(), edition.clone());
+        tokio::spawn(async move { store.report_comments(&edition, from, DOWNLOAD_PAGE).await })
+    };
+    let mut next = Some(fetch(0));
     let mut from = 0u64;
-    loop {
-        let comments = store.report_comments(edition, from, DOWNLOAD_PAGE).await?;
+    while let Some(page) = next.take() {
+        let comments = page.await??;
+        let read = comments.len() as u64;
+        if read == DOWNLOAD_PAGE {
+            next = Some(fetch(from + read));
+        }
         let mut chunk = String::new();
         match format {
             Format::Csv => {
@@ -356,12 +367,9 @@ async fn write_file(
             }
             _ => consult_render::comment_rows(&mut chunk, from + 1, &comments, &groups),
         }
-        from += comments.len() as u64;
+        from += read;
         if !chunk.is_empty() && to.send(Ok(chunk)).await.is_err() {
             return Ok(());
-        }
-        if (comments.len() as u64) < DOWNLOAD_PAGE {
-            break;
         }
     }
     if !tail.is_empty() {

@@ -68,15 +68,19 @@ pub(super) async fn run(ctx: &Ctx, cmd: ReportCommand) -> Result<(), CliError> {
                 decide_date: date.unwrap_or_default(),
                 ..Default::default()
             });
-            let r = ctx
+            // As an operation, like publication: the new version is written in full.
+            let op = ctx
                 .feedback()
-                .correct_feedback_report(ctx.req(pb::CorrectFeedbackReportRequest {
-                    name: names::consultation(&consultation),
-                    reason,
-                    decision,
+                .start_correct_feedback_report(ctx.req(pb::StartCorrectFeedbackReportRequest {
+                    correction: Some(pb::CorrectFeedbackReportRequest {
+                        name: names::consultation(&consultation),
+                        reason,
+                        decision,
+                    }),
                 }))
                 .await?
                 .into_inner();
+            let r: pb::FeedbackReport = ctx.follow(op, "正在生成并公开更正后的报告").await?;
             ctx.done(
                 &r,
                 format!(
