@@ -503,6 +503,56 @@ async fn malformed_entry_and_operation_requests_are_refused_by_field() {
         .await;
     assert_status(start, Code::InvalidArgument, "parent");
 
+    // A correction names what it corrects, by a well-formed name and with a dated decision.
+    let correct = |correction: Option<pb::CorrectFeedbackReportRequest>| {
+        let mut feedback = server.feedback();
+        async move {
+            feedback
+                .start_correct_feedback_report(authed(
+                    token::OFFICER_FGW,
+                    pb::StartCorrectFeedbackReportRequest { correction },
+                ))
+                .await
+        }
+    };
+    assert_status(correct(None).await, Code::InvalidArgument, "correction");
+    assert_status(
+        correct(Some(pb::CorrectFeedbackReportRequest {
+            name: "consultations/../x".into(),
+            reason: "更正答复".into(),
+            decision: None,
+        }))
+        .await,
+        Code::InvalidArgument,
+        "correction.name",
+    );
+    assert_status(
+        correct(Some(pb::CorrectFeedbackReportRequest {
+            name: c.name.clone(),
+            reason: "更正决定文号".into(),
+            decision: Some(pb::Decision {
+                number: "某府发〔2026〕4号".into(),
+                title: "关于规范共享单车停放的通告".into(),
+                decide_date: "2026-13-40".into(),
+                ..Default::default()
+            }),
+        }))
+        .await,
+        Code::InvalidArgument,
+        "decide_date",
+    );
+    // Well formed, but the report is not published: refused by the rule, not later.
+    assert_status(
+        correct(Some(pb::CorrectFeedbackReportRequest {
+            name: c.name.clone(),
+            reason: "更正答复".into(),
+            decision: None,
+        }))
+        .await,
+        Code::FailedPrecondition,
+        "NOT_PUBLISHED",
+    );
+
     let list = |request: longrunning::ListOperationsRequest| {
         let mut client = operations(&server);
         async move {

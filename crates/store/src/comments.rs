@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use consult_domain::answering::tally::{AnsweringStatus, GroupTally};
 use consult_domain::{
     Actor, Channel, Comment, CommentContent, Consultation, DomainError, NewComment,
     SubmitterCategory,
@@ -19,8 +20,8 @@ use tokio::task::JoinHandle;
 
 use crate::audit::{self, AuditRecord};
 use crate::consultations::from_row as consultation_from_row;
-use crate::counting::{CountChanges, CountKey, comment_key};
-use crate::entity::{comment, opinion_group};
+use crate::counting::{CountChanges, comment_key};
+use crate::entity::comment;
 use crate::private_data::{PrivateDataKeys, PrivateField};
 use crate::write::{RowLock, lock_consultations};
 use crate::{Constraint, Store, StoreError, corrupt};
@@ -136,27 +137,12 @@ pub struct CommentFilter {
     pub group_id: Option<String>,
 }
 
-/// Where a comment stands in answering, as a list filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AnsweringStatus {
-    /// Not hidden.
-    Visible,
-    /// Hidden by moderation.
-    Hidden,
-    /// Visible, answered directly or through its group.
-    Answered,
-    /// Visible, without an answer.
-    Unanswered,
-    /// Visible and grouped.
-    Grouped,
-}
-
 impl CommentFilter {
     /// Narrows a query on `comments` of one consultation to this filter; `groups` are the
-    /// consultation's groups with their outcomes (a grouped comment takes its group's answer).
+    /// consultation's groups with visible members (a grouped comment takes its group's answer).
     fn apply(
         &self,
-        groups: &HashMap<String, Option<String>>,
+        groups: &[GroupTally],
         mut q: sea_orm::Select<comment::Entity>,
     ) -> sea_orm::Select<comment::Entity> {
         use sea_orm::Condition;
@@ -176,8 +162,8 @@ impl CommentFilter {
         let groups_where = |answered: bool| -> Vec<String> {
             groups
                 .iter()
-                .filter(|(_, outcome)| outcome.is_some() == answered)
-                .map(|(id, _)| id.clone())
+                .filter(|g| g.answered == answered)
+                .map(|g| g.id.clone())
                 .collect()
         };
         // Ungrouped comments by their own answer, or members of the groups given; with no such
@@ -213,32 +199,6 @@ impl CommentFilter {
             )),
         };
         q
-    }
-
-    /// Whether a comment counted at `key` passes this filter's channel, category and status.
-    fn admits(&self, key: &CountKey, groups: &HashMap<String, Option<String>>) -> bool {
-        let (hide, group, outcome, category, channel) = key;
-        if self.channel.is_some_and(|ch| ch.code() != channel)
-            || self
-                .submitter_category
-                .is_some_and(|cat| cat.code() != category)
-        {
-            return false;
-        }
-        let visible = hide.is_empty();
-        let answered = if group.is_empty() {
-            !outcome.is_empty()
-        } else {
-            groups.get(group).is_some_and(Option::is_some)
-        };
-        match self.status {
-            None => true,
-            Some(AnsweringStatus::Visible) => visible,
-            Some(AnsweringStatus::Hidden) => !visible,
-            Some(AnsweringStatus::Grouped) => visible && !group.is_empty(),
-            Some(AnsweringStatus::Answered) => visible && answered,
-            Some(AnsweringStatus::Unanswered) => visible && !answered,
-        }
     }
 }
 
@@ -571,26 +531,17 @@ impl Store {
         after: Option<&str>,
         limit: u64,
     ) -> Result<Vec<Comment>, StoreError> {
-        let groups: HashMap<String, Option<String>> = opinion_group::Entity::find()
-            .select_only()
-            .column(opinion_group::Column::Id)
-            .column(opinion_group::Column::Outcome)
-            .filter(opinion_group::Column::ConsultationId.eq(consultation_id))
-            .into_tuple()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .collect();
-        // A filter that the maintained counts say matches nothing answers at once instead of
-        // walking the consultation to find so. (Clause and group filters have indexes.)
-        if filter.clause_reference.is_none() && filter.group_id.is_none() {
-            let counted = crate::counting::counts(&self.db, consultation_id).await?;
-            if !counted.iter().any(|(key, _)| filter.admits(key, &groups)) {
-                return Ok(Vec::new());
-            }
+        let tally = crate::counting::tally(&self.db, consultation_id).await?;
+        // A filter that the kept counts say matches nothing answers at once instead of walking
+        // the consultation to find so. (Clause and group filters have indexes.)
+        if filter.clause_reference.is_none()
+            && filter.group_id.is_none()
+            && !tally.any_comment(filter.channel, filter.submitter_category, filter.status)
+        {
+            return Ok(Vec::new());
         }
         let q = comment::Entity::find().filter(comment::Column::ConsultationId.eq(consultation_id));
-        let mut q = filter.apply(&groups, q);
+        let mut q = filter.apply(&tally.groups, q);
         if let Some(a) = after {
             q = q.filter(comment::Column::Id.gt(a.to_owned()));
         }

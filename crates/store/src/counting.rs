@@ -1,8 +1,8 @@
 //! Answering counted by the database: the maintained counts of a consultation's comments per
 //! answering status (a few rows, kept by every change in the same transaction), the groups'
 //! outcomes and a few example ids, from which the domain makes its [`AnsweringTally`], whatever
-//! the number of comments. The `GROUP BY` over the comments that the counts must equal is kept
-//! as [`Store::answering_recount`].
+//! the number of comments. (The e2e suite checks the kept counts against a `GROUP BY` over the
+//! comments.)
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -67,15 +67,9 @@ impl CountChanges {
         let changes: Vec<_> = self.0.into_iter().filter(|(_, n)| *n != 0).collect();
         for chunk in changes.chunks(COUNT_ROWS_PER_STATEMENT) {
             let mut insert = Query::insert();
-            insert.into_table(answering_count::Entity).columns([
-                answering_count::Column::ConsultationId,
-                answering_count::Column::HideReason,
-                answering_count::Column::GroupId,
-                answering_count::Column::Outcome,
-                answering_count::Column::SubmitterCategory,
-                answering_count::Column::Channel,
-                answering_count::Column::N,
-            ]);
+            insert
+                .into_table(answering_count::Entity)
+                .columns(KEY_COLUMNS.into_iter().chain([answering_count::Column::N]));
             for ((cid, (hide, group, outcome, category, channel)), n) in chunk {
                 insert.values_panic([
                     cid.clone().into(),
@@ -88,19 +82,12 @@ impl CountChanges {
                 ]);
             }
             insert.on_conflict(
-                OnConflict::columns([
-                    answering_count::Column::ConsultationId,
-                    answering_count::Column::HideReason,
-                    answering_count::Column::GroupId,
-                    answering_count::Column::Outcome,
-                    answering_count::Column::SubmitterCategory,
-                    answering_count::Column::Channel,
-                ])
-                .value(
-                    answering_count::Column::N,
-                    Expr::cust("answering_counts.n + excluded.n"),
-                )
-                .to_owned(),
+                OnConflict::columns(KEY_COLUMNS)
+                    .value(
+                        answering_count::Column::N,
+                        Expr::cust("answering_counts.n + excluded.n"),
+                    )
+                    .to_owned(),
             );
             let backend = txn.get_database_backend();
             txn.execute_raw(backend.build(&insert)).await?;
@@ -108,6 +95,16 @@ impl CountChanges {
         Ok(())
     }
 }
+
+/// The primary key of `answering_counts`, in its order.
+const KEY_COLUMNS: [answering_count::Column; 6] = [
+    answering_count::Column::ConsultationId,
+    answering_count::Column::HideReason,
+    answering_count::Column::GroupId,
+    answering_count::Column::Outcome,
+    answering_count::Column::SubmitterCategory,
+    answering_count::Column::Channel,
+];
 
 /// Rows per upsert of counts: 7 values each, far below either database's bound-value limit.
 const COUNT_ROWS_PER_STATEMENT: usize = 500;
@@ -145,7 +142,7 @@ fn present(s: String) -> Option<String> {
 }
 
 /// The maintained counts of `consultation_id` that are not zero.
-pub(crate) async fn counts<C: ConnectionTrait>(
+async fn counts<C: ConnectionTrait>(
     db: &C,
     consultation_id: &str,
 ) -> Result<Vec<(CountKey, i64)>, StoreError> {
@@ -172,55 +169,6 @@ pub(crate) async fn tally<C: ConnectionTrait>(
     db: &C,
     consultation_id: &str,
 ) -> Result<AnsweringTally, StoreError> {
-    let rows: Vec<Row> = counts(db, consultation_id)
-        .await?
-        .into_iter()
-        .map(|((h, g, o, cat, ch), n)| (present(h), present(g), present(o), cat, ch, n))
-        .collect();
-    tally_of(db, consultation_id, rows).await
-}
-
-/// Counts the comments of `consultation_id` by answering status with one `GROUP BY` over its
-/// comments: what the maintained counts must always equal.
-pub(crate) async fn recount<C: ConnectionTrait>(
-    db: &C,
-    consultation_id: &str,
-) -> Result<AnsweringTally, StoreError> {
-    // Grouped by the index's own column order, so that it is read in order and never sorted.
-    let rows: Vec<Row> = comment::Entity::find()
-        .select_only()
-        .column(comment::Column::HideReason)
-        .column(comment::Column::GroupId)
-        .column(comment::Column::Outcome)
-        .column(comment::Column::SubmitterCategory)
-        .column(comment::Column::Channel)
-        .column_as(comment::Column::Id.count(), "n")
-        .filter(comment::Column::ConsultationId.eq(consultation_id))
-        .group_by(comment::Column::HideReason)
-        .group_by(comment::Column::GroupId)
-        .group_by(comment::Column::Outcome)
-        .group_by(comment::Column::SubmitterCategory)
-        .group_by(comment::Column::Channel)
-        .into_tuple()
-        .all(db)
-        .await?;
-    tally_of(db, consultation_id, rows).await
-}
-
-type Row = (
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    i64,
-);
-
-async fn tally_of<C: ConnectionTrait>(
-    db: &C,
-    consultation_id: &str,
-    rows: Vec<Row>,
-) -> Result<AnsweringTally, StoreError> {
     let mut group_outcomes = HashMap::new();
     for (id, outcome) in opinion_group::Entity::find()
         .select_only()
@@ -234,12 +182,13 @@ async fn tally_of<C: ConnectionTrait>(
         group_outcomes.insert(id, optional(Outcome::from_code, outcome)?);
     }
 
-    let mut stored = Vec::with_capacity(rows.len());
-    for (hide_reason, group_id, own_outcome, category, channel, n) in rows {
+    let counted = counts(db, consultation_id).await?;
+    let mut stored = Vec::with_capacity(counted.len());
+    for ((hide_reason, group_id, own_outcome, category, channel), n) in counted {
         stored.push(StoredCount {
-            hide_reason: optional(HideReason::from_code, hide_reason)?,
-            group_id,
-            own_outcome: optional(Outcome::from_code, own_outcome)?,
+            hide_reason: optional(HideReason::from_code, present(hide_reason))?,
+            group_id: present(group_id),
+            own_outcome: optional(Outcome::from_code, present(own_outcome))?,
             submitter_category: code(SubmitterCategory::from_code, &category)?,
             channel: code(Channel::from_code, &channel)?,
             count: u64::try_from(n).map_err(corrupt)?,
@@ -270,14 +219,5 @@ impl Store {
         consultation_id: &str,
     ) -> Result<AnsweringTally, StoreError> {
         tally(&self.db, consultation_id).await
-    }
-
-    /// The same tally counted from the comments themselves, which the maintained one must
-    /// always equal; slow on a large consultation (a check, not a read path).
-    pub async fn answering_recount(
-        &self,
-        consultation_id: &str,
-    ) -> Result<AnsweringTally, StoreError> {
-        recount(&self.db, consultation_id).await
     }
 }

@@ -29,9 +29,8 @@ use tokio::sync::Mutex;
 pub use answering::{Answering, CommentScope, DispositionRevision};
 pub use audit::{AuditEvent, AuditFilter, AuditRecord, AuditVerification};
 pub use bulk::BulkAnswered;
-pub use comments::{
-    AnsweringStatus, CommentFilter, CommentWriter, Submission, WriterConfig, WriterTask,
-};
+pub use comments::{CommentFilter, CommentWriter, Submission, WriterConfig, WriterTask};
+pub use consult_domain::answering::tally::AnsweringStatus;
 pub use consult_domain::report::ReportVersion;
 pub use consultations::ConsultationFilter;
 pub use fault::{Constraint, UnavailableCause};

@@ -28,6 +28,35 @@ pub struct TallyRow {
     pub count: u64,
 }
 
+/// Where a comment stands in answering, as officers filter lists by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnsweringStatus {
+    /// Not hidden.
+    Visible,
+    /// Hidden by moderation.
+    Hidden,
+    /// Visible, answered directly or through its group.
+    Answered,
+    /// Visible, without an answer.
+    Unanswered,
+    /// Visible and grouped.
+    Grouped,
+}
+
+impl TallyRow {
+    /// Whether these comments stand at `status`.
+    pub fn stand_at(&self, status: AnsweringStatus) -> bool {
+        let visible = self.hide_reason.is_none();
+        match status {
+            AnsweringStatus::Visible => visible,
+            AnsweringStatus::Hidden => !visible,
+            AnsweringStatus::Grouped => visible && self.grouped,
+            AnsweringStatus::Answered => visible && self.outcome.is_some(),
+            AnsweringStatus::Unanswered => visible && self.outcome.is_none(),
+        }
+    }
+}
+
 /// A concentrated opinion as counted.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct GroupTally {
@@ -205,6 +234,22 @@ impl AnsweringTally {
         p
     }
 
+    /// Whether any comment came by `channel`, from submitters of `category` and stands at
+    /// `status` (each `None`: whichever).
+    pub fn any_comment(
+        &self,
+        channel: Option<Channel>,
+        category: Option<SubmitterCategory>,
+        status: Option<AnsweringStatus>,
+    ) -> bool {
+        self.rows.iter().any(|r| {
+            r.count > 0
+                && channel.is_none_or(|ch| r.channel == ch)
+                && category.is_none_or(|cat| r.submitter_category == cat)
+                && status.is_none_or(|st| r.stand_at(st))
+        })
+    }
+
     /// Whether a visible comment came from submitters of `category`.
     pub fn heard_from(&self, category: SubmitterCategory) -> bool {
         self.visible()
@@ -280,4 +325,70 @@ fn listed(sample: &[String], total: u64) -> String {
         s.push_str(&format!(" 等 (and {} more)", total - shown));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(
+        hide_reason: Option<HideReason>,
+        group_id: Option<&str>,
+        own_outcome: Option<Outcome>,
+        channel: Channel,
+    ) -> StoredCount {
+        StoredCount {
+            hide_reason,
+            group_id: group_id.map(str::to_owned),
+            own_outcome,
+            submitter_category: SubmitterCategory::Citizen,
+            channel,
+            count: 2,
+        }
+    }
+
+    #[test]
+    fn a_grouped_comment_stands_where_its_group_does() {
+        let groups = HashMap::from([
+            ("answered".to_owned(), Some(Outcome::NotAdopted)),
+            ("pending".to_owned(), None),
+        ]);
+        let own = Some(Outcome::Adopted);
+        let in_pending = AnsweringTally::count(
+            [stored(None, Some("pending"), own, Channel::Portal)],
+            &groups,
+            Vec::new(),
+        );
+        assert!(in_pending.any_comment(None, None, Some(AnsweringStatus::Unanswered)));
+        assert!(in_pending.any_comment(None, None, Some(AnsweringStatus::Grouped)));
+        assert!(!in_pending.any_comment(None, None, Some(AnsweringStatus::Answered)));
+        let in_answered = AnsweringTally::count(
+            [stored(None, Some("answered"), None, Channel::Portal)],
+            &groups,
+            Vec::new(),
+        );
+        assert!(in_answered.any_comment(None, None, Some(AnsweringStatus::Answered)));
+        assert!(!in_answered.any_comment(None, None, Some(AnsweringStatus::Unanswered)));
+    }
+
+    #[test]
+    fn hidden_comments_stand_nowhere_but_hidden() {
+        let hidden = AnsweringTally::count(
+            [stored(Some(HideReason::Spam), None, None, Channel::Letter)],
+            &HashMap::new(),
+            Vec::new(),
+        );
+        assert!(hidden.any_comment(Some(Channel::Letter), None, Some(AnsweringStatus::Hidden)));
+        assert!(hidden.any_comment(None, Some(SubmitterCategory::Citizen), None));
+        for status in [
+            AnsweringStatus::Visible,
+            AnsweringStatus::Answered,
+            AnsweringStatus::Unanswered,
+            AnsweringStatus::Grouped,
+        ] {
+            assert!(!hidden.any_comment(None, None, Some(status)), "{status:?}");
+        }
+        assert!(!hidden.any_comment(Some(Channel::Portal), None, None));
+        assert!(!hidden.any_comment(None, Some(SubmitterCategory::Enterprise), None));
+    }
 }

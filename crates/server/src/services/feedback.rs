@@ -84,6 +84,29 @@ impl Feedback {
         self.0.clock.now()
     }
 
+    /// Starts `request` as an operation of `kind` on consultation `cid`, once `actor` may
+    /// manage it and `check` (the domain's rule, tried on a copy) admits it: what can be refused
+    /// now is refused now, not as a failed operation after a wait.
+    async fn start<M, F>(
+        &self,
+        kind: OperationKind,
+        cid: String,
+        actor: Actor,
+        request: &M,
+        check: F,
+    ) -> Result<longrunning::Operation, ApiError>
+    where
+        M: Message,
+        F: FnOnce(consult_domain::Consultation) -> Result<(), DomainError>,
+    {
+        let c = self.0.store.consultation(&cid).await?;
+        actor.may_manage(&c.department)?;
+        check(c)?;
+        let op =
+            crate::operations::start(&self.0, kind, cid, actor, request.encode_to_vec()).await?;
+        crate::operations::to_proto(&self.0, &op).await
+    }
+
     /// A change to a group, loading its members so that counts come back right.
     async fn change_group<F>(
         &self,
@@ -363,17 +386,10 @@ impl Feedback {
         let bulk = req.bulk_answer.unwrap_or_default();
         // Refused now rather than as a failed operation: malformed input, another department.
         let (cid, _, _) = bulk_command(&bulk)?;
-        let c = self.0.store.consultation(&cid).await?;
-        actor.may_manage(&c.department)?;
-        let op = crate::operations::start(
-            &self.0,
-            OperationKind::BulkAnswerComments,
-            cid,
-            actor,
-            bulk.encode_to_vec(),
-        )
-        .await?;
-        crate::operations::to_proto(&self.0, &op).await
+        self.start(OperationKind::BulkAnswerComments, cid, actor, &bulk, |_| {
+            Ok(())
+        })
+        .await
     }
 
     async fn start_publish_feedback_report(
@@ -382,20 +398,16 @@ impl Feedback {
     ) -> Result<longrunning::Operation, ApiError> {
         let (actor, req) = signed(&self.0.auth, request)?;
         let cid = id_of(parse_consultation_name(&req.name), "name")?;
-        let c = self.0.store.consultation(&cid).await?;
-        actor.may_manage(&c.department)?;
-        // A consultation that cannot be published now is refused now, not after a wait.
-        c.clone().publish_feedback(self.now())?;
         let publish = pb::PublishFeedbackReportRequest { name: req.name };
-        let op = crate::operations::start(
-            &self.0,
+        let now = self.now();
+        self.start(
             OperationKind::PublishFeedbackReport,
             cid,
             actor,
-            publish.encode_to_vec(),
+            &publish,
+            |mut c| c.publish_feedback(now).map(|_| ()),
         )
-        .await?;
-        crate::operations::to_proto(&self.0, &op).await
+        .await
     }
 
     async fn start_correct_feedback_report(
@@ -408,27 +420,18 @@ impl Feedback {
         })?;
         let cid = id_of(parse_consultation_name(&correction.name), "correction.name")?;
         let decision = correction_decision(&correction)?;
-        let c = self.0.store.consultation(&cid).await?;
-        actor.may_manage(&c.department)?;
-        // A correction the rules refuse is refused now, not after a wait.
-        c.clone().correct_feedback(
-            &correction.reason,
-            decision
-                .as_ref()
-                .map(|(n, t, d)| (n.as_str(), t.as_str(), *d)),
-            &actor.id,
-            self.now(),
-            &self.0.calendar,
-        )?;
-        let op = crate::operations::start(
-            &self.0,
+        let (officer, now, calendar) = (actor.id.clone(), self.now(), &self.0.calendar);
+        self.start(
             OperationKind::CorrectFeedbackReport,
             cid,
             actor,
-            correction.encode_to_vec(),
+            &correction,
+            |mut c| {
+                c.correct_feedback(&correction.reason, decision, &officer, now, calendar)
+                    .map(|_| ())
+            },
         )
-        .await?;
-        crate::operations::to_proto(&self.0, &op).await
+        .await
     }
 
     async fn batch_answer(
@@ -876,11 +879,11 @@ pub(crate) async fn publish_feedback(
 /// The decision a correction replaces, if it names one.
 fn correction_decision(
     req: &pb::CorrectFeedbackReportRequest,
-) -> Result<Option<(String, String, chrono::NaiveDate)>, ApiError> {
+) -> Result<Option<(&str, &str, chrono::NaiveDate)>, ApiError> {
     Ok(match &req.decision {
         Some(d) => Some((
-            d.number.clone(),
-            d.title.clone(),
+            d.number.as_str(),
+            d.title.as_str(),
             convert::date(&d.decide_date, "decision.decide_date")?,
         )),
         None => None,
@@ -899,15 +902,7 @@ pub(crate) async fn correct_feedback(
     let officer = actor.id.clone();
     let calendar = &core.calendar;
     publish_version(core, actor, &req.name, "feedback.correct", run, |c, now| {
-        c.correct_feedback(
-            &req.reason,
-            decision
-                .as_ref()
-                .map(|(n, t, d)| (n.as_str(), t.as_str(), *d)),
-            &officer,
-            now,
-            calendar,
-        )?;
+        c.correct_feedback(&req.reason, decision, &officer, now, calendar)?;
         Ok(req.reason.trim().to_owned())
     })
     .await

@@ -43,6 +43,11 @@ fn actor_of<T>(core: &Core, request: &Request<T>) -> Result<Actor, ApiError> {
     Ok(consult_domain::actor::authenticated(actor.as_ref())?.clone())
 }
 
+/// What a principal who sees no operations hears of one: that it does not exist.
+fn unseen(id: &str) -> ApiError {
+    DomainError::not_found(format!("operations/{id}")).into()
+}
+
 impl LongRunning {
     /// Operation `id` if `actor` may see it ([`Actor::sees_operations`]).
     async fn visible(&self, actor: &Actor, id: &str) -> Result<StoredOperation, ApiError> {
@@ -54,14 +59,17 @@ impl LongRunning {
                 actor.may_read_internal(&c.department)?;
                 Ok(op)
             }
-            SeesOperations::None => Err(DomainError::not_found(format!("operations/{id}")).into()),
+            SeesOperations::None => Err(unseen(id)),
         }
     }
 
     /// Operation `id` if `actor` may see it and act on it: cancel or delete it, as one who may
     /// manage its consultation (an auditor reads operations but does not act on them).
     async fn manageable(&self, actor: &Actor, id: &str) -> Result<StoredOperation, ApiError> {
-        let op = self.visible(actor, id).await?;
+        let op = self.0.store.operation(id).await?;
+        if actor.sees_operations() == SeesOperations::None {
+            return Err(unseen(id));
+        }
         let c = self.0.store.consultation(&op.consultation_id).await?;
         actor.may_manage(&c.department)?;
         Ok(op)
