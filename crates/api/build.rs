@@ -47,6 +47,7 @@ const VALIDATED: &[&str] = &[
     ".consult.v1.GetFeedbackReportRequest",
     ".consult.v1.ListFeedbackReportsRequest",
     ".consult.v1.ListFeedbackReportEntriesRequest",
+    ".consult.v1.DownloadFeedbackReportRequest",
     ".consult.v1.StartBulkAnswerCommentsRequest",
     ".consult.v1.StartPublishFeedbackReportRequest",
     ".consult.v1.StartCorrectFeedbackReportRequest",
@@ -252,6 +253,10 @@ const FIELDS: &[(&str, &str)] = &[
     ),
     (
         ".consult.v1.ListFeedbackReportEntriesRequest.parent",
+        r#"#[validate(custom(function = "crate::rules::feedback_report_name"))]"#,
+    ),
+    (
+        ".consult.v1.DownloadFeedbackReportRequest.name",
         r#"#[validate(custom(function = "crate::rules::feedback_report_name"))]"#,
     ),
     (

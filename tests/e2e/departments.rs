@@ -423,6 +423,10 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             Row::NotDepartmental("published reports are public"),
         ),
         (
+            "FeedbackService/DownloadFeedbackReport",
+            Row::NotDepartmental("published reports are public"),
+        ),
+        (
             "FeedbackService/StartBulkAnswerComments",
             Row::Departmental(
                 pb::StartBulkAnswerCommentsRequest {

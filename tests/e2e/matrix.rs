@@ -86,6 +86,7 @@ pub(crate) const EXPECTED: &[(&str, &str)] = &[
     ("FeedbackService/GetFeedbackReport", "*"),
     ("FeedbackService/ListFeedbackReports", "*"),
     ("FeedbackService/ListFeedbackReportEntries", "*"),
+    ("FeedbackService/DownloadFeedbackReport", "*"),
     ("FeedbackService/StartBulkAnswerComments", "O"),
     ("FeedbackService/StartPublishFeedbackReport", "O"),
     ("FeedbackService/StartCorrectFeedbackReport", "O"),

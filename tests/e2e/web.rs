@@ -389,6 +389,72 @@ async fn public_pages_serve_only_what_is_published() {
         404
     );
 
+    // The same files over gRPC, streamed in pieces, for systems and tools that do not browse.
+    for (format, file) in [
+        (pb::ReportFileFormat::Unspecified, "v1.json"),
+        (pb::ReportFileFormat::Json, "latest.json"),
+        (pb::ReportFileFormat::Csv, "v1.csv"),
+        (pb::ReportFileFormat::Html, "v1.html"),
+    ] {
+        let version = if file.starts_with("latest") {
+            "latest"
+        } else {
+            "1"
+        };
+        let mut stream = server
+            .feedback()
+            .download_feedback_report(pb::DownloadFeedbackReportRequest {
+                name: format!("{}/feedbackReports/{version}", p.name),
+                format: format as i32,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let (mut body, mut pieces) = (Vec::new(), Vec::new());
+        while let Some(piece) = stream.message().await.unwrap() {
+            assert!(piece.data.len() <= 1 << 20, "a piece of {file} over 1 MiB");
+            pieces.push((piece.version, piece.sha256));
+            body.extend_from_slice(&piece.data);
+        }
+        assert_eq!(pieces[0], (1, report.sha256.clone()), "{file}");
+        assert!(
+            pieces[1..].iter().all(|(v, h)| *v == 0 && h.is_empty()),
+            "only the first piece names the version"
+        );
+        let served = http_get(&format!("{base}/consultations/{}/feedback/{file}", p.id)).await;
+        assert!(
+            body == served.body,
+            "{file} over gRPC differs from the download"
+        );
+    }
+    let download = |name: String, format: i32| {
+        let mut feedback = server.feedback();
+        async move {
+            feedback
+                .download_feedback_report(pb::DownloadFeedbackReportRequest { name, format })
+                .await
+                .map(|_| ())
+        }
+    };
+    let unknown = download(format!("{}/feedbackReports/1", p.name), 9)
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), tonic::Code::InvalidArgument);
+    let violations = tonic_types::StatusExt::get_details_bad_request(&unknown).unwrap();
+    assert_eq!(violations.field_violations[0].field, "format");
+    let missing = download(format!("{}/feedbackReports/9", p.name), 1)
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), tonic::Code::NotFound);
+    let unpublished = download(format!("{}/feedbackReports/latest", p.draft_name), 1)
+        .await
+        .unwrap_err();
+    assert_eq!(unpublished.code(), tonic::Code::NotFound);
+    let malformed = download("consultations/x/reports/1".into(), 1)
+        .await
+        .unwrap_err();
+    assert_eq!(malformed.code(), tonic::Code::InvalidArgument);
+
     // Receipts: the answer shows after publication; hidden ones say so; forged ones are refused.
     let r = http_get(&format!("{base}/receipt?code={}", p.receipts[5])).await;
     assert_eq!(r.status, 200);

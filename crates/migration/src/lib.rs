@@ -11,6 +11,7 @@ mod m20261130_000005_audit_links;
 mod m20261201_000007_answering_at_scale;
 mod m20261202_000008_reports_and_operations;
 mod m20261203_000009_answering_counts;
+mod m20261204_000010_audit_chain_heads;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_answering_at_scale::Migration),
             Box::new(m20261202_000008_reports_and_operations::Migration),
             Box::new(m20261203_000009_answering_counts::Migration),
+            Box::new(m20261204_000010_audit_chain_heads::Migration),
         ]
     }
 }

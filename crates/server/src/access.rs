@@ -88,6 +88,7 @@ pub(crate) const MATRIX: &[(&str, &str, Audience)] = &[
     ("FeedbackService", "get_feedback_report", Anyone),
     ("FeedbackService", "list_feedback_reports", Anyone),
     ("FeedbackService", "list_feedback_report_entries", Anyone),
+    ("FeedbackService", "download_feedback_report", Anyone),
     ("FeedbackService", "start_bulk_answer_comments", Officers),
     ("FeedbackService", "start_publish_feedback_report", Officers),
     ("FeedbackService", "start_correct_feedback_report", Officers),

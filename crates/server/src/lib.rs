@@ -11,6 +11,7 @@ mod health;
 pub mod limits;
 mod operations;
 mod pagination;
+mod report_files;
 mod services;
 pub mod settings;
 mod transport;

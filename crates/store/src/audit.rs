@@ -7,14 +7,15 @@ use chrono::{DateTime, Utc};
 use consult_domain::audit::{
     BrokenLink, ChainHeads, ChainVerifier, EventContent, Links, stored_time,
 };
+use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use serde::Serialize;
 
-use crate::entity::audit_event;
-use crate::{Store, StoreError};
+use crate::entity::{audit_chain_head, audit_event};
+use crate::{Constraint, Store, StoreError};
 
 /// An event about to be appended.
 #[derive(Debug, Clone)]
@@ -92,39 +93,94 @@ async fn lock_chains<C: ConnectionTrait>(db: &C) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The newest hashes overall and of the given consultations. Callers hold the chain lock (or
-/// SQLite's write lock), so no other append can slip between reading the heads and writing
-/// after them; the unique indexes on the links would refuse it if one did.
+/// The chain of the whole log in `audit_chain_heads`; a consultation's chain is its id.
+const GLOBAL_CHAIN: &str = "";
+
+/// The heads of the whole log and of the given consultations. Callers hold the chain lock (or
+/// SQLite's write lock), so no other append can slip between reading the heads and moving
+/// them; [`move_heads`] would refuse it if one did.
 async fn heads<C: ConnectionTrait>(
     db: &C,
     consultations: BTreeSet<&str>,
 ) -> Result<ChainHeads, StoreError> {
-    let newest = || {
-        audit_event::Entity::find()
-            .select_only()
-            .column(audit_event::Column::Hash)
-            .order_by_desc(audit_event::Column::Id)
-            .limit(1)
-    };
-    let mut heads = ChainHeads {
-        global: newest()
-            .into_tuple::<String>()
-            .one(db)
-            .await?
-            .unwrap_or_default(),
-        ..ChainHeads::default()
-    };
-    for c in consultations {
-        if let Some(h) = newest()
-            .filter(audit_event::Column::ConsultationId.eq(c))
-            .into_tuple::<String>()
-            .one(db)
-            .await?
-        {
-            heads.by_consultation.insert(c.to_owned(), h);
+    let chains = std::iter::once(GLOBAL_CHAIN).chain(consultations);
+    let mut heads = ChainHeads::default();
+    for row in audit_chain_head::Entity::find()
+        .filter(audit_chain_head::Column::Chain.is_in(chains))
+        .all(db)
+        .await?
+    {
+        if row.chain == GLOBAL_CHAIN {
+            heads.global = row.hash;
+        } else {
+            heads.by_consultation.insert(row.chain, row.hash);
         }
     }
     Ok(heads)
+}
+
+/// Moves the heads from `read` to `now`, each only if it still is what was read: one
+/// conditional update for the chains that had a head, an insert for those that begin. Either
+/// finding another writer's head (no row updated, or the chain's key taken) is a conflict and
+/// the transaction rolls back, so two appends after the same head cannot both commit.
+async fn move_heads<C: ConnectionTrait>(
+    db: &C,
+    read: &ChainHeads,
+    now: &ChainHeads,
+) -> Result<(), StoreError> {
+    let mut moved: Vec<(&str, &str, &str)> = Vec::new();
+    let mut begun: Vec<(&str, &str)> = Vec::new();
+    let global = (GLOBAL_CHAIN, read.global.as_str(), now.global.as_str());
+    let consultations = now.by_consultation.iter().map(|(chain, hash)| {
+        let before = read.by_consultation.get(chain).map_or("", String::as_str);
+        (chain.as_str(), before, hash.as_str())
+    });
+    for (chain, before, after) in std::iter::once(global).chain(consultations) {
+        match (before, after) {
+            (_, "") => {}
+            (b, a) if b == a => {}
+            ("", a) => begun.push((chain, a)),
+            (b, a) => moved.push((chain, b, a)),
+        }
+    }
+    if !moved.is_empty() {
+        let mut new_hash = Expr::case(
+            audit_chain_head::Column::Chain.eq(moved[0].0),
+            moved[0].2.to_owned(),
+        );
+        let mut still_read = Condition::any();
+        for (i, &(chain, before, after)) in moved.iter().enumerate() {
+            if i > 0 {
+                new_hash =
+                    new_hash.case(audit_chain_head::Column::Chain.eq(chain), after.to_owned());
+            }
+            still_read = still_read.add(
+                Condition::all()
+                    .add(audit_chain_head::Column::Chain.eq(chain))
+                    .add(audit_chain_head::Column::Hash.eq(before)),
+            );
+        }
+        let updated = audit_chain_head::Entity::update_many()
+            .col_expr(audit_chain_head::Column::Hash, new_hash.into())
+            .filter(still_read)
+            .exec(db)
+            .await?;
+        if updated.rows_affected != moved.len() as u64 {
+            return Err(Constraint::AuditChainHead.conflict());
+        }
+    }
+    // Many chains begin at once only when a log written before chaining is sealed.
+    for chunk in begun.chunks(1000) {
+        audit_chain_head::Entity::insert_many(chunk.iter().map(|&(chain, hash)| {
+            audit_chain_head::ActiveModel {
+                chain: Set(chain.to_owned()),
+                hash: Set(hash.to_owned()),
+            }
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Appends events in order, each chained after the ones before it.
@@ -136,7 +192,7 @@ pub(crate) async fn append_all<C: ConnectionTrait>(
         return Ok(());
     }
     lock_chains(db).await?;
-    let mut heads = heads(
+    let read = heads(
         db,
         records
             .iter()
@@ -144,6 +200,7 @@ pub(crate) async fn append_all<C: ConnectionTrait>(
             .collect(),
     )
     .await?;
+    let mut heads = read.clone();
     let rows: Vec<audit_event::ActiveModel> = records
         .into_iter()
         .map(|mut r| {
@@ -172,7 +229,7 @@ pub(crate) async fn append_all<C: ConnectionTrait>(
             .exec_without_returning(db)
             .await?;
     }
-    Ok(())
+    move_heads(db, &read, &heads).await
 }
 
 pub(crate) async fn append<C: ConnectionTrait>(db: &C, r: AuditRecord) -> Result<(), StoreError> {
@@ -228,6 +285,7 @@ pub(crate) async fn seal_unchained<C: ConnectionTrait>(db: &C) -> Result<u64, St
             }
         }
     }
+    move_heads(db, &ChainHeads::default(), &heads).await?;
     Ok(unsealed)
 }
 
@@ -347,5 +405,158 @@ impl Store {
             checked: verifier.checked(),
             broken: None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PrivateDataKeys;
+    use consult_migration::{Migrator, MigratorTrait};
+    use sea_orm::TransactionTrait;
+
+    fn temp_url() -> (std::path::PathBuf, String) {
+        let dir = std::env::temp_dir().join(format!("consult-audit-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let url = format!("sqlite://{}", dir.join("t.db").display());
+        (dir, url)
+    }
+
+    fn record(consultation: Option<&str>, n: u32) -> AuditRecord {
+        AuditRecord {
+            consultation_id: consultation.map(str::to_owned),
+            actor: "officer-fgw".into(),
+            action: "test.event",
+            subject: format!("things/{n}"),
+            before: None,
+            after: Some(format!("{{\"n\":{n}}}")),
+            occurred_at: chrono::DateTime::from_timestamp(1_800_000_000 + i64::from(n), 0)
+                .unwrap_or_default(),
+        }
+    }
+
+    async fn stored_heads(store: &Store) -> Vec<(String, String)> {
+        let mut rows: Vec<_> = audit_chain_head::Entity::find()
+            .all(&store.db)
+            .await
+            .expect("heads")
+            .into_iter()
+            .map(|h| (h.chain, h.hash))
+            .collect();
+        rows.sort();
+        rows
+    }
+
+    /// The newest hash of each chain, read from the events themselves.
+    async fn newest_hashes(store: &Store) -> Vec<(String, String)> {
+        let events = audit_event::Entity::find()
+            .order_by_asc(audit_event::Column::Id)
+            .all(&store.db)
+            .await
+            .expect("events");
+        let mut newest = std::collections::BTreeMap::new();
+        for e in events {
+            newest.insert(String::new(), e.hash.clone());
+            if let Some(c) = e.consultation_id {
+                newest.insert(c, e.hash);
+            }
+        }
+        newest.into_iter().collect()
+    }
+
+    #[tokio::test]
+    async fn appends_move_the_heads_and_a_head_moved_by_another_writer_refuses_the_append() {
+        let (dir, url) = temp_url();
+        let store = Store::open(&url, PrivateDataKeys::development())
+            .await
+            .expect("store");
+        let txn = store.db.begin().await.expect("begin");
+        append_all(
+            &txn,
+            vec![record(Some("A"), 1), record(None, 2), record(Some("B"), 3)],
+        )
+        .await
+        .expect("append");
+        txn.commit().await.expect("commit");
+        append(&store.db, record(Some("A"), 4))
+            .await
+            .expect("append");
+        assert_eq!(stored_heads(&store).await, newest_hashes(&store).await);
+        assert_eq!(stored_heads(&store).await.len(), 3, "the log, A and B");
+
+        // A writer that read the heads before another writer moved them.
+        let stale = ChainHeads {
+            global: "a head another writer has since moved on from".into(),
+            ..ChainHeads::default()
+        };
+        let mut moved = stale.clone();
+        moved.global = "f".repeat(64);
+        let refused = move_heads(&store.db, &stale, &moved).await;
+        assert!(
+            matches!(
+                refused,
+                Err(StoreError::Conflict(_, Some(Constraint::AuditChainHead)))
+            ),
+            "{refused:?}"
+        );
+        // A writer that believed it began consultation A's chain, which another began first:
+        // the database's key refuses it, and the refusal is read as the same conflict.
+        let mut begun = ChainHeads::default();
+        begun.by_consultation.insert("A".into(), "e".repeat(64));
+        let refused = move_heads(&store.db, &ChainHeads::default(), &begun).await;
+        assert!(
+            matches!(
+                refused,
+                Err(StoreError::Conflict(_, Some(Constraint::AuditChainHead)))
+            ),
+            "{refused:?}"
+        );
+        assert_eq!(stored_heads(&store).await, newest_hashes(&store).await);
+        let verified = store.verify_audit(None).await.expect("verify");
+        assert_eq!((verified.checked, verified.broken), (4, None));
+        store.close().await.expect("close");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn the_migration_finds_the_heads_of_an_existing_log() {
+        let (dir, url) = temp_url();
+        let db = crate::pool::connect(&url).await.expect("connect");
+        let before_heads_table = Migrator::migrations().len() as u32 - 1;
+        Migrator::up(&db, Some(before_heads_table))
+            .await
+            .expect("migrate");
+        // The links are distinct, as the unique indexes of that schema demand.
+        for (id, consultation, hash) in [
+            (1, "'A'", "a1"),
+            (2, "NULL", "g2"),
+            (3, "'B'", "b3"),
+            (4, "'A'", "a4"),
+            (5, "'B'", "b5"),
+            (6, "NULL", "g6"),
+        ] {
+            db.execute_unprepared(&format!(
+                "INSERT INTO audit_events (id, consultation_id, actor, action, subject, \
+                 occurred_at, prev_hash, global_prev_hash, hash) \
+                 VALUES ({id}, {consultation}, 'x', 'test.event', 's', \
+                 '2027-01-01 00:00:00+00:00', 'p{id}', 'g{id}', '{hash}')"
+            ))
+            .await
+            .expect("insert");
+        }
+        db.close().await.expect("close");
+        let store = Store::open(&url, PrivateDataKeys::development())
+            .await
+            .expect("the last migration runs");
+        assert_eq!(
+            stored_heads(&store).await,
+            [
+                (String::new(), "g6".to_owned()),
+                ("A".to_owned(), "a4".to_owned()),
+                ("B".to_owned(), "b5".to_owned()),
+            ]
+        );
+        store.close().await.expect("close");
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -67,21 +67,18 @@ pub enum Constraint {
     CommentRequest,
     /// The receipt code drawn is already in use.
     ReceiptCode,
-    /// `uq_audit_events_global_link`: another event was chained after the same global head.
-    AuditGlobalLink,
-    /// `uq_audit_events_consultation_link`: another event was chained after the same event of
-    /// its consultation.
-    AuditConsultationLink,
+    /// `audit_chain_heads` primary key, or a head that moved since it was read: another writer
+    /// appended to the same audit chain.
+    AuditChainHead,
     /// `feedback_reports` primary key: this version of the report was published concurrently.
     ReportVersion,
 }
 
 impl Constraint {
-    const ALL: [Constraint; 5] = [
+    const ALL: [Constraint; 4] = [
         Constraint::CommentRequest,
         Constraint::ReceiptCode,
-        Constraint::AuditGlobalLink,
-        Constraint::AuditConsultationLink,
+        Constraint::AuditChainHead,
         Constraint::ReportVersion,
     ];
 
@@ -90,8 +87,7 @@ impl Constraint {
         match self {
             Self::CommentRequest => "uq_comments_request",
             Self::ReceiptCode => "comments_receipt_code_key",
-            Self::AuditGlobalLink => "uq_audit_events_global_link",
-            Self::AuditConsultationLink => "uq_audit_events_consultation_link",
+            Self::AuditChainHead => "audit_chain_heads_pkey",
             Self::ReportVersion => "feedback_reports_pkey",
         }
     }
@@ -101,8 +97,7 @@ impl Constraint {
         match self {
             Self::CommentRequest => "comments.submitted_by, comments.request_id",
             Self::ReceiptCode => "comments.receipt_code",
-            Self::AuditGlobalLink => "audit_events.global_prev_hash",
-            Self::AuditConsultationLink => "audit_events.consultation_id, audit_events.prev_hash",
+            Self::AuditChainHead => "audit_chain_heads.chain",
             Self::ReportVersion => "feedback_reports.consultation_id, feedback_reports.version",
         }
     }
@@ -119,14 +114,14 @@ impl Constraint {
     }
 
     /// What the violation means: every one of them is a race that a retry decides afresh.
-    fn conflict(self) -> StoreError {
+    pub(crate) fn conflict(self) -> StoreError {
         StoreError::Conflict(
             match self {
                 Self::CommentRequest => {
                     "同一 request_id 的意见正由另一请求同时提交 (the same request_id is being submitted concurrently)"
                 }
                 Self::ReceiptCode => "回执码冲突 (receipt code collision)",
-                Self::AuditGlobalLink | Self::AuditConsultationLink => {
+                Self::AuditChainHead => {
                     "审计日志正由另一写入者追加 (the audit log was appended concurrently)"
                 }
                 Self::ReportVersion => {

@@ -19,12 +19,9 @@ mod write;
 #[allow(unreachable_pub)]
 mod entity;
 
-use std::sync::Arc;
-
 use consult_domain::DomainError;
 use consult_migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
-use tokio::sync::Mutex;
 
 pub use answering::{Answering, CommentScope, DispositionRevision};
 pub use audit::{AuditEvent, AuditFilter, AuditRecord, AuditVerification};
@@ -113,9 +110,8 @@ pub const WAL_CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
-    /// SQLite only: writers of this process queue here rather than in SQLite's busy handler,
-    /// which polls. An optimisation; the invariants rest on the database (see `write`).
-    write_gate: Option<Arc<Mutex<()>>>,
+    /// Where write transactions begin (see `write`).
+    writers: write::Writers,
     /// Seal and open submitters' private fields.
     keys: PrivateDataKeys,
 }
@@ -138,7 +134,10 @@ impl Store {
             );
         }
         let store = Self {
-            write_gate: write::gate_for(db.get_database_backend()),
+            writers: write::Writers::new(
+                db.get_database_backend(),
+                pool::connect_writer(url).await?,
+            ),
             db,
             keys,
         };
@@ -186,8 +185,9 @@ impl Store {
         }))
     }
 
-    /// Closes the connection pool.
+    /// Closes the connection pools.
     pub async fn close(self) -> Result<(), StoreError> {
+        self.writers.close().await?;
         Ok(self.db.close().await?)
     }
 }

@@ -12,8 +12,9 @@
 //! - Audit appends are serialised by the database (see `audit`); they come last in every
 //!   transaction, after all row locks, so that lock waits cannot form a cycle.
 //!
-//! The per-process gate on SQLite only saves SQLite's busy handler from polling; it is never
-//! what an invariant rests on.
+//! On SQLite a process writes on one connection of its own, behind a gate that saves SQLite's
+//! busy handler from polling and keeps that connection's page cache valid from one transaction
+//! to the next. Both are speed; neither is what an invariant rests on.
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -21,9 +22,9 @@ use std::sync::Arc;
 use consult_domain::Consultation;
 use sea_orm::sea_query::LockType;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbBackend, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -61,28 +62,52 @@ pub(crate) enum RowLock {
     Update,
 }
 
-/// The gate of a SQLite store; PostgreSQL has none.
-pub(crate) fn gate_for(backend: DbBackend) -> Option<Arc<Mutex<()>>> {
-    (backend == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())))
+/// Where a store's write transactions begin.
+#[derive(Clone)]
+pub(crate) struct Writers {
+    /// SQLite only: writers of this process queue here rather than in SQLite's busy handler,
+    /// which polls.
+    gate: Option<Arc<Mutex<()>>>,
+    /// SQLite only: the pool of one connection writes go through (see
+    /// [`crate::pool::connect_writer`]); `None`: the store's own pool.
+    connection: Option<DatabaseConnection>,
+}
+
+impl Writers {
+    /// The writers of a store on `backend`, writing on `connection` if given.
+    pub(crate) fn new(backend: DbBackend, connection: Option<DatabaseConnection>) -> Self {
+        Self {
+            gate: (backend == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+            connection,
+        }
+    }
+
+    /// Closes the writer connection, if there is one of its own.
+    pub(crate) async fn close(self) -> Result<(), StoreError> {
+        match self.connection {
+            Some(c) => Ok(c.close().await?),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Store {
     /// Begins a write transaction (see the module docs).
     pub(crate) async fn begin_write(&self) -> Result<WriteTxn, StoreError> {
-        let gate = match &self.write_gate {
+        let gate = match &self.writers.gate {
             Some(g) => Some(g.clone().lock_owned().await),
             None => None,
         };
+        let db = self.writers.connection.as_ref().unwrap_or(&self.db);
         let txn = match self.backend() {
             DbBackend::Sqlite => {
-                self.db
-                    .begin_with_options(TransactionOptions {
-                        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                        ..TransactionOptions::default()
-                    })
-                    .await?
+                db.begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..TransactionOptions::default()
+                })
+                .await?
             }
-            _ => self.db.begin().await?,
+            _ => db.begin().await?,
         };
         Ok(WriteTxn { txn, _gate: gate })
     }

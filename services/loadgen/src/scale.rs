@@ -678,6 +678,8 @@ impl Bench {
                         self.rss.begin_step();
                         self.export(consultctl, dir, &id, format).await;
                     }
+                    self.rss.begin_step();
+                    self.report_export(consultctl, dir, &id).await;
                 }
             }
         }
@@ -1305,6 +1307,69 @@ impl Bench {
                 rss_kb,
             });
         }
+    }
+
+    /// `consultctl report export` of the latest version as JSON (streamed, checked against its
+    /// hash): MB/s and consultctl's peak RSS, which must not grow with the report.
+    async fn report_export(&mut self, consultctl: &Path, dir: &Path, id: &str) {
+        let out = dir.join("report.json");
+        let started = Instant::now();
+        let spawned = Command::new(consultctl)
+            .args(["report", "export", id, "--format", "json", "--out"])
+            .arg(&out)
+            .args(["--server", self.grpc.as_str(), "--token", OFFICER])
+            .env_remove("CONSULT_SERVER")
+            .env_remove("CONSULT_TOKEN")
+            .env_remove("CONSULT_CA_CERT")
+            .env_remove("CONSULT_CTL_CONFIG")
+            .env("HOME", dir)
+            .env("XDG_CONFIG_HOME", dir)
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn();
+        let result = match spawned {
+            Ok(child) => tokio::task::spawn_blocking(move || watch(child))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r),
+            Err(e) => Err(format!("start {}: {e}", consultctl.display())),
+        };
+        let elapsed = started.elapsed();
+        let rss_kb = Some(self.rss.step_peak());
+        let (figure, ok) = match result {
+            Ok(w) if w.code == Some(0) => {
+                let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+                (
+                    format!(
+                        "{} in {:.2} s: {}/s; consultctl peak RSS {}",
+                        bytes(size),
+                        elapsed.as_secs_f64(),
+                        bytes((size as f64 / elapsed.as_secs_f64()) as u64),
+                        mib(w.peak_kb)
+                    ),
+                    Some(w.peak_kb < 64 << 10),
+                )
+            }
+            Ok(w) => (
+                format!(
+                    "consultctl exited {:?}: {}",
+                    w.code,
+                    w.stderr.lines().last().unwrap_or_default()
+                ),
+                Some(false),
+            ),
+            Err(e) => (format!("FAILED after {}: {e}", ms(elapsed)), Some(false)),
+        };
+        let _ = std::fs::remove_file(&out);
+        self.push(Row {
+            step: "consultctl report export --format json".to_owned(),
+            figure,
+            target: "streams: RSS < 64 MiB".to_owned(),
+            ok,
+            reply: None,
+            rss_kb,
+        });
     }
 
     /// `consultctl comment export` of every comment to a file: rows/s and consultctl's peak RSS.

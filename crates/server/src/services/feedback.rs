@@ -19,12 +19,21 @@ use consult_domain::report::FeedbackReport;
 use consult_domain::{Actor, Channel, DomainError, SubmitterCategory};
 use consult_store::{Answering, BulkAnswered, CommentScope, OperationKind, OperationRun};
 use prost::Message;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
 use super::{Core, id_of, page, public, signed};
 use crate::convert::{self, optional};
 use crate::error::ApiError;
 use crate::pagination::page_size;
+use crate::report_files::{DOWNLOAD_BUFFER, Format, write_file};
+
+/// The pieces of a downloaded report file.
+pub(crate) type ReportChunks = ReceiverStream<Result<pb::FeedbackReportChunk, Status>>;
+
+/// Most bytes of a report file in one message: well inside gRPC's default 4 MiB limit.
+const DOWNLOAD_CHUNK_BYTES: usize = 1 << 20;
 
 /// The service over the shared core.
 pub(crate) struct Feedback(pub(crate) Arc<Core>);
@@ -652,6 +661,80 @@ impl Feedback {
         })
     }
 
+    async fn download_feedback_report(
+        &self,
+        request: Request<pb::DownloadFeedbackReportRequest>,
+    ) -> Result<ReportChunks, ApiError> {
+        let (_, req) = public(&self.0.auth, request)?;
+        let (cid, version) = parse_feedback_report_name(&req.name)
+            .ok_or_else(|| DomainError::invalid("name", "资源名称格式不正确 (malformed name)"))?;
+        let format = match pb::ReportFileFormat::try_from(req.format) {
+            Ok(pb::ReportFileFormat::Unspecified | pb::ReportFileFormat::Json) => Format::Json,
+            Ok(pb::ReportFileFormat::Csv) => Format::Csv,
+            Ok(pb::ReportFileFormat::Html) => Format::Html,
+            Err(_) => {
+                return Err(DomainError::invalid(
+                    "format",
+                    format!("未知的枚举值 {} (unknown enum value)", req.format),
+                )
+                .into());
+            }
+        };
+        let edition = self.0.store.report_edition(cid, version).await?;
+        let versions = match format {
+            Format::Html => self.0.store.report_versions(cid).await?,
+            _ => Vec::new(),
+        };
+        let (text, mut written) = mpsc::channel(DOWNLOAD_BUFFER);
+        let (chunks, sent) = mpsc::channel(DOWNLOAD_BUFFER);
+        let store = self.0.store.clone();
+        let mut first = Some((
+            i32::try_from(edition.version).unwrap_or(i32::MAX),
+            edition.sha256.clone(),
+        ));
+        tokio::spawn(async move {
+            if let Err(e) = write_file(&store, &edition, format, &versions, &text).await {
+                tracing::warn!(error = %e, consultation = %edition.consultation_id, version = edition.version, "report download interrupted");
+                let _ = text.send(Err(std::io::Error::other(e.to_string()))).await;
+            }
+        });
+        tokio::spawn(async move {
+            while let Some(piece) = written.recv().await {
+                let Ok(piece) = piece else {
+                    // Cut short with an error, never ended as if the file were whole.
+                    let _ = chunks
+                        .send(Err(Status::unavailable(
+                            "报告下载中断，请重试 (the report download was interrupted; retry)",
+                        )))
+                        .await;
+                    return;
+                };
+                for data in piece.as_bytes().chunks(DOWNLOAD_CHUNK_BYTES) {
+                    let (version, sha256) = first.take().unwrap_or_default();
+                    let chunk = pb::FeedbackReportChunk {
+                        data: data.to_vec(),
+                        version,
+                        sha256,
+                    };
+                    if chunks.send(Ok(chunk)).await.is_err() {
+                        return; // the caller went away; the writer stops at its next page
+                    }
+                }
+            }
+            // An empty report file still tells its version and hash.
+            if let Some((version, sha256)) = first {
+                let _ = chunks
+                    .send(Ok(pb::FeedbackReportChunk {
+                        data: Vec::new(),
+                        version,
+                        sha256,
+                    }))
+                    .await;
+            }
+        });
+        Ok(ReceiverStream::new(sent))
+    }
+
     async fn list_feedback_report_entries(
         &self,
         request: Request<pb::ListFeedbackReportEntriesRequest>,
@@ -993,5 +1076,9 @@ grpc_service! {
         start_bulk_answer_comments(pb::StartBulkAnswerCommentsRequest) -> longrunning::Operation;
         start_publish_feedback_report(pb::StartPublishFeedbackReportRequest) -> longrunning::Operation;
         start_correct_feedback_report(pb::StartCorrectFeedbackReportRequest) -> longrunning::Operation;
+    }
+    streaming {
+        download_feedback_report(pb::DownloadFeedbackReportRequest)
+            -> DownloadFeedbackReportStream = ReportChunks;
     }
 }

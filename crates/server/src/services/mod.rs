@@ -17,7 +17,14 @@ use crate::pagination::PageTokens;
 /// Implements a generated service trait by delegating each RPC to the inherent method of the
 /// same name, which returns `Result<Reply, ApiError>`; the error becomes a status in one place.
 macro_rules! grpc_service {
-    ($service:ident for $ty:ty { $($rpc:ident($req:ty) -> $reply:ty;)+ }) => {
+    (
+        $service:ident for $ty:ty {
+            $($rpc:ident($req:ty) -> $reply:ty;)+
+        }
+        $(streaming {
+            $($srpc:ident($sreq:ty) -> $stream:ident = $stype:ty;)+
+        })?
+    ) => {
         #[tonic::async_trait]
         impl $service for $ty {
             $(
@@ -38,6 +45,26 @@ macro_rules! grpc_service {
                         .map_err(Status::from)
                 }
             )+
+            $($(
+                type $stream = $stype;
+
+                async fn $srpc(
+                    &self,
+                    request: Request<$sreq>,
+                ) -> Result<Response<$stype>, Status> {
+                    crate::access::check(
+                        stringify!($service),
+                        stringify!($srpc),
+                        &self.0.auth,
+                        &request,
+                    )
+                    .map_err(|e| Status::from(ApiError::from(e)))?;
+                    <$ty>::$srpc(self, request)
+                        .await
+                        .map(Response::new)
+                        .map_err(Status::from)
+                }
+            )+)?
         }
     };
 }

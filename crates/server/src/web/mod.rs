@@ -13,25 +13,19 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use consult_api::rules::{is_resource_id, receipt_code};
 use consult_domain::ListScope;
-use consult_domain::report::ReportVersion;
 use consult_render::{Answers, GroupNames};
-use consult_store::{
-    CommentScope, ConsultationFilter, Parts, StoreError, StoredEdition, TextCursor,
-};
+use consult_store::{CommentScope, ConsultationFilter, StoreError, StoredEdition};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
+use crate::report_files::{DOWNLOAD_BUFFER, Format, write_file};
 use crate::services::Core;
 
 /// Consultations per list page.
 const LIST_PAGE: u64 = 50;
 /// Comments per page of the public report page.
 const ANSWERS_PAGE: u64 = 100;
-/// Comments read per page while a report file streams.
-const DOWNLOAD_PAGE: u64 = 1_000;
-/// Pages of a report file rendered ahead of the reader.
-const DOWNLOAD_BUFFER: usize = 4;
 
 /// The router of the public pages.
 pub(crate) fn router(core: Arc<Core>) -> Router {
@@ -225,13 +219,6 @@ async fn locate(core: &Core, id: &str, version: Option<u32>) -> Result<StoredEdi
     }
 }
 
-#[derive(Clone, Copy)]
-enum Format {
-    Html,
-    Json,
-    Csv,
-}
-
 /// `latest.json`, `v2.csv`, `v1.html`…
 fn parse_file(file: &str) -> Option<(Option<u32>, Format)> {
     let (stem, ext) = file.rsplit_once('.')?;
@@ -283,7 +270,7 @@ async fn report_file(
     };
     let (tx, rx) = mpsc::channel(DOWNLOAD_BUFFER);
     tokio::spawn(async move {
-        if let Err(e) = write_file(&core, &edition, format, &versions, &tx).await {
+        if let Err(e) = write_file(&core.store, &edition, format, &versions, &tx).await {
             // The body is cut short, so the reader sees an incomplete transfer, never a
             // shorter file that looks whole.
             tracing::warn!(error = %e, consultation = %edition.consultation_id, version = edition.version, "report download interrupted");
@@ -303,79 +290,6 @@ async fn report_file(
     }
     headers.insert("x-content-sha256", sha);
     Ok(response)
-}
-
-type Chunks = mpsc::Sender<Result<String, std::io::Error>>;
-
-/// Writes a report file into `to` a page at a time; stops early if the reader has gone.
-async fn write_file(
-    core: &Core,
-    edition: &StoredEdition,
-    format: Format,
-    versions: &[ReportVersion],
-    to: &Chunks,
-) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let store = &core.store;
-    if let Format::Json = format {
-        let mut cursor = TextCursor::new(Parts::All);
-        while let Some(chunk) = store.next_report_text(edition, &mut cursor).await? {
-            if to.send(Ok(chunk)).await.is_err() {
-                return Ok(());
-            }
-        }
-        return Ok(());
-    }
-    let summary = store.report_summary(edition).await?;
-    let groups = GroupNames::of(&summary);
-    let (head, tail) = match format {
-        Format::Csv => (consult_render::csv::header(), String::new()),
-        _ => {
-            let frame = consult_render::report_frame(
-                &summary,
-                &consult_render::Edition {
-                    consultation_id: &edition.consultation_id,
-                    version: edition.version,
-                    sha256: &edition.sha256,
-                    versions,
-                },
-                &Answers::All,
-            );
-            (frame.head, frame.tail)
-        }
-    };
-    if to.send(Ok(head)).await.is_err() {
-        return Ok(());
-    }
-    // The next page is read while this one is rendered and sent: the database and the
-    // rendering each keep a core busy.
-    let fetch = |from: u64| {
-        let (store, edition) = (store.clone(), edition.clone());
-        tokio::spawn(async move { store.report_comments(&edition, from, DOWNLOAD_PAGE).await })
-    };
-    let mut next = Some(fetch(0));
-    let mut from = 0u64;
-    while let Some(page) = next.take() {
-        let comments = page.await??;
-        let read = comments.len() as u64;
-        if read == DOWNLOAD_PAGE {
-            next = Some(fetch(from + read));
-        }
-        let mut chunk = String::new();
-        match format {
-            Format::Csv => {
-                consult_render::csv::comment_rows(&mut chunk, from + 1, &comments, &groups)
-            }
-            _ => consult_render::comment_rows(&mut chunk, from + 1, &comments, &groups),
-        }
-        from += read;
-        if !chunk.is_empty() && to.send(Ok(chunk)).await.is_err() {
-            return Ok(());
-        }
-    }
-    if !tail.is_empty() {
-        let _ = to.send(Ok(tail)).await;
-    }
-    Ok(())
 }
 
 #[derive(Deserialize)]

@@ -2,6 +2,7 @@
 //! Conversion to and from domain types lives beside the queries that need it.
 
 pub(crate) mod answering_count;
+pub(crate) mod audit_chain_head;
 pub(crate) mod audit_event;
 pub(crate) mod comment;
 pub(crate) mod consultation;

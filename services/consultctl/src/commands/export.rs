@@ -102,13 +102,13 @@ async fn fetch(
 /// An export file that appears only whole: written under a temporary name beside it and
 /// renamed at the end, so that a failed export leaves any earlier file as it was. A path that
 /// is not a plain file (a pipe, `/dev/stdout`, a symbolic link) is written in place, as before.
-struct OutFile {
+pub(super) struct OutFile {
     path: PathBuf,
     partial: Option<PathBuf>,
 }
 
 impl OutFile {
-    fn create(path: &Path) -> Result<(Self, File), CliError> {
+    pub(super) fn create(path: &Path) -> Result<(Self, File), CliError> {
         let existing = std::fs::symlink_metadata(path).ok();
         let special = existing.as_ref().is_some_and(|m| !m.is_file());
         let partial = (!special).then(|| {
@@ -135,7 +135,7 @@ impl OutFile {
         ))
     }
 
-    fn commit(self) -> Result<(), CliError> {
+    pub(super) fn commit(self) -> Result<(), CliError> {
         match &self.partial {
             Some(p) => std::fs::rename(p, &self.path).map_err(|e| {
                 let _ = std::fs::remove_file(p);
@@ -145,7 +145,7 @@ impl OutFile {
         }
     }
 
-    fn abandon(self) {
+    pub(super) fn abandon(self) {
         if let Some(p) = &self.partial {
             let _ = std::fs::remove_file(p);
         }

@@ -4,9 +4,10 @@
 use std::path::Path;
 
 use consult_api::pb;
-use consult_domain::report::{FeedbackReport, ReportVersion};
+use consult_domain::report::FeedbackReport;
 use sha2::{Digest, Sha256};
 
+use super::export::OutFile;
 use super::{Ctx, write_out};
 use crate::cli::{DueArgs, FileFormat, ReportCommand};
 use crate::error::CliError;
@@ -155,7 +156,91 @@ async fn list_versions(
         .into_inner())
 }
 
-/// Writes the report as its canonical JSON, or as the CSV or HTML the public pages serve.
+/// Writes a published version as the server streams it (the public pages' bytes), into a file
+/// that appears only whole; JSON is checked against the version's published hash first.
+async fn download(
+    ctx: &Ctx,
+    consultation: &str,
+    version: Option<u32>,
+    format: FileFormat,
+    out: Option<&Path>,
+) -> Result<(), CliError> {
+    use std::io::Write;
+
+    let v = version.map_or_else(|| "latest".to_owned(), |v| v.to_string());
+    let wanted = match format {
+        FileFormat::Json => pb::ReportFileFormat::Json,
+        FileFormat::Csv => pb::ReportFileFormat::Csv,
+        FileFormat::Html => pb::ReportFileFormat::Html,
+    };
+    let mut stream = ctx
+        .feedback()
+        .download_feedback_report(ctx.req(pb::DownloadFeedbackReportRequest {
+            name: format!("{}/feedbackReports/{v}", names::consultation(consultation)),
+            format: wanted as i32,
+        }))
+        .await?
+        .into_inner();
+    let shown = out.map_or_else(|| Path::new("<stdout>").to_owned(), Path::to_owned);
+    let (file, sink): (Option<OutFile>, Box<dyn Write>) = match out {
+        Some(path) => {
+            let (file, handle) = OutFile::create(path)?;
+            (Some(file), Box::new(handle))
+        }
+        None => (None, Box::new(std::io::stdout().lock())),
+    };
+    let mut sink = std::io::BufWriter::with_capacity(1 << 20, sink);
+    let mut hasher = Sha256::new();
+    let mut edition: Option<(i32, String)> = None;
+    let mut bytes = 0usize;
+    let received: Result<(), CliError> = async {
+        while let Some(chunk) = stream.message().await? {
+            edition.get_or_insert_with(|| (chunk.version, chunk.sha256.clone()));
+            hasher.update(&chunk.data);
+            bytes += chunk.data.len();
+            sink.write_all(&chunk.data)
+                .map_err(|e| CliError::io(&shown, e))?;
+        }
+        sink.flush().map_err(|e| CliError::io(&shown, e))?;
+        Ok(())
+    }
+    .await;
+    drop(sink);
+    let checked = received.and_then(|()| {
+        let (version, sha256) = edition.clone().ok_or_else(|| {
+            CliError::Usage("服务器未返回报告内容 (the server sent no report)".to_owned())
+        })?;
+        let digest = hex::encode(hasher.finalize());
+        // The hash is what the public checks the download against: check it before handing
+        // the file on.
+        if format == FileFormat::Json && digest != sha256 {
+            return Err(CliError::Usage(format!(
+                "报告内容与其 SHA-256 不符（{digest} ≠ {sha256}），未导出 (the report does not match its hash)"
+            )));
+        }
+        Ok((version, sha256))
+    });
+    match (checked, file) {
+        (Ok((version, sha256)), Some(file)) => {
+            file.commit()?;
+            eprintln!(
+                "已导出第{version}版到 {}（{bytes} 字节；SHA-256 {sha256}）",
+                shown.display()
+            );
+            Ok(())
+        }
+        (Ok(_), None) => Ok(()),
+        (Err(e), file) => {
+            if let Some(f) = file {
+                f.abandon();
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Writes a published version (streamed), or the preview, as its canonical JSON or as the CSV
+/// or HTML the public pages serve.
 async fn export(
     ctx: &Ctx,
     consultation: &str,
@@ -164,18 +249,28 @@ async fn export(
     format: FileFormat,
     out: Option<&Path>,
 ) -> Result<(), CliError> {
-    let r = if preview {
-        ctx.feedback()
-            .preview_feedback_report(ctx.req(pb::PreviewFeedbackReportRequest {
-                name: names::consultation(consultation),
-                view: pb::FeedbackReportView::Full as i32,
-            }))
-            .await?
-            .into_inner()
+    if preview {
+        export_preview(ctx, consultation, format, out).await
     } else {
-        get(ctx, consultation, version, pb::FeedbackReportView::Full).await?
-    };
-    // The hash is what the public checks the download against: check it before handing it on.
+        download(ctx, consultation, version, format, out).await
+    }
+}
+
+/// Writes the preview: computed for the asking officer on each call, and sent whole.
+async fn export_preview(
+    ctx: &Ctx,
+    consultation: &str,
+    format: FileFormat,
+    out: Option<&Path>,
+) -> Result<(), CliError> {
+    let r = ctx
+        .feedback()
+        .preview_feedback_report(ctx.req(pb::PreviewFeedbackReportRequest {
+            name: names::consultation(consultation),
+            view: pb::FeedbackReportView::Full as i32,
+        }))
+        .await?
+        .into_inner();
     let digest = hex::encode(Sha256::digest(r.canonical_json.as_bytes()));
     if digest != r.sha256 {
         return Err(CliError::Usage(format!(
@@ -187,24 +282,14 @@ async fn export(
         FileFormat::Json => r.canonical_json.clone().into_bytes(),
         FileFormat::Csv => consult_render::csv::report(&parse(&r)?).into_bytes(),
         FileFormat::Html => {
-            let versions = if preview {
-                Vec::new()
-            } else {
-                list_versions(ctx, consultation)
-                    .await?
-                    .versions
-                    .iter()
-                    .map(version_row)
-                    .collect::<Result<Vec<_>, _>>()?
-            };
             let id = names::consultation_id(consultation);
             consult_render::report_html(
                 &parse(&r)?,
                 &consult_render::Edition {
                     consultation_id: &id,
-                    version: u32::try_from(r.version).unwrap_or(0),
+                    version: 0,
                     sha256: &r.sha256,
-                    versions: &versions,
+                    versions: &[],
                 },
             )
             .into_bytes()
@@ -212,13 +297,8 @@ async fn export(
     };
     write_out(out, &bytes)?;
     if let Some(p) = out {
-        let what = if preview {
-            "预览稿".to_owned()
-        } else {
-            format!("第{}版", r.version)
-        };
         eprintln!(
-            "已导出{what}到 {}（{} 条公开意见；SHA-256 {}）",
+            "已导出预览稿到 {}（{} 条公开意见；SHA-256 {}）",
             p.display(),
             r.totals.as_ref().map_or(0, |t| t.published),
             r.sha256
@@ -232,23 +312,6 @@ fn parse(r: &pb::FeedbackReport) -> Result<FeedbackReport, CliError> {
         CliError::Usage(format!(
             "服务器返回的报告无法解析（客户端版本可能过旧）：{e}"
         ))
-    })
-}
-
-fn version_row(v: &pb::FeedbackReportVersion) -> Result<ReportVersion, CliError> {
-    let t = v
-        .publish_time
-        .as_ref()
-        .ok_or_else(|| CliError::Usage(format!("{} 缺少公开时间", v.name)))?;
-    Ok(ReportVersion {
-        version: u32::try_from(v.version).unwrap_or(0),
-        sha256: v.sha256.clone(),
-        published_at: chrono::DateTime::from_timestamp(
-            t.seconds,
-            u32::try_from(t.nanos).unwrap_or(0),
-        )
-        .unwrap_or_default(),
-        correction_reason: v.correction_reason.clone(),
     })
 }
 
