@@ -309,7 +309,7 @@ pub(crate) fn from_row(m: comment::Model, keys: &PrivateDataKeys) -> Result<Comm
             submitter_name: name,
             submitter_organization: organization,
             submitter_contact: contact,
-            content: CommentContent::parse(&m.content).map_err(corrupt)?,
+            content: CommentContent::stored(m.content),
             clause_reference: m.clause_reference,
             postmarked_at: m.postmarked_at,
             publish_name_consent: m.publish_name_consent,
