@@ -1309,14 +1309,19 @@ impl Bench {
         }
     }
 
-    /// `consultctl report export` of the latest version as JSON (streamed, checked against its
-    /// hash): MB/s and consultctl's peak RSS, which must not grow with the report.
-    async fn report_export(&mut self, consultctl: &Path, dir: &Path, id: &str) {
-        let out = dir.join("report.json");
-        let started = Instant::now();
+    /// Runs `consultctl ARGS --out OUT` as the benchmark's officer, with no configuration of
+    /// the machine's, sampling its peak RSS and CPU time.
+    async fn run_consultctl(
+        &self,
+        consultctl: &Path,
+        dir: &Path,
+        args: &[&str],
+        out: &Path,
+    ) -> Result<Watched, String> {
         let spawned = Command::new(consultctl)
-            .args(["report", "export", id, "--format", "json", "--out"])
-            .arg(&out)
+            .args(args)
+            .arg("--out")
+            .arg(out)
             .args(["--server", self.grpc.as_str(), "--token", OFFICER])
             .env_remove("CONSULT_SERVER")
             .env_remove("CONSULT_TOKEN")
@@ -1328,13 +1333,28 @@ impl Bench {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn();
-        let result = match spawned {
+        match spawned {
             Ok(child) => tokio::task::spawn_blocking(move || watch(child))
                 .await
                 .map_err(|e| e.to_string())
                 .and_then(|r| r),
             Err(e) => Err(format!("start {}: {e}", consultctl.display())),
-        };
+        }
+    }
+
+    /// `consultctl report export` of the latest version as JSON (streamed, checked against its
+    /// hash): MB/s and consultctl's peak RSS, which must not grow with the report.
+    async fn report_export(&mut self, consultctl: &Path, dir: &Path, id: &str) {
+        let out = dir.join("report.json");
+        let started = Instant::now();
+        let result = self
+            .run_consultctl(
+                consultctl,
+                dir,
+                &["report", "export", id, "--format", "json"],
+                &out,
+            )
+            .await;
         let elapsed = started.elapsed();
         let rss_kb = Some(self.rss.step_peak());
         let (figure, ok) = match result {
@@ -1376,27 +1396,14 @@ impl Bench {
     async fn export(&mut self, consultctl: &Path, dir: &Path, id: &str, format: &str) {
         let out = dir.join(format!("export.{format}"));
         let started = Instant::now();
-        let spawned = Command::new(consultctl)
-            .args(["comment", "export", id, "--format", format, "--out"])
-            .arg(&out)
-            .args(["--server", self.grpc.as_str(), "--token", OFFICER])
-            .env_remove("CONSULT_SERVER")
-            .env_remove("CONSULT_TOKEN")
-            .env_remove("CONSULT_CA_CERT")
-            .env_remove("CONSULT_CTL_CONFIG")
-            .env("HOME", dir)
-            .env("XDG_CONFIG_HOME", dir)
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn();
-        let result = match spawned {
-            Ok(child) => tokio::task::spawn_blocking(move || watch(child))
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|r| r),
-            Err(e) => Err(format!("start {}: {e}", consultctl.display())),
-        };
+        let result = self
+            .run_consultctl(
+                consultctl,
+                dir,
+                &["comment", "export", id, "--format", format],
+                &out,
+            )
+            .await;
         let elapsed = started.elapsed();
         let rss_kb = Some(self.rss.step_peak());
         let counted = match &result {

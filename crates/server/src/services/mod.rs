@@ -7,7 +7,7 @@ use consult_domain::actor::authenticated;
 use consult_domain::{Actor, Calendar, Clock, DomainError};
 use consult_store::{CommentWriter, Store};
 
-use tonic::Request;
+use tonic::{Request, Status};
 use validator::Validate;
 
 use crate::auth::Authenticator;
@@ -32,13 +32,7 @@ macro_rules! grpc_service {
                     &self,
                     request: Request<$req>,
                 ) -> Result<Response<$reply>, Status> {
-                    crate::access::check(
-                        stringify!($service),
-                        stringify!($rpc),
-                        &self.0.auth,
-                        &request,
-                    )
-                    .map_err(|e| Status::from(ApiError::from(e)))?;
+                    crate::services::admit(stringify!($service), stringify!($rpc), &self.0.auth, &request)?;
                     <$ty>::$rpc(self, request)
                         .await
                         .map(Response::new)
@@ -52,13 +46,7 @@ macro_rules! grpc_service {
                     &self,
                     request: Request<$sreq>,
                 ) -> Result<Response<$stype>, Status> {
-                    crate::access::check(
-                        stringify!($service),
-                        stringify!($srpc),
-                        &self.0.auth,
-                        &request,
-                    )
-                    .map_err(|e| Status::from(ApiError::from(e)))?;
+                    crate::services::admit(stringify!($service), stringify!($srpc), &self.0.auth, &request)?;
                     <$ty>::$srpc(self, request)
                         .await
                         .map(Response::new)
@@ -67,6 +55,17 @@ macro_rules! grpc_service {
             )+)?
         }
     };
+}
+
+/// Admits a call by the permission matrix, before its handler runs (see `access`).
+pub(crate) fn admit<T>(
+    service: &str,
+    method: &str,
+    auth: &Authenticator,
+    request: &Request<T>,
+) -> Result<(), Status> {
+    crate::access::check(service, method, auth, request)
+        .map_err(|e| Status::from(ApiError::from(e)))
 }
 
 pub(crate) mod audit;
