@@ -141,7 +141,7 @@ const FIELDS: &[(&str, &str)] = &[
     ),
     (
         ".consult.v1.LookupCommentRequest.receipt_code",
-        r#"#[validate(custom(function = "crate::rules::receipt_code"))]"#,
+        r#"#[validate(length(max = 64, message = "回执码格式不正确 (receipt code is malformed)"))]"#,
     ),
     (".consult.v1.HideCommentRequest.name", COMMENT_NAME),
     (

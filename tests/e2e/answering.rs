@@ -1351,6 +1351,10 @@ async fn bad_input_while_answering_writes_nothing() {
         .unwrap()
         .into_inner();
     assert!(hidden.hidden && hidden.disposition.is_none(), "{hidden:?}");
+    assert!(
+        hidden.content.is_empty(),
+        "a hidden comment's text is not public: {hidden:?}"
+    );
 
     // Forged receipt codes: well-formed but unknown, and malformed.
     let real = &saved[0].receipt_code;
@@ -1367,10 +1371,35 @@ async fn bad_input_while_answering_writes_nothing() {
         Code::NotFound,
         unknown
     );
-    for malformed in [
+    // A code as people type it or read it out: any case, without hyphens or with spaces,
+    // full-width, with O for 0 and I or L for 1; the answer shows the code as printed.
+    let full_width: String = real
+        .chars()
+        .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap())
+        .collect();
+    for typed in [
         real.to_lowercase(),
         real.replace('-', ""),
+        real.replace('-', " "),
+        real.replace('0', "O").replace('1', "l"),
+        full_width,
+    ] {
+        let found = comments
+            .lookup_comment(pb::LookupCommentRequest {
+                receipt_code: typed.clone(),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{typed}: {e:?}"))
+            .into_inner();
+        assert_eq!(
+            (found.comment.as_str(), found.receipt_code.as_str()),
+            (names[0].as_str(), real.as_str()),
+            "{typed}"
+        );
+    }
+    for malformed in [
         "YJ7K-2M9Q-XW4U".to_owned(),
+        "YJ7K-2M9Q-XW4".to_owned(),
         String::new(),
     ] {
         refused!(

@@ -468,6 +468,15 @@ async fn public_pages_serve_only_what_is_published() {
         .await
         .text();
     assert!(r.contains("依规不予公开"));
+    assert!(
+        !r.contains("代开发票"),
+        "a hidden comment's text is not public: {r}"
+    );
+    // Typed as people read it: lower case, no hyphens.
+    let typed = p.receipts[0].to_lowercase().replace('-', "");
+    let r = http_get(&format!("{base}/receipt?code={typed}")).await;
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains(p.receipts[0].as_str()));
     assert_eq!(
         http_get(&format!("{base}/receipt?code=ZZZZ-ZZZZ-ZZZZ"))
             .await

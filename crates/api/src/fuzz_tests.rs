@@ -49,7 +49,6 @@ proptest! {
         let _ = rules::answer_subject_name(&s);
         let _ = rules::feedback_report_name(&s);
         let _ = rules::request_id(&s);
-        let _ = rules::receipt_code(&s);
         let _ = rules::local_date(&s);
         let _ = rules::comment_names(&[s.clone(), s.clone()]);
         // A name that parses is a well-formed resource name.

@@ -62,25 +62,6 @@ pub fn request_id(id: &str) -> Result<(), ValidationError> {
     }
 }
 
-/// Receipt codes: three groups of four Crockford base-32 characters, e.g. `YJ7K-2M9Q-XW4D`.
-pub fn receipt_code(code: &str) -> Result<(), ValidationError> {
-    let ok = code.len() == 14
-        && code.split('-').count() == 3
-        && code.split('-').all(|g| {
-            g.len() == 4
-                && g.bytes()
-                    .all(|b| b"0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(&b))
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(error(
-            "receipt_code",
-            "回执码格式不正确，应为 XXXX-XXXX-XXXX (receipt code must look like YJ7K-2M9Q-XW4D)",
-        ))
-    }
-}
-
 /// The ids of `consultations/{c}/opinionGroups/{id}`, if `name` has that form.
 pub fn parse_opinion_group_name(name: &str) -> Option<(&str, &str)> {
     let rest = name.strip_prefix("consultations/")?;
@@ -235,14 +216,6 @@ mod tests {
         assert!(comment_names(&[]).is_err());
         assert!(comment_names(&["consultations/a/comments/b".into()]).is_ok());
         assert!(comment_names(&["consultations/a".into()]).is_err());
-    }
-
-    #[test]
-    fn receipt_codes() {
-        assert!(receipt_code("YJ7K-2M9Q-XW4D").is_ok());
-        assert!(receipt_code("YJ7K-2M9Q-XW4U").is_err());
-        assert!(receipt_code("yj7k-2m9q-xw4d").is_err());
-        assert!(receipt_code("YJ7K2M9QXW4D").is_err());
     }
 
     #[test]

@@ -266,6 +266,27 @@ impl Comment {
         )
     }
 
+    /// The comment's text as the public may read it — on the receipt page, through
+    /// `LookupComment`, in the report — or `None` while it is hidden, whose text is never
+    /// public (it may be hidden for exposing someone's privacy).
+    pub fn public_content(&self) -> Option<String> {
+        self.is_visible().then(|| self.published_text())
+    }
+
+    /// The text masked for publication: personal information (see [`crate::pii`]), and the
+    /// submitter's own name and organisation wherever the text repeats them, unless the
+    /// submitter consented to publishing them. The server holds both, so a name the submitter
+    /// wrote into the comment is not published when the name field would not be.
+    pub fn published_text(&self) -> String {
+        let mut text = self.body.content.as_str().to_owned();
+        if !self.body.publish_name_consent {
+            for own in [&self.body.submitter_name, &self.body.submitter_organization] {
+                text = mask_own_name(&text, own.trim());
+            }
+        }
+        crate::pii::mask_personal_information(&text)
+    }
+
     /// The answer to a submission under this comment's request id: a retry of the same
     /// content gets this comment again (nothing is written twice); different content is
     /// `ALREADY_EXISTS`, for a request id names one opinion only.
@@ -282,6 +303,77 @@ impl Comment {
             ),
         })
     }
+}
+
+/// A receipt code as printed at submission: 12 symbols of Crockford's base 32 shown as
+/// `XXXX-XXXX-XXXX`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ReceiptCode(String);
+
+/// The symbols of a receipt code.
+const CROCKFORD: &str = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+impl ReceiptCode {
+    /// Reads a code as people type it or read it out on the 12345 hotline: any case, with or
+    /// without hyphens and spaces, full-width or not, and with Crockford's substitutions (`O`
+    /// for 0, `I` and `L` for 1). What is left must be exactly 12 symbols.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let mut symbols = String::with_capacity(12);
+        for c in raw.chars() {
+            // Full-width forms (`Ｙ`, `７`, `－`) as their ASCII ones.
+            let c = match c {
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                other => other,
+            };
+            if c.is_whitespace() || matches!(c, '-' | '\u{2010}'..='\u{2015}' | '\u{2212}') {
+                continue;
+            }
+            let symbol = match c.to_ascii_uppercase() {
+                'O' => '0',
+                'I' | 'L' => '1',
+                other => other,
+            };
+            if !CROCKFORD.contains(symbol) || symbols.len() == 12 {
+                return Err(Self::malformed());
+            }
+            symbols.push(symbol);
+        }
+        if symbols.len() != 12 {
+            return Err(Self::malformed());
+        }
+        Ok(Self(format!(
+            "{}-{}-{}",
+            &symbols[..4],
+            &symbols[4..8],
+            &symbols[8..]
+        )))
+    }
+
+    fn malformed() -> DomainError {
+        DomainError::invalid(
+            "receipt_code",
+            "回执码格式不正确，应为 12 位字母和数字，如 YJ7K-2M9Q-XW4D (a receipt code has 12 letters and digits, e.g. YJ7K-2M9Q-XW4D)",
+        )
+    }
+
+    /// The code as printed, `XXXX-XXXX-XXXX`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `text` with every occurrence of `name` masked but its first character (`王小明` →
+/// `王**`), as surnames are published in Chinese government practice; names of one character
+/// are too common to find in a text and stay.
+fn mask_own_name(text: &str, name: &str) -> String {
+    if name.chars().count() < 2 || !text.contains(name) {
+        return text.to_owned();
+    }
+    let mut masked = String::with_capacity(text.len());
+    let mut chars = name.chars();
+    masked.push_str(&chars.next().map(String::from).unwrap_or_default());
+    masked.extend(chars.map(|_| '*'));
+    text.replace(name, &masked)
 }
 
 impl Consultation {
@@ -354,6 +446,102 @@ impl Consultation {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn receipt_codes_are_read_as_people_type_and_say_them() {
+        let printed = "YJ7K-2M9Q-XW40";
+        for typed in [
+            "YJ7K-2M9Q-XW40",
+            "yj7k-2m9q-xw40",
+            "YJ7K2M9QXW40",
+            " yj7k 2m9q xw40 ",
+            "YJ7K-2M9Q-XW4O",
+            "YJ7K-2M9Q-XW4o",
+            "ＹＪ７Ｋ－２Ｍ９Ｑ－ＸＷ４０",
+            "YJ7K—2M9Q—XW40",
+        ] {
+            assert_eq!(
+                ReceiptCode::parse(typed).map(|c| c.as_str().to_owned()),
+                Ok(printed.to_owned()),
+                "{typed}"
+            );
+        }
+        assert_eq!(
+            ReceiptCode::parse("1l1i-IL00-oOoO").unwrap().as_str(),
+            "1111-1100-0000"
+        );
+        for wrong in [
+            "",
+            "YJ7K-2M9Q-XW4",
+            "YJ7K-2M9Q-XW400",
+            "YJ7K-2M9Q-XW4U",
+            "YJ7K-2M9Q-XW4@",
+            "不是回执码",
+        ] {
+            let refused = ReceiptCode::parse(wrong).unwrap_err();
+            assert!(
+                matches!(&refused, DomainError::InvalidArgument(v) if v[0].field == "receipt_code"),
+                "{wrong}: {refused:?}"
+            );
+        }
+    }
+
+    fn comment_by(name: &str, organization: &str, consent: bool, text: &str) -> Comment {
+        Comment {
+            id: "01C".into(),
+            consultation_id: "01K".into(),
+            body: NewComment {
+                channel: Channel::Portal,
+                submitter_category: SubmitterCategory::Citizen,
+                submitter_name: name.into(),
+                submitter_organization: organization.into(),
+                submitter_contact: "13812345678".into(),
+                content: CommentContent::parse(text).expect("content"),
+                clause_reference: String::new(),
+                postmarked_at: None,
+                publish_name_consent: consent,
+            },
+            received_at: chrono::DateTime::UNIX_EPOCH,
+            receipt_code: "ABCD-EFGH-JKMN".into(),
+            submitted_by: "portal".into(),
+            request_id: "r-1".into(),
+            moderation: None,
+            group_id: None,
+            disposition: None,
+        }
+    }
+
+    #[test]
+    fn the_public_text_hides_the_submitters_own_name_unless_they_consented() {
+        let text = "我是张秀英，退休教师，城南社区居民委员会成员。张秀英建议第五条延长至6个月，电话13812345678。";
+        let c = comment_by("张秀英", "城南社区居民委员会", false, text);
+        assert_eq!(
+            c.public_content().unwrap(),
+            "我是张**，退休教师，城********成员。张**建议第五条延长至6个月，电话138****5678。"
+        );
+        // With consent the name may stand (the report shows it); numbers never do.
+        let c = comment_by("张秀英", "城南社区居民委员会", true, text);
+        assert_eq!(
+            c.public_content().unwrap(),
+            "我是张秀英，退休教师，城南社区居民委员会成员。张秀英建议第五条延长至6个月，电话138****5678。"
+        );
+        // A one-character or empty name field masks nothing.
+        let c = comment_by("张", "", false, "张先生建议延长过渡期");
+        assert_eq!(c.public_content().unwrap(), "张先生建议延长过渡期");
+    }
+
+    #[test]
+    fn a_hidden_comment_has_no_public_text() {
+        let mut c = comment_by("", "", false, "邻居李某某的电话是13812345678");
+        assert!(c.public_content().is_some());
+        c.moderation = Some(crate::answering::Moderation {
+            reason: crate::answering::HideReason::PrivacyExposure,
+            note: "泄露他人隐私".into(),
+            hidden_by: "officer-fgw".into(),
+            hidden_at: chrono::DateTime::UNIX_EPOCH,
+        });
+        assert_eq!(c.public_content(), None);
+    }
 
     #[test]
     fn a_resubmission_is_the_original_or_already_exists() {

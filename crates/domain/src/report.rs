@@ -289,7 +289,7 @@ pub fn published_comment(c: &Comment, group: Option<&OpinionGroup>) -> ReportCom
         submitter_category: term!(c.body.submitter_category),
         submitter: published_submitter(c),
         clause_reference: mask_personal_information(&c.body.clause_reference),
-        content: mask_personal_information(c.body.content.as_str()),
+        content: c.published_text(),
         opinion_group: group.map(|g| g.id.clone()),
         answer: effective_disposition(c, group).map(published_answer),
     }

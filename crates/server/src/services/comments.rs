@@ -7,7 +7,7 @@ use consult_api::pb::comment_service_server::CommentService;
 use consult_api::pb::{self, Comment as PbComment};
 use consult_api::rules::{parse_comment_name, parse_consultation_name, parse_opinion_group_name};
 use consult_domain::answering::HideReason;
-use consult_domain::comment::CommentFields;
+use consult_domain::comment::{CommentFields, ReceiptCode};
 use consult_domain::error::Violations;
 use consult_domain::{Actor, Channel, DomainError, NewComment, SubmitterCategory};
 use consult_store::{Answering, AnsweringStatus, CommentFilter, CommentScope, Submission};
@@ -202,10 +202,11 @@ impl Comments {
     ) -> Result<pb::CommentReceipt, ApiError> {
         // Public: a bad credential is still refused, but none is needed.
         let (_, req) = public(&self.0.auth, request)?;
+        let code = ReceiptCode::parse(&req.receipt_code)?;
         let (found, consultation) = self
             .0
             .store
-            .comment_by_receipt(&req.receipt_code)
+            .comment_by_receipt(code.as_str())
             .await
             .map_err(ApiError::from)?;
         let a = self
@@ -235,7 +236,8 @@ impl Comments {
                 label: state.label().to_owned(),
             }),
             channel: convert::ProtoEnum::to_proto(c.body.channel),
-            content: c.body.content.as_str().to_owned(),
+            // The public's view of the text, the same as the receipt page's and the report's.
+            content: c.public_content().unwrap_or_default(),
             receive_time: Some(timestamp(c.received_at)),
             disposition,
             hidden: !c.is_visible(),

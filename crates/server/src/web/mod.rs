@@ -11,8 +11,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use consult_api::rules::{is_resource_id, receipt_code};
+use consult_api::rules::is_resource_id;
 use consult_domain::ListScope;
+use consult_domain::comment::ReceiptCode;
 use consult_render::{Answers, GroupNames};
 use consult_store::{CommentScope, ConsultationFilter, StoreError, StoredEdition};
 use serde::Deserialize;
@@ -304,14 +305,13 @@ async fn receipt(
     let Some(raw) = q.code else {
         return Ok(Html(pages::receipt_form(None)).into_response());
     };
-    let code = raw.trim().to_uppercase();
-    if receipt_code(&code).is_err() {
+    let Ok(code) = ReceiptCode::parse(&raw) else {
         let page = pages::receipt_form(Some(
-            "回执码格式不正确，应为 XXXX-XXXX-XXXX (a receipt code looks like YJ7K-2M9Q-XW4D)",
+            "回执码格式不正确，应为 12 位字母和数字，如 YJ7K-2M9Q-XW4D (a receipt code has 12 letters and digits, e.g. YJ7K-2M9Q-XW4D)",
         ));
         return Ok((StatusCode::BAD_REQUEST, Html(page)).into_response());
-    }
-    let (found, consultation) = match core.store.comment_by_receipt(&code).await {
+    };
+    let (found, consultation) = match core.store.comment_by_receipt(code.as_str()).await {
         Ok(x) => x,
         Err(StoreError::Domain(consult_domain::DomainError::NotFound { .. })) => {
             let page = pages::receipt_form(Some(

@@ -168,7 +168,9 @@ pub(super) fn receipt(
                     tr { th scope="row" { "事项状态" } td { (state.label()) } }
                     tr { th scope="row" { "收到时间" } td { (show_local(c.received_at)) } }
                     tr { th scope="row" { "渠道" } td { (c.body.channel.label()) } }
-                    tr { th scope="row" { "意见内容" } td { (consult_domain::pii::mask_personal_information(c.body.content.as_str())) } }
+                    tr { th scope="row" { "意见内容" } td {
+                        @if let Some(text) = c.public_content() { (text) } @else { "（该意见依规不予公开）" }
+                    } }
                     tr { th scope="row" { "办理情况" } td {
                         @if !c.is_visible() {
                             "该意见依规不予公开。"
