@@ -545,28 +545,7 @@ mod tests {
 
     #[test]
     fn a_resubmission_is_the_original_or_already_exists() {
-        let original = Comment {
-            id: "01C".into(),
-            consultation_id: "01K".into(),
-            body: NewComment {
-                channel: Channel::Portal,
-                submitter_category: SubmitterCategory::Citizen,
-                submitter_name: String::new(),
-                submitter_organization: String::new(),
-                submitter_contact: String::new(),
-                content: CommentContent::parse("建议延长过渡期").expect("content"),
-                clause_reference: String::new(),
-                postmarked_at: None,
-                publish_name_consent: false,
-            },
-            received_at: chrono::DateTime::UNIX_EPOCH,
-            receipt_code: "ABCD-EFGH-JKMN".into(),
-            submitted_by: "portal".into(),
-            request_id: "r-1".into(),
-            moderation: None,
-            group_id: None,
-            disposition: None,
-        };
+        let original = comment_by("", "", false, "建议延长过渡期");
         assert_eq!(original.answer_resubmission(true), Ok(original.clone()));
         match original.answer_resubmission(false) {
             Err(DomainError::AlreadyExists {
