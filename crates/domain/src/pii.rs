@@ -49,7 +49,10 @@ pub struct PersonalInformation {
 /// | street address | `解放路123号3栋2单元501室` | `解放路***号*栋*单元***室` |
 ///
 /// Full-width digits, letters and punctuation (`１３８`, `＠`, `（`, `－`) and the ideographic
-/// space are read as their ASCII forms, so `１３８－１２３４－５６７８` is a mobile number too.
+/// space are read as their ASCII forms, so `１３８－１２３４－５６７８` is a mobile number too;
+/// so are digits written as Chinese numerals (`一三八一二三四五六七八`, with `幺` and `两`
+/// as spoken, mixed with digits or spaced), whose kept characters stay as written
+/// (`一三八****五六七八`).
 /// Numbers that are part of a longer run of digits, ID numbers with a wrong check character
 /// and 7 or 8 digit numbers without an area code are left alone.
 ///
@@ -149,8 +152,9 @@ struct Slot {
     folded: char,
 }
 
-/// The text with full-width forms folded to ASCII, character for character, so one set of
-/// ASCII patterns covers what is typed on a phone and every position maps back.
+/// The text with full-width forms and Chinese numerals folded to ASCII, character for
+/// character, so one set of ASCII patterns covers what is typed on a phone or taken down from
+/// a call, and every position maps back.
 struct Folded {
     text: String,
     slots: Vec<Slot>,
@@ -230,6 +234,19 @@ impl Folded {
 fn fold(c: char) -> char {
     match c {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+        // Numbers written, or read out to the 12345 hotline, digit by digit in Chinese
+        // numerals (幺 for 1 and 两 for 2 as they are spoken). Only runs as long as a phone
+        // or ID number are found, so 第五条 or 两个月 stay as they are.
+        '〇' | '零' => '0',
+        '一' | '幺' => '1',
+        '二' | '两' => '2',
+        '三' => '3',
+        '四' => '4',
+        '五' => '5',
+        '六' => '6',
+        '七' => '7',
+        '八' => '8',
+        '九' => '9',
         '\u{3000}' => ' ',
         // Hyphens, figure dash, en dash and minus; not the em dash, which is punctuation.
         '\u{2010}'..='\u{2013}' | '\u{2212}' => '-',
@@ -624,6 +641,16 @@ mod tests {
                 "我的手机是１３８****５６７８，请回电。",
             ),
             case(
+                "我的电话是一三八一二三四五六七八，晚上打。",
+                "我的电话是一三八****五六七八，晚上打。",
+            ),
+            case(
+                "手机幺三九 零七九一 二三四五，随时联系。",
+                "手机幺三九****二三四五，随时联系。",
+            ),
+            case("电话138一二三四5678", "电话138****5678"),
+            case("座机〇七九一-八六七八一二三四", "座机〇七九一-******三四"),
+            case(
                 "电话：１３８－１２３４－５６７８",
                 "电话：１３８****５６７８",
             ),
@@ -771,6 +798,10 @@ mod tests {
             "每公里2元，全程约15公里，这里有100多户居民。".to_owned(),
             "第3组讨论了1号楼的加装电梯方案。".to_owned(),
             "@所有人 请于10月30日前反馈。".to_owned(),
+            "本办法自二〇二五年十月一日起施行，两个月内答复。".to_owned(),
+            "第一百二十三条和第五条第二款应当合并。".to_owned(),
+            "请一五一十地公开，不要三五成群地聚集。".to_owned(),
+            "一二三四五六七八九十，这是顺序。".to_owned(),
         ];
         for text in &texts {
             assert_eq!(&mask_personal_information(text), text);
