@@ -483,11 +483,12 @@ async fn public_pages_serve_only_what_is_published() {
             .status,
         404
     );
-    assert_eq!(
-        http_get(&format!("{base}/receipt?code=%3Cscript%3E"))
-            .await
-            .status,
-        400
+    let malformed = http_get(&format!("{base}/receipt?code=%3Cscript%3E")).await;
+    assert_eq!(malformed.status, 400);
+    let malformed = malformed.text();
+    assert!(
+        malformed.contains("12 位字母和数字") && !malformed.contains("<script>"),
+        "{malformed}"
     );
     assert_eq!(http_get(&format!("{base}/receipt")).await.status, 200);
 }

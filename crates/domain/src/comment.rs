@@ -349,11 +349,11 @@ impl ReceiptCode {
         )))
     }
 
+    /// What is wrong with a code that [`Self::parse`] refuses, for the API and the pages.
+    pub const MALFORMED: &str = "回执码格式不正确，应为 12 位字母和数字，如 YJ7K-2M9Q-XW4D (a receipt code has 12 letters and digits, e.g. YJ7K-2M9Q-XW4D)";
+
     fn malformed() -> DomainError {
-        DomainError::invalid(
-            "receipt_code",
-            "回执码格式不正确，应为 12 位字母和数字，如 YJ7K-2M9Q-XW4D (a receipt code has 12 letters and digits, e.g. YJ7K-2M9Q-XW4D)",
-        )
+        DomainError::invalid("receipt_code", Self::MALFORMED)
     }
 
     /// The code as printed, `XXXX-XXXX-XXXX`.

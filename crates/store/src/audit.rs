@@ -143,23 +143,21 @@ async fn move_heads<C: ConnectionTrait>(
             (b, a) => moved.push((chain, b, a)),
         }
     }
-    if !moved.is_empty() {
-        let mut new_hash = Expr::case(
-            audit_chain_head::Column::Chain.eq(moved[0].0),
-            moved[0].2.to_owned(),
+    if let Some(&(first, _, first_after)) = moved.first() {
+        let chain_is = |chain: &str| audit_chain_head::Column::Chain.eq(chain);
+        let new_hash = moved[1..].iter().fold(
+            Expr::case(chain_is(first), first_after.to_owned()),
+            |case, &(chain, _, after)| case.case(chain_is(chain), after.to_owned()),
         );
-        let mut still_read = Condition::any();
-        for (i, &(chain, before, after)) in moved.iter().enumerate() {
-            if i > 0 {
-                new_hash =
-                    new_hash.case(audit_chain_head::Column::Chain.eq(chain), after.to_owned());
-            }
-            still_read = still_read.add(
-                Condition::all()
-                    .add(audit_chain_head::Column::Chain.eq(chain))
-                    .add(audit_chain_head::Column::Hash.eq(before)),
-            );
-        }
+        let still_read = moved
+            .iter()
+            .fold(Condition::any(), |any, &(chain, before, _)| {
+                any.add(
+                    Condition::all()
+                        .add(chain_is(chain))
+                        .add(audit_chain_head::Column::Hash.eq(before)),
+                )
+            });
         let updated = audit_chain_head::Entity::update_many()
             .col_expr(audit_chain_head::Column::Hash, new_hash.into())
             .filter(still_read)

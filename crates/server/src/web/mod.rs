@@ -306,9 +306,7 @@ async fn receipt(
         return Ok(Html(pages::receipt_form(None)).into_response());
     };
     let Ok(code) = ReceiptCode::parse(&raw) else {
-        let page = pages::receipt_form(Some(
-            "回执码格式不正确，应为 12 位字母和数字，如 YJ7K-2M9Q-XW4D (a receipt code has 12 letters and digits, e.g. YJ7K-2M9Q-XW4D)",
-        ));
+        let page = pages::receipt_form(Some(ReceiptCode::MALFORMED));
         return Ok((StatusCode::BAD_REQUEST, Html(page)).into_response());
     };
     let (found, consultation) = match core.store.comment_by_receipt(code.as_str()).await {
