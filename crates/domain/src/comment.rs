@@ -275,16 +275,21 @@ impl Comment {
 
     /// The text masked for publication: personal information (see [`crate::pii`]), and the
     /// submitter's own name and organisation wherever the text repeats them, unless the
-    /// submitter consented to publishing them. The server holds both, so a name the submitter
+    /// submitter consented to publishing them (then the own name stays after `我是` too). The server holds both, so a name the submitter
     /// wrote into the comment is not published when the name field would not be.
     pub fn published_text(&self) -> String {
         let mut text = self.body.content.as_str().to_owned();
+        let own = [
+            self.body.submitter_name.trim(),
+            self.body.submitter_organization.trim(),
+        ];
         if !self.body.publish_name_consent {
-            for own in [&self.body.submitter_name, &self.body.submitter_organization] {
-                text = mask_own_name(&text, own.trim());
+            for own in own {
+                text = mask_own_name(&text, own);
             }
+            return crate::pii::mask_personal_information(&text);
         }
-        crate::pii::mask_personal_information(&text)
+        crate::pii::mask_personal_information_but_names(&text, &own)
     }
 
     /// The answer to a submission under this comment's request id: a retry of the same
