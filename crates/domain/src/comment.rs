@@ -255,6 +255,9 @@ pub struct Comment {
     pub group_id: Option<String>,
     /// Its own answer; a grouped comment takes its group's instead.
     pub disposition: Option<Disposition>,
+    /// Spans of the text an officer took out of publication, sorted and not overlapping.
+    #[serde(default)]
+    pub redactions: Vec<crate::redaction::Redaction>,
 }
 
 impl Comment {
@@ -273,12 +276,13 @@ impl Comment {
         self.is_visible().then(|| self.published_text())
     }
 
-    /// The text masked for publication: personal information (see [`crate::pii`]), and the
+    /// The text masked for publication: the spans officers redacted (see [`crate::redaction`]),
+    /// personal information (see [`crate::pii`]), and the
     /// submitter's own name and organisation wherever the text repeats them, unless the
     /// submitter consented to publishing them (then the own name stays after `我是` too). The server holds both, so a name the submitter
     /// wrote into the comment is not published when the name field would not be.
     pub fn published_text(&self) -> String {
-        let mut text = self.body.content.as_str().to_owned();
+        let mut text = crate::redaction::apply(self.body.content.as_str(), &self.redactions);
         let own = [
             self.body.submitter_name.trim(),
             self.body.submitter_organization.trim(),
@@ -513,6 +517,7 @@ mod tests {
             moderation: None,
             group_id: None,
             disposition: None,
+            redactions: Vec::new(),
         }
     }
 

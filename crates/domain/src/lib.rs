@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 mod names;
 pub mod pii;
+pub mod redaction;
 pub mod report;
 pub mod window;
 

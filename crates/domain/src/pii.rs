@@ -165,7 +165,7 @@ static ACCOUNT_NUMBER: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// A QQ number after its cue word.
 static QQ: LazyLock<Option<Regex>> = LazyLock::new(|| {
     compile(
-        r"(?:QQ|qq|Qq|qQ|扣扣|企鹅号)(?:号码|号|账号)?(?:是|为)?[ ]*:?[ ]*(?P<id>[1-9][0-9]{4,11})",
+        r"(?:QQ|qq|Qq|qQ|Q号|扣扣|企鹅号)(?:号码|号|账号)?(?:是|为)?[ ]*:?[ ]*(?P<id>[1-9][0-9]{4,11})",
     )
 });
 
@@ -180,20 +180,22 @@ static WECHAT: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 
 /// A licence plate: province, issuing office letter, then five (six for new-energy
-/// vehicles) letters and digits; `I` and `O` are never used.
+/// vehicles) letters and digits, or four and a character for driving schools, police and
+/// trailers (`赣A8548学`); `I` and `O` are never used.
 static LICENCE_PLATE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     compile(concat!(
         r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Za-hj-np-z]",
-        r"[ ·•・.-]?(?P<number>[A-HJ-NP-Za-hj-np-z0-9]{5,6})",
+        r"[ ·•・.-]?(?P<number>[A-HJ-NP-Za-hj-np-z0-9]{5,6}|[A-HJ-NP-Za-hj-np-z0-9]{4}[学警挂港澳领试超])",
     ))
 });
 
-/// Passport and permit numbers after their cue words, and the `E` passports of the People's
-/// Republic (`E` and 8 digits, or `E`, a letter and 7 digits) without one.
+/// Passport and permit numbers after their cue words (6 to 12 letters and digits, as foreign
+/// passports mix them), and the `E` passports of the People's Republic (`E` and 8 digits, or
+/// `E`, a letter and 7 digits) without one.
 static PASSPORT: LazyLock<Option<Regex>> = LazyLock::new(|| {
     compile(concat!(
         r"(?:护照|通行证|台胞证|回乡证|旅行证|军官证|(?i:passport))(?:号码|号)?(?:是|为)?[ ]*:?[ ]*",
-        r"(?P<number>[A-Za-z]{0,2}[0-9]{7,9})",
+        r"(?P<number>[A-Za-z0-9]{6,12})",
         r"|(?P<bare>E[0-9]{8}|E[A-HJ-NP-Z][0-9]{7})",
     ))
 });
@@ -298,9 +300,30 @@ impl Folded {
     }
 
     /// The regex crate has no look-around, so a number must be checked by hand not to be a
-    /// piece of a longer run of digits (an order number, a bank account).
+    /// piece of a longer run of digits (an order number, a bank account) that goes on before
+    /// character `i`. A Chinese numeral next to a written digit does not go on with it: in
+    /// `13812345678一直打不通` the `一` means "all along".
     fn digit_before(&self, i: usize) -> bool {
-        i.checked_sub(1).is_some_and(|before| self.is_digit(before))
+        i.checked_sub(1)
+            .is_some_and(|before| self.is_digit(before) && self.same_script(before, i))
+    }
+
+    /// Whether a run of digits ending before character `end` goes on there.
+    fn digit_after(&self, end: usize) -> bool {
+        self.is_digit(end)
+            && end
+                .checked_sub(1)
+                .is_none_or(|last| self.same_script(last, end))
+    }
+
+    /// Whether two characters are both Chinese numerals or both not.
+    fn same_script(&self, a: usize, b: usize) -> bool {
+        let numeral = |i: usize| {
+            self.slots
+                .get(i)
+                .is_some_and(|slot| is_chinese_numeral(slot.original))
+        };
+        numeral(a) == numeral(b)
     }
 
     /// Folded text from character `i` on.
@@ -308,6 +331,13 @@ impl Folded {
         let at = self.slots.get(i).map_or(self.text.len(), |slot| slot.at);
         self.text.get(at..).unwrap_or_default()
     }
+}
+
+fn is_chinese_numeral(c: char) -> bool {
+    matches!(
+        c,
+        '〇' | '零' | '一' | '幺' | '二' | '两' | '三' | '四' | '五' | '六' | '七' | '八' | '九'
+    )
 }
 
 fn fold(c: char) -> char {
@@ -486,7 +516,7 @@ fn email(folded: &Folded, caps: &Captures<'_>) -> Option<Hit> {
 fn id_number(folded: &Folded, caps: &Captures<'_>) -> Option<Hit> {
     let whole = caps.get(0)?;
     let chars = folded.chars(whole);
-    if folded.digit_before(chars.start) || folded.is_digit(chars.end) {
+    if folded.digit_before(chars.start) || folded.digit_after(chars.end) {
         return None;
     }
     let id = whole.as_str();
@@ -563,7 +593,7 @@ fn has_valid_check_character(id: &str) -> bool {
 /// masked form is always `138****5678` whatever the grouping was.
 fn mobile(folded: &Folded, caps: &Captures<'_>) -> Option<Hit> {
     let whole = folded.chars(caps.get(0)?);
-    if folded.digit_before(whole.start) || folded.is_digit(whole.end) {
+    if folded.digit_before(whole.start) || folded.digit_after(whole.end) {
         return None;
     }
     let chars = folded.index(caps.name("number")?.start())..whole.end;
@@ -585,7 +615,7 @@ fn mobile(folded: &Folded, caps: &Captures<'_>) -> Option<Hit> {
 fn landline(folded: &Folded, caps: &Captures<'_>) -> Option<Hit> {
     let start = folded.index(caps.get(0)?.start());
     let local = folded.chars(caps.name("local")?);
-    if folded.digit_before(start) || folded.is_digit(local.end) {
+    if folded.digit_before(start) || folded.digit_after(local.end) {
         return None;
     }
     // An "extension" running into more digits is something else; the number before it is
@@ -593,7 +623,7 @@ fn landline(folded: &Folded, caps: &Captures<'_>) -> Option<Hit> {
     let extension = caps
         .name("ext")
         .map(|m| folded.chars(m))
-        .filter(|ext| !folded.is_digit(ext.end));
+        .filter(|ext| !folded.digit_after(ext.end));
     let local_digits: Vec<char> = folded.originals(local.clone()).collect();
     let mut replacement: String = folded.originals(start..local.start).collect();
     replacement.push_str(&keep_ends(
@@ -629,7 +659,7 @@ fn address(folded: &Folded, caps: &Captures<'_>) -> Option<Hit> {
             if BUILDING_UNITS
                 .iter()
                 .any(|unit| units.as_str().ends_with(unit))
-                && !folded.is_digit(room.end) =>
+                && !folded.digit_after(room.end) =>
         {
             chars.end = room.end;
         }
@@ -708,7 +738,7 @@ fn masked_number(digits: &[char]) -> String {
 fn digit_run(folded: &Folded, caps: &Captures<'_>) -> Option<Hit> {
     let whole = caps.get(0)?;
     let chars = folded.chars(whole);
-    if folded.digit_before(chars.start) || folded.is_digit(chars.end) {
+    if folded.digit_before(chars.start) || folded.digit_after(chars.end) {
         return None;
     }
     let digits = digits(folded, chars.clone());
@@ -726,7 +756,7 @@ fn digit_run(folded: &Folded, caps: &Captures<'_>) -> Option<Hit> {
 /// A number after 卡号 or 账号 is an account whatever its length or check digit.
 fn account_number(folded: &Folded, caps: &Captures<'_>) -> Option<Hit> {
     let chars = folded.chars(caps.name("number")?);
-    if folded.is_digit(chars.end) {
+    if folded.digit_after(chars.end) {
         return None;
     }
     let digits = digits(folded, chars.clone());
@@ -800,24 +830,24 @@ fn licence_plate(folded: &Folded, caps: &Captures<'_>) -> Option<Hit> {
     })
 }
 
-/// Letters before the digits say what kind of document it is and stay; the digits go.
+/// The first character says what kind of document it is (`E` a passport of the People's
+/// Republic, `C` a permit for Hong Kong and Macao) and stays; the rest goes.
 fn passport(folded: &Folded, caps: &Captures<'_>) -> Option<Hit> {
     let whole = folded.chars(caps.get(0)?);
     let bare = caps.name("bare").is_some();
-    let chars = folded.chars(caps.name("number").or_else(|| caps.name("bare"))?);
-    if is_alphanumeric(folded, chars.end) || (bare && is_latin_letter_before(folded, whole.start)) {
+    let number = caps.name("number").or_else(|| caps.name("bare"))?;
+    let chars = folded.chars(number);
+    // A word after the cue (`护照号码tbd`) is no number: numbers have digits.
+    if is_alphanumeric(folded, chars.end)
+        || (bare && is_latin_letter_before(folded, whole.start))
+        || !number.as_str().bytes().any(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let replacement = folded
-        .slots(chars.clone())
-        .iter()
-        .map(|slot| {
-            if slot.folded.is_ascii_digit() {
-                MASK
-            } else {
-                slot.original
-            }
-        })
+        .originals(chars.clone())
+        .take(1)
+        .chain(repeat_n(MASK, chars.len().saturating_sub(1)))
         .collect();
     Some(Hit {
         kind: PersonalInformationKind::Passport,
@@ -1113,9 +1143,23 @@ mod tests {
             case("护照号E12345678已过期", "护照号E********已过期"),
             case(
                 "港澳通行证C12345678，台胞证 12345678",
-                "港澳通行证C********，台胞证 ********",
+                "港澳通行证C********，台胞证 1*******",
             ),
-            case("我的护照是EA1234567。", "我的护照是EA*******。"),
+            case("我的护照是EA1234567。", "我的护照是E********。"),
+            case("外籍员工护照号码：HFZTL5FGW", "外籍员工护照号码：H********"),
+            case(
+                "驾校教练车赣A8548学在小区练车",
+                "驾校教练车赣A*****在小区练车",
+            ),
+            case("Q号224542386", "Q号2****"),
+            case(
+                "电话13812345678一直打不通，卡号6226095694053383957一直待验证",
+                "电话138****5678一直打不通，卡号6226***********3957一直待验证",
+            ),
+            case(
+                "署名：褚卫、朱文斌、简文军等23户业主",
+                "署名：褚*、朱**、简**等23户业主",
+            ),
             case("我叫王小明，住在幸福小区。", "我叫王**，住在幸福小区。"),
             case("联系人李建国", "联系人李**"),
             case(

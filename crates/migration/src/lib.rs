@@ -12,6 +12,7 @@ mod m20261201_000007_answering_at_scale;
 mod m20261202_000008_reports_and_operations;
 mod m20261203_000009_answering_counts;
 mod m20261204_000010_audit_chain_heads;
+mod m20261205_000011_comment_redactions;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_reports_and_operations::Migration),
             Box::new(m20261203_000009_answering_counts::Migration),
             Box::new(m20261204_000010_audit_chain_heads::Migration),
+            Box::new(m20261205_000011_comment_redactions::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use consult_domain::answering::tally::{AnsweringStatus, GroupTally};
+use consult_domain::redaction::Redaction;
 use consult_domain::{
     Actor, Channel, Comment, CommentContent, Consultation, DomainError, NewComment,
     SubmitterCategory,
@@ -266,7 +267,15 @@ fn to_row(
             .as_ref()
             .map(|d| d.answer.outcome.code().to_owned()),
         private_key_id: Some(keys.current().to_owned()),
+        redactions: redactions_column(&c.redactions),
     })
+}
+
+/// The `redactions` column: NULL when there are none, as on rows from before redaction.
+pub(crate) fn redactions_column(redactions: &[Redaction]) -> Option<String> {
+    (!redactions.is_empty())
+        .then(|| serde_json::to_string(redactions).ok())
+        .flatten()
 }
 
 pub(crate) fn json_opt<T: serde::Serialize>(v: &Option<T>) -> Option<String> {
@@ -299,6 +308,7 @@ pub(crate) fn from_row(m: comment::Model, keys: &PrivateDataKeys) -> Result<Comm
         }
     };
     Ok(Comment {
+        redactions: parse_opt(m.redactions.as_deref())?.unwrap_or_default(),
         moderation: parse_opt(m.moderation.as_deref())?,
         disposition: parse_opt(m.disposition.as_deref())?,
         group_id: m.group_id,
@@ -581,6 +591,7 @@ fn new_comment(s: &Submission, ids: &mut ulid::Generator) -> Comment {
         moderation: None,
         group_id: None,
         disposition: None,
+        redactions: Vec::new(),
     }
 }
 

@@ -65,6 +65,7 @@ fn comment(id: &str, category: SubmitterCategory, text: &str) -> Comment {
         moderation: None,
         group_id: None,
         disposition: None,
+        redactions: Vec::new(),
     }
 }
 
@@ -575,4 +576,56 @@ proptest! {
         prop_assert!(!json.contains("13812345678"));
         prop_assert!(!json.contains("张三"));
     }
+}
+
+#[test]
+fn redactions_are_checked_revisable_and_only_widened_after_publication() {
+    use crate::redaction::{Redaction, RedactionReason};
+    let span = |start, end| Redaction {
+        start,
+        end,
+        reason: RedactionReason::ThirdPartyPrivacy,
+    };
+    let (c, now) = closed(ConsultationKind::Plan);
+    let mut k = comment(
+        "k1",
+        SubmitterCategory::Citizen,
+        "邻居赵大勇天天在楼道里堆杂物，建议第五条写明处罚。",
+    );
+    // Out of the text, empty and overlapping spans are refused, each named.
+    let e = k
+        .redact(&c, vec![span(2, 5), span(5, 5), span(20, 99)], now)
+        .unwrap_err();
+    assert_eq!(fields(&e), ["redactions[1]", "redactions[2]"]);
+    let e = k.redact(&c, vec![span(2, 5), span(4, 6)], now).unwrap_err();
+    assert_eq!(fields(&e), ["redactions"]);
+    assert!(k.redactions.is_empty());
+
+    // Given in any order, kept sorted; the published text shows the marker.
+    k.redact(&c, vec![span(8, 10), span(2, 5)], now).unwrap();
+    assert_eq!(k.redactions, [span(2, 5), span(8, 10)]);
+    assert_eq!(
+        k.public_content().unwrap(),
+        "邻居[已隐去]天天在[已隐去]里堆杂物，建议第五条写明处罚。"
+    );
+    // Revisable before publication, also to nothing.
+    k.redact(&c, vec![], now).unwrap();
+    k.redact(&c, vec![span(2, 5)], now).unwrap();
+
+    // After publication a span may only grow or be joined by others.
+    let mut published = c.clone();
+    published.stored_state = ConsultationState::FeedbackPublished;
+    let e = k.redact(&published, vec![span(8, 10)], now).unwrap_err();
+    assert_eq!(rules(&e), ["REDACTION_PUBLISHED"]);
+    let e = k.redact(&published, vec![span(3, 5)], now).unwrap_err();
+    assert_eq!(rules(&e), ["REDACTION_PUBLISHED"]);
+    k.redact(&published, vec![span(0, 5), span(8, 10)], now)
+        .unwrap();
+    assert_eq!(k.redactions, [span(0, 5), span(8, 10)]);
+
+    // A draft has no comments to redact.
+    let mut draft = c.clone();
+    draft.stored_state = ConsultationState::Draft;
+    let e = k.redact(&draft, vec![], now).unwrap_err();
+    assert_eq!(rules(&e), ["REDACTION_CLOSED"]);
 }

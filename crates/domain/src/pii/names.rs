@@ -84,6 +84,7 @@ const NOT_NAMES: &[&str] = &[
 
 /// Words right after a given name that end it: `我是王小明住在…`, `本人王强认为…`.
 const AFTER_A_NAME: &[&str] = &[
+    "、",
     "是",
     "住",
     "家住",
@@ -155,24 +156,29 @@ pub(super) fn names(folded: &Folded) -> Vec<Hit> {
     let mut hits = Vec::new();
     let mut i = 0;
     while i < text.len() {
-        let found = cue_at(&text, i).and_then(|(after, sure)| name_at(&text, after, sure));
-        match found {
-            Some((surname, given)) => {
-                let chars = surname.start..given.end;
-                let mut replacement: String = text
-                    .get(surname.clone())
-                    .unwrap_or_default()
-                    .iter()
-                    .collect();
-                replacement.extend(std::iter::repeat_n(MASK, given.len()));
-                hits.push(Hit {
-                    kind: PersonalInformationKind::Name,
-                    chars,
-                    replacement,
-                });
-                i = given.end;
+        let Some((mut at, sure)) = cue_at(&text, i) else {
+            i += 1;
+            continue;
+        };
+        i += 1;
+        // A sure cue may introduce a list: `署名：褚卫、朱文斌、简文军等`.
+        while let Some((surname, given)) = name_at(&text, at, sure) {
+            let mut replacement: String = text
+                .get(surname.clone())
+                .unwrap_or_default()
+                .iter()
+                .collect();
+            replacement.extend(std::iter::repeat_n(MASK, given.len()));
+            hits.push(Hit {
+                kind: PersonalInformationKind::Name,
+                chars: surname.start..given.end,
+                replacement,
+            });
+            i = given.end;
+            if !sure || text.get(given.end) != Some(&'、') {
+                break;
             }
-            None => i += 1,
+            at = given.end + 1;
         }
     }
     hits

@@ -229,6 +229,7 @@ fn build_world(
             moderation: None,
             group_id: None,
             disposition: None,
+            redactions: Vec::new(),
         };
         match action {
             1 => k.hide(&c, HideReason::ALL[i % 4], "", "o", now).unwrap(),

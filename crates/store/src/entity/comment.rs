@@ -34,6 +34,8 @@ pub struct Model {
     pub outcome: Option<String>,
     /// Key that sealed the three submitter fields; `None`: they are plain text (older rows).
     pub private_key_id: Option<String>,
+    /// JSON of the spans an officer took out of publication; `None`: none.
+    pub redactions: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
