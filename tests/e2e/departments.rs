@@ -255,6 +255,20 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             ),
         ),
         (
+            "CommentService/RedactComment",
+            Row::Departmental(
+                pb::RedactCommentRequest {
+                    name: comments[3].clone(),
+                    redactions: vec![pb::Redaction {
+                        start: 0,
+                        end: 1,
+                        reason: pb::RedactionReason::ThirdPartyPrivacy as i32,
+                    }],
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
             "CommentService/AnswerComment",
             Row::Departmental(
                 pb::AnswerCommentRequest {
@@ -571,5 +585,5 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
         }
         departmental += 1;
     }
-    assert_eq!(departmental, 36);
+    assert_eq!(departmental, 37);
 }

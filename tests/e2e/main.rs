@@ -8,6 +8,8 @@ mod audit;
 mod bad_input;
 mod batch;
 mod comments;
+#[path = "../../crates/domain/tests/support/corpus.rs"]
+mod corpus;
 mod ctl;
 mod departments;
 mod faults;
@@ -15,6 +17,7 @@ mod fuzz;
 mod hostile;
 mod lifecycle;
 mod limits;
+mod masking;
 mod matrix;
 mod operations;
 mod pagination;

@@ -68,6 +68,7 @@ pub(crate) const EXPECTED: &[(&str, &str)] = &[
     ("CommentService/LookupComment", "*"),
     ("CommentService/HideComment", "O"),
     ("CommentService/UnhideComment", "O"),
+    ("CommentService/RedactComment", "O"),
     ("CommentService/AnswerComment", "O"),
     ("FeedbackService/CreateOpinionGroup", "O"),
     ("FeedbackService/GetOpinionGroup", "OA"),

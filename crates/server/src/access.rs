@@ -54,6 +54,7 @@ pub(crate) const MATRIX: &[(&str, &str, Audience)] = &[
     ("CommentService", "lookup_comment", Anyone),
     ("CommentService", "hide_comment", Officers),
     ("CommentService", "unhide_comment", Officers),
+    ("CommentService", "redact_comment", Officers),
     ("CommentService", "answer_comment", Officers),
     ("FeedbackService", "create_opinion_group", Officers),
     ("FeedbackService", "get_opinion_group", OfficersAndAuditors),

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use consult_api::pb;
 use consult_domain::answering::{Answer, Disposition, HideReason, Moderation, Outcome};
 use consult_domain::decision::DecisionDocument;
+use consult_domain::redaction::{Redaction, RedactionReason};
 use consult_domain::report::{FeedbackReport, PublishedReport, ReportAnswer, ReportComment, Term};
 use consult_domain::window::earliest_close;
 use consult_domain::{
@@ -54,6 +55,7 @@ bridge!(
     "SUBMITTER_CATEGORY_"
 );
 bridge!(HideReason, pb::HideReason, "HIDE_REASON_");
+bridge!(RedactionReason, pb::RedactionReason, "REDACTION_REASON_");
 bridge!(Outcome, pb::Outcome, "OUTCOME_");
 
 /// A required enum field: `_UNSPECIFIED` and unknown values are refused.
@@ -370,7 +372,32 @@ pub(crate) fn comment(c: &Comment) -> pb::Comment {
             .map(|g| format!("consultations/{}/opinionGroups/{g}", c.consultation_id))
             .unwrap_or_default(),
         disposition: c.disposition.as_ref().map(disposition),
+        redactions: c.redactions.iter().map(redaction).collect(),
+        published_content: String::new(),
     }
+}
+
+fn redaction(r: &Redaction) -> pb::Redaction {
+    pb::Redaction {
+        start: r.start,
+        end: r.end,
+        reason: r.reason.to_proto(),
+    }
+}
+
+/// Officers' redactions as the domain takes them; each needs its reason.
+pub(crate) fn redactions(spans: &[pb::Redaction]) -> Result<Vec<Redaction>, DomainError> {
+    spans
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            Ok(Redaction {
+                start: r.start,
+                end: r.end,
+                reason: required::<RedactionReason>(r.reason, &format!("redactions[{i}].reason"))?,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -390,6 +417,9 @@ mod tests {
         }
         for c in SubmitterCategory::ALL {
             assert_eq!(SubmitterCategory::from_proto(c.to_proto()), Ok(Some(*c)));
+        }
+        for r in RedactionReason::ALL {
+            assert_eq!(RedactionReason::from_proto(r.to_proto()), Ok(Some(*r)));
         }
         for r in HideReason::ALL {
             assert_eq!(HideReason::from_proto(r.to_proto()), Ok(Some(*r)));

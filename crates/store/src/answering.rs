@@ -18,7 +18,7 @@ use crate::audit::{self, AuditRecord};
 use crate::counting::{CountChanges, comment_key};
 use consult_domain::report::ReportVersion;
 
-use crate::comments::{from_row as comment_from_row, json_opt, parse_opt};
+use crate::comments::{from_row as comment_from_row, json_opt, parse_opt, redactions_column};
 use crate::consultations::from_row as consultation_from_row;
 use crate::entity::{comment, consultation, disposition_revision, feedback_report, opinion_group};
 use crate::private_data::PrivateDataKeys;
@@ -409,6 +409,21 @@ async fn write_differences(
                 c.id
             )));
         };
+        if c.redactions != prev.redactions {
+            // Rare and one comment at a time: a statement each.
+            comment::Entity::update_many()
+                .col_expr(
+                    comment::Column::Redactions,
+                    Expr::value(redactions_column(&c.redactions)),
+                )
+                .filter(comment::Column::ConsultationId.eq(cid.clone()))
+                .filter(comment::Column::Id.eq(c.id.clone()))
+                .exec(txn)
+                .await?;
+            // Offsets and reasons only: the audit log never copies the redacted text.
+            changed_before.push(json!({"id": prev.id, "redactions": prev.redactions}));
+            changed_after.push(json!({"id": c.id, "redactions": c.redactions}));
+        }
         let state = comment_state(c);
         if state == comment_state(prev) {
             continue;

@@ -224,6 +224,34 @@ consultctl comment list 01JD… --clause 第五条 --all"
         consultation: String,
         comment: String,
     },
+    /// 隐去意见中的部分内容，公开时显示为“[已隐去]”，原文不变 (redact spans from publication)
+    #[command(
+        after_help = "示例：\n  consultctl comment redact 01JD… 01JE… --text 赵大勇 --reason third_party_privacy\n  \
+consultctl comment redact 01JD… 01JE… --span 12..20 --reason trade_secret\n  \
+consultctl comment redact 01JD… 01JE… --clear\n\
+--text 隐去原文中每一处该文字；--span 按字符位置（从0起，不含终点）。新的范围与已有范围合并；--replace 改为只保留本次的范围。\n\
+反馈公开后只能增加隐去范围。\n\
+原因：personal_information 个人信息、third_party_privacy 他人隐私、trade_secret 商业秘密、defamation 侮辱诽谤内容、other 其他依法不予公开的内容"
+    )]
+    Redact {
+        consultation: String,
+        comment: String,
+        /// 要隐去的原文（可多次给出）(text to redact wherever it occurs; repeatable)
+        #[arg(long)]
+        text: Vec<String>,
+        /// 要隐去的字符范围 START..END (character span; repeatable)
+        #[arg(long)]
+        span: Vec<String>,
+        /// 原因 (reason category)
+        #[arg(long, required_unless_present = "clear")]
+        reason: Option<String>,
+        /// 只保留本次给出的范围 (replace the spans set before instead of adding)
+        #[arg(long)]
+        replace: bool,
+        /// 取消全部隐去（反馈公开前）(lift every redaction)
+        #[arg(long, conflicts_with_all = ["text", "span", "replace"])]
+        clear: bool,
+    },
     /// 答复的修订记录 (revisions of an answer; a comment id or g:group id)
     #[command(
         after_help = "示例：\n  consultctl comment revisions 01JD… 01JE…\n  consultctl comment revisions 01JD… g:01JF…"

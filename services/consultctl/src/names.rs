@@ -2,6 +2,7 @@
 //! (channels, outcomes, states…) from their codes or their Chinese labels.
 
 use consult_domain::answering::{HideReason, Outcome};
+use consult_domain::redaction::RedactionReason;
 use consult_domain::{Channel, ConsultationKind, ConsultationState, SubmitterCategory};
 
 use crate::error::CliError;
@@ -101,6 +102,7 @@ term!(SubmitterCategory, "SUBMITTER_CATEGORY_", "提出者类别");
 term!(ConsultationKind, "CONSULTATION_KIND_", "事项类型");
 term!(ConsultationState, "CONSULTATION_STATE_", "状态");
 term!(HideReason, "HIDE_REASON_", "屏蔽原因");
+term!(RedactionReason, "REDACTION_REASON_", "隐去原因");
 
 impl Term for Outcome {
     const ALL: &'static [Self] = Outcome::ALL;

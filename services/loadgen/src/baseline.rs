@@ -68,6 +68,13 @@ impl CommentService for NoOp {
         unimplemented()
     }
 
+    async fn redact_comment(
+        &self,
+        _: Request<pb::RedactCommentRequest>,
+    ) -> Result<Response<pb::Comment>, Status> {
+        unimplemented()
+    }
+
     async fn answer_comment(
         &self,
         _: Request<pb::AnswerCommentRequest>,

@@ -103,6 +103,17 @@ pub(crate) struct Score {
 impl Score {
     /// Scores one entry against the text published for it.
     pub(crate) fn add(&mut self, entry: &Entry, published: &str) {
+        self.score(entry, published, published == entry.text);
+    }
+
+    /// Scores one entry against a page that shows it among other things: a comment without
+    /// secrets must be on the page as written.
+    #[allow(dead_code)]
+    pub(crate) fn add_page(&mut self, entry: &Entry, page: &str) {
+        self.score(entry, page, page.contains(entry.text.as_str()));
+    }
+
+    fn score(&mut self, entry: &Entry, published: &str, unchanged: bool) {
         for (kind, secret) in &entry.secrets {
             let counts = self.secrets.entry(kind.clone()).or_default();
             counts.1 += 1;
@@ -128,7 +139,7 @@ impl Score {
         }
         if entry.secrets.is_empty() {
             self.clean.1 += 1;
-            if published == entry.text {
+            if unchanged {
                 self.clean.0 += 1;
             } else {
                 self.misses.push(format!(

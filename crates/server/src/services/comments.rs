@@ -117,6 +117,7 @@ impl Comments {
             .ok_or_else(|| DomainError::not_found(req.name.clone()))?;
         let mut out = convert::comment(c);
         out.disposition = effective(&a, c);
+        out.published_content = c.public_content().unwrap_or_default();
         Ok(out)
     }
 
@@ -274,6 +275,8 @@ impl Comments {
                     let c = a.comment_mut(id)?.clone();
                     let mut out = convert::comment(&c);
                     out.disposition = effective(a, &c);
+                    // The officer sees at once what the public will read.
+                    out.published_content = c.public_content().unwrap_or_default();
                     Ok(out)
                 },
             )
@@ -315,6 +318,19 @@ impl Comments {
         .await
     }
 
+    async fn redact_comment(
+        &self,
+        request: Request<pb::RedactCommentRequest>,
+    ) -> Result<PbComment, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let redactions = convert::redactions(&req.redactions)?;
+        self.change_comment(&actor, &req.name, "comment.redact", |a, id, now| {
+            let consultation = a.consultation.clone();
+            a.comment_mut(id)?.redact(&consultation, redactions, now)
+        })
+        .await
+    }
+
     async fn answer_comment(
         &self,
         request: Request<pb::AnswerCommentRequest>,
@@ -340,5 +356,6 @@ grpc_service! {
         hide_comment(pb::HideCommentRequest) -> PbComment;
         unhide_comment(pb::UnhideCommentRequest) -> PbComment;
         answer_comment(pb::AnswerCommentRequest) -> PbComment;
+        redact_comment(pb::RedactCommentRequest) -> PbComment;
     }
 }

@@ -3,6 +3,7 @@
 
 use consult_api::pb;
 use consult_domain::answering::{HideReason, Outcome};
+use consult_domain::redaction::RedactionReason;
 use consult_domain::{Channel, SubmitterCategory};
 
 use super::{Ctx, collect_pages};
@@ -78,6 +79,53 @@ pub(super) async fn run(ctx: &Ctx, cmd: CommentCommand) -> Result<(), CliError> 
                 .await?
                 .into_inner();
             ctx.done(&c, format!("已取消屏蔽意见 {}", names::short(&c.name)))
+        }
+        CommentCommand::Redact {
+            consultation,
+            comment,
+            text,
+            span,
+            reason,
+            replace,
+            clear,
+        } => {
+            let name = names::comment(&consultation, &comment);
+            let current = ctx
+                .comments()
+                .get_comment(ctx.req(pb::GetCommentRequest { name: name.clone() }))
+                .await?
+                .into_inner();
+            let redactions = if clear {
+                Vec::new()
+            } else {
+                let reason = names::parse::<RedactionReason>(reason.as_deref().unwrap_or(""))
+                    .map_err(CliError::Usage)?;
+                let reason = names::proto(reason, |s| {
+                    pb::RedactionReason::from_str_name(s).map(|v| v as i32)
+                });
+                let added = redaction_spans(&current.content, &text, &span, reason)
+                    .map_err(CliError::Usage)?;
+                let kept = if replace {
+                    Vec::new()
+                } else {
+                    current.redactions.clone()
+                };
+                merge_redactions(kept, added)
+            };
+            let c = ctx
+                .comments()
+                .redact_comment(ctx.req(pb::RedactCommentRequest { name, redactions }))
+                .await?
+                .into_inner();
+            ctx.done(
+                &c,
+                format!(
+                    "意见 {} 隐去 {} 处；公开文本：\n{}",
+                    names::short(&c.name),
+                    c.redactions.len(),
+                    c.published_content
+                ),
+            )
         }
         CommentCommand::Revisions {
             consultation,
@@ -291,12 +339,115 @@ fn show(out: &Out, c: &pb::Comment) {
             ),
             ("条款", c.clause_reference.clone()),
             ("意见内容", c.content.clone()),
+            (
+                "隐去",
+                c.redactions
+                    .iter()
+                    .map(|r| {
+                        let text: String = c
+                            .content
+                            .chars()
+                            .skip(r.start as usize)
+                            .take(r.end.saturating_sub(r.start) as usize)
+                            .collect();
+                        format!(
+                            "{}..{} “{text}”（{}）",
+                            r.start,
+                            r.end,
+                            label::<RedactionReason>(r.reason().as_str_name())
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            ("公开文本", c.published_content.clone()),
             ("提交方", c.submitted_by.clone()),
             ("屏蔽", moderation),
             ("集中意见", names::short(&c.opinion_group).to_owned()),
             ("答复", answer),
         ],
     );
+}
+
+/// The spans to redact: every occurrence of each `texts` in `content`, and each `START..END`
+/// of `spans`, in characters.
+fn redaction_spans(
+    content: &str,
+    texts: &[String],
+    spans: &[String],
+    reason: i32,
+) -> Result<Vec<pb::Redaction>, String> {
+    let chars: Vec<char> = content.chars().collect();
+    let mut out = Vec::new();
+    for text in texts {
+        let needle: Vec<char> = text.trim().chars().collect();
+        if needle.is_empty() {
+            return Err("--text 不能为空 (--text is empty)".to_owned());
+        }
+        let found: Vec<usize> = (0..chars.len())
+            .filter(|&i| chars[i..].starts_with(&needle))
+            .collect();
+        if found.is_empty() {
+            return Err(format!(
+                "意见原文中没有“{}” (not in the comment's text)",
+                text.trim()
+            ));
+        }
+        for at in found {
+            out.push(span(at, at + needle.len(), reason));
+        }
+    }
+    for raw in spans {
+        let parsed = raw.split_once("..").and_then(|(a, b)| {
+            Some((
+                a.trim().parse::<usize>().ok()?,
+                b.trim().parse::<usize>().ok()?,
+            ))
+        });
+        let Some((start, end)) = parsed else {
+            return Err(format!(
+                "--span 应写作 START..END，如 12..20，而不是 {raw} (--span is START..END)"
+            ));
+        };
+        out.push(span(start, end, reason));
+    }
+    if out.is_empty() {
+        return Err("请用 --text 或 --span 指出要隐去的内容，或用 --clear 取消隐去 (give --text, --span or --clear)".to_owned());
+    }
+    Ok(out)
+}
+
+fn span(start: usize, end: usize, reason: i32) -> pb::Redaction {
+    pb::Redaction {
+        start: u32::try_from(start).unwrap_or(u32::MAX),
+        end: u32::try_from(end).unwrap_or(u32::MAX),
+        reason,
+    }
+}
+
+/// `kept` and `added` as one sorted set without overlaps: spans that overlap or touch are
+/// joined, taking the reason of the one added last.
+fn merge_redactions(kept: Vec<pb::Redaction>, added: Vec<pb::Redaction>) -> Vec<pb::Redaction> {
+    let mut all: Vec<(pb::Redaction, usize)> = kept
+        .into_iter()
+        .map(|r| (r, 0))
+        .chain(added.into_iter().map(|r| (r, 1)))
+        .collect();
+    all.sort_by_key(|(r, _)| (r.start, r.end));
+    let mut merged: Vec<(pb::Redaction, usize)> = Vec::new();
+    for (r, rank) in all {
+        match merged.last_mut() {
+            Some((last, last_rank)) if r.start <= last.end => {
+                last.end = last.end.max(r.end);
+                if rank >= *last_rank {
+                    last.reason = r.reason;
+                    *last_rank = rank;
+                }
+            }
+            _ => merged.push((r, rank)),
+        }
+    }
+    merged.into_iter().map(|(r, _)| r).collect()
 }
 
 /// Comments as CSV, UTF-8 with BOM; officers fill in 采纳情况/理由/采纳内容 and import it back.
@@ -569,6 +720,37 @@ fn show_group(out: &Out, g: &pb::OpinionGroup) {
 mod tests {
     use super::*;
     use crate::cli::OutputFormat;
+
+    fn spans(rs: &[pb::Redaction]) -> Vec<(u32, u32, i32)> {
+        rs.iter().map(|r| (r.start, r.end, r.reason)).collect()
+    }
+
+    #[test]
+    fn redaction_text_is_found_everywhere_in_characters_and_spans_merge() {
+        let text = "赵大勇说，赵大勇家的车赣A12345停在楼道口。";
+        let found = redaction_spans(text, &["赵大勇".into()], &["10..17".into()], 2).unwrap();
+        assert_eq!(spans(&found), [(0, 3, 2), (5, 8, 2), (10, 17, 2)]);
+        assert!(
+            redaction_spans(text, &["张三".into()], &[], 2)
+                .unwrap_err()
+                .contains("没有")
+        );
+        assert!(
+            redaction_spans(text, &[], &["10-17".into()], 2)
+                .unwrap_err()
+                .contains("START..END")
+        );
+        assert!(redaction_spans(text, &[], &[], 2).is_err());
+
+        // Kept and added spans that overlap or touch become one, with the added reason.
+        let kept = vec![span(0, 3, 1), span(10, 12, 1)];
+        let merged = merge_redactions(kept, vec![span(3, 5, 4), span(11, 17, 4), span(20, 21, 4)]);
+        assert_eq!(spans(&merged), [(0, 5, 4), (10, 17, 4), (20, 21, 4)]);
+        assert_eq!(
+            spans(&merge_redactions(vec![span(0, 3, 1)], vec![])),
+            [(0, 3, 1)]
+        );
+    }
 
     fn comment(id: &str, channel: pb::Channel, content: &str) -> pb::Comment {
         pb::Comment {
