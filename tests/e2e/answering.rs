@@ -1290,39 +1290,39 @@ async fn bad_input_while_answering_writes_nothing() {
     decide(&server, &parent, CLOSE_DATE).await;
     publish(&server, &parent).await;
 
-    // After publication answers are final.
-    refused!(
-        server,
-        comments.answer_comment(authed(
+    // After publication revised answers wait for a corrected version: accepted, and the
+    // public keeps reading the published ones (checked on the receipts below).
+    let revised = comments
+        .answer_comment(authed(
             token::OFFICER_FGW,
-            answer_req(&names[0], answer(pb::Outcome::Adopted, "", ""))
-        )),
-        Code::FailedPrecondition,
-        "FEEDBACK_PUBLISHED"
+            answer_req(&names[0], answer(pb::Outcome::Adopted, "", "")),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        revised.disposition.unwrap().outcome,
+        pb::Outcome::Adopted as i32
     );
-    refused!(
-        server,
-        feedback.answer_opinion_group(authed(
+    feedback
+        .answer_opinion_group(authed(
             token::OFFICER_FGW,
             pb::AnswerOpinionGroupRequest {
                 name: group.name.clone(),
                 disposition: Some(answer(pb::Outcome::Adopted, "", "")),
-            }
-        )),
-        Code::FailedPrecondition,
-        "FEEDBACK_PUBLISHED"
-    );
+            },
+        ))
+        .await
+        .unwrap();
     let mut bulk = selection(pb::Channel::Portal, answer(pb::Outcome::Adopted, "", ""));
     bulk.parent = parent.clone();
     if let Some(Target::Selection(s)) = &mut bulk.target {
         s.only_unanswered = false;
     }
-    refused!(
-        server,
-        feedback.bulk_answer_comments(authed(token::OFFICER_FGW, bulk)),
-        Code::FailedPrecondition,
-        "FEEDBACK_PUBLISHED"
-    );
+    feedback
+        .bulk_answer_comments(authed(token::OFFICER_FGW, bulk))
+        .await
+        .unwrap();
     refused!(
         server,
         feedback.publish_feedback_report(publish_req()),

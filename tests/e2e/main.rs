@@ -10,6 +10,7 @@ mod batch;
 mod comments;
 #[path = "../../crates/domain/tests/support/corpus.rs"]
 mod corpus;
+mod corrections;
 mod ctl;
 mod departments;
 mod faults;

@@ -258,18 +258,16 @@ fn parse_summary(summary: &str) -> Result<String, DomainError> {
 }
 
 impl Consultation {
-    /// Comments are answered from the formal close until the feedback report is published.
+    /// Comments are answered from the formal close on. Once the feedback report is published,
+    /// answers revised are a pending correction: the public keeps reading the published ones
+    /// until a corrected version is published from the revised answers.
     pub fn check_answering(&self, now: DateTime<Utc>) -> Result<(), DomainError> {
         let state = self.state(now);
         match state {
             ConsultationState::Closed
             | ConsultationState::ReadyForDeliberation
-            | ConsultationState::Decided => Ok(()),
-            ConsultationState::FeedbackPublished => Err(DomainError::precondition(
-                "FEEDBACK_PUBLISHED",
-                format!("consultations/{}", self.id),
-                "采纳情况反馈已公开，答复不能再修改；如需更正请发布更正版本 (the feedback report is published; answers are final — publish a correction instead)",
-            )),
+            | ConsultationState::Decided
+            | ConsultationState::FeedbackPublished => Ok(()),
             _ => Err(DomainError::precondition(
                 "NOT_CLOSED",
                 format!("consultations/{}", self.id),

@@ -181,6 +181,56 @@ pub struct AdoptedChange {
     pub adopted_content: String,
 }
 
+/// An answer as one version published it and as the next one corrects it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerCorrection {
+    /// `comments/{id}` or `opinionGroups/{id}`.
+    pub subject: String,
+    /// The answer the previous version published.
+    pub before: Option<ReportAnswer>,
+    /// The answer now; `None` when the comment was taken out of publication (hidden).
+    pub after: Option<ReportAnswer>,
+}
+
+/// The corrections to concentrated opinions' answers between two versions' groups.
+pub fn group_corrections(
+    previous: &[ReportOpinionGroup],
+    next: &[ReportOpinionGroup],
+) -> Vec<AnswerCorrection> {
+    previous
+        .iter()
+        .filter_map(|before| {
+            let after = next.iter().find(|g| g.id == before.id);
+            let after_answer = after.and_then(|g| g.answer.clone());
+            (after_answer != before.answer).then(|| AnswerCorrection {
+                subject: format!("opinionGroups/{}", before.id),
+                before: before.answer.clone(),
+                after: after_answer,
+            })
+        })
+        .collect()
+}
+
+/// The correction of one comment's answer between two versions: `None` when it is unchanged,
+/// or when it follows its concentrated opinion's answer (listed once, for the group).
+pub fn comment_correction(
+    previous: &ReportComment,
+    next: Option<&ReportComment>,
+) -> Option<AnswerCorrection> {
+    let after = next.and_then(|c| c.answer.clone());
+    let same_group = next.is_some_and(|c| c.opinion_group == previous.opinion_group);
+    if (same_group && previous.opinion_group.is_some())
+        || (next.is_some() && after == previous.answer)
+    {
+        return None;
+    }
+    Some(AnswerCorrection {
+        subject: format!("comments/{}", previous.id),
+        before: previous.answer.clone(),
+        after,
+    })
+}
+
 /// The decision document as published.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportDecision {
@@ -224,6 +274,10 @@ pub struct FeedbackReport {
     pub comments: Vec<ReportComment>,
     /// What changed in the draft.
     pub adopted_changes: Vec<AdoptedChange>,
+    /// Answers this version corrects, each as the previous version published it and as it is
+    /// now; empty in version 1. Versions published before corrections were listed have none.
+    #[serde(default)]
+    pub answer_corrections: Vec<AnswerCorrection>,
     /// The decision.
     pub decision: Option<ReportDecision>,
     /// Version and publication.
@@ -326,6 +380,8 @@ pub enum PartKind {
     Comment,
     /// One adopted change.
     AdoptedChange,
+    /// One corrected answer.
+    AnswerCorrection,
 }
 
 impl PartKind {
@@ -335,6 +391,7 @@ impl PartKind {
             Self::Frame => 0,
             Self::Comment => 1,
             Self::AdoptedChange => 2,
+            Self::AnswerCorrection => 3,
         }
     }
 
@@ -344,6 +401,7 @@ impl PartKind {
             0 => Some(Self::Frame),
             1 => Some(Self::Comment),
             2 => Some(Self::AdoptedChange),
+            3 => Some(Self::AnswerCorrection),
             _ => None,
         }
     }
@@ -358,14 +416,17 @@ impl PartKind {
     }
 }
 
-/// A report's canonical JSON as the text around its two lists: `head`, the comments joined by
-/// commas, `between`, the adopted changes (single comments' first, then `group_changes`), `tail`.
+/// A report's canonical JSON as the text around its three lists: `head`, the comments joined
+/// by commas, `between`, the adopted changes (single comments' first, then `group_changes`),
+/// `before_corrections`, the corrected answers (groups' first, then comments'), `tail`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportLayout {
     /// Up to the opening of the comment list.
     pub head: String,
     /// From the end of the comment list to the opening of the adopted changes.
     pub between: String,
+    /// From the end of the adopted changes to the opening of the corrected answers.
+    pub before_corrections: String,
     /// From the end of the adopted changes.
     pub tail: String,
     /// The concentrated opinions' changes, which end the list of adopted changes.
@@ -536,6 +597,7 @@ impl FeedbackReport {
             opinion_groups,
             comments: Vec::new(),
             adopted_changes,
+            answer_corrections: Vec::new(),
             decision: consultation.decision.as_ref().map(|d| ReportDecision {
                 number: d.number.clone(),
                 title: d.title.clone(),
@@ -545,20 +607,22 @@ impl FeedbackReport {
         }
     }
 
-    /// Splits a [`FeedbackReport::summary`] into the text around its two lists, so that the
+    /// Splits a [`FeedbackReport::summary`] into the text around its three lists, so that the
     /// canonical JSON can be written (and hashed) one comment at a time.
     pub fn layout(mut self) -> ReportLayout {
         let group_changes = std::mem::take(&mut self.adopted_changes);
         self.comments.clear();
+        self.answer_corrections.clear();
         let skeleton = self.canonical_json();
         // Strings are escaped in JSON, so this text occurs only as the structure itself.
-        const LISTS: &str = r#""comments":[],"adopted_changes":[]"#;
+        const LISTS: &str = r#""comments":[],"adopted_changes":[],"answer_corrections":[]"#;
         let at = skeleton.find(LISTS).unwrap_or(skeleton.len());
         let (before, after) = skeleton.split_at(at);
         let after = after.get(LISTS.len()..).unwrap_or_default();
         ReportLayout {
             head: format!(r#"{before}"comments":["#),
             between: r#"],"adopted_changes":["#.to_owned(),
+            before_corrections: r#"],"answer_corrections":["#.to_owned(),
             tail: format!("]{after}"),
             group_changes,
         }

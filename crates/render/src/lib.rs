@@ -87,6 +87,31 @@ fn answer_cells(a: Option<&ReportAnswer>) -> Markup {
     }
 }
 
+/// One answer in a sentence: outcome, then what was adopted and why.
+fn answer_text(a: Option<&ReportAnswer>, none: &str) -> Markup {
+    html! {
+        @match a {
+            Some(a) => {
+                strong { (a.outcome.label) }
+                @if !a.adopted_content.is_empty() { "。采纳内容：" (a.adopted_content) }
+                @if !a.reason.is_empty() { "。理由：" (a.reason) }
+            }
+            None => { (none) }
+        }
+    }
+}
+
+/// Where a corrected answer's subject is on the page.
+fn subject_link(subject: &str) -> Markup {
+    html! {
+        @if let Some(id) = subject.strip_prefix("comments/") {
+            a href={ "#c-" (id) } { "意见 " (id) }
+        } @else {
+            "集中意见 " (subject.strip_prefix("opinionGroups/").unwrap_or(subject))
+        }
+    }
+}
+
 fn version_path(id: &str, version: u32, ext: &str) -> String {
     format!("/consultations/{id}/feedback/v{version}.{ext}")
 }
@@ -189,6 +214,21 @@ pub fn report_frame(
             }
             @if !r.edition.correction_reason.is_empty() {
                 div.notice role="note" { strong { "更正说明：" } (r.edition.correction_reason) }
+            }
+            @if !r.answer_corrections.is_empty() {
+                table.corrections {
+                    caption { "本版更正的答复（共 " (r.answer_corrections.len()) " 处，与上一版相比）" }
+                    thead { tr { th scope="col" { "意见" } th scope="col" { "原答复" } th scope="col" { "更正后" } } }
+                    tbody {
+                        @for x in &r.answer_corrections {
+                            tr {
+                                td { (subject_link(&x.subject)) }
+                                td { (answer_text(x.before.as_ref(), "尚未答复")) }
+                                td { (answer_text(x.after.as_ref(), "不再公开")) }
+                            }
+                        }
+                    }
+                }
             }
             @if v > 0 { p.no-print {
                 "下载："

@@ -215,7 +215,8 @@ fn code_of<E: ProtoEnum>(t: &Term, from_code: impl Fn(&str) -> Option<E>) -> i32
     from_code(&t.code).map(ProtoEnum::to_proto).unwrap_or(0)
 }
 
-fn report_answer(a: &ReportAnswer) -> pb::Disposition {
+/// A published answer as the public reads it: no officer, no time.
+pub(crate) fn report_answer(a: &ReportAnswer) -> pb::Disposition {
     pb::Disposition {
         outcome: code_of(&a.outcome, Outcome::from_code),
         reason: a.reason.clone(),
@@ -323,6 +324,15 @@ pub(crate) fn report(r: &FeedbackReport, content: &str, sha256: &str) -> pb::Fee
                 outcome: code_of(&a.outcome, Outcome::from_code),
                 clause_reference: a.clause_reference.clone(),
                 adopted_content: a.adopted_content.clone(),
+            })
+            .collect(),
+        answer_corrections: r
+            .answer_corrections
+            .iter()
+            .map(|x| pb::AnswerCorrection {
+                subject: x.subject.clone(),
+                before: x.before.as_ref().map(report_answer),
+                after: x.after.as_ref().map(report_answer),
             })
             .collect(),
         decision: r.decision.as_ref().map(|d| pb::Decision {

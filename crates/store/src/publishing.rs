@@ -8,8 +8,9 @@ use consult_domain::answering::OpinionGroup;
 use consult_domain::answering::Outcome;
 use consult_domain::events::{AuditPayload, ReportPublishedV1};
 use consult_domain::report::{
-    CanonicalHasher, FeedbackReport, PartKind, PublishedReport, ReportComment, ReportEdition,
-    ReportLayout, comment_adopted_change, entry_json, published_comment,
+    AnswerCorrection, CanonicalHasher, FeedbackReport, PartKind, PublishedReport, ReportComment,
+    ReportEdition, ReportLayout, comment_adopted_change, comment_correction, entry_json,
+    group_corrections, published_comment,
 };
 use consult_domain::{Calendar, Comment, Consultation, DomainError};
 use sea_orm::sea_query::Expr;
@@ -197,6 +198,7 @@ async fn write_report(
     let ReportLayout {
         head,
         between,
+        before_corrections,
         tail,
         group_changes,
     } = summary.clone().layout();
@@ -246,9 +248,189 @@ async fn write_report(
         sink.push(PartKind::AdoptedChange, None, entry_json(&change))
             .await?;
     }
+    sink.push(PartKind::Frame, None, before_corrections).await?;
+    // A correction (or the preview of one) lists the answers changed since the version before.
+    let corrected = match summary.edition.version {
+        0 => consultation.feedback_version,
+        v => v - 1,
+    };
+    let mut summary = summary;
+    if corrected > 0 {
+        summary.answer_corrections =
+            write_corrections(txn, keys, &summary, &groups, corrected, sink).await?;
+    }
     sink.push(PartKind::Frame, None, tail).await?;
     sink.finish().await?;
     Ok(summary)
+}
+
+/// Writes (and returns) the corrected answers between version `corrected` and the report
+/// being written:
+/// the concentrated opinions' first, then the comments', found by walking the earlier version's
+/// published comments and the comments now published side by side in id order, a page of each
+/// at a time.
+async fn write_corrections(
+    txn: &DatabaseTransaction,
+    keys: &PrivateDataKeys,
+    summary: &FeedbackReport,
+    groups: &[OpinionGroup],
+    corrected: u32,
+    sink: &mut Sink<'_>,
+) -> Result<Vec<AnswerCorrection>, StoreError> {
+    // Part of the summary too, as every list but the comments is (read back from a published
+    // version's parts the same way).
+    let mut written = Vec::new();
+    let cid = summary
+        .consultation
+        .name
+        .trim_start_matches("consultations/")
+        .to_owned();
+    let edition = edition_in(txn, &cid, Some(corrected)).await?;
+    let mut text = String::new();
+    let mut cursor = TextCursor::new(Parts::Summary);
+    while let Some(chunk) = next_text_in(txn, &edition, &mut cursor).await? {
+        text.push_str(&chunk);
+    }
+    let before: FeedbackReport = serde_json::from_str(&text).map_err(corrupt)?;
+    for correction in group_corrections(&before.opinion_groups, &summary.opinion_groups) {
+        sink.push(PartKind::AnswerCorrection, None, entry_json(&correction))
+            .await?;
+        written.push(correction);
+    }
+    let group_of = |c: &Comment| {
+        c.group_id
+            .as_deref()
+            .and_then(|g| groups.iter().find(|x| x.id == g))
+    };
+    let mut earlier = EarlierComments::new(edition);
+    let mut after: Option<String> = None;
+    loop {
+        let page = visible_page(txn, keys, &cid, false, after.as_deref()).await?;
+        let full = page.len() as u64 == COMMENT_PAGE;
+        for c in &page {
+            let now = published_comment(c, group_of(c));
+            // Published then, not now: hidden since.
+            while let Some(gone) = earlier.next_before(txn, &c.id).await? {
+                if let Some(x) = comment_correction(&gone, None) {
+                    sink.push(PartKind::AnswerCorrection, None, entry_json(&x))
+                        .await?;
+                    written.push(x);
+                }
+            }
+            if let Some(then) = earlier.take(txn, &c.id).await?
+                && let Some(x) = comment_correction(&then, Some(&now))
+            {
+                sink.push(PartKind::AnswerCorrection, None, entry_json(&x))
+                    .await?;
+                written.push(x);
+            }
+        }
+        after = page.last().map(|c| c.id.clone());
+        if !full {
+            break;
+        }
+    }
+    while let Some(gone) = earlier.next(txn).await? {
+        if let Some(x) = comment_correction(&gone, None) {
+            sink.push(PartKind::AnswerCorrection, None, entry_json(&x))
+                .await?;
+            written.push(x);
+        }
+    }
+    Ok(written)
+}
+
+/// The published comments of an earlier version, read a page at a time in report (id) order.
+struct EarlierComments {
+    edition: StoredEdition,
+    after_seq: i64,
+    page: std::collections::VecDeque<ReportComment>,
+    done: bool,
+}
+
+impl EarlierComments {
+    fn new(edition: StoredEdition) -> Self {
+        Self {
+            edition,
+            after_seq: 0,
+            page: std::collections::VecDeque::new(),
+            done: false,
+        }
+    }
+
+    /// The next comment, loading a page when the last is used up.
+    async fn peek(
+        &mut self,
+        txn: &DatabaseTransaction,
+    ) -> Result<Option<&ReportComment>, StoreError> {
+        if self.page.is_empty() && !self.done {
+            self.load(txn).await?;
+        }
+        Ok(self.page.front())
+    }
+
+    /// The next comment.
+    async fn next(
+        &mut self,
+        txn: &DatabaseTransaction,
+    ) -> Result<Option<ReportComment>, StoreError> {
+        self.peek(txn).await?;
+        Ok(self.page.pop_front())
+    }
+
+    /// The next comment if it comes before `id`.
+    async fn next_before(
+        &mut self,
+        txn: &DatabaseTransaction,
+        id: &str,
+    ) -> Result<Option<ReportComment>, StoreError> {
+        match self.peek(txn).await? {
+            Some(c) if c.id.as_str() < id => Ok(self.page.pop_front()),
+            _ => Ok(None),
+        }
+    }
+
+    /// The next comment if it is `id`.
+    async fn take(
+        &mut self,
+        txn: &DatabaseTransaction,
+        id: &str,
+    ) -> Result<Option<ReportComment>, StoreError> {
+        match self.peek(txn).await? {
+            Some(c) if c.id == id => Ok(self.page.pop_front()),
+            _ => Ok(None),
+        }
+    }
+
+    async fn load(&mut self, txn: &DatabaseTransaction) -> Result<(), StoreError> {
+        if let Some(whole) = &self.edition.whole {
+            // Versions published before parts existed are small: read at once.
+            let report: FeedbackReport = serde_json::from_str(whole).map_err(corrupt)?;
+            self.page.extend(report.comments);
+            self.done = true;
+            return Ok(());
+        }
+        let rows: Vec<(i64, String)> = feedback_report_part::Entity::find()
+            .select_only()
+            .column(feedback_report_part::Column::Seq)
+            .column(feedback_report_part::Column::Body)
+            .filter(feedback_report_part::Column::ConsultationId.eq(&self.edition.consultation_id))
+            .filter(feedback_report_part::Column::Version.eq(self.edition.version_code()?))
+            .filter(feedback_report_part::Column::Kind.eq(PartKind::Comment.code()))
+            .filter(feedback_report_part::Column::Seq.gt(self.after_seq))
+            .order_by_asc(feedback_report_part::Column::Seq)
+            .limit(COMMENT_PAGE)
+            .into_tuple()
+            .all(txn)
+            .await?;
+        self.done = (rows.len() as u64) < COMMENT_PAGE;
+        for (seq, body) in rows {
+            self.page
+                .push_back(serde_json::from_str(&body).map_err(corrupt)?);
+            self.after_seq = seq;
+        }
+        Ok(())
+    }
 }
 
 /// What publishing a version wrote.
@@ -464,30 +646,7 @@ impl Store {
         consultation_id: &str,
         version: Option<u32>,
     ) -> Result<StoredEdition, StoreError> {
-        let mut q = feedback_report::Entity::find()
-            .filter(feedback_report::Column::ConsultationId.eq(consultation_id));
-        q = match version {
-            Some(v) => q.filter(feedback_report::Column::Version.eq(i64::from(v))),
-            None => q.order_by_desc(feedback_report::Column::Version),
-        };
-        let m = q.one(&self.db).await?.ok_or_else(|| {
-            DomainError::not_found(match version {
-                Some(v) => format!("consultations/{consultation_id}/feedbackReports/{v}"),
-                None => format!(
-                    "consultations/{consultation_id}/feedbackReports/latest：反馈尚未公开 (no published feedback report)"
-                ),
-            })
-        })?;
-        Ok(StoredEdition {
-            version: u32::try_from(m.version).map_err(corrupt)?,
-            consultation_id: m.consultation_id,
-            sha256: m.sha256,
-            published_by: m.published_by,
-            published_at: m.published_at,
-            correction_reason: m.correction_reason,
-            // An empty `content` says the text is in the parts (a canonical JSON is never empty).
-            whole: (!m.content.is_empty()).then_some(m.content),
-        })
+        edition_in(&self.db, consultation_id, version).await
     }
 
     /// The next piece of a version's canonical JSON (or of its summary), a page of parts at a
@@ -497,48 +656,7 @@ impl Store {
         edition: &StoredEdition,
         cursor: &mut TextCursor,
     ) -> Result<Option<String>, StoreError> {
-        if cursor.done {
-            return Ok(None);
-        }
-        if let Some(whole) = &edition.whole {
-            // Versions published before parts existed keep their whole text in one row.
-            cursor.done = true;
-            return Ok(Some(match cursor.parts {
-                Parts::All => whole.clone(),
-                Parts::Summary => summary_of_whole(whole)?,
-            }));
-        }
-        let mut q = feedback_report_part::Entity::find()
-            .select_only()
-            .column(feedback_report_part::Column::Seq)
-            .column(feedback_report_part::Column::Kind)
-            .column(feedback_report_part::Column::Body)
-            .filter(feedback_report_part::Column::ConsultationId.eq(&edition.consultation_id))
-            .filter(feedback_report_part::Column::Version.eq(edition.version_code()?))
-            .filter(feedback_report_part::Column::Seq.gt(cursor.after));
-        if cursor.parts == Parts::Summary {
-            // Written out, not bound: the partial index `idx_report_parts_summary` (kind <> 1)
-            // is used only when the query's condition is visibly its own.
-            debug_assert_eq!(PartKind::Comment.code(), 1);
-            q = q.filter(Expr::cust("kind <> 1"));
-        }
-        let rows: Vec<(i64, i16, String)> = q
-            .order_by_asc(feedback_report_part::Column::Seq)
-            .limit(COMMENT_PAGE)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        cursor.done = (rows.len() as u64) < COMMENT_PAGE;
-        let mut chunk = String::new();
-        for (seq, kind, body) in rows {
-            let kind = PartKind::from_code(kind)
-                .ok_or_else(|| corrupt(format!("report part kind {kind}")))?;
-            chunk.push_str(kind.separator_after(cursor.previous));
-            chunk.push_str(&body);
-            cursor.previous = Some(kind);
-            cursor.after = seq;
-        }
-        Ok((!chunk.is_empty() || !cursor.done).then_some(chunk))
+        next_text_in(&self.db, edition, cursor).await
     }
 
     /// The summary of a version: the report without its published comments (the list is
@@ -592,6 +710,36 @@ impl Store {
             .iter()
             .map(|b| serde_json::from_str(b).map_err(corrupt))
             .collect()
+    }
+
+    /// Comment `comment_id` as the latest published version of its consultation's report
+    /// published it, if it did: its answer is the public one even while a revised answer waits
+    /// for the next corrected version.
+    pub async fn published_entry(
+        &self,
+        consultation_id: &str,
+        comment_id: &str,
+    ) -> Result<Option<ReportComment>, StoreError> {
+        let edition = match self.report_edition(consultation_id, None).await {
+            Ok(e) => e,
+            Err(StoreError::Domain(DomainError::NotFound { .. })) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if let Some(whole) = &edition.whole {
+            let report: FeedbackReport = serde_json::from_str(whole).map_err(corrupt)?;
+            return Ok(report.comments.into_iter().find(|c| c.id == comment_id));
+        }
+        let body: Option<String> = feedback_report_part::Entity::find()
+            .select_only()
+            .column(feedback_report_part::Column::Body)
+            .filter(feedback_report_part::Column::ConsultationId.eq(consultation_id))
+            .filter(feedback_report_part::Column::Version.eq(edition.version_code()?))
+            .filter(feedback_report_part::Column::CommentId.eq(comment_id))
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        body.map(|b| serde_json::from_str(&b).map_err(corrupt))
+            .transpose()
     }
 
     /// The position (0 is the first) of comment `comment_id` in a version, if it is published
@@ -699,4 +847,87 @@ pub enum Parts {
     All,
     /// Everything but the published comments.
     Summary,
+}
+
+/// [`Store::report_edition`] on any connection (a publishing transaction reads the version it
+/// corrects).
+async fn edition_in<C: ConnectionTrait>(
+    db: &C,
+    consultation_id: &str,
+    version: Option<u32>,
+) -> Result<StoredEdition, StoreError> {
+    let mut q = feedback_report::Entity::find()
+        .filter(feedback_report::Column::ConsultationId.eq(consultation_id));
+    q = match version {
+        Some(v) => q.filter(feedback_report::Column::Version.eq(i64::from(v))),
+        None => q.order_by_desc(feedback_report::Column::Version),
+    };
+    let m = q.one(db).await?.ok_or_else(|| {
+            DomainError::not_found(match version {
+                Some(v) => format!("consultations/{consultation_id}/feedbackReports/{v}"),
+                None => format!(
+                    "consultations/{consultation_id}/feedbackReports/latest：反馈尚未公开 (no published feedback report)"
+                ),
+            })
+        })?;
+    Ok(StoredEdition {
+        version: u32::try_from(m.version).map_err(corrupt)?,
+        consultation_id: m.consultation_id,
+        sha256: m.sha256,
+        published_by: m.published_by,
+        published_at: m.published_at,
+        correction_reason: m.correction_reason,
+        // An empty `content` says the text is in the parts (a canonical JSON is never empty).
+        whole: (!m.content.is_empty()).then_some(m.content),
+    })
+}
+
+/// [`Store::next_report_text`] on any connection.
+async fn next_text_in<C: ConnectionTrait>(
+    db: &C,
+    edition: &StoredEdition,
+    cursor: &mut TextCursor,
+) -> Result<Option<String>, StoreError> {
+    if cursor.done {
+        return Ok(None);
+    }
+    if let Some(whole) = &edition.whole {
+        // Versions published before parts existed keep their whole text in one row.
+        cursor.done = true;
+        return Ok(Some(match cursor.parts {
+            Parts::All => whole.clone(),
+            Parts::Summary => summary_of_whole(whole)?,
+        }));
+    }
+    let mut q = feedback_report_part::Entity::find()
+        .select_only()
+        .column(feedback_report_part::Column::Seq)
+        .column(feedback_report_part::Column::Kind)
+        .column(feedback_report_part::Column::Body)
+        .filter(feedback_report_part::Column::ConsultationId.eq(&edition.consultation_id))
+        .filter(feedback_report_part::Column::Version.eq(edition.version_code()?))
+        .filter(feedback_report_part::Column::Seq.gt(cursor.after));
+    if cursor.parts == Parts::Summary {
+        // Written out, not bound: the partial index `idx_report_parts_summary` (kind <> 1)
+        // is used only when the query's condition is visibly its own.
+        debug_assert_eq!(PartKind::Comment.code(), 1);
+        q = q.filter(Expr::cust("kind <> 1"));
+    }
+    let rows: Vec<(i64, i16, String)> = q
+        .order_by_asc(feedback_report_part::Column::Seq)
+        .limit(COMMENT_PAGE)
+        .into_tuple()
+        .all(db)
+        .await?;
+    cursor.done = (rows.len() as u64) < COMMENT_PAGE;
+    let mut chunk = String::new();
+    for (seq, kind, body) in rows {
+        let kind =
+            PartKind::from_code(kind).ok_or_else(|| corrupt(format!("report part kind {kind}")))?;
+        chunk.push_str(kind.separator_after(cursor.previous));
+        chunk.push_str(&body);
+        cursor.previous = Some(kind);
+        cursor.after = seq;
+    }
+    Ok((!chunk.is_empty() || !cursor.done).then_some(chunk))
 }

@@ -117,7 +117,7 @@ fn each_outcome_needs_what_the_rules_require() {
 }
 
 #[test]
-fn answering_opens_at_the_close_and_ends_at_publication() {
+fn answering_opens_at_the_close_and_revises_after_publication() {
     let calendar = Calendar::built_in();
     let (mut c, now) = closed(ConsultationKind::Plan);
     let mut open = c.clone();
@@ -149,10 +149,13 @@ fn answering_opens_at_the_close_and_ends_at_publication() {
     )
     .unwrap();
     c.publish_feedback(local(2026, 4, 11, 9)).unwrap();
-    let e = k
-        .answer(&c, not_adopted(), "o", local(2026, 4, 12, 9))
-        .unwrap_err();
-    assert_eq!(rules(&e), ["FEEDBACK_PUBLISHED"]);
+    // After publication a revised answer waits for the next corrected version.
+    k.answer(&c, not_adopted(), "o", local(2026, 4, 12, 9))
+        .unwrap();
+    assert_eq!(
+        k.disposition.as_ref().unwrap().answer.outcome,
+        Outcome::NotAdopted
+    );
 }
 
 #[test]
@@ -628,4 +631,77 @@ fn redactions_are_checked_revisable_and_only_widened_after_publication() {
     draft.stored_state = ConsultationState::Draft;
     let e = k.redact(&draft, vec![], now).unwrap_err();
     assert_eq!(rules(&e), ["REDACTION_CLOSED"]);
+}
+
+#[test]
+fn corrections_list_each_changed_answer_once() {
+    use crate::report::{
+        ReportAnswer, ReportComment, ReportOpinionGroup, Term, comment_correction,
+        group_corrections,
+    };
+    let answer = |code: &str, reason: &str| ReportAnswer {
+        outcome: Term {
+            code: code.into(),
+            label: String::new(),
+        },
+        reason: reason.into(),
+        adopted_content: String::new(),
+    };
+    let entry = |id: &str, group: Option<&str>, a: Option<ReportAnswer>| ReportComment {
+        id: id.into(),
+        received_at: local(2026, 3, 5, 12),
+        channel: Term {
+            code: "PORTAL".into(),
+            label: String::new(),
+        },
+        submitter_category: Term {
+            code: "CITIZEN".into(),
+            label: String::new(),
+        },
+        submitter: None,
+        clause_reference: String::new(),
+        content: "意见".into(),
+        opinion_group: group.map(str::to_owned),
+        answer: a,
+    };
+    let no = answer("NOT_ADOPTED", "理由甲");
+    let yes = answer("ADOPTED", "");
+    // Unchanged, changed, hidden since.
+    assert_eq!(
+        comment_correction(
+            &entry("k1", None, Some(no.clone())),
+            Some(&entry("k1", None, Some(no.clone())))
+        ),
+        None
+    );
+    let changed = comment_correction(
+        &entry("k2", None, Some(no.clone())),
+        Some(&entry("k2", None, Some(yes.clone()))),
+    )
+    .unwrap();
+    assert_eq!(changed.subject, "comments/k2");
+    assert_eq!(
+        (changed.before, changed.after),
+        (Some(no.clone()), Some(yes.clone()))
+    );
+    let hidden = comment_correction(&entry("k3", None, Some(no.clone())), None).unwrap();
+    assert_eq!(hidden.after, None);
+    // A grouped comment follows its group: listed once, for the group.
+    assert_eq!(
+        comment_correction(
+            &entry("k4", Some("g1"), Some(no.clone())),
+            Some(&entry("k4", Some("g1"), Some(yes.clone())))
+        ),
+        None
+    );
+    let group = |a: Option<ReportAnswer>| ReportOpinionGroup {
+        id: "g1".into(),
+        summary: "集中意见".into(),
+        count: 2,
+        answer: a,
+    };
+    let groups = group_corrections(&[group(Some(no.clone()))], &[group(Some(yes.clone()))]);
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0].subject, "opinionGroups/g1");
+    assert!(group_corrections(&[group(Some(no.clone()))], &[group(Some(no))]).is_empty());
 }

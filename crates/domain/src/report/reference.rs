@@ -148,6 +148,7 @@ fn reference_build(
         opinion_groups,
         comments,
         adopted_changes,
+        answer_corrections: Vec::new(),
         decision: consultation.decision.as_ref().map(|d| ReportDecision {
             number: d.number.clone(),
             title: d.title.clone(),
@@ -269,6 +270,7 @@ fn assembled(
     for ch in &layout.group_changes {
         parts.push((PartKind::AdoptedChange, entry_json(ch)));
     }
+    parts.push((PartKind::Frame, layout.before_corrections.clone()));
     parts.push((PartKind::Frame, layout.tail.clone()));
     let mut hasher = CanonicalHasher::default();
     let mut text = String::new();

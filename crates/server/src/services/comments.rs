@@ -210,20 +210,17 @@ impl Comments {
             .comment_by_receipt(code.as_str())
             .await
             .map_err(ApiError::from)?;
-        let a = self
-            .0
-            .store
-            .answering(&consultation.id, &CommentScope::Ids(vec![found.id.clone()]))
-            .await?;
-        let c = a.comments.first().unwrap_or(&found);
+        let c = &found;
         let state = consultation.state(self.0.clock.now());
-        // Answers become public with the feedback report, never before.
+        // Answers become public with the feedback report, never before, and as the latest
+        // version published them (masked), not as revised since for the next correction.
         let disposition = if consultation.feedback_version > 0 && c.is_visible() {
-            effective(&a, c).map(|mut d| {
-                d.answered_by.clear();
-                d.answer_time = None;
-                d
-            })
+            self.0
+                .store
+                .published_entry(&consultation.id, &c.id)
+                .await?
+                .and_then(|entry| entry.answer)
+                .map(|a| convert::report_answer(&a))
         } else {
             None
         };

@@ -15,7 +15,7 @@ use consult_api::rules::is_resource_id;
 use consult_domain::ListScope;
 use consult_domain::comment::ReceiptCode;
 use consult_render::{Answers, GroupNames};
-use consult_store::{CommentScope, ConsultationFilter, StoreError, StoredEdition};
+use consult_store::{ConsultationFilter, StoreError, StoredEdition};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -319,24 +319,21 @@ async fn receipt(
         }
         Err(e) => return Err(e.into()),
     };
-    let a = core
-        .store
-        .answering(&consultation.id, &CommentScope::Ids(vec![found.id.clone()]))
-        .await?;
-    let comment = a.comments.first().unwrap_or(&found);
-    let group = comment
-        .group_id
-        .as_deref()
-        .and_then(|g| a.groups.iter().find(|x| x.id == g));
-    // The answer is public once the feedback report is, and only for published comments.
-    let answer = (consultation.feedback_version > 0 && comment.is_visible())
-        .then(|| consult_domain::answering::effective_disposition(comment, group))
-        .flatten();
+    // The answer is public once the feedback report is, and only for published comments: as
+    // the latest version published it, not as revised since for the next correction.
+    let answer = match consultation.feedback_version > 0 && found.is_visible() {
+        true => core
+            .store
+            .published_entry(&consultation.id, &found.id)
+            .await?
+            .and_then(|entry| entry.answer),
+        false => None,
+    };
     Ok(Html(pages::receipt(
-        comment,
+        &found,
         &consultation,
         core.clock.now(),
-        answer,
+        answer.as_ref(),
     ))
     .into_response())
 }

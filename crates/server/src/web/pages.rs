@@ -2,8 +2,7 @@
 //! headings and captioned tables. Every value is escaped by the template engine.
 
 use chrono::{DateTime, Utc};
-use consult_domain::answering::Disposition;
-use consult_domain::report::ReportVersion;
+use consult_domain::report::{ReportAnswer, ReportVersion};
 use consult_domain::window::show_local;
 use consult_domain::{Calendar, Comment, Consultation, ConsultationState};
 use consult_render::layout;
@@ -154,7 +153,7 @@ pub(super) fn receipt(
     c: &Comment,
     consultation: &Consultation,
     now: DateTime<Utc>,
-    answer: Option<&Disposition>,
+    answer: Option<&ReportAnswer>,
 ) -> String {
     let state = consultation.state(now);
     layout(
@@ -175,9 +174,10 @@ pub(super) fn receipt(
                         @if !c.is_visible() {
                             "该意见依规不予公开。"
                         } @else if let Some(d) = answer {
-                            strong { (d.answer.outcome.label()) }
-                            @if !d.answer.adopted_content.is_empty() { br; "采纳内容：" (consult_domain::pii::mask_personal_information(&d.answer.adopted_content)) }
-                            @if !d.answer.reason.is_empty() { br; "理由：" (consult_domain::pii::mask_personal_information(&d.answer.reason)) }
+                            // As the latest published version has it, already masked.
+                            strong { (d.outcome.label) }
+                            @if !d.adopted_content.is_empty() { br; "采纳内容：" (d.adopted_content) }
+                            @if !d.reason.is_empty() { br; "理由：" (d.reason) }
                         } @else if consultation.feedback_version > 0 {
                             "已公开反馈。"
                         } @else {
