@@ -281,6 +281,52 @@ fn assert_no_personal_data(page: &str, what: &str) {
 }
 
 #[tokio::test]
+async fn every_public_page_says_who_runs_the_site() {
+    let server = TestServer::start_with(
+        beijing("2026-03-02 10:00"),
+        r#"
+[site]
+government = "南昌市人民政府"
+site_code = "3601000001"
+icp_record = "赣ICP备05004567号"
+police_record = "赣公网安备 36010202000123号"
+"#,
+    )
+    .await;
+    let p = publish_scenario(&server).await;
+    let base = &server.http;
+    for (path, status) in [
+        ("/".to_owned(), 200),
+        (format!("/consultations/{}", p.id), 200),
+        (format!("/consultations/{}/feedback", p.id), 200),
+        (format!("/consultations/{}/feedback/v1.html", p.id), 200),
+        (format!("/receipt?code={}", p.receipts[0]), 200),
+        ("/receipt".to_owned(), 200),
+        ("/consultations/01ZZZZZZZZZZZZZZZZZZZZZZZZ".to_owned(), 404),
+    ] {
+        let page = http_get(&format!("{base}{path}")).await;
+        assert_eq!(page.status, status, "{path}");
+        let html = page.text();
+        for shown in [
+            "南昌市人民政府 · 公开征求意见",
+            "主办单位：南昌市人民政府",
+            "网站标识码：3601000001",
+            "赣ICP备05004567号",
+            "赣公网安备 36010202000123号",
+        ] {
+            assert!(html.contains(shown), "{path} lacks {shown}");
+        }
+    }
+    // The decided report drops the draft mark from its title and dates read officially.
+    let report = http_get(&format!("{base}/consultations/{}/feedback", p.id))
+        .await
+        .text();
+    assert!(report.contains("关于《关于优化城区公交线路的实施方案》公开征求意见采纳情况的反馈"));
+    assert!(report.contains("2026年4月10日"), "official date style");
+    assert!(!report.contains("2026年04月10日"));
+}
+
+#[tokio::test]
 async fn public_pages_serve_only_what_is_published() {
     let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
     let p = publish_scenario(&server).await;

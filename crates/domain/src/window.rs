@@ -1,7 +1,7 @@
 //! The comment window: at least 30 calendar days counted in Asia/Shanghai (Decree 713 art. 15),
 //! the opening day not counted, the last day rolled past statutory days off.
 
-use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
 
 use crate::calendar::{Calendar, CalendarError};
@@ -23,6 +23,50 @@ pub fn end_of_local_day(d: NaiveDate) -> DateTime<Utc> {
         .earliest()
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// A date as official documents write it (GB/T 9704): `2027年1月4日`, without leading zeros.
+pub fn official_date(d: NaiveDate) -> String {
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
+/// A time for public pages, in official date style and Beijing time: `2026年4月1日 10:30`;
+/// midnight is the end of the day before, as deadlines are meant (`2026年4月1日 24:00`).
+pub fn show_official(t: DateTime<Utc>) -> String {
+    let local = t.with_timezone(&Shanghai);
+    if local.time() == chrono::NaiveTime::MIN {
+        let prev = local.date_naive().pred_opt().unwrap_or(NaiveDate::MIN);
+        format!("{} 24:00", official_date(prev))
+    } else {
+        format!(
+            "{} {}",
+            official_date(local.date_naive()),
+            local.format("%H:%M")
+        )
+    }
+}
+
+/// The title of a draft once the decision is made: without the `（征求意见稿）` it carried
+/// while comments were collected (`条例（草案征求意见稿）` becomes `条例（草案）`).
+pub fn decided_title(title: &str) -> String {
+    let trimmed = title.trim_end();
+    for (open, close) in [('（', '）'), ('(', ')')] {
+        if let Some(inner) = trimmed.strip_suffix(close)
+            && let Some(at) = inner.rfind(open)
+        {
+            let words = &inner[at + open.len_utf8()..];
+            if let Some(rest) = words.strip_suffix("征求意见稿") {
+                let rest = rest.trim_end_matches(['、', '·', ' ']);
+                let head = inner[..at].trim_end();
+                return if rest.is_empty() {
+                    head.to_owned()
+                } else {
+                    format!("{head}{open}{rest}{close}")
+                };
+            }
+        }
+    }
+    trimmed.to_owned()
 }
 
 /// Formats an instant as local time for messages, e.g. `2026-04-01 24:00`.
@@ -113,6 +157,44 @@ mod tests {
         let e = earliest_close(local("2026-12-15 09:00"), &Calendar::built_in());
         assert_eq!(e.last_day, "2027-01-14".parse::<NaiveDate>().unwrap());
         assert_eq!(e.unknown_year, Some(2027));
+    }
+
+    #[test]
+    fn official_style_drops_leading_zeros_and_the_draft_mark() {
+        assert_eq!(
+            official_date(NaiveDate::from_ymd_opt(2027, 1, 4).unwrap()),
+            "2027年1月4日"
+        );
+        assert_eq!(
+            show_official("2026-04-01T16:00:00Z".parse().unwrap()),
+            "2026年4月1日 24:00"
+        );
+        assert_eq!(
+            show_official("2026-04-01T02:05:00Z".parse().unwrap()),
+            "2026年4月1日 10:05"
+        );
+        for (draft, decided) in [
+            (
+                "关于优化公交线路的方案（征求意见稿）",
+                "关于优化公交线路的方案",
+            ),
+            (
+                "南昌市养犬管理条例（草案征求意见稿）",
+                "南昌市养犬管理条例（草案）",
+            ),
+            (
+                "老旧小区改造三年行动计划（2025—2027年）（征求意见稿）",
+                "老旧小区改造三年行动计划（2025—2027年）",
+            ),
+            ("实施办法(征求意见稿)", "实施办法"),
+            (
+                "关于《征求意见稿》格式的说明",
+                "关于《征求意见稿》格式的说明",
+            ),
+            ("没有标记的标题", "没有标记的标题"),
+        ] {
+            assert_eq!(decided_title(draft), decided);
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ pub mod csv;
 use std::collections::HashMap;
 
 use consult_domain::report::{Count, FeedbackReport, ReportAnswer, ReportComment, ReportVersion};
-use consult_domain::window::show_local;
+use consult_domain::window::{decided_title, official_date, show_official};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 pub use maud;
@@ -29,26 +29,60 @@ nav.pages{margin:.5rem 0 1rem}
 @media print{header.site nav,.no-print{display:none}body{max-width:none;padding:0}a{color:inherit;text-decoration:none}th{background:none}h2{break-after:avoid}tr{break-inside:avoid}}
 "#;
 
+/// Who runs the site, shown in every page's header and footer, as government websites must
+/// (网站标识码 and the ICP and public-security filing numbers).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Site {
+    /// The government that runs it, e.g. `南昌市人民政府`; empty: not shown.
+    pub government: String,
+    /// 网站标识码 from the national government website registry.
+    pub site_code: String,
+    /// ICP filing number, e.g. `赣ICP备05004567号`.
+    pub icp_record: String,
+    /// Public-security filing number, e.g. `赣公网安备 36010202000123号`.
+    pub police_record: String,
+}
+
 /// A public page around `body`: the site header, the styles and the footer.
-pub fn layout(title: &str, body: Markup) -> String {
+pub fn layout(title: &str, site: &Site, body: Markup) -> String {
     html! {
         (DOCTYPE)
         html lang="zh-CN" {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " — 公开征求意见" }
+                title {
+                    (title) " — "
+                    @if !site.government.is_empty() { (site.government) " " }
+                    "公开征求意见"
+                }
                 style { (PreEscaped(STYLE)) }
             }
             body {
                 header.site {
-                    p { a href="/" { "公开征求意见" } }
+                    p { a href="/" {
+                        @if !site.government.is_empty() { (site.government) " · " }
+                        "公开征求意见"
+                    } }
                     nav { a href="/" { "全部事项" } " · " a href="/receipt" { "回执查询" } }
                 }
                 main { (body) }
                 footer.meta {
                     hr;
                     p { "时间均为北京时间。本页面不公开意见提出者的个人信息。" }
+                    @if !site.government.is_empty() || !site.site_code.is_empty() {
+                        p {
+                            @if !site.government.is_empty() { "主办单位：" (site.government) }
+                            @if !site.site_code.is_empty() { " · 网站标识码：" (site.site_code) }
+                        }
+                    }
+                    @if !site.icp_record.is_empty() || !site.police_record.is_empty() {
+                        p {
+                            (site.icp_record)
+                            @if !site.icp_record.is_empty() && !site.police_record.is_empty() { " · " }
+                            (site.police_record)
+                        }
+                    }
                 }
             }
         }
@@ -127,6 +161,8 @@ pub struct Edition<'a> {
     pub sha256: &'a str,
     /// Every published version, oldest first.
     pub versions: &'a [ReportVersion],
+    /// Who runs the site.
+    pub site: &'a Site,
 }
 
 /// The feedback report as one printable page holding every published comment.
@@ -200,15 +236,17 @@ pub fn report_frame(
     let w = &r.window;
     let page = layout(
         &format!("{}意见采纳情况反馈", r.consultation.title),
+        edition.site,
         html! {
-            h1 { "关于《" (r.consultation.title) "》公开征求意见采纳情况的反馈" }
+            // The decision is made: the title no longer carries its （征求意见稿）.
+            h1 { "关于《" (decided_title(&r.consultation.title)) "》公开征求意见采纳情况的反馈" }
             @if v == 0 {
                 div.notice role="note" { strong { "预览稿：" } "本文件尚未公开，内容以正式公开的版本为准。" }
                 p.meta { "承办部门：" (r.consultation.department) }
             } @else {
                 p.meta {
                     "第" (v) "版 · 公开时间："
-                    (r.edition.published_at.map(show_local).unwrap_or_default())
+                    (r.edition.published_at.map(show_official).unwrap_or_default())
                     " · 承办部门：" (r.consultation.department)
                 }
             }
@@ -250,12 +288,12 @@ pub fn report_frame(
                         tr { th scope="row" { "决策事项目录" } td { (r.consultation.catalogue_item) } }
                     }
                     tr { th scope="row" { "征求意见期" } td {
-                        (w.opens_at.map(show_local).unwrap_or_default()) " 至 "
-                        (w.closes_at.map(show_local).unwrap_or_default())
+                        (w.opens_at.map(show_official).unwrap_or_default()) " 至 "
+                        (w.closes_at.map(show_official).unwrap_or_default())
                     } }
                     tr { th scope="row" { "意见征集渠道" } td { (r.channels_offered.iter().map(|t| t.label.as_str()).collect::<Vec<_>>().join("、")) } }
                     @if let Some(d) = &r.decision {
-                        tr { th scope="row" { "决策文件" } td { (d.title) "（" (d.number) "，" (d.decided_on.format("%Y年%m月%d日").to_string()) "）" } }
+                        tr { th scope="row" { "决策文件" } td { (d.title) "（" (d.number) "，" (official_date(d.decided_on)) "）" } }
                     }
                 }
             }
@@ -268,7 +306,7 @@ pub fn report_frame(
                     thead { tr { th scope="col" { "原截止时间" } th scope="col" { "延期至" } th scope="col" { "理由" } } }
                     tbody {
                         @for e in &w.extensions {
-                            tr { td { (show_local(e.previous_closes_at)) } td { (show_local(e.closes_at)) } td { (e.reason) } }
+                            tr { td { (show_official(e.previous_closes_at)) } td { (show_official(e.closes_at)) } td { (e.reason) } }
                         }
                     }
                 }
@@ -362,7 +400,7 @@ pub fn report_frame(
                     @for ver in versions {
                         tr {
                             td { a href=(version_path(id, ver.version, "html")) { "第" (ver.version) "版" } }
-                            td { (show_local(ver.published_at)) }
+                            td { (show_official(ver.published_at)) }
                             td { (ver.correction_reason) }
                             td { code.hash { (ver.sha256) } }
                         }
@@ -392,7 +430,7 @@ pub fn comment_rows(
         let row = html! {
             tr id={ "c-" (c.id) } {
                 td.n { (n) }
-                td { (show_local(c.received_at)) }
+                td { (show_official(c.received_at)) }
                 td { (c.channel.label) }
                 td { (c.submitter_category.label) @if let Some(s) = &c.submitter { "：" (s) } }
                 td {

@@ -200,6 +200,7 @@ impl Application {
                 submit_limiter: crate::limits::Limiter::new(settings.submit_rate_limit),
                 full_report_max_bytes: settings.full_report_max_bytes,
                 operations: crate::operations::Operations::new(),
+                site: settings.site.site(),
             }),
             writer_task,
             tls,

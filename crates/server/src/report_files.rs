@@ -33,6 +33,7 @@ pub(crate) async fn write_file(
     edition: &StoredEdition,
     format: Format,
     versions: &[ReportVersion],
+    site: &consult_render::Site,
     to: &Chunks,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     if let Format::Json = format {
@@ -56,6 +57,7 @@ pub(crate) async fn write_file(
                     version: edition.version,
                     sha256: &edition.sha256,
                     versions,
+                    site,
                 },
                 &Answers::All,
             );

@@ -55,6 +55,35 @@ pub struct Settings {
     /// Keys that seal submitters' names, organisations and contacts in the database; unset in
     /// development: a built-in key whose bytes are public (production refuses it).
     pub private_data: Option<PrivateDataSettings>,
+    /// Who runs the site, shown on every public page (`[site]` with `government`,
+    /// `site_code`, `icp_record`, `police_record`).
+    pub site: SiteSettings,
+}
+
+/// The identity of the public site, as government websites must show it.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SiteSettings {
+    /// The government that runs it, e.g. `南昌市人民政府`.
+    pub government: String,
+    /// 网站标识码.
+    pub site_code: String,
+    /// ICP filing number.
+    pub icp_record: String,
+    /// Public-security filing number.
+    pub police_record: String,
+}
+
+impl SiteSettings {
+    /// As the pages render it.
+    pub fn site(&self) -> consult_render::Site {
+        consult_render::Site {
+            government: self.government.trim().to_owned(),
+            site_code: self.site_code.trim().to_owned(),
+            icp_record: self.icp_record.trim().to_owned(),
+            police_record: self.police_record.trim().to_owned(),
+        }
+    }
 }
 
 /// The keys of private fields at rest. To rotate: add a new key, make it `current_key`,
@@ -159,6 +188,7 @@ impl Default for Settings {
             jwt: None,
             tls: None,
             private_data: None,
+            site: SiteSettings::default(),
         }
     }
 }

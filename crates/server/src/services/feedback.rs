@@ -688,12 +688,13 @@ impl Feedback {
         let (text, mut written) = mpsc::channel(DOWNLOAD_BUFFER);
         let (chunks, sent) = mpsc::channel(DOWNLOAD_BUFFER);
         let store = self.0.store.clone();
+        let site = self.0.site.clone();
         let mut first = Some((
             i32::try_from(edition.version).unwrap_or(i32::MAX),
             edition.sha256.clone(),
         ));
         tokio::spawn(async move {
-            if let Err(e) = write_file(&store, &edition, format, &versions, &text).await {
+            if let Err(e) = write_file(&store, &edition, format, &versions, &site, &text).await {
                 tracing::warn!(error = %e, consultation = %edition.consultation_id, version = edition.version, "report download interrupted");
                 let _ = text.send(Err(std::io::Error::other(e.to_string()))).await;
             }

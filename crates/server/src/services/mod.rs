@@ -90,6 +90,8 @@ pub(crate) struct Core {
     pub(crate) full_report_max_bytes: usize,
     /// Long-running operations this replica runs.
     pub(crate) operations: crate::operations::Operations,
+    /// Who runs the public site.
+    pub(crate) site: consult_render::Site,
 }
 
 /// The `{id}` of a resource name that validation already checked.

@@ -37,7 +37,32 @@ pub(crate) fn router(core: Arc<Core>) -> Router {
         .route("/consultations/{id}", get(consultation))
         .route("/consultations/{id}/feedback", get(report_page))
         .route("/consultations/{id}/feedback/{file}", get(report_file))
+        .layer(axum::middleware::from_fn_with_state(
+            core.clone(),
+            render_error_pages,
+        ))
         .with_state(core)
+}
+
+/// An error page still to be rendered: [`PageError`] cannot reach the site's identity, so
+/// it leaves this on its response and [`render_error_pages`] writes the page.
+#[derive(Clone)]
+struct ErrorPage {
+    status: u16,
+    message: String,
+}
+
+async fn render_error_pages(
+    State(core): State<Arc<Core>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    if let Some(e) = response.extensions_mut().remove::<ErrorPage>() {
+        *response.body_mut() =
+            axum::body::Body::from(pages::error(&core.site, e.status, &e.message));
+    }
+    response
 }
 
 /// What went wrong, as a page a citizen can read.
@@ -70,20 +95,26 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let (status, message) = match self {
             PageError::NotFound(m) => (StatusCode::NOT_FOUND, m),
-            PageError::Unavailable => {
-                let status = StatusCode::SERVICE_UNAVAILABLE;
-                let page = pages::error(
-                    status.as_u16(),
-                    "服务暂时不可用，请稍后刷新 (temporarily unavailable; reload shortly)",
-                );
-                return (status, [(header::RETRY_AFTER, "5")], Html(page)).into_response();
-            }
+            PageError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "服务暂时不可用，请稍后刷新 (temporarily unavailable; reload shortly)".to_owned(),
+            ),
             PageError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "服务暂时不可用，请稍后再试 (temporarily unavailable)".to_owned(),
             ),
         };
-        (status, Html(pages::error(status.as_u16(), &message))).into_response()
+        let mut response = (status, Html(String::new())).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        }
+        response.extensions_mut().insert(ErrorPage {
+            status: status.as_u16(),
+            message,
+        });
+        response
     }
 }
 
@@ -115,7 +146,7 @@ async fn list(
     let more = rows.len() as u64 > LIST_PAGE;
     rows.truncate(LIST_PAGE as usize);
     let next = more.then(|| rows.last().map(|c| c.id.clone())).flatten();
-    Ok(Html(pages::list(&rows, now, next.as_deref())))
+    Ok(Html(pages::list(&core.site, &rows, now, next.as_deref())))
 }
 
 async fn consultation(
@@ -131,6 +162,7 @@ async fn consultation(
     }
     let versions = core.store.report_versions(&id).await?;
     Ok(Html(pages::consultation(
+        &core.site,
         &c,
         core.clock.now(),
         &core.calendar,
@@ -198,6 +230,7 @@ async fn report_page(
             version: v,
             sha256: &edition.sha256,
             versions: &versions,
+            site: &core.site,
         },
         &Answers::Page {
             number,
@@ -271,7 +304,8 @@ async fn report_file(
     };
     let (tx, rx) = mpsc::channel(DOWNLOAD_BUFFER);
     tokio::spawn(async move {
-        if let Err(e) = write_file(&core.store, &edition, format, &versions, &tx).await {
+        if let Err(e) = write_file(&core.store, &edition, format, &versions, &core.site, &tx).await
+        {
             // The body is cut short, so the reader sees an incomplete transfer, never a
             // shorter file that looks whole.
             tracing::warn!(error = %e, consultation = %edition.consultation_id, version = edition.version, "report download interrupted");
@@ -303,18 +337,19 @@ async fn receipt(
     Query(q): Query<ReceiptQuery>,
 ) -> Result<Response, PageError> {
     let Some(raw) = q.code else {
-        return Ok(Html(pages::receipt_form(None)).into_response());
+        return Ok(Html(pages::receipt_form(&core.site, None)).into_response());
     };
     let Ok(code) = ReceiptCode::parse(&raw) else {
-        let page = pages::receipt_form(Some(ReceiptCode::MALFORMED));
+        let page = pages::receipt_form(&core.site, Some(ReceiptCode::MALFORMED));
         return Ok((StatusCode::BAD_REQUEST, Html(page)).into_response());
     };
     let (found, consultation) = match core.store.comment_by_receipt(code.as_str()).await {
         Ok(x) => x,
         Err(StoreError::Domain(consult_domain::DomainError::NotFound { .. })) => {
-            let page = pages::receipt_form(Some(
-                "未找到该回执码对应的意见，请核对后重试 (no comment has this receipt code)",
-            ));
+            let page = pages::receipt_form(
+                &core.site,
+                Some("未找到该回执码对应的意见，请核对后重试 (no comment has this receipt code)"),
+            );
             return Ok((StatusCode::NOT_FOUND, Html(page)).into_response());
         }
         Err(e) => return Err(e.into()),
@@ -330,6 +365,7 @@ async fn receipt(
         false => None,
     };
     Ok(Html(pages::receipt(
+        &core.site,
         &found,
         &consultation,
         core.clock.now(),

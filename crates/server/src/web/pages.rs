@@ -3,15 +3,16 @@
 
 use chrono::{DateTime, Utc};
 use consult_domain::report::{ReportAnswer, ReportVersion};
-use consult_domain::window::show_local;
+use consult_domain::window::{official_date, show_official};
 use consult_domain::{Calendar, Comment, Consultation, ConsultationState};
-use consult_render::layout;
+use consult_render::{Site, layout};
 use maud::html;
 
 /// An error page.
-pub(super) fn error(status: u16, message: &str) -> String {
+pub(super) fn error(site: &Site, status: u16, message: &str) -> String {
     layout(
         "出错了",
+        site,
         html! {
             h1 { "出错了（" (status) "）" }
             p { (message) }
@@ -22,15 +23,21 @@ pub(super) fn error(status: u16, message: &str) -> String {
 
 fn window_text(c: &Consultation) -> String {
     match (c.opens_at, c.closes_at) {
-        (Some(o), Some(e)) => format!("{} 至 {}", show_local(o), show_local(e)),
+        (Some(o), Some(e)) => format!("{} 至 {}", show_official(o), show_official(e)),
         _ => "未定".to_owned(),
     }
 }
 
 /// The list of published consultations.
-pub(super) fn list(rows: &[Consultation], now: DateTime<Utc>, next: Option<&str>) -> String {
+pub(super) fn list(
+    site: &Site,
+    rows: &[Consultation],
+    now: DateTime<Utc>,
+    next: Option<&str>,
+) -> String {
     layout(
         "公开征求意见事项",
+        site,
         html! {
             h1 { "公开征求意见事项" }
             @if rows.is_empty() {
@@ -61,6 +68,7 @@ pub(super) fn list(rows: &[Consultation], now: DateTime<Utc>, next: Option<&str>
 
 /// One consultation with its materials and window history.
 pub(super) fn consultation(
+    site: &Site,
     c: &Consultation,
     now: DateTime<Utc>,
     calendar: &Calendar,
@@ -69,13 +77,14 @@ pub(super) fn consultation(
     let state = c.state(now);
     layout(
         &c.title,
+        site,
         html! {
             h1 { (c.title) }
             @if state == ConsultationState::Withdrawn {
                 div.withdrawn role="note" {
                     strong { "本事项已撤回。" }
                     " 撤回理由：" (c.withdrawal_reason)
-                    @if let Some(t) = c.withdrawn_at { "（" (show_local(t)) "）" }
+                    @if let Some(t) = c.withdrawn_at { "（" (show_official(t)) "）" }
                 }
             }
             table {
@@ -100,14 +109,14 @@ pub(super) fn consultation(
                     thead { tr { th scope="col" { "原截止时间" } th scope="col" { "延期至" } th scope="col" { "延期理由" } } }
                     tbody {
                         @for e in &c.extensions {
-                            tr { td { (show_local(e.previous_closes_at)) } td { (show_local(e.closes_at)) } td { (e.reason) } }
+                            tr { td { (show_official(e.previous_closes_at)) } td { (show_official(e.closes_at)) } td { (e.reason) } }
                         }
                     }
                 }
             }
             @if let Some(d) = &c.decision {
                 h2 { "决策文件" }
-                p { (d.title) "（" (d.number) "，" (d.decided_on.format("%Y年%m月%d日").to_string()) "）" }
+                p { (d.title) "（" (d.number) "，" (official_date(d.decided_on)) "）" }
             }
             @if !versions.is_empty() {
                 h2 { "意见采纳情况反馈" }
@@ -128,9 +137,10 @@ pub(super) fn consultation(
 }
 
 /// The receipt lookup form, with an optional message.
-pub(super) fn receipt_form(message: Option<&str>) -> String {
+pub(super) fn receipt_form(site: &Site, message: Option<&str>) -> String {
     layout(
         "意见回执查询",
+        site,
         html! {
             h1 { "意见回执查询" }
             @if let Some(m) = message { p.notice role="alert" { (m) } }
@@ -150,6 +160,7 @@ pub(super) fn receipt_form(message: Option<&str>) -> String {
 
 /// What a submitter sees of a comment by its receipt code.
 pub(super) fn receipt(
+    site: &Site,
     c: &Comment,
     consultation: &Consultation,
     now: DateTime<Utc>,
@@ -158,6 +169,7 @@ pub(super) fn receipt(
     let state = consultation.state(now);
     layout(
         "意见回执查询",
+        site,
         html! {
             h1 { "意见回执查询" }
             table {
@@ -165,7 +177,7 @@ pub(super) fn receipt(
                 tbody {
                     tr { th scope="row" { "事项" } td { a href={ "/consultations/" (consultation.id) } { (consultation.title) } } }
                     tr { th scope="row" { "事项状态" } td { (state.label()) } }
-                    tr { th scope="row" { "收到时间" } td { (show_local(c.received_at)) } }
+                    tr { th scope="row" { "收到时间" } td { (show_official(c.received_at)) } }
                     tr { th scope="row" { "渠道" } td { (c.body.channel.label()) } }
                     tr { th scope="row" { "意见内容" } td {
                         @if let Some(text) = c.public_content() { (text) } @else { "（该意见依规不予公开）" }

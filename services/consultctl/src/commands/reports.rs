@@ -290,6 +290,8 @@ async fn export_preview(
                     version: 0,
                     sha256: &r.sha256,
                     versions: &[],
+                    // A preview is the officer's own copy: no site around it.
+                    site: &consult_render::Site::default(),
                 },
             )
             .into_bytes()
