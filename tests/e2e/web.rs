@@ -281,6 +281,65 @@ fn assert_no_personal_data(page: &str, what: &str) {
 }
 
 #[tokio::test]
+async fn an_open_consultation_says_how_long_is_left_and_how_many_took_part() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let mut api = server.consultations();
+    let c = api
+        .create_consultation(authed(
+            token::OFFICER_FGW,
+            pb::CreateConsultationRequest {
+                consultation: Some(draft("关于延长公园开放时间的方案（征求意见稿）")),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let c = api
+        .publish_consultation(authed(
+            token::OFFICER_FGW,
+            pb::PublishConsultationRequest { name: c.name },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    for i in 0..3 {
+        server
+            .comments()
+            .submit_comment(authed(
+                token::PORTAL,
+                submit(
+                    &c.name,
+                    comment(pb::Channel::Portal, "建议夏季延长到22点。"),
+                    format!("open-{i}"),
+                ),
+            ))
+            .await
+            .unwrap();
+    }
+    let id = c.name.trim_start_matches("consultations/");
+    let page = http_get(&format!("{}/consultations/{id}", server.http))
+        .await
+        .text();
+    // Opened 2 March 10:00, closing at the end of 1 April: 31 days, today included.
+    assert!(
+        page.contains("距截止还有 <strong>31</strong> 天（截止时间：2026年4月1日 24:00）"),
+        "{page}"
+    );
+    assert!(page.contains("已收到意见 <strong>3</strong> 条"));
+    assert!(page.contains("政府网站、12345热线、信函") || page.contains("参与方式"));
+    server.set_time(beijing("2026-04-01 23:00")).await;
+    let page = http_get(&format!("{}/consultations/{id}", server.http))
+        .await
+        .text();
+    assert!(page.contains("距截止还有 <strong>1</strong> 天"), "{page}");
+    server.set_time(beijing("2026-04-02 08:00")).await;
+    let page = http_get(&format!("{}/consultations/{id}", server.http))
+        .await
+        .text();
+    assert!(!page.contains("距截止还有") && page.contains("本事项共收到意见 3 条"));
+}
+
+#[tokio::test]
 async fn every_public_page_says_who_runs_the_site() {
     let server = TestServer::start_with(
         beijing("2026-03-02 10:00"),

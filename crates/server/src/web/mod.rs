@@ -161,12 +161,15 @@ async fn consultation(
         return Err(not_found());
     }
     let versions = core.store.report_versions(&id).await?;
+    // Kept counts: one small query whatever the number of comments.
+    let received = core.store.answering_tally(&id).await?.received();
     Ok(Html(pages::consultation(
         &core.site,
         &c,
         core.clock.now(),
         &core.calendar,
         &versions,
+        received,
     )))
 }
 

@@ -73,8 +73,20 @@ pub(super) fn consultation(
     now: DateTime<Utc>,
     calendar: &Calendar,
     versions: &[ReportVersion],
+    received: u64,
 ) -> String {
     let state = c.state(now);
+    // Whole days left, counting a part of a day as one: "还有1天" until the last minute.
+    let days_left = c
+        .closes_at
+        .filter(|close| state == ConsultationState::Open && *close > now)
+        .map(|close| {
+            (close - now)
+                .num_minutes()
+                .max(0)
+                .unsigned_abs()
+                .div_ceil(24 * 60)
+        });
     layout(
         &c.title,
         site,
@@ -86,6 +98,19 @@ pub(super) fn consultation(
                     " 撤回理由：" (c.withdrawal_reason)
                     @if let Some(t) = c.withdrawn_at { "（" (show_official(t)) "）" }
                 }
+            }
+            @if let (Some(days), Some(close)) = (days_left, c.closes_at) {
+                section.take-part aria-labelledby="take-part" {
+                    h2 #take-part { "参与方式" }
+                    p.countdown {
+                        "正在公开征求意见，距截止还有 " strong { (days) } " 天（截止时间："
+                        (show_official(close)) "）。已收到意见 " strong { (received) } " 条。"
+                    }
+                    p { "您可以通过以下渠道提出意见：" (c.channels.iter().map(|ch| ch.label()).collect::<Vec<_>>().join("、")) "。提交后请保存回执码，可随时"
+                        a href="/receipt" { "查询办理情况" } "。" }
+                }
+            } @else if received > 0 {
+                p { "本事项共收到意见 " (received) " 条。" }
             }
             table {
                 caption { "事项概况" }
