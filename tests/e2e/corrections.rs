@@ -67,28 +67,10 @@ async fn receipt_answer(server: &TestServer, code: &str) -> pb::Disposition {
 #[tokio::test]
 async fn a_correction_of_three_answers_lists_them_and_keeps_version_one() {
     let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
-    let mut api = server.consultations();
     let mut feedback = server.feedback();
     let mut d = draft("关于调整公交票价的方案（征求意见稿）");
     d.kind = pb::ConsultationKind::Plan as i32;
-    let c = api
-        .create_consultation(authed(
-            token::OFFICER_FGW,
-            pb::CreateConsultationRequest {
-                consultation: Some(d),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    api.publish_consultation(authed(
-        token::OFFICER_FGW,
-        pb::PublishConsultationRequest {
-            name: c.name.clone(),
-        },
-    ))
-    .await
-    .unwrap();
+    let c = crate::published_draft(&server, d).await;
     let mut saved = Vec::new();
     for (i, text) in [
         "票价不宜上调，老年人出行负担重。",
@@ -120,14 +102,7 @@ async fn a_correction_of_three_answers_lists_them_and_keeps_version_one() {
     server
         .set_time(beijing("2026-04-02 00:00") + Duration::minutes(1))
         .await;
-    api.close_consultation(authed(
-        token::OFFICER_FGW,
-        pb::CloseConsultationRequest {
-            name: c.name.clone(),
-        },
-    ))
-    .await
-    .unwrap();
+    crate::close(&server, &c.name).await;
     let group = feedback
         .create_opinion_group(authed(
             token::OFFICER_FGW,
@@ -157,38 +132,13 @@ async fn a_correction_of_three_answers_lists_them_and_keeps_version_one() {
         not_adopted("换乘时间需与运营调度统筹"),
     )
     .await;
-    api.mark_ready_for_deliberation(authed(
-        token::OFFICER_FGW,
-        pb::MarkReadyForDeliberationRequest {
-            name: c.name.clone(),
-        },
-    ))
-    .await
-    .unwrap();
     server.set_time(beijing("2026-04-10 15:00")).await;
-    api.record_decision(authed(
-        token::OFFICER_FGW,
-        pb::RecordDecisionRequest {
-            name: c.name.clone(),
-            decision: Some(pb::Decision {
-                number: "洪府发〔2026〕20号".into(),
-                title: "关于调整公交票价的通知".into(),
-                decide_date: "2026-04-10".into(),
-                ..Default::default()
-            }),
-        },
-    ))
-    .await
-    .unwrap();
-    feedback
-        .publish_feedback_report(authed(
-            token::OFFICER_FGW,
-            pb::PublishFeedbackReportRequest {
-                name: c.name.clone(),
-            },
-        ))
-        .await
-        .unwrap();
+    crate::decide_and_publish(
+        &server,
+        &c.name,
+        ("洪府发〔2026〕20号", "关于调整公交票价的通知", "2026-04-10"),
+    )
+    .await;
     let id = c.name.trim_start_matches("consultations/");
     let v1 = http_get(&format!(
         "{}/consultations/{id}/feedback/v1.json",

@@ -24,6 +24,7 @@ mod operations;
 mod pagination;
 mod platform;
 mod private_data;
+mod registry;
 mod replicas;
 mod scale;
 mod tls;

@@ -27,28 +27,9 @@ fn unescape(html: &str) -> String {
 }
 
 async fn open_consultation(server: &TestServer, title: &str) -> String {
-    let mut api = server.consultations();
     let mut d = draft(title);
     d.kind = pb::ConsultationKind::Plan as i32;
-    let c = api
-        .create_consultation(authed(
-            token::OFFICER_FGW,
-            pb::CreateConsultationRequest {
-                consultation: Some(d),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    api.publish_consultation(authed(
-        token::OFFICER_FGW,
-        pb::PublishConsultationRequest {
-            name: c.name.clone(),
-        },
-    ))
-    .await
-    .unwrap();
-    c.name
+    crate::published_draft(server, d).await.name
 }
 
 async fn submit(server: &TestServer, parent: &str, entry: &Entry) -> pb::Comment {
@@ -91,18 +72,12 @@ async fn lookup(server: &TestServer, receipt: &str) -> pb::CommentReceipt {
 
 /// Closes, answers every comment, decides and publishes version 1.
 async fn publish(server: &TestServer, name: &str) {
-    let mut api = server.consultations();
-    let mut feedback = server.feedback();
     server
         .set_time(beijing("2026-04-02 00:00") + Duration::minutes(1))
         .await;
-    api.close_consultation(authed(
-        token::OFFICER_FGW,
-        pb::CloseConsultationRequest { name: name.into() },
-    ))
-    .await
-    .unwrap();
-    feedback
+    crate::close(server, name).await;
+    server
+        .feedback()
         .bulk_answer_comments(authed(
             token::OFFICER_FGW,
             pb::BulkAnswerCommentsRequest {
@@ -122,34 +97,13 @@ async fn publish(server: &TestServer, name: &str) {
         ))
         .await
         .unwrap();
-    api.mark_ready_for_deliberation(authed(
-        token::OFFICER_FGW,
-        pb::MarkReadyForDeliberationRequest { name: name.into() },
-    ))
-    .await
-    .unwrap();
     server.set_time(beijing("2026-04-10 15:00")).await;
-    api.record_decision(authed(
-        token::OFFICER_FGW,
-        pb::RecordDecisionRequest {
-            name: name.into(),
-            decision: Some(pb::Decision {
-                number: "洪府发〔2026〕12号".into(),
-                title: "关于印发实施方案的通知".into(),
-                decide_date: "2026-04-10".into(),
-                ..Default::default()
-            }),
-        },
-    ))
-    .await
-    .unwrap();
-    feedback
-        .publish_feedback_report(authed(
-            token::OFFICER_FGW,
-            pb::PublishFeedbackReportRequest { name: name.into() },
-        ))
-        .await
-        .unwrap();
+    crate::decide_and_publish(
+        server,
+        name,
+        ("洪府发〔2026〕12号", "关于印发实施方案的通知", "2026-04-10"),
+    )
+    .await;
 }
 
 async fn outputs(server: &TestServer, id: &str, version: &str) -> Outputs {

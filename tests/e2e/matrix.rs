@@ -99,6 +99,10 @@ pub(crate) const EXPECTED: &[(&str, &str)] = &[
     ("CallerService/GetCaller", "P"),
     ("AuditService/ListAuditEvents", "A"),
     ("AuditService/VerifyAuditChain", "A"),
+    ("DepartmentService/CreateDepartment", "D"),
+    ("DepartmentService/GetDepartment", "*"),
+    ("DepartmentService/ListDepartments", "*"),
+    ("DepartmentService/UpdateDepartment", "D"),
 ];
 
 /// The package of the services the API serves besides `consult.v1`'s own.
@@ -129,6 +133,7 @@ fn admitted(expected: &str, role: &str) -> bool {
         ("OA", r) => r == "officer" || r == "auditor",
         ("S", r) => r == "officer" || r == "calling_system",
         ("A", r) => r == "auditor",
+        ("D", r) => r == "administrator",
         other => panic!("unknown expectation {other:?}"),
     }
 }

@@ -283,25 +283,7 @@ fn assert_no_personal_data(page: &str, what: &str) {
 #[tokio::test]
 async fn an_open_consultation_says_how_long_is_left_and_how_many_took_part() {
     let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
-    let mut api = server.consultations();
-    let c = api
-        .create_consultation(authed(
-            token::OFFICER_FGW,
-            pb::CreateConsultationRequest {
-                consultation: Some(draft("关于延长公园开放时间的方案（征求意见稿）")),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let c = api
-        .publish_consultation(authed(
-            token::OFFICER_FGW,
-            pb::PublishConsultationRequest { name: c.name },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let c = crate::published(&server, "关于延长公园开放时间的方案（征求意见稿）").await;
     for i in 0..3 {
         server
             .comments()
@@ -699,9 +681,8 @@ async fn chromium_renders_the_public_pages() {
         assert_no_personal_data(dom, what);
     }
     let report = &pages[2].1;
-    assert!(report.contains(
-        "关于《关于优化城区公交线路的实施方案（征求意见稿）》公开征求意见采纳情况的反馈"
-    ));
+    // Decided: the title no longer carries its （征求意见稿）.
+    assert!(report.contains("关于《关于优化城区公交线路的实施方案》公开征求意见采纳情况的反馈"));
     assert!(report.contains("<caption>按渠道统计</caption>"));
     // Counts as rendered: 8 received, 1 hidden, 7 published comment rows.
     assert!(report.contains("共收到意见 <strong>8</strong> 条，公开 7 条，依规不予公开 1 条"));

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod comment;
 pub mod consultation;
 pub mod decision;
+pub mod department;
 pub mod error;
 pub mod events;
 mod names;

@@ -13,6 +13,7 @@ mod m20261202_000008_reports_and_operations;
 mod m20261203_000009_answering_counts;
 mod m20261204_000010_audit_chain_heads;
 mod m20261205_000011_comment_redactions;
+mod m20261206_000012_departments;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000009_answering_counts::Migration),
             Box::new(m20261204_000010_audit_chain_heads::Migration),
             Box::new(m20261205_000011_comment_redactions::Migration),
+            Box::new(m20261206_000012_departments::Migration),
         ]
     }
 }

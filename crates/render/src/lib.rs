@@ -163,6 +163,8 @@ pub struct Edition<'a> {
     pub versions: &'a [ReportVersion],
     /// Who runs the site.
     pub site: &'a Site,
+    /// The responsible department as the public reads it (the registry's full name).
+    pub department: &'a str,
 }
 
 /// The feedback report as one printable page holding every published comment.
@@ -242,12 +244,12 @@ pub fn report_frame(
             h1 { "关于《" (decided_title(&r.consultation.title)) "》公开征求意见采纳情况的反馈" }
             @if v == 0 {
                 div.notice role="note" { strong { "预览稿：" } "本文件尚未公开，内容以正式公开的版本为准。" }
-                p.meta { "承办部门：" (r.consultation.department) }
+                p.meta { "承办部门：" (edition.department) }
             } @else {
                 p.meta {
                     "第" (v) "版 · 公开时间："
                     (r.edition.published_at.map(show_official).unwrap_or_default())
-                    " · 承办部门：" (r.consultation.department)
+                    " · 承办部门：" (edition.department)
                 }
             }
             @if !r.edition.correction_reason.is_empty() {

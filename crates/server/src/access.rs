@@ -23,6 +23,8 @@ pub(crate) enum Audience {
     Submitters,
     /// Auditors only.
     Auditors,
+    /// Administrators only: the registries (departments).
+    Administrators,
 }
 
 use Audience::*;
@@ -102,6 +104,10 @@ pub(crate) const MATRIX: &[(&str, &str, Audience)] = &[
     ("CallerService", "get_caller", Principals),
     ("AuditService", "list_audit_events", Auditors),
     ("AuditService", "verify_audit_chain", Auditors),
+    ("DepartmentService", "create_department", Administrators),
+    ("DepartmentService", "get_department", Anyone),
+    ("DepartmentService", "list_departments", Anyone),
+    ("DepartmentService", "update_department", Administrators),
 ];
 
 /// The audience of an RPC, if it has a row.
@@ -128,6 +134,7 @@ pub(crate) fn admits(audience: Audience, actor: Option<&Actor>) -> Result<(), Do
                 Role::Officer { .. } | Role::CallingSystem { .. }
             )
             | (Auditors, Role::Auditor)
+            | (Administrators, Role::Administrator)
     );
     if ok {
         Ok(())
@@ -143,6 +150,9 @@ pub(crate) fn admits(audience: Audience, actor: Option<&Actor>) -> Result<(), Do
                 "管理员和审计员不能提交意见 (administrators and auditors cannot submit comments; calling systems and officers only)"
             }
             Auditors => "只有审计人员可以查阅审计日志 (only auditors read the audit log)",
+            Administrators => {
+                "只有系统管理员可以维护部门名录 (only administrators keep the registries)"
+            }
             Anyone | Principals => "无权调用 (not permitted)",
         }))
     }
@@ -270,12 +280,12 @@ mod tests {
                     "public" => *audience == Anyone,
                     // Calling systems submit and read public data; nothing else.
                     "calling_system" => matches!(*audience, Anyone | Principals | Submitters),
-                    // Administrators manage catalogues and systems, not consultations.
-                    "administrator" => matches!(*audience, Anyone | Principals),
+                    // Administrators keep the registries, not consultations.
+                    "administrator" => matches!(*audience, Anyone | Principals | Administrators),
                     // Auditors read everything and change nothing.
                     "auditor" => !writes,
-                    // Officers do everything but read the audit log.
-                    _ => *audience != Auditors,
+                    // Officers do everything but read the audit log and keep the registries.
+                    _ => !matches!(*audience, Auditors | Administrators),
                 };
                 assert_eq!(allowed, expected, "{who} calling {service}/{method}");
             }

@@ -10,6 +10,7 @@ use consult_api::pb::audit_service_server::AuditServiceServer;
 use consult_api::pb::caller_service_server::CallerServiceServer;
 use consult_api::pb::comment_service_server::CommentServiceServer;
 use consult_api::pb::consultation_service_server::ConsultationServiceServer;
+use consult_api::pb::department_service_server::DepartmentServiceServer;
 use consult_api::pb::feedback_service_server::FeedbackServiceServer;
 use consult_domain::{Calendar, Clock};
 use consult_store::{CommentWriter, PrivateDataKeys, Store, WriterConfig, WriterTask};
@@ -25,6 +26,7 @@ use crate::services::audit::Audit;
 use crate::services::caller::Caller;
 use crate::services::comments::Comments;
 use crate::services::consultations::Consultations;
+use crate::services::departments::Departments;
 use crate::services::feedback::Feedback;
 use crate::services::operations::LongRunning;
 use crate::settings::Settings;
@@ -244,6 +246,7 @@ impl Application {
                     CommentServiceServer::<Comments>::NAME,
                     FeedbackServiceServer::<Feedback>::NAME,
                     CallerServiceServer::<Caller>::NAME,
+                    DepartmentServiceServer::<Departments>::NAME,
                     AuditServiceServer::<Audit>::NAME,
                     OperationsServer::<LongRunning>::NAME,
                 ],
@@ -292,6 +295,7 @@ impl Application {
                     .max_decoding_message_size(max_request),
             )
             .add_service(CallerServiceServer::new(Caller(self.core.clone())))
+            .add_service(DepartmentServiceServer::new(Departments(self.core.clone())))
             .add_service(AuditServiceServer::new(Audit(self.core.clone())))
             .add_service(OperationsServer::new(LongRunning(self.core.clone())));
         #[cfg(feature = "test-clock")]

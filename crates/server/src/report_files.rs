@@ -47,6 +47,9 @@ pub(crate) async fn write_file(
     }
     let summary = store.report_summary(edition).await?;
     let groups = GroupNames::of(&summary);
+    let department = store
+        .department_display_name(&summary.consultation.department)
+        .await?;
     let (head, tail) = match format {
         Format::Csv => (consult_render::csv::header(), String::new()),
         _ => {
@@ -58,6 +61,7 @@ pub(crate) async fn write_file(
                     sha256: &edition.sha256,
                     versions,
                     site,
+                    department: &department,
                 },
                 &Answers::All,
             );

@@ -8,6 +8,7 @@ mod bulk;
 mod comments;
 mod consultations;
 mod counting;
+mod departments;
 mod fault;
 mod operations;
 mod pool;

@@ -91,6 +91,9 @@ pub(crate) enum Command {
     /// 意见采纳情况反馈 (feedback reports)
     #[command(subcommand)]
     Report(ReportCommand),
+    /// 部门名录（管理员登记、改名）(the registry of departments)
+    #[command(subcommand)]
+    Department(DepartmentCommand),
     /// 列出反馈即将到期或已逾期的事项 (feedback due or overdue)
     #[command(after_help = "示例：\n  consultctl due --within 14")]
     Due(DueArgs),
@@ -101,6 +104,41 @@ pub(crate) enum Command {
     Completions {
         /// bash, zsh, fish, powershell or elvish
         shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DepartmentCommand {
+    /// 列出已登记的部门 (list)
+    #[command(after_help = "示例：\n  consultctl department list")]
+    List,
+    /// 查看一个部门 (show one)
+    #[command(after_help = "示例：\n  consultctl department show fgw")]
+    Show { code: String },
+    /// 登记部门（系统管理员）(register; administrators)
+    #[command(
+        after_help = "示例：\n  consultctl department create fgw --name 南昌市发展和改革委员会 --government 南昌市人民政府"
+    )]
+    Create {
+        /// 部门代码，与事项和工作人员所用一致 (the code consultations carry)
+        code: String,
+        /// 部门全称 (full name, as the public reads it)
+        #[arg(long)]
+        name: String,
+        /// 所属政府 (the government it belongs to)
+        #[arg(long, default_value = "")]
+        government: String,
+    },
+    /// 修改部门全称或所属政府（系统管理员）(rename; administrators)
+    #[command(after_help = "示例：\n  consultctl department update fgw --name 南昌市发展改革委")]
+    Update {
+        code: String,
+        /// 新的部门全称 (new full name)
+        #[arg(long)]
+        name: Option<String>,
+        /// 新的所属政府 (new government)
+        #[arg(long)]
+        government: Option<String>,
     },
 }
 

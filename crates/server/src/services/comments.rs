@@ -94,7 +94,10 @@ impl Comments {
             })
             .await
             .map_err(ApiError::from)?;
-        Ok(convert::comment(&saved))
+        let mut out = convert::comment(&saved);
+        // The submitter's system may show at once what the public will read.
+        out.published_content = saved.public_content().unwrap_or_default();
+        Ok(out)
     }
 
     async fn get_comment(

@@ -72,6 +72,7 @@ pub(crate) mod audit;
 pub(crate) mod caller;
 pub(crate) mod comments;
 pub(crate) mod consultations;
+pub(crate) mod departments;
 pub(crate) mod feedback;
 pub(crate) mod operations;
 #[cfg(feature = "test-clock")]

@@ -146,7 +146,14 @@ async fn list(
     let more = rows.len() as u64 > LIST_PAGE;
     rows.truncate(LIST_PAGE as usize);
     let next = more.then(|| rows.last().map(|c| c.id.clone())).flatten();
-    Ok(Html(pages::list(&core.site, &rows, now, next.as_deref())))
+    let departments = core.store.department_names().await?;
+    Ok(Html(pages::list(
+        &core.site,
+        &rows,
+        now,
+        next.as_deref(),
+        &departments,
+    )))
 }
 
 async fn consultation(
@@ -163,6 +170,7 @@ async fn consultation(
     let versions = core.store.report_versions(&id).await?;
     // Kept counts: one small query whatever the number of comments.
     let received = core.store.answering_tally(&id).await?.received();
+    let department = core.store.department_display_name(&c.department).await?;
     Ok(Html(pages::consultation(
         &core.site,
         &c,
@@ -170,6 +178,7 @@ async fn consultation(
         &core.calendar,
         &versions,
         received,
+        &department,
     )))
 }
 
@@ -225,6 +234,10 @@ async fn report_page(
         .report_comments(&edition, first, ANSWERS_PAGE)
         .await?;
     let versions = core.store.report_versions(&id).await?;
+    let department = core
+        .store
+        .department_display_name(&summary.consultation.department)
+        .await?;
     let path = format!("/consultations/{id}/feedback?version={v}&");
     let frame = consult_render::report_frame(
         &summary,
@@ -234,6 +247,7 @@ async fn report_page(
             sha256: &edition.sha256,
             versions: &versions,
             site: &core.site,
+            department: &department,
         },
         &Answers::Page {
             number,

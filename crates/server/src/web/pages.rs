@@ -1,6 +1,8 @@
 //! HTML of the public pages: Chinese first, printable, readable without JavaScript, with real
 //! headings and captioned tables. Every value is escaped by the template engine.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use consult_domain::report::{ReportAnswer, ReportVersion};
 use consult_domain::window::{official_date, show_official};
@@ -34,7 +36,15 @@ pub(super) fn list(
     rows: &[Consultation],
     now: DateTime<Utc>,
     next: Option<&str>,
+    departments: &HashMap<String, String>,
 ) -> String {
+    // The registry's full name; the code while a department is not registered.
+    let department = |code: &str| {
+        departments
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_owned())
+    };
     layout(
         "公开征求意见事项",
         site,
@@ -50,7 +60,7 @@ pub(super) fn list(
                         @for c in rows {
                             tr {
                                 td { a href={ "/consultations/" (c.id) } { (c.title) } }
-                                td { (c.department) }
+                                td { (department(&c.department)) }
                                 td { (c.kind.label()) }
                                 td { (c.state(now).label()) }
                                 td { (window_text(c)) }
@@ -74,6 +84,7 @@ pub(super) fn consultation(
     calendar: &Calendar,
     versions: &[ReportVersion],
     received: u64,
+    department: &str,
 ) -> String {
     let state = c.state(now);
     // Whole days left, counting a part of a day as one: "还有1天" until the last minute.
@@ -115,7 +126,7 @@ pub(super) fn consultation(
             table {
                 caption { "事项概况" }
                 tbody {
-                    tr { th scope="row" { "承办部门" } td { (c.department) } }
+                    tr { th scope="row" { "承办部门" } td { (department) } }
                     tr { th scope="row" { "事项类型" } td { (c.kind.label()) } }
                     tr { th scope="row" { "当前状态" } td { (state.label()) } }
                     tr { th scope="row" { "征求意见期" } td { (window_text(c)) } }

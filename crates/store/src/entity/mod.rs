@@ -6,6 +6,7 @@ pub(crate) mod audit_chain_head;
 pub(crate) mod audit_event;
 pub(crate) mod comment;
 pub(crate) mod consultation;
+pub(crate) mod department;
 pub(crate) mod disposition_revision;
 pub(crate) mod feedback_report;
 pub(crate) mod feedback_report_part;

@@ -4,6 +4,7 @@
 mod answers;
 mod comments;
 mod consultations;
+mod departments;
 mod export;
 mod reports;
 
@@ -13,6 +14,7 @@ use consult_api::google::longrunning::{self, operations_client::OperationsClient
 use consult_api::pb::caller_service_client::CallerServiceClient;
 use consult_api::pb::comment_service_client::CommentServiceClient;
 use consult_api::pb::consultation_service_client::ConsultationServiceClient;
+use consult_api::pb::department_service_client::DepartmentServiceClient;
 use consult_api::pb::feedback_service_client::FeedbackServiceClient;
 use consult_api::pb::{self};
 use consult_domain::Channel;
@@ -116,6 +118,10 @@ impl Ctx {
         }
     }
 
+    fn departments(&self) -> DepartmentServiceClient<GrpcChannel> {
+        DepartmentServiceClient::new(self.conn.channel.clone())
+    }
+
     fn caller(&self) -> CallerServiceClient<GrpcChannel> {
         CallerServiceClient::new(self.conn.channel.clone())
     }
@@ -188,6 +194,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Decision(c) => answers::run_decision(&ctx, c).await,
         Command::Report(c) => reports::run(&ctx, c).await,
         Command::Due(a) => reports::due(&ctx, a).await,
+        Command::Department(c) => departments::run(&ctx, c).await,
         Command::Completions { .. } => Ok(()),
     }
 }

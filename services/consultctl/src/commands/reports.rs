@@ -292,6 +292,7 @@ async fn export_preview(
                     versions: &[],
                     // A preview is the officer's own copy: no site around it.
                     site: &consult_render::Site::default(),
+                    department: &parse(&r)?.consultation.department,
                 },
             )
             .into_bytes()

@@ -1,0 +1,133 @@
+//! The registry of departments: administrators register and rename departments, anyone reads
+//! them, and the public pages show the full names instead of codes.
+
+use consult_api::pb;
+use consult_e2e::{TestServer, authed, beijing, consultctl, http_get, token};
+use tonic::Code;
+
+fn department(code: &str, name: &str, government: &str) -> pb::CreateDepartmentRequest {
+    pb::CreateDepartmentRequest {
+        department: Some(pb::Department {
+            code: code.into(),
+            display_name: name.into(),
+            government: government.into(),
+            ..Default::default()
+        }),
+    }
+}
+
+#[tokio::test]
+async fn administrators_keep_the_registry_and_pages_show_full_names() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let mut registry = consult_api::pb::department_service_client::DepartmentServiceClient::new(
+        server.channel.clone(),
+    );
+    let c = crate::published(&server, "关于优化营商环境的若干措施（征求意见稿）").await;
+    let id = c.name.trim_start_matches("consultations/").to_owned();
+    // Before registration the code is all there is to show.
+    let page = http_get(&format!("{}/consultations/{id}", server.http))
+        .await
+        .text();
+    assert!(page.contains("<td>fgw</td>"), "{page}");
+
+    let created = registry
+        .create_department(authed(
+            token::ADMIN,
+            department("fgw", "南昌市发展和改革委员会", "南昌市人民政府"),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(created.name, "departments/fgw");
+    assert!(created.update_time.is_some());
+
+    // Taken codes, bad fields and other roles are refused, and nothing changes.
+    let taken = registry
+        .create_department(authed(token::ADMIN, department("fgw", "另一个名字", "")))
+        .await
+        .unwrap_err();
+    assert_eq!(taken.code(), Code::AlreadyExists, "{taken:?}");
+    let bad = registry
+        .create_department(authed(token::ADMIN, department("FGW 1", " ", "")))
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument);
+    assert!(
+        bad.message().contains("department.code")
+            && bad.message().contains("department.display_name"),
+        "{bad:?}"
+    );
+    for caller in [token::OFFICER_FGW, token::AUDITOR, token::PORTAL] {
+        let denied = registry
+            .create_department(authed(caller, department("jtj", "南昌市交通运输局", "")))
+            .await
+            .unwrap_err();
+        assert_eq!(denied.code(), Code::PermissionDenied, "{caller}");
+    }
+    // Anyone reads it, without credentials.
+    let listed = registry
+        .list_departments(pb::ListDepartmentsRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.departments.len(), 1);
+    assert_eq!(listed.departments[0].display_name, "南昌市发展和改革委员会");
+    let missing = registry
+        .get_department(pb::GetDepartmentRequest {
+            name: "departments/jtj".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound);
+
+    // The pages show the full name.
+    for path in ["/".to_owned(), format!("/consultations/{id}")] {
+        let page = http_get(&format!("{}{path}", server.http)).await.text();
+        assert!(page.contains("南昌市发展和改革委员会"), "{path}");
+        assert!(!page.contains("<td>fgw</td>"), "{path}");
+    }
+
+    // consultctl: an administrator renames it, anyone lists it.
+    let run = consultctl(
+        &server.grpc,
+        Some(token::ADMIN),
+        &["department", "update", "fgw", "--name", "南昌市发展改革委"],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = consultctl(&server.grpc, None, &["department", "list", "-o", "json"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let listed = run.json();
+    assert_eq!(listed[0]["displayName"], "南昌市发展改革委", "{listed}");
+    assert_eq!(listed[0]["government"], "南昌市人民政府");
+    let run = consultctl(
+        &server.grpc,
+        Some(token::OFFICER_FGW),
+        &["department", "update", "fgw", "--name", "改不了"],
+    )
+    .await;
+    assert_ne!(run.code, 0);
+
+    // Both changes are in the audit log, with the name before and after.
+    let events = server
+        .audit()
+        .list_audit_events(authed(
+            token::AUDITOR,
+            pb::ListAuditEventsRequest {
+                actor: "admin".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["department.create", "department.update"],
+        "{events:?}"
+    );
+    assert!(events[1].before_json.contains("南昌市发展和改革委员会"));
+    assert!(events[1].after_json.contains("南昌市发展改革委"));
+}
