@@ -79,6 +79,44 @@ async fn administrators_keep_the_registry_and_pages_show_full_names() {
         .await
         .unwrap_err();
     assert_eq!(missing.code(), Code::NotFound);
+    let malformed = registry
+        .get_department(pb::GetDepartmentRequest { name: "fgw".into() })
+        .await
+        .unwrap_err();
+    assert_eq!(malformed.code(), Code::InvalidArgument);
+    assert!(malformed.message().contains("name"), "{malformed:?}");
+    let unknown = registry
+        .update_department(authed(
+            token::ADMIN,
+            pb::UpdateDepartmentRequest {
+                department: Some(pb::Department {
+                    name: "departments/jtj".into(),
+                    display_name: "南昌市交通运输局".into(),
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound, "{unknown:?}");
+    let unnamed = registry
+        .update_department(authed(
+            token::ADMIN,
+            pb::UpdateDepartmentRequest {
+                department: Some(pb::Department {
+                    name: "departments/fgw".into(),
+                    display_name: "  ".into(),
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(unnamed.code(), Code::InvalidArgument);
+    assert!(
+        unnamed.message().contains("department.display_name"),
+        "{unnamed:?}"
+    );
 
     // The pages show the full name.
     for path in ["/".to_owned(), format!("/consultations/{id}")] {

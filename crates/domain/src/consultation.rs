@@ -206,6 +206,20 @@ impl Consultation {
         Ok(c)
     }
 
+    /// Whole days until the close while comments are taken, a part of a day counting as one
+    /// (`1` until the last minute); `None` when not open or past the close.
+    pub fn days_left(&self, now: DateTime<Utc>) -> Option<u64> {
+        self.closes_at
+            .filter(|close| self.state(now) == ConsultationState::Open && *close > now)
+            .map(|close| {
+                (close - now)
+                    .num_minutes()
+                    .max(0)
+                    .unsigned_abs()
+                    .div_ceil(24 * 60)
+            })
+    }
+
     /// The state at `now`: a published consultation is open once `opens_at` has come.
     pub fn state(&self, now: DateTime<Utc>) -> ConsultationState {
         match (self.stored_state, self.opens_at) {

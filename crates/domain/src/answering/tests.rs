@@ -705,3 +705,15 @@ fn corrections_list_each_changed_answer_once() {
     assert_eq!(groups[0].subject, "opinionGroups/g1");
     assert!(group_corrections(&[group(Some(no.clone()))], &[group(Some(no))]).is_empty());
 }
+
+#[test]
+fn days_left_count_a_part_of_a_day_as_one_and_end_at_the_close() {
+    let (closed, _) = closed(ConsultationKind::Plan);
+    let mut open = closed.clone();
+    open.stored_state = ConsultationState::Open;
+    // The window ends at the end of 1 April (Beijing time).
+    assert_eq!(open.days_left(local(2026, 3, 2, 10)), Some(31));
+    assert_eq!(open.days_left(local(2026, 4, 1, 23)), Some(1));
+    assert_eq!(open.days_left(open.closes_at.unwrap()), None);
+    assert_eq!(closed.days_left(local(2026, 3, 2, 10)), None);
+}

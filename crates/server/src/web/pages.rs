@@ -87,17 +87,7 @@ pub(super) fn consultation(
     department: &str,
 ) -> String {
     let state = c.state(now);
-    // Whole days left, counting a part of a day as one: "还有1天" until the last minute.
-    let days_left = c
-        .closes_at
-        .filter(|close| state == ConsultationState::Open && *close > now)
-        .map(|close| {
-            (close - now)
-                .num_minutes()
-                .max(0)
-                .unsigned_abs()
-                .div_ceil(24 * 60)
-        });
+    let days_left = c.days_left(now);
     layout(
         &c.title,
         site,
