@@ -28,6 +28,52 @@ pub struct DecisionDocument {
     pub recorded_by: String,
     /// When it was recorded.
     pub recorded_at: DateTime<Utc>,
+    /// Where the decision's full text is published (`https://…`); empty when not given.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text_url: String,
+}
+
+/// The decision document as an officer records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecisionFields<'a> {
+    /// 文号.
+    pub number: &'a str,
+    /// Title.
+    pub title: &'a str,
+    /// Where its full text is published; may be empty.
+    pub text_url: &'a str,
+    /// Local date of the decision.
+    pub decided_on: NaiveDate,
+}
+
+/// Longest address of a decision's published text.
+pub const TEXT_URL_MAX_CHARS: usize = 500;
+
+/// Checks the address of a published text: `http(s)://` and nothing a page could misuse.
+pub fn check_text_url(url: &str) -> Result<String, &'static str> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Ok(String::new());
+    }
+    let lower = url.to_ascii_lowercase();
+    let host = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    match host {
+        Some(h)
+            if !h.is_empty()
+                && !h.starts_with('/')
+                && url.chars().count() <= TEXT_URL_MAX_CHARS
+                && url.chars().all(|c| {
+                    c.is_ascii_graphic() && !matches!(c, '"' | '<' | '>' | '\\' | '`')
+                }) =>
+        {
+            Ok(url.to_owned())
+        }
+        _ => Err(
+            "须为以 https:// 或 http:// 开头的网址，不超过500个字符 (must be an http(s) URL of at most 500 characters)",
+        ),
+    }
 }
 
 /// Where a decided consultation stands with its feedback deadline.
@@ -75,9 +121,7 @@ impl Consultation {
     /// date of the feedback report.
     pub fn record_decision(
         &mut self,
-        number: &str,
-        title: &str,
-        decided_on: NaiveDate,
+        fields: DecisionFields<'_>,
         officer: &str,
         now: DateTime<Utc>,
         calendar: &Calendar,
@@ -97,7 +141,7 @@ impl Consultation {
                 ),
             ));
         }
-        let document = self.parse_decision(number, title, decided_on, officer, now)?;
+        let document = self.parse_decision(fields, officer, now)?;
         self.apply_decision(document, calendar);
         self.stored_state = ConsultationState::Decided;
         self.updated_at = now;
@@ -106,12 +150,16 @@ impl Consultation {
 
     fn parse_decision(
         &self,
-        number: &str,
-        title: &str,
-        decided_on: NaiveDate,
+        fields: DecisionFields<'_>,
         officer: &str,
         now: DateTime<Utc>,
     ) -> Result<DecisionDocument, DomainError> {
+        let DecisionFields {
+            number,
+            title,
+            text_url,
+            decided_on,
+        } = fields;
         let mut v = Violations::new();
         for (field, text, what) in [
             ("decision.number", number, "文号"),
@@ -147,6 +195,9 @@ impl Consultation {
                 ),
             );
         }
+        let text_url = v.take(
+            check_text_url(text_url).map_err(|e| DomainError::invalid("decision.text_uri", e)),
+        );
         v.finish()?;
         Ok(DecisionDocument {
             number: number.trim().to_owned(),
@@ -154,6 +205,7 @@ impl Consultation {
             decided_on,
             recorded_by: officer.to_owned(),
             recorded_at: now,
+            text_url: text_url.unwrap_or_default(),
         })
     }
 
@@ -239,7 +291,7 @@ impl Consultation {
     pub fn correct_feedback(
         &mut self,
         reason: &str,
-        decision: Option<(&str, &str, NaiveDate)>,
+        decision: Option<DecisionFields<'_>>,
         officer: &str,
         now: DateTime<Utc>,
         calendar: &Calendar,
@@ -257,8 +309,8 @@ impl Consultation {
             ));
         }
         check_reason(reason, "更正必须说明理由 (a correction needs a reason)")?;
-        if let Some((number, title, date)) = decision {
-            let document = self.parse_decision(number, title, date, officer, now)?;
+        if let Some(fields) = decision {
+            let document = self.parse_decision(fields, officer, now)?;
             // The deadline was met or missed by the first publication; it is kept for the record.
             let due = self.feedback_due_on;
             self.apply_decision(document, calendar);

@@ -240,6 +240,9 @@ pub struct ReportDecision {
     pub title: String,
     /// Date.
     pub decided_on: NaiveDate,
+    /// Where its full text is published; absent when not given.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text_url: String,
 }
 
 /// Which version of the report this is.
@@ -602,6 +605,7 @@ impl FeedbackReport {
                 number: d.number.clone(),
                 title: d.title.clone(),
                 decided_on: d.decided_on,
+                text_url: d.text_url.clone(),
             }),
             edition,
         }
@@ -695,5 +699,6 @@ impl PublishedReport {
     }
 }
 
+pub mod digest;
 #[cfg(test)]
 mod reference;

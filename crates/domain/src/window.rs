@@ -30,6 +30,19 @@ pub fn official_date(d: NaiveDate) -> String {
     format!("{}年{}月{}日", d.year(), d.month(), d.day())
 }
 
+/// A time in a list where the year goes without saying: `3月2日 10:30`, with the year only
+/// when it is not `year` (`2027年1月4日 09:00`).
+pub fn show_short(t: DateTime<Utc>, year: i32) -> String {
+    let local = t.with_timezone(&Shanghai);
+    let d = local.date_naive();
+    let day = if d.year() == year {
+        format!("{}月{}日", d.month(), d.day())
+    } else {
+        official_date(d)
+    };
+    format!("{day} {}", local.format("%H:%M"))
+}
+
 /// A time for public pages, in official date style and Beijing time: `2026年4月1日 10:30`;
 /// midnight is the end of the day before, as deadlines are meant (`2026年4月1日 24:00`).
 pub fn show_official(t: DateTime<Utc>) -> String {

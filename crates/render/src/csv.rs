@@ -3,7 +3,7 @@
 
 use consult_domain::report::{FeedbackReport, ReportComment};
 
-use crate::GroupNames;
+use crate::RowContext;
 use consult_domain::window::show_local;
 
 /// The byte-order mark that tells spreadsheet programs the file is UTF-8.
@@ -46,7 +46,7 @@ pub fn row(out: &mut String, cells: &[&str]) {
 /// The report's comments with their answers.
 pub fn report(r: &FeedbackReport) -> String {
     let mut out = header();
-    comment_rows(&mut out, 1, &r.comments, &GroupNames::of(r));
+    comment_rows(&mut out, 1, &r.comments, &RowContext::of(r));
     out
 }
 
@@ -78,7 +78,7 @@ pub fn comment_rows(
     out: &mut String,
     first_number: u64,
     comments: &[ReportComment],
-    groups: &GroupNames,
+    groups: &RowContext,
 ) {
     for (n, c) in (first_number..).zip(comments) {
         let n = n.to_string();
@@ -86,7 +86,7 @@ pub fn comment_rows(
         let group = c
             .opinion_group
             .as_deref()
-            .and_then(|g| groups.get(g))
+            .and_then(|g| groups.group(g))
             .unwrap_or_default();
         let (outcome, adopted, reason) = match &c.answer {
             Some(a) => (

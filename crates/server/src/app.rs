@@ -203,6 +203,8 @@ impl Application {
                 full_report_max_bytes: settings.full_report_max_bytes,
                 operations: crate::operations::Operations::new(),
                 site: settings.site.site(),
+                form: crate::web::CommentFormSettings::from_settings(&settings.site)
+                    .map_err(StartupError::Config)?,
             }),
             writer_task,
             tls,

@@ -162,6 +162,7 @@ pub(crate) fn decision(d: &DecisionDocument) -> pb::Decision {
         decide_date: d.decided_on.format("%Y-%m-%d").to_string(),
         recorded_by: d.recorded_by.clone(),
         record_time: Some(timestamp(d.recorded_at)),
+        text_uri: d.text_url.clone(),
     }
 }
 
@@ -341,6 +342,7 @@ pub(crate) fn report(r: &FeedbackReport, content: &str, sha256: &str) -> pb::Fee
             decide_date: d.decided_on.format("%Y-%m-%d").to_string(),
             recorded_by: String::new(),
             record_time: None,
+            text_uri: d.text_url.clone(),
         }),
         canonical_json: content.to_owned(),
     }

@@ -33,7 +33,11 @@ struct Bucket {
     at: Instant,
 }
 
-/// Token buckets keyed by principal.
+/// Buckets kept before full ones are dropped: a key whose bucket has refilled is as good as
+/// new, so forgetting it changes nothing, and a limiter keyed by client address stays small.
+const PRUNE_ABOVE: usize = 10_000;
+
+/// Token buckets keyed by principal (or, for the public form, by client address).
 #[derive(Debug)]
 pub(crate) struct Limiter {
     limit: RateLimit,
@@ -62,6 +66,12 @@ impl Limiter {
             .buckets
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if buckets.len() >= PRUNE_ABOVE && !buckets.contains_key(caller) {
+            let per_second = self.limit.per_second;
+            buckets.retain(|_, b| {
+                b.tokens + now.saturating_duration_since(b.at).as_secs_f64() * per_second < burst
+            });
+        }
         let b = buckets.entry(caller.to_owned()).or_insert(Bucket {
             tokens: burst,
             at: now,
@@ -107,6 +117,32 @@ mod tests {
         let t1 = t0 + Duration::from_millis(100);
         assert!(l.take_at("wechat", t1).is_ok());
         assert!(l.take_at("wechat", t1).is_err());
+    }
+
+    #[test]
+    fn refilled_buckets_are_forgotten_so_the_map_stays_small() {
+        let l = Limiter::new(RateLimit {
+            per_second: 1.0,
+            burst: 2,
+        });
+        let t0 = Instant::now();
+        for i in 0..PRUNE_ABOVE {
+            assert!(
+                l.take_at(&format!("10.0.{}.{}", i / 256, i % 256), t0)
+                    .is_ok()
+            );
+        }
+        // One address is drained and stays so.
+        assert!(l.take_at("10.9.9.9", t0).is_ok());
+        assert!(l.take_at("10.9.9.9", t0).is_ok());
+        // A second later the others have refilled and go when a new key arrives; the drained one
+        // is kept with its debt.
+        let t1 = t0 + Duration::from_millis(1500);
+        assert!(l.take_at("10.8.8.8", t1).is_ok());
+        let kept = l.buckets.lock().unwrap().len();
+        assert!(kept <= 3, "{kept} buckets kept");
+        assert!(l.take_at("10.9.9.9", t1).is_ok());
+        assert!(l.take_at("10.9.9.9", t1).is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! and `DownloadFeedbackReport` serve the same bytes from here.
 
 use consult_domain::report::ReportVersion;
-use consult_render::{Answers, GroupNames};
+use consult_render::{Answers, RowContext};
 use consult_store::{Parts, Store, StoredEdition, TextCursor};
 use tokio::sync::mpsc;
 
@@ -46,7 +46,7 @@ pub(crate) async fn write_file(
         return Ok(());
     }
     let summary = store.report_summary(edition).await?;
-    let groups = GroupNames::of(&summary);
+    let groups = RowContext::of(&summary);
     let department = store
         .department_display_name(&summary.consultation.department)
         .await?;
@@ -62,6 +62,8 @@ pub(crate) async fn write_file(
                     versions,
                     site,
                     department: &department,
+                    // A file is read as downloaded: standard type, no links to switch it.
+                    reader: &consult_render::Reader::default(),
                 },
                 &Answers::All,
             );

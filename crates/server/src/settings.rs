@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use crate::limits::RateLimit;
+
 /// Everything the server needs to start.
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -55,13 +57,13 @@ pub struct Settings {
     /// Keys that seal submitters' names, organisations and contacts in the database; unset in
     /// development: a built-in key whose bytes are public (production refuses it).
     pub private_data: Option<PrivateDataSettings>,
-    /// Who runs the site, shown on every public page (`[site]` with `government`,
-    /// `site_code`, `icp_record`, `police_record`).
+    /// The public site: who runs it, shown on every page (`[site]` with `government`,
+    /// `site_code`, `icp_record`, `police_record`), and its comment form.
     pub site: SiteSettings,
 }
 
-/// The identity of the public site, as government websites must show it.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// The public site: its identity, as government websites must show it, and its comment form.
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SiteSettings {
     /// The government that runs it, e.g. `南昌市人民政府`.
@@ -72,6 +74,33 @@ pub struct SiteSettings {
     pub icp_record: String,
     /// Public-security filing number.
     pub police_record: String,
+    /// The comment form on the page of an open consultation that takes comments on the
+    /// `PORTAL` channel; on by default. Off where the government's own portal collects them.
+    pub comment_form: bool,
+    /// How often one address may send the form: a few at once, then slowly, so that a script
+    /// cannot flood a consultation while a family or an office behind one address still can
+    /// take part.
+    pub form_rate_limit: RateLimit,
+    /// The request header in which a trusted reverse proxy passes the client's address (e.g.
+    /// `X-Forwarded-For`, whose last entry is taken); empty: the connection's own peer.
+    pub client_address_header: String,
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        SiteSettings {
+            government: String::new(),
+            site_code: String::new(),
+            icp_record: String::new(),
+            police_record: String::new(),
+            comment_form: true,
+            form_rate_limit: RateLimit {
+                per_second: 0.1,
+                burst: 10,
+            },
+            client_address_header: String::new(),
+        }
+    }
 }
 
 impl SiteSettings {

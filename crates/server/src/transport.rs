@@ -191,6 +191,12 @@ async fn serve_page_connection(
     // at a time, and the idle time between keep-alive requests.
     http.timer(TokioTimer::new())
         .header_read_timeout(header_timeout);
+    // The form's per-address limit needs the peer; a connection whose peer is gone already
+    // is served without it and refused by the form.
+    let pages = match stream.peer_addr() {
+        Ok(peer) => pages.layer(axum::Extension(axum::extract::ConnectInfo(peer))),
+        Err(_) => pages,
+    };
     let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(pages));
     let mut connection = std::pin::pin!(connection);
     tokio::select! {

@@ -511,7 +511,7 @@ pub(crate) enum GateCommand {
 pub(crate) enum DecisionCommand {
     /// 登记决策文件 (record the decision document)
     #[command(
-        after_help = "示例：\n  consultctl decision record 01JD… --number \"洪府发〔2026〕12号\" --title \"关于促进民营经济发展的若干措施\" --date 2026-12-20"
+        after_help = "示例：\n  consultctl decision record 01JD… --number \"洪府发〔2026〕12号\" --title \"关于促进民营经济发展的若干措施\" --date 2026-12-20 \\\n      --text-url https://www.nc.gov.cn/zwgk/2026/12/20.html"
     )]
     Record {
         consultation: String,
@@ -531,6 +531,9 @@ pub(crate) struct DecisionArgs {
     /// 决策日期 (date), YYYY-MM-DD
     #[arg(long)]
     pub(crate) date: String,
+    /// 决策文件全文的网址，反馈报告链接到它 (where the full text is published, https://…)
+    #[arg(long)]
+    pub(crate) text_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -566,6 +569,9 @@ pub(crate) enum ReportCommand {
         title: Option<String>,
         #[arg(long)]
         date: Option<String>,
+        /// 更正后的决策文件全文网址 (corrected address of the full text; with --number)
+        #[arg(long, requires = "number")]
+        text_url: Option<String>,
     },
     /// 查看已公开的报告 (show a published version)
     #[command(

@@ -6,6 +6,7 @@ use super::*;
 use crate::calendar::Calendar;
 use crate::comment::{Channel, CommentFields, NewComment};
 use crate::consultation::DraftChanges;
+use crate::decision::DecisionFields;
 use crate::report::{FeedbackReport, PublishedReport, ReportEdition};
 
 fn local(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
@@ -140,9 +141,12 @@ fn answering_opens_at_the_close_and_revises_after_publication() {
     k.answer(&c, adopted("第五条增加夜班线路"), "o2", now)
         .unwrap();
     c.record_decision(
-        "洪府发〔2026〕3号",
-        "关于优化公交线路的决定",
-        NaiveDate::from_ymd_opt(2026, 4, 10).unwrap(),
+        DecisionFields {
+            number: "洪府发〔2026〕3号",
+            title: "关于优化公交线路的决定",
+            text_url: "",
+            decided_on: NaiveDate::from_ymd_opt(2026, 4, 10).unwrap(),
+        },
         "o",
         local(2026, 4, 10, 15),
         &calendar,
@@ -325,14 +329,27 @@ fn feedback_is_due_twenty_working_days_after_the_decision() {
     // Monday 2026-04-13: the count crosses the Labour Day holiday and its make-up day.
     let decided = NaiveDate::from_ymd_opt(2026, 4, 13).unwrap();
     let e = c
-        .record_decision(" ", "标题", decided, "o", local(2026, 4, 13, 16), &calendar)
+        .record_decision(
+            DecisionFields {
+                number: " ",
+                title: "标题",
+                text_url: "",
+                decided_on: decided,
+            },
+            "o",
+            local(2026, 4, 13, 16),
+            &calendar,
+        )
         .unwrap_err();
     assert_eq!(fields(&e), ["decision.number"]);
     let e = c
         .record_decision(
-            "文号1",
-            "标题",
-            NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
+            DecisionFields {
+                number: "文号1",
+                title: "标题",
+                text_url: "",
+                decided_on: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
+            },
             "o",
             local(2026, 4, 13, 9),
             &calendar,
@@ -340,9 +357,12 @@ fn feedback_is_due_twenty_working_days_after_the_decision() {
         .unwrap_err();
     assert_eq!(fields(&e), ["decision.decide_date"]);
     c.record_decision(
-        "洪府发〔2026〕3号",
-        "决定",
-        decided,
+        DecisionFields {
+            number: "洪府发〔2026〕3号",
+            title: "决定",
+            text_url: "",
+            decided_on: decided,
+        },
         "o",
         local(2026, 4, 13, 16),
         &calendar,
@@ -377,9 +397,12 @@ fn an_unknown_calendar_year_leaves_the_due_date_unknown() {
     c.stored_state = ConsultationState::ReadyForDeliberation;
     let decided = NaiveDate::from_ymd_opt(2026, 4, 13).unwrap();
     c.record_decision(
-        "文号",
-        "标题",
-        decided,
+        DecisionFields {
+            number: "文号",
+            title: "标题",
+            text_url: "",
+            decided_on: decided,
+        },
         "o",
         now + Duration::days(20),
         &Calendar::empty(),
@@ -401,9 +424,12 @@ fn publishing_needs_the_decision_and_corrections_need_a_reason() {
     assert_eq!(rules(&e), ["NOT_DECIDED"]);
     c.stored_state = ConsultationState::ReadyForDeliberation;
     c.record_decision(
-        "文号",
-        "标题",
-        NaiveDate::from_ymd_opt(2026, 4, 13).unwrap(),
+        DecisionFields {
+            number: "文号",
+            title: "标题",
+            text_url: "",
+            decided_on: NaiveDate::from_ymd_opt(2026, 4, 13).unwrap(),
+        },
         "o",
         local(2026, 4, 13, 16),
         &calendar,
@@ -424,11 +450,12 @@ fn publishing_needs_the_decision_and_corrections_need_a_reason() {
     let v = c
         .correct_feedback(
             "决策文号有误",
-            Some((
-                "洪府发〔2026〕4号",
-                "决定",
-                NaiveDate::from_ymd_opt(2026, 4, 13).unwrap(),
-            )),
+            Some(DecisionFields {
+                number: "洪府发〔2026〕4号",
+                title: "决定",
+                text_url: "https://www.nc.gov.cn/zwgk/2026/4.html",
+                decided_on: NaiveDate::from_ymd_opt(2026, 4, 13).unwrap(),
+            }),
             "o",
             local(2026, 4, 15, 9),
             &calendar,

@@ -153,6 +153,7 @@ fn reference_build(
             number: d.number.clone(),
             title: d.title.clone(),
             decided_on: d.decided_on,
+            text_url: d.text_url.clone(),
         }),
         edition,
     }

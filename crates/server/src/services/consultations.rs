@@ -338,7 +338,17 @@ impl Consultations {
         let officer = actor.id.clone();
         let calendar = &self.0.calendar;
         self.transition(&actor, &req.name, "consultation.decide", |c, now| {
-            c.record_decision(&d.number, &d.title, date, &officer, now, calendar)
+            c.record_decision(
+                consult_domain::decision::DecisionFields {
+                    number: &d.number,
+                    title: &d.title,
+                    text_url: &d.text_uri,
+                    decided_on: date,
+                },
+                &officer,
+                now,
+                calendar,
+            )
         })
         .await
     }

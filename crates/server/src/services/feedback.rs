@@ -963,13 +963,14 @@ pub(crate) async fn publish_feedback(
 /// The decision a correction replaces, if it names one.
 fn correction_decision(
     req: &pb::CorrectFeedbackReportRequest,
-) -> Result<Option<(&str, &str, chrono::NaiveDate)>, ApiError> {
+) -> Result<Option<consult_domain::decision::DecisionFields<'_>>, ApiError> {
     Ok(match &req.decision {
-        Some(d) => Some((
-            d.number.as_str(),
-            d.title.as_str(),
-            convert::date(&d.decide_date, "decision.decide_date")?,
-        )),
+        Some(d) => Some(consult_domain::decision::DecisionFields {
+            number: &d.number,
+            title: &d.title,
+            text_url: &d.text_uri,
+            decided_on: convert::date(&d.decide_date, "decision.decide_date")?,
+        }),
         None => None,
     })
 }

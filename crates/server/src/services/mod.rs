@@ -93,6 +93,8 @@ pub(crate) struct Core {
     pub(crate) operations: crate::operations::Operations,
     /// Who runs the public site.
     pub(crate) site: consult_render::Site,
+    /// The public site's comment form.
+    pub(crate) form: crate::web::CommentFormSettings,
 }
 
 /// The `{id}` of a resource name that validation already checked.

@@ -1,7 +1,10 @@
 //! The public pages served over HTTP beside gRPC: published consultations, their feedback
 //! reports as HTML, JSON and CSV, and receipt lookup. Nothing unpublished is ever served here.
 
+mod form;
 mod pages;
+
+pub(crate) use form::CommentFormSettings;
 
 use std::sync::Arc;
 
@@ -10,11 +13,11 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use consult_api::rules::is_resource_id;
 use consult_domain::ListScope;
 use consult_domain::comment::ReceiptCode;
-use consult_render::{Answers, GroupNames};
+use consult_render::{Answers, Reader, RowContext};
 use consult_store::{ConsultationFilter, StoreError, StoredEdition};
 use serde::Deserialize;
 use tokio::sync::mpsc;
@@ -34,7 +37,9 @@ pub(crate) fn router(core: Arc<Core>) -> Router {
         .route("/", get(list))
         .route("/healthz", get(|| async { "ok" }))
         .route("/receipt", get(receipt))
+        .route("/display", get(display))
         .route("/consultations/{id}", get(consultation))
+        .route("/consultations/{id}/comments", post(form::submit))
         .route("/consultations/{id}/feedback", get(report_page))
         .route("/consultations/{id}/feedback/{file}", get(report_file))
         .layer(axum::middleware::from_fn_with_state(
@@ -57,10 +62,70 @@ async fn render_error_pages(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    let reader = reader_of(request.headers(), request.uri());
     let mut response = next.run(request).await;
     if let Some(e) = response.extensions_mut().remove::<ErrorPage>() {
         *response.body_mut() =
-            axum::body::Body::from(pages::error(&core.site, e.status, &e.message));
+            axum::body::Body::from(pages::error(&core.site, &reader, e.status, &e.message));
+    }
+    response
+}
+
+/// The cookie that keeps the larger type (适老化) chosen.
+const SIZE_COOKIE: &str = "consult_size";
+
+/// How this reader sees the pages: the type size from its cookie, and the page's address.
+fn reader_of(headers: &axum::http::HeaderMap, uri: &axum::http::Uri) -> Reader {
+    let large_type = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|c| c.trim() == format!("{SIZE_COOKIE}=large"));
+    Reader {
+        large_type,
+        path: uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".to_owned()),
+    }
+}
+
+/// The reader's choice, as a handler argument.
+struct ReaderChoice(Reader);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ReaderChoice {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(reader_of(&parts.headers, &parts.uri)))
+    }
+}
+
+#[derive(Deserialize)]
+struct DisplayQuery {
+    size: Option<String>,
+    back: Option<String>,
+}
+
+/// Switches the type size and goes back: a link and a cookie, so that it works without
+/// JavaScript and stays chosen on every page.
+async fn display(Query(q): Query<DisplayQuery>) -> Response {
+    // Only a path on this site: never an address elsewhere (`//host`, `https:`).
+    let back = q
+        .back
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .unwrap_or_else(|| "/".to_owned());
+    let cookie = match q.size.as_deref() {
+        Some("large") => format!("{SIZE_COOKIE}=large; Path=/; Max-Age=31536000; SameSite=Lax"),
+        _ => format!("{SIZE_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax"),
+    };
+    let mut response = Redirect::to(&back).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
     }
     response
 }
@@ -129,6 +194,7 @@ struct ListQuery {
 
 async fn list(
     State(core): State<Arc<Core>>,
+    ReaderChoice(reader): ReaderChoice,
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, PageError> {
     let after = q.after.filter(|a| is_resource_id(a));
@@ -149,6 +215,7 @@ async fn list(
     let departments = core.store.department_names().await?;
     Ok(Html(pages::list(
         &core.site,
+        &reader,
         &rows,
         now,
         next.as_deref(),
@@ -158,28 +225,48 @@ async fn list(
 
 async fn consultation(
     State(core): State<Arc<Core>>,
+    ReaderChoice(reader): ReaderChoice,
     Path(id): Path<String>,
 ) -> Result<Html<String>, PageError> {
-    if !is_resource_id(&id) {
+    Ok(Html(
+        consultation_page(&core, &reader, &id, form::FormView::fresh()).await?,
+    ))
+}
+
+/// A published consultation's page; while it takes comments on the `PORTAL` channel, with the
+/// comment form as `form` holds it.
+async fn consultation_page(
+    core: &Core,
+    reader: &Reader,
+    id: &str,
+    form: form::FormView,
+) -> Result<String, PageError> {
+    if !is_resource_id(id) {
         return Err(not_found());
     }
-    let c = core.store.consultation(&id).await?;
+    let c = core.store.consultation(id).await?;
     if !c.is_public() {
         return Err(not_found());
     }
-    let versions = core.store.report_versions(&id).await?;
+    let versions = core.store.report_versions(id).await?;
     // Kept counts: one small query whatever the number of comments.
-    let received = core.store.answering_tally(&id).await?.received();
+    let received = core.store.answering_tally(id).await?.received();
     let department = core.store.department_display_name(&c.department).await?;
-    Ok(Html(pages::consultation(
+    let now = core.clock.now();
+    let takes_form = core.form.enabled
+        && c.state(now) == consult_domain::ConsultationState::Open
+        && c.channels.contains(&consult_domain::Channel::Portal);
+    Ok(pages::consultation(
         &core.site,
+        reader,
         &c,
-        core.clock.now(),
+        now,
         &core.calendar,
         &versions,
         received,
         &department,
-    )))
+        takes_form.then_some(&form),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -196,6 +283,7 @@ struct ReportPageQuery {
 /// page of the per-comment answers, each row anchored so that a receipt links to it.
 async fn report_page(
     State(core): State<Arc<Core>>,
+    ReaderChoice(reader): ReaderChoice,
     Path(id): Path<String>,
     Query(q): Query<ReportPageQuery>,
 ) -> Result<Response, PageError> {
@@ -248,6 +336,7 @@ async fn report_page(
             versions: &versions,
             site: &core.site,
             department: &department,
+            reader: &reader,
         },
         &Answers::Page {
             number,
@@ -256,7 +345,7 @@ async fn report_page(
         },
     );
     let mut page = frame.head;
-    consult_render::comment_rows(&mut page, first + 1, &comments, &GroupNames::of(&summary));
+    consult_render::comment_rows(&mut page, first + 1, &comments, &RowContext::of(&summary));
     page.push_str(&frame.tail);
     Ok(Html(page).into_response())
 }
@@ -347,17 +436,20 @@ async fn report_file(
 #[derive(Deserialize)]
 struct ReceiptQuery {
     code: Option<String>,
+    /// Set by the comment form's redirect: the comment was just received.
+    new: Option<String>,
 }
 
 async fn receipt(
     State(core): State<Arc<Core>>,
+    ReaderChoice(reader): ReaderChoice,
     Query(q): Query<ReceiptQuery>,
 ) -> Result<Response, PageError> {
     let Some(raw) = q.code else {
-        return Ok(Html(pages::receipt_form(&core.site, None)).into_response());
+        return Ok(Html(pages::receipt_form(&core.site, &reader, None)).into_response());
     };
     let Ok(code) = ReceiptCode::parse(&raw) else {
-        let page = pages::receipt_form(&core.site, Some(ReceiptCode::MALFORMED));
+        let page = pages::receipt_form(&core.site, &reader, Some(ReceiptCode::MALFORMED));
         return Ok((StatusCode::BAD_REQUEST, Html(page)).into_response());
     };
     let (found, consultation) = match core.store.comment_by_receipt(code.as_str()).await {
@@ -365,6 +457,7 @@ async fn receipt(
         Err(StoreError::Domain(consult_domain::DomainError::NotFound { .. })) => {
             let page = pages::receipt_form(
                 &core.site,
+                &reader,
                 Some("未找到该回执码对应的意见，请核对后重试 (no comment has this receipt code)"),
             );
             return Ok((StatusCode::NOT_FOUND, Html(page)).into_response());
@@ -383,10 +476,12 @@ async fn receipt(
     };
     Ok(Html(pages::receipt(
         &core.site,
+        &reader,
         &found,
         &consultation,
         core.clock.now(),
         answer.as_ref(),
+        q.new.is_some(),
     ))
     .into_response())
 }

@@ -6,15 +6,18 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use consult_domain::report::{ReportAnswer, ReportVersion};
 use consult_domain::window::{official_date, show_official};
-use consult_domain::{Calendar, Comment, Consultation, ConsultationState};
-use consult_render::{Site, layout};
-use maud::html;
+use consult_domain::{Calendar, Comment, Consultation, ConsultationState, SubmitterCategory};
+use consult_render::{Reader, Site, layout};
+use maud::{Markup, html};
+
+use super::form::FormView;
 
 /// An error page.
-pub(super) fn error(site: &Site, status: u16, message: &str) -> String {
+pub(super) fn error(site: &Site, reader: &Reader, status: u16, message: &str) -> String {
     layout(
         "出错了",
         site,
+        reader,
         html! {
             h1 { "出错了（" (status) "）" }
             p { (message) }
@@ -33,6 +36,7 @@ fn window_text(c: &Consultation) -> String {
 /// The list of published consultations.
 pub(super) fn list(
     site: &Site,
+    reader: &Reader,
     rows: &[Consultation],
     now: DateTime<Utc>,
     next: Option<&str>,
@@ -48,6 +52,7 @@ pub(super) fn list(
     layout(
         "公开征求意见事项",
         site,
+        reader,
         html! {
             h1 { "公开征求意见事项" }
             @if rows.is_empty() {
@@ -76,21 +81,77 @@ pub(super) fn list(
     )
 }
 
-/// One consultation with its materials and window history.
+/// The comment form: plain HTML that posts without JavaScript. The private fields say that
+/// they are not published; the honeypot is out of sight and out of the tab order.
+fn comment_form(consultation_id: &str, f: &FormView) -> Markup {
+    let v = &f.values;
+    html! {
+        form.comment method="post" action={ "/consultations/" (consultation_id) "/comments" } accept-charset="utf-8" {
+            h3 #form-title { "在线提交意见" }
+            @if !f.problems.is_empty() {
+                div.notice role="alert" {
+                    strong { "提交未成功，请修改后重新提交：" }
+                    ul { @for p in &f.problems { li { (p) } } }
+                }
+            }
+            input type="hidden" name="request_id" value=(v.request_id);
+            p {
+                label for="content" { "意见内容" span.req { "（必填）" } }
+                textarea #content name="content" rows="8" maxlength="5000" required aria-describedby="content-hint" { (v.content) }
+                small #content-hint { "请写明您的意见和理由，最多 5000 字。请勿在意见内容中填写身份证号、电话等个人信息。" }
+            }
+            p {
+                label for="clause" { "涉及条款（选填）" }
+                input #clause type="text" name="clause_reference" maxlength="200" placeholder="如：第五条" value=(v.clause_reference);
+            }
+            p {
+                label for="category" { "您的身份" }
+                select #category name="submitter_category" {
+                    @for cat in SubmitterCategory::ALL {
+                        option value=(cat.code()) selected[v.submitter_category == cat.code()] { (cat.label()) }
+                    }
+                }
+            }
+            fieldset {
+                legend { "联系信息（选填，仅供工作人员核实和联系，不公开）" }
+                p { label for="name" { "姓名" } input #name type="text" name="name" maxlength="200" autocomplete="name" value=(v.name); }
+                p { label for="organization" { "单位" } input #organization type="text" name="organization" maxlength="200" autocomplete="organization" value=(v.organization); }
+                p { label for="contact" { "联系电话或邮箱" } input #contact type="text" name="contact" maxlength="200" autocomplete="tel" value=(v.contact); }
+                p.check {
+                    input #consent type="checkbox" name="consent" value="yes" checked[v.consent.as_deref() == Some("yes")];
+                    label for="consent" { "同意在反馈中公开我的姓名或单位名称（联系方式始终不公开）" }
+                }
+            }
+            div.hp aria-hidden="true" {
+                label for="website" { "请勿填写此项" }
+                input #website type="text" name="website" tabindex="-1" autocomplete="off" value="";
+            }
+            p { button type="submit" { "提交意见" } }
+            p.meta { "提交后将显示回执码，请妥善保存，用于查询办理情况和答复。" }
+        }
+    }
+}
+
+/// One consultation with its materials and window history; while it takes comments on the
+/// site, the comment form.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn consultation(
     site: &Site,
+    reader: &Reader,
     c: &Consultation,
     now: DateTime<Utc>,
     calendar: &Calendar,
     versions: &[ReportVersion],
     received: u64,
     department: &str,
+    form: Option<&FormView>,
 ) -> String {
     let state = c.state(now);
     let days_left = c.days_left(now);
     layout(
         &c.title,
         site,
+        reader,
         html! {
             h1 { (c.title) }
             @if state == ConsultationState::Withdrawn {
@@ -109,6 +170,9 @@ pub(super) fn consultation(
                     }
                     p { "您可以通过以下渠道提出意见：" (c.channels.iter().map(|ch| ch.label()).collect::<Vec<_>>().join("、")) "。提交后请保存回执码，可随时"
                         a href="/receipt" { "查询办理情况" } "。" }
+                    @if form.is_some() {
+                        p.no-print { a href="#form-title" { "在本页在线提交意见" } }
+                    }
                 }
             } @else if received > 0 {
                 p { "本事项共收到意见 " (received) " 条。" }
@@ -158,15 +222,19 @@ pub(super) fn consultation(
                 h2 { "起草说明" }
                 pre.text { (c.explanation) }
             }
+            @if let Some(f) = form {
+                section.no-print aria-labelledby="form-title" { (comment_form(&c.id, f)) }
+            }
         },
     )
 }
 
 /// The receipt lookup form, with an optional message.
-pub(super) fn receipt_form(site: &Site, message: Option<&str>) -> String {
+pub(super) fn receipt_form(site: &Site, reader: &Reader, message: Option<&str>) -> String {
     layout(
         "意见回执查询",
         site,
+        reader,
         html! {
             h1 { "意见回执查询" }
             @if let Some(m) = message { p.notice role="alert" { (m) } }
@@ -174,7 +242,9 @@ pub(super) fn receipt_form(site: &Site, message: Option<&str>) -> String {
                 p {
                     label for="code" { "回执码" }
                     " "
-                    input id="code" name="code" type="text" inputmode="latin" autocomplete="off" placeholder="XXXX-XXXX-XXXX" required pattern="[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}";
+                    // Any form people type or read out is accepted (see ReceiptCode::parse), so
+                    // the browser does not insist on the hyphens.
+                    input id="code" name="code" type="text" inputmode="latin" autocomplete="off" autocapitalize="characters" placeholder="XXXX-XXXX-XXXX" required maxlength="40";
                     " "
                     button type="submit" { "查询" }
                 }
@@ -187,17 +257,27 @@ pub(super) fn receipt_form(site: &Site, message: Option<&str>) -> String {
 /// What a submitter sees of a comment by its receipt code.
 pub(super) fn receipt(
     site: &Site,
+    reader: &Reader,
     c: &Comment,
     consultation: &Consultation,
     now: DateTime<Utc>,
     answer: Option<&ReportAnswer>,
+    just_received: bool,
 ) -> String {
     let state = consultation.state(now);
     layout(
         "意见回执查询",
         site,
+        reader,
         html! {
             h1 { "意见回执查询" }
+            @if just_received {
+                div.received role="status" {
+                    p { strong { "提交成功，您的意见已收到。" } }
+                    p { "回执码：" strong.code { (c.receipt_code) } }
+                    p { "请保存或抄下回执码，凭它可随时在本站查询办理情况；反馈公开后可查看答复。" }
+                }
+            }
             table {
                 caption { "回执码 " (c.receipt_code) }
                 tbody {

@@ -458,6 +458,7 @@ pub(super) async fn run_decision(ctx: &Ctx, cmd: DecisionCommand) -> Result<(), 
                         number: decision.number,
                         title: decision.title,
                         decide_date: decision.date,
+                        text_uri: decision.text_url.unwrap_or_default(),
                         ..Default::default()
                     }),
                 }))

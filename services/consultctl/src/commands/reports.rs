@@ -62,11 +62,13 @@ pub(super) async fn run(ctx: &Ctx, cmd: ReportCommand) -> Result<(), CliError> {
             number,
             title,
             date,
+            text_url,
         } => {
             let decision = number.map(|number| pb::Decision {
                 number,
                 title: title.unwrap_or_default(),
                 decide_date: date.unwrap_or_default(),
+                text_uri: text_url.unwrap_or_default(),
                 ..Default::default()
             });
             // As an operation, like publication: the new version is written in full.
@@ -293,6 +295,7 @@ async fn export_preview(
                     // A preview is the officer's own copy: no site around it.
                     site: &consult_render::Site::default(),
                     department: &parse(&r)?.consultation.department,
+                    reader: &consult_render::Reader::default(),
                 },
             )
             .into_bytes()
