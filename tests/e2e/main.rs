@@ -22,6 +22,7 @@ mod masking;
 mod matrix;
 mod operations;
 mod pagination;
+mod participation;
 mod platform;
 mod private_data;
 mod registry;

@@ -10,6 +10,7 @@
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
+pub mod browser;
 pub mod fs;
 pub mod load;
 pub mod pg;
@@ -937,6 +938,47 @@ impl HttpResponse {
 
 /// GET `url` (`http://host:port/path`) over a plain HTTP/1.1 connection.
 pub async fn http_get(url: &str) -> HttpResponse {
+    http_request("GET", url, &[], b"").await
+}
+
+/// POST `fields` to `url` as a form (`application/x-www-form-urlencoded`), as a browser does.
+pub async fn http_post_form(url: &str, fields: &[(&str, &str)]) -> HttpResponse {
+    let body = fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    http_request(
+        "POST",
+        url,
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        body.as_bytes(),
+    )
+    .await
+}
+
+/// Percent-encodes a form value (spaces as `+`).
+pub fn form_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                out.push(char::from(b))
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// One request over a plain HTTP/1.1 connection, closed after the response.
+pub async fn http_request(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> HttpResponse {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest = url.strip_prefix("http://").expect("http URL");
     let (host, path) = match rest.find('/') {
@@ -944,14 +986,37 @@ pub async fn http_get(url: &str) -> HttpResponse {
         None => (rest, "/"),
     };
     let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
-    stream
-        .write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
-        )
-        .await
-        .unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if method != "GET" {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    // Until the connection closes, or until the body its Content-Length announces is in:
+    // some servers (chromedriver) keep the connection open despite `Connection: close`.
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = stream.read(&mut buf).await.unwrap();
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buf[..n]);
+        if let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+            let length = head
+                .split("\r\n")
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok());
+            if length.is_some_and(|len| raw.len() >= split + 4 + len) {
+                break;
+            }
+        }
+    }
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")

@@ -60,8 +60,8 @@ table.cards td[data-label]::before{content:attr(data-label) "：";font-weight:bo
 table.cards td:empty{display:none}
 }
 @media print{
-@page{size:A4;margin:12mm 10mm}
-body{max-width:none;padding:0;font-size:9pt;line-height:1.35}
+@page{size:A4;margin:10mm}
+body{max-width:none;padding:0;font-size:8pt;line-height:1.3}
 header.site nav,.no-print,section.form{display:none}
 a{color:inherit;text-decoration:none}th{background:none}h1{font-size:14pt}h2{font-size:11pt;break-after:avoid;margin-top:8pt}
 th,td{padding:1pt 3pt}

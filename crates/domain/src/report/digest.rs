@@ -35,6 +35,16 @@ pub fn article_number(reference: &str) -> Option<u32> {
     chinese_number(number)
 }
 
+/// The article a text begins with: `第五条：…` → 5.
+fn leading_article(text: &str) -> Option<u32> {
+    let text = text.trim_start();
+    if !text.starts_with('第') {
+        return None;
+    }
+    let end = text.char_indices().take(12).find(|(_, c)| *c == '条')?.0;
+    article_number(&text[..end + '条'.len_utf8()])
+}
+
 /// `五` → 5, `十二` → 12, `一百零三` → 103, `二十` → 20; up to 9999.
 fn chinese_number(s: &str) -> Option<u32> {
     if s.is_empty() {
@@ -160,7 +170,15 @@ pub fn changes_by_clause(report: &FeedbackReport) -> Vec<ClauseChanges> {
             Some(g) => members.get(g).copied().unwrap_or(1),
             None => 1,
         };
-        let article = article_number(clause_reference);
+        // A concentrated opinion has no clause of its own; its answer often names the article
+        // it changes first (`第五条：…`).
+        let article = article_number(clause_reference).or_else(|| {
+            clause_reference
+                .trim()
+                .is_empty()
+                .then(|| leading_article(adopted_content))
+                .flatten()
+        });
         let clause = match article {
             Some(n) => article_title(n),
             None => clause_reference.trim().to_owned(),
@@ -293,6 +311,8 @@ mod tests {
         for r in ["", "附件1", "5年", "总则", "第三章", "50%"] {
             assert_eq!(article_number(r), None, "{r}");
         }
+        assert_eq!(leading_article("第五条：高峰间隔缩短至8分钟"), Some(5));
+        assert_eq!(leading_article("增加第五条"), None);
         assert_eq!(article_title(5), "第五条");
         assert_eq!(article_title(12), "第十二条");
         assert_eq!(article_title(20), "第二十条");

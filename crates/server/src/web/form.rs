@@ -268,10 +268,14 @@ pub(super) async fn submit(
             );
             again(&core, &reader, &id, view, StatusCode::CONFLICT).await
         }
-        Err(StoreError::Domain(e @ DomainError::FailedPrecondition(_))) => {
-            view.problems = problems(&e);
-            again(&core, &reader, &id, view, StatusCode::CONFLICT).await
-        }
+        // The window closed (or the site's channel is not offered) meanwhile: the page no
+        // longer has a form, so the refusal is its own page.
+        Err(StoreError::Domain(e @ DomainError::FailedPrecondition(_))) => Ok(refusal(
+            &core,
+            &reader,
+            StatusCode::CONFLICT,
+            &problems(&e).join("；"),
+        )),
         Err(e) => Err(e.into()),
     }
 }
