@@ -14,6 +14,7 @@ mod m20261203_000009_answering_counts;
 mod m20261204_000010_audit_chain_heads;
 mod m20261205_000011_comment_redactions;
 mod m20261206_000012_departments;
+mod m20261207_000013_channel_guides;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_audit_chain_heads::Migration),
             Box::new(m20261205_000011_comment_redactions::Migration),
             Box::new(m20261206_000012_departments::Migration),
+            Box::new(m20261207_000013_channel_guides::Migration),
         ]
     }
 }

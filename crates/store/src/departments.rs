@@ -10,15 +10,17 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 
 use crate::audit::{self, AuditRecord};
 use crate::entity::department;
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, corrupt};
 
-fn from_row(m: department::Model) -> Department {
-    Department {
+fn from_row(m: department::Model) -> Result<Department, StoreError> {
+    Ok(Department {
+        channel_guides: serde_json::from_str(&m.channel_guides)
+            .map_err(|e| corrupt(format!("departments/{}: channel_guides: {e}", m.code)))?,
         code: m.code,
         name: m.name,
         government: m.government,
         updated_at: m.updated_at,
-    }
+    })
 }
 
 fn to_row(d: &Department) -> department::ActiveModel {
@@ -27,6 +29,9 @@ fn to_row(d: &Department) -> department::ActiveModel {
         name: Set(d.name.clone()),
         government: Set(d.government.clone()),
         updated_at: Set(d.updated_at),
+        channel_guides: Set(
+            serde_json::to_string(&d.channel_guides).unwrap_or_else(|_| "[]".into())
+        ),
     }
 }
 
@@ -85,6 +90,7 @@ impl Store {
             .one(&*txn)
             .await?
             .map(from_row)
+            .transpose()?
             .ok_or_else(|| DomainError::not_found(format!("departments/{code}")))?;
         let after = change(&before)?;
         department::Entity::update_many()
@@ -111,22 +117,29 @@ impl Store {
 
     /// One department, or `NOT_FOUND`.
     pub async fn department(&self, code: &str) -> Result<Department, StoreError> {
+        self.find_department(code)
+            .await?
+            .ok_or_else(|| DomainError::not_found(format!("departments/{code}")).into())
+    }
+
+    /// One department, if registered.
+    pub async fn find_department(&self, code: &str) -> Result<Option<Department>, StoreError> {
         department::Entity::find_by_id(code.to_owned())
             .one(&self.db)
             .await?
             .map(from_row)
-            .ok_or_else(|| DomainError::not_found(format!("departments/{code}")).into())
+            .transpose()
     }
 
     /// Every department, by code.
     pub async fn departments(&self) -> Result<Vec<Department>, StoreError> {
-        Ok(department::Entity::find()
+        department::Entity::find()
             .order_by_asc(department::Column::Code)
             .all(&self.db)
             .await?
             .into_iter()
             .map(from_row)
-            .collect())
+            .collect()
     }
 
     /// The full name of each registered department, by code, for pages that show several.
@@ -142,10 +155,9 @@ impl Store {
     /// What the public reads for department `code`: its full name, or the code itself while
     /// the department is not registered.
     pub async fn department_display_name(&self, code: &str) -> Result<String, StoreError> {
-        match self.department(code).await {
-            Ok(d) => Ok(d.name),
-            Err(StoreError::Domain(DomainError::NotFound { .. })) => Ok(code.to_owned()),
-            Err(e) => Err(e),
-        }
+        Ok(self
+            .find_department(code)
+            .await?
+            .map_or_else(|| code.to_owned(), |d| d.name))
     }
 }

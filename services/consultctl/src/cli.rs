@@ -140,6 +140,29 @@ pub(crate) enum DepartmentCommand {
         #[arg(long)]
         government: Option<String>,
     },
+    /// 设置或删除一个渠道的参与方式说明，显示在该部门每个公开征求意见的事项页面（系统管理员）
+    /// (set or remove how the public uses one channel; administrators)
+    #[command(
+        after_help = "示例：\n  consultctl department guide fgw --channel email --address yjzj@nc.gov.cn\n  \
+consultctl department guide fgw --channel letter --address 南昌市红谷滩区卧龙路999号 --note 请在信封上注明“意见征集”\n  \
+consultctl department guide fgw --channel portal --address https://www.nc.gov.cn/hdjl/\n  \
+consultctl department guide fgw --channel letter --remove"
+    )]
+    Guide {
+        code: String,
+        /// 渠道 (channel), e.g. portal, wechat, hotline_12345, email, letter, 信函
+        #[arg(long)]
+        channel: String,
+        /// 地址：网址、电子邮箱、电话号码或通信地址 (address)
+        #[arg(long, required_unless_present = "remove")]
+        address: Option<String>,
+        /// 注意事项 (note)
+        #[arg(long, default_value = "")]
+        note: String,
+        /// 删除该渠道的说明 (remove the channel's guide)
+        #[arg(long, conflicts_with = "address")]
+        remove: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use consult_api::pb;
 use consult_api::pb::department_service_server::DepartmentService;
-use consult_domain::DomainError;
-use consult_domain::department::Department;
+use consult_domain::department::{ChannelGuideDraft, Department, DepartmentChange};
+use consult_domain::{Channel, DomainError};
 use tonic::{Request, Response, Status};
 
 use super::{Core, public, signed};
-use crate::convert::timestamp;
+use crate::convert::{ProtoEnum, timestamp};
 use crate::error::ApiError;
 
 /// The department service.
@@ -30,7 +30,61 @@ fn to_proto(d: &Department) -> pb::Department {
         display_name: d.name.clone(),
         government: d.government.clone(),
         update_time: Some(timestamp(d.updated_at)),
+        channel_guides: d
+            .channel_guides
+            .iter()
+            .map(|g| pb::ChannelGuide {
+                channel: g.channel.to_proto(),
+                address: g.address.clone(),
+                note: g.note.clone(),
+            })
+            .collect(),
     }
+}
+
+/// The guides as given, for the domain to check; an unknown channel number reads as missing.
+fn guide_drafts(guides: &[pb::ChannelGuide]) -> Vec<ChannelGuideDraft<'_>> {
+    guides
+        .iter()
+        .map(|g| ChannelGuideDraft {
+            channel: Channel::from_proto(g.channel).ok().flatten(),
+            address: &g.address,
+            note: &g.note,
+        })
+        .collect()
+}
+
+/// The fields an update replaces: those its mask names, all of them when it names none.
+fn change_of<'a>(
+    d: &'a pb::Department,
+    mask: Option<&prost_types::FieldMask>,
+    guides: &'a [ChannelGuideDraft<'a>],
+) -> Result<DepartmentChange<'a>, DomainError> {
+    let paths = mask.map(|m| m.paths.as_slice()).unwrap_or_default();
+    if paths.is_empty() {
+        return Ok(DepartmentChange {
+            name: Some(&d.display_name),
+            government: Some(&d.government),
+            channel_guides: Some(guides),
+        });
+    }
+    let mut change = DepartmentChange::default();
+    for path in paths {
+        match path.as_str() {
+            "display_name" => change.name = Some(&d.display_name),
+            "government" => change.government = Some(&d.government),
+            "channel_guides" => change.channel_guides = Some(guides),
+            other => {
+                return Err(DomainError::invalid(
+                    "update_mask",
+                    format!(
+                        "不能修改 {other}，可修改 display_name、government、channel_guides (only display_name, government and channel_guides can be updated)"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(change)
 }
 
 /// The `{code}` of `departments/{code}`.
@@ -57,8 +111,13 @@ impl Departments {
     ) -> Result<pb::Department, ApiError> {
         let (actor, req) = signed(&self.0.auth, request)?;
         let d = required(req.department)?;
-        let department =
-            Department::register(&d.code, &d.display_name, &d.government, self.0.clock.now())?;
+        let department = Department::register(
+            &d.code,
+            &d.display_name,
+            &d.government,
+            &guide_drafts(&d.channel_guides),
+            self.0.clock.now(),
+        )?;
         self.0
             .store
             .create_department(&department, &actor.id)
@@ -100,13 +159,13 @@ impl Departments {
         let (actor, req) = signed(&self.0.auth, request)?;
         let d = required(req.department)?;
         let code = code_of(&d.name, "department.name")?;
+        let guides = guide_drafts(&d.channel_guides);
+        let change = change_of(&d, req.update_mask.as_ref(), &guides)?;
         let now = self.0.clock.now();
         let changed = self
             .0
             .store
-            .change_department(&code, &actor.id, |before| {
-                before.change(&d.display_name, &d.government, now)
-            })
+            .change_department(&code, &actor.id, |before| before.change(change, now))
             .await?;
         tracing::info!(department = %changed.code, actor = %actor.id, "department changed");
         Ok(to_proto(&changed))

@@ -251,7 +251,7 @@ async fn consultation_page(
     let versions = core.store.report_versions(id).await?;
     // Kept counts: one small query whatever the number of comments.
     let received = core.store.answering_tally(id).await?.received();
-    let department = core.store.department_display_name(&c.department).await?;
+    let department = core.store.find_department(&c.department).await?;
     let now = core.clock.now();
     let takes_form = core.form.enabled
         && c.state(now) == consult_domain::ConsultationState::Open
@@ -264,7 +264,7 @@ async fn consultation_page(
         &core.calendar,
         &versions,
         received,
-        &department,
+        department.as_ref(),
         takes_form.then_some(&form),
     ))
 }

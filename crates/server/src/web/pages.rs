@@ -4,9 +4,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use consult_domain::department::{ChannelGuide, Department};
 use consult_domain::report::{ReportAnswer, ReportVersion};
 use consult_domain::window::{official_date, show_official};
-use consult_domain::{Calendar, Comment, Consultation, ConsultationState, SubmitterCategory};
+use consult_domain::{
+    Calendar, Channel, Comment, Consultation, ConsultationState, SubmitterCategory,
+};
 use consult_render::{Reader, Site, layout};
 use maud::{Markup, html};
 
@@ -143,10 +146,12 @@ pub(super) fn consultation(
     calendar: &Calendar,
     versions: &[ReportVersion],
     received: u64,
-    department: &str,
+    department: Option<&Department>,
     form: Option<&FormView>,
 ) -> String {
     let state = c.state(now);
+    // The registry's full name; the code while the department is not registered.
+    let department_name = department.map_or(c.department.as_str(), |d| d.name.as_str());
     let days_left = c.days_left(now);
     layout(
         &c.title,
@@ -168,11 +173,14 @@ pub(super) fn consultation(
                         "正在公开征求意见，距截止还有 " strong { (days) } " 天（截止时间："
                         (show_official(close)) "）。已收到意见 " strong { (received) } " 条。"
                     }
-                    p { "您可以通过以下渠道提出意见：" (c.channels.iter().map(|ch| ch.label()).collect::<Vec<_>>().join("、")) "。提交后请保存回执码，可随时"
-                        a href="/receipt" { "查询办理情况" } "。" }
-                    @if form.is_some() {
-                        p.no-print { a href="#form-title" { "在本页在线提交意见" } }
+                    p { "您可以通过以下渠道提出意见：" }
+                    ul.channels {
+                        @for ch in &c.channels {
+                            li { (channel_guide(*ch, department.and_then(|d| d.guide(*ch)), form.is_some())) }
+                        }
                     }
+                    p { "通过网站、政务新媒体或12345热线提交的，请保存回执码，可随时"
+                        a href="/receipt" { "查询办理情况" } "。" }
                 }
             } @else if received > 0 {
                 p { "本事项共收到意见 " (received) " 条。" }
@@ -180,7 +188,7 @@ pub(super) fn consultation(
             table {
                 caption { "事项概况" }
                 tbody {
-                    tr { th scope="row" { "承办部门" } td { (department) } }
+                    tr { th scope="row" { "承办部门" } td { (department_name) } }
                     tr { th scope="row" { "事项类型" } td { (c.kind.label()) } }
                     tr { th scope="row" { "当前状态" } td { (state.label()) } }
                     tr { th scope="row" { "征求意见期" } td { (window_text(c)) } }
@@ -227,6 +235,29 @@ pub(super) fn consultation(
             }
         },
     )
+}
+
+/// One channel of an open consultation: its name, and where and how to use it when the
+/// department gives a guide for it; the portal points to the form on the page when there is one.
+fn channel_guide(channel: Channel, guide: Option<&ChannelGuide>, has_form: bool) -> Markup {
+    html! {
+        strong { (channel.label()) }
+        @if let Some(g) = guide {
+            "："
+            @if let Some(href) = g.href() {
+                a href=(href) { (g.address) }
+            } @else {
+                (g.address)
+            }
+            @if !g.note.is_empty() { "（" (g.note) "）" }
+        }
+        @if channel == Channel::Letter {
+            span.meta { " 信函以寄出邮戳日期为准。" }
+        }
+        @if channel == Channel::Portal && has_form {
+            " " a.no-print href="#form-title" { "在本页在线提交意见" }
+        }
+    }
 }
 
 /// The receipt lookup form, with an optional message.

@@ -10,6 +10,8 @@ pub struct Model {
     pub name: String,
     pub government: String,
     pub updated_at: DateTimeUtc,
+    /// JSON list of the department's channel guides.
+    pub channel_guides: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

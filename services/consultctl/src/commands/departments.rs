@@ -2,10 +2,12 @@
 //! show instead of codes. Administrators register and rename; anyone lists.
 
 use consult_api::pb;
+use consult_domain::Channel;
 
 use super::Ctx;
 use crate::cli::DepartmentCommand;
 use crate::error::CliError;
+use crate::names;
 use crate::output::{self, Out, Table, ts};
 
 pub(super) async fn run(ctx: &Ctx, cmd: DepartmentCommand) -> Result<(), CliError> {
@@ -67,6 +69,44 @@ pub(super) async fn run(ctx: &Ctx, cmd: DepartmentCommand) -> Result<(), CliErro
             name,
             government,
         } => {
+            // Only what was given is sent and named in the mask, so a concurrent change to
+            // another field is not overwritten.
+            let mut paths = Vec::new();
+            if name.is_some() {
+                paths.push("display_name".to_owned());
+            }
+            if government.is_some() {
+                paths.push("government".to_owned());
+            }
+            if paths.is_empty() {
+                return Err(CliError::Usage(
+                    "请至少给出 --name 或 --government (nothing to change)".into(),
+                ));
+            }
+            let d = ctx
+                .departments()
+                .update_department(ctx.req(pb::UpdateDepartmentRequest {
+                    department: Some(pb::Department {
+                        name: format!("departments/{code}"),
+                        display_name: name.unwrap_or_default(),
+                        government: government.unwrap_or_default(),
+                        ..Default::default()
+                    }),
+                    update_mask: Some(prost_types::FieldMask { paths }),
+                }))
+                .await?
+                .into_inner();
+            ctx.done(&d, format!("已更新部门 {}（{}）", d.display_name, d.code))
+        }
+        DepartmentCommand::Guide {
+            code,
+            channel,
+            address,
+            note,
+            remove,
+        } => {
+            let channel = names::parse::<Channel>(&channel).map_err(CliError::Usage)?;
+            let wire = names::proto(channel, |s| pb::Channel::from_str_name(s).map(|v| v as i32));
             let current = ctx
                 .departments()
                 .get_department(ctx.req(pb::GetDepartmentRequest {
@@ -74,18 +114,42 @@ pub(super) async fn run(ctx: &Ctx, cmd: DepartmentCommand) -> Result<(), CliErro
                 }))
                 .await?
                 .into_inner();
+            let mut guides: Vec<pb::ChannelGuide> = current
+                .channel_guides
+                .into_iter()
+                .filter(|g| g.channel != wire)
+                .collect();
+            if !remove {
+                guides.push(pb::ChannelGuide {
+                    channel: wire,
+                    address: address.unwrap_or_default(),
+                    note,
+                });
+            }
             let d = ctx
                 .departments()
                 .update_department(ctx.req(pb::UpdateDepartmentRequest {
                     department: Some(pb::Department {
-                        display_name: name.unwrap_or(current.display_name),
-                        government: government.unwrap_or(current.government),
-                        ..current
+                        name: current.name,
+                        channel_guides: guides,
+                        ..Default::default()
+                    }),
+                    update_mask: Some(prost_types::FieldMask {
+                        paths: vec!["channel_guides".to_owned()],
                     }),
                 }))
                 .await?
                 .into_inner();
-            ctx.done(&d, format!("已更新部门 {}（{}）", d.display_name, d.code))
+            let verb = if remove { "已删除" } else { "已设置" };
+            ctx.done(
+                &d,
+                format!(
+                    "{verb}{}（{}）的{}参与方式说明",
+                    d.display_name,
+                    d.code,
+                    channel.label()
+                ),
+            )
         }
     }
 }
@@ -100,4 +164,21 @@ fn show(out: &Out, d: &pb::Department) {
             ("更新时间", ts(d.update_time.as_ref())),
         ],
     );
+    if d.channel_guides.is_empty() {
+        out.line("参与方式：未设置（consultctl department guide 设置）");
+        return;
+    }
+    let mut t = Table::new(&["渠道", "地址", "注意事项"]);
+    for g in &d.channel_guides {
+        t.row(vec![
+            names::label::<Channel>(
+                pb::Channel::try_from(g.channel)
+                    .map(|c| c.as_str_name())
+                    .unwrap_or_default(),
+            ),
+            g.address.clone(),
+            g.note.clone(),
+        ]);
+    }
+    t.print(out);
 }
