@@ -220,8 +220,9 @@ async fn a_citizen_takes_part_in_chromium_without_javascript() {
     phone.type_into("#clause", "第五条").await;
     let dir = browser::artefacts_dir();
     phone.screenshot(&dir.join("form-phone.png")).await;
-    phone.click("form.comment button[type=submit]").await;
-    let url = phone.url().await;
+    let url = phone
+        .click_and_leave("form.comment button[type=submit]")
+        .await;
     assert!(
         url.contains("/receipt?code=") && url.ends_with("&new=1"),
         "{url}"

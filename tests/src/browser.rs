@@ -242,6 +242,26 @@ impl Session {
         .await;
     }
 
+    /// Clicks `css` (a submit button, a link) and waits until the window has left the current
+    /// page: chromedriver may answer the click before the navigation it starts has begun, more
+    /// so when the server takes a moment to answer the form.
+    pub async fn click_and_leave(&self, css: &str) -> String {
+        let before = self.url().await;
+        self.click(css).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let now = self.url().await;
+            if now != before {
+                return now;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "still on {before} 20 s after clicking {css}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
     /// Runs `script` (a function body; `arguments` are `args`) and returns its result.
     pub async fn execute(&self, script: &str, args: Value) -> Value {
         call(
