@@ -489,6 +489,12 @@ async fn a_300_comment_report_reads_on_a_phone_prints_compactly_and_passes_axe()
     // A grouped comment points to its group's answer instead of repeating it: the answer is
     // in the group table, the summary and the changes, not on each of the 90 members.
     assert!(page.contains("同集中意见："));
+    // Under its article's heading a change does not name the article again.
+    assert!(
+        page.contains("<strong>第五条</strong>：早晚高峰发车间隔缩短至8分钟"),
+        "{page}"
+    );
+    assert!(!changes.contains("】第五条："), "{changes}");
     assert!(page.matches("早晚高峰发车间隔缩短至8分钟").count() <= 3);
 
     if !browser::available() {

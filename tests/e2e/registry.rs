@@ -16,6 +16,23 @@ fn department(code: &str, name: &str, government: &str) -> pb::CreateDepartmentR
     }
 }
 
+/// The audit events of the administrator's changes, oldest first.
+async fn admin_events(server: &TestServer) -> Vec<pb::AuditEvent> {
+    server
+        .audit()
+        .list_audit_events(authed(
+            token::AUDITOR,
+            pb::ListAuditEventsRequest {
+                actor: "admin".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .events
+}
+
 #[tokio::test]
 async fn administrators_keep_the_registry_and_pages_show_full_names() {
     let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
@@ -149,19 +166,7 @@ async fn administrators_keep_the_registry_and_pages_show_full_names() {
     assert_ne!(run.code, 0);
 
     // Both changes are in the audit log, with the name before and after.
-    let events = server
-        .audit()
-        .list_audit_events(authed(
-            token::AUDITOR,
-            pb::ListAuditEventsRequest {
-                actor: "admin".into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .events;
+    let events = admin_events(&server).await;
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
@@ -372,19 +377,7 @@ async fn departments_tell_the_public_how_to_take_part_on_each_channel() {
     assert!(page.contains("<strong>信函</strong>"), "{page}");
 
     // Every change is audited with the guides before and after.
-    let events = server
-        .audit()
-        .list_audit_events(authed(
-            token::AUDITOR,
-            pb::ListAuditEventsRequest {
-                actor: "admin".into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .events;
+    let events = admin_events(&server).await;
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,

@@ -6,7 +6,7 @@ pub mod csv;
 use std::collections::HashMap;
 
 use chrono::Datelike;
-use consult_domain::report::digest::{changes_by_clause, you_said_we_did};
+use consult_domain::report::digest::{changes_by_clause, under_article, you_said_we_did};
 use consult_domain::report::{Count, FeedbackReport, ReportAnswer, ReportComment, ReportVersion};
 use consult_domain::window::{decided_title, local_date, official_date, show_official, show_short};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -418,7 +418,7 @@ pub fn report_frame(
                         @for (clause, d) in &said.changed {
                             li {
                                 @if !clause.is_empty() { strong { (clause) } "：" }
-                                (d.adopted_content) " " span.count { "（" (d.comments) " 条意见）" }
+                                (under_article(&d.adopted_content, clause)) " " span.count { "（" (d.comments) " 条意见）" }
                             }
                         }
                     }
@@ -553,7 +553,7 @@ pub fn report_frame(
                         @for d in &c.changes {
                             li {
                                 span.outcome { "【" (d.outcome.label) "】" }
-                                (d.adopted_content)
+                                (under_article(&d.adopted_content, &c.clause))
                                 @if d.comments > 1 { " " span.count { "（" (d.comments) " 条意见）" } }
                             }
                         }

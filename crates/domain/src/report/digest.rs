@@ -45,6 +45,25 @@ fn leading_article(text: &str) -> Option<u32> {
     article_number(&text[..end + '条'.len_utf8()])
 }
 
+/// A change's text as it reads under its article's heading: without a leading reference to
+/// that same article and the punctuation after it (`第五条：早晚高峰…` under 第五条 reads
+/// `早晚高峰…`). Any other text is kept whole.
+pub fn under_article<'a>(text: &'a str, clause: &str) -> &'a str {
+    let Some(n) = article_number(clause) else {
+        return text;
+    };
+    let trimmed = text.trim_start();
+    if leading_article(trimmed) != Some(n) {
+        return text;
+    }
+    let Some(at) = trimmed.find('条') else {
+        return text;
+    };
+    let rest = trimmed[at + '条'.len_utf8()..]
+        .trim_start_matches(|c: char| c.is_whitespace() || "：:，,、。.".contains(c));
+    if rest.is_empty() { text } else { rest }
+}
+
 /// `五` → 5, `十二` → 12, `一百零三` → 103, `二十` → 20; up to 9999.
 fn chinese_number(s: &str) -> Option<u32> {
     if s.is_empty() {
@@ -288,6 +307,28 @@ pub fn you_said_we_did(report: &FeedbackReport, top: usize) -> YouSaidWeDid<'_> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_under_its_article_does_not_repeat_the_article() {
+        assert_eq!(
+            under_article("第五条：早晚高峰发车间隔缩短至8分钟", "第五条"),
+            "早晚高峰发车间隔缩短至8分钟"
+        );
+        assert_eq!(
+            under_article("第5条 增加夜班线路", "第五条"),
+            "增加夜班线路"
+        );
+        // Another article, no article, or nothing after it: kept whole.
+        assert_eq!(
+            under_article("第七条：增开夜班", "第五条"),
+            "第七条：增开夜班"
+        );
+        assert_eq!(under_article("增开夜班", "第五条"), "增开夜班");
+        assert_eq!(under_article("第五条", "第五条"), "第五条");
+        assert_eq!(under_article("第五条：增开夜班", ""), "第五条：增开夜班");
+        // 第五十条 is not 第五条.
+        assert_eq!(under_article("第五十条：删去", "第五条"), "第五十条：删去");
+    }
 
     #[test]
     fn clause_references_as_people_write_them_are_one_article() {
