@@ -534,6 +534,29 @@ async fn a_bad_answers_file_is_reported_row_by_row_and_nothing_is_written() {
         .json();
         assert_eq!(listed.as_array().unwrap().len(), count, "status {status}");
     }
+    // A list cut at its limit says that more match and how to see them; a whole one does not.
+    let cut = ctl(
+        &server,
+        &[
+            "comment", "list", &id, "--status", "visible", "--limit", "2", "-o", "json",
+        ],
+    )
+    .await
+    .expect(0);
+    assert_eq!(cut.json().as_array().unwrap().len(), 2);
+    assert!(
+        cut.stderr.contains("仅显示前 2 条") && cut.stderr.contains("--all"),
+        "{cut:?}"
+    );
+    for whole in [
+        vec![
+            "comment", "list", &id, "--status", "visible", "--limit", "5",
+        ],
+        vec!["comment", "list", &id, "--status", "visible", "--all"],
+    ] {
+        let run = ctl(&server, &whole).await.expect(0);
+        assert!(!run.stderr.contains("仅显示前"), "{whole:?}: {run:?}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -254,7 +254,15 @@ where
         };
         let (page, next) = fetch(token, want).await?;
         items.extend(page);
-        if next.is_empty() || (!all && items.len() >= limit) {
+        if next.is_empty() {
+            break;
+        }
+        if !all && items.len() >= limit {
+            // More match than are shown: say so, on stderr so that `-o json` stays clean,
+            // rather than let a first page pass for the whole list.
+            eprintln!(
+                "仅显示前 {limit} 条，还有更多符合条件的记录：加 --all 显示全部，或用 --limit 调整条数 (showing the first {limit}; more match: --all or --limit)"
+            );
             break;
         }
         token = next;
