@@ -15,6 +15,7 @@ mod m20261204_000010_audit_chain_heads;
 mod m20261205_000011_comment_redactions;
 mod m20261206_000012_departments;
 mod m20261207_000013_channel_guides;
+mod m20261208_000014_clause_articles;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000011_comment_redactions::Migration),
             Box::new(m20261206_000012_departments::Migration),
             Box::new(m20261207_000013_channel_guides::Migration),
+            Box::new(m20261208_000014_clause_articles::Migration),
         ]
     }
 }

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 
 use crate::audit::{self, AuditRecord};
-use crate::comments::from_row as comment_from_row;
+use crate::comments::{clause_condition, from_row as comment_from_row};
 use crate::consultations::from_row as consultation_from_row;
 use crate::counting::{CountChanges, key_of};
 use crate::entity::{comment, disposition_revision};
@@ -64,8 +64,8 @@ fn conditions(plan: &BulkAnswer) -> Vec<Condition> {
         if let Some(cat) = s.submitter_category {
             c = c.add(comment::Column::SubmitterCategory.eq(cat.code()));
         }
-        if let Some(clause) = &s.clause_reference {
-            c = c.add(comment::Column::ClauseReference.eq(clause.as_str()));
+        if let Some(clause) = s.clause() {
+            c = c.add(clause_condition(&clause));
         }
     }
     match chosen.ids {

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use consult_domain::answering::tally::{AnsweringStatus, GroupTally};
+use consult_domain::clause::{Clause, article_number};
 use consult_domain::redaction::Redaction;
 use consult_domain::{
     Actor, Channel, Comment, CommentContent, Consultation, DomainError, NewComment,
@@ -130,8 +131,8 @@ pub struct CommentFilter {
     pub channel: Option<Channel>,
     /// Only this category.
     pub submitter_category: Option<SubmitterCategory>,
-    /// Only comments about this clause.
-    pub clause_reference: Option<String>,
+    /// Only comments about this clause, however their submitters wrote it.
+    pub clause: Option<Clause>,
     /// Only comments in this answering status.
     pub status: Option<AnsweringStatus>,
     /// Only members of this opinion group.
@@ -154,8 +155,8 @@ impl CommentFilter {
         if let Some(cat) = self.submitter_category {
             q = q.filter(comment::Column::SubmitterCategory.eq(cat.code()));
         }
-        if let Some(clause) = &self.clause_reference {
-            q = q.filter(comment::Column::ClauseReference.eq(clause.clone()));
+        if let Some(clause) = &self.clause {
+            q = q.filter(clause_condition(clause));
         }
         if let Some(g) = &self.group_id {
             q = q.filter(comment::Column::GroupId.eq(g.clone()));
@@ -200,6 +201,19 @@ impl CommentFilter {
             )),
         };
         q
+    }
+}
+
+/// The comments about `clause`: an article by the number read from each reference (indexed),
+/// any other reference as written.
+pub(crate) fn clause_condition(clause: &Clause) -> sea_orm::Condition {
+    use sea_orm::Condition;
+    match clause {
+        Clause::Article(n) => Condition::all()
+            .add(comment::Column::ClauseArticle.eq(i32::try_from(*n).unwrap_or(i32::MAX))),
+        Clause::Text(text) => {
+            Condition::all().add(comment::Column::ClauseReference.eq(text.as_str()))
+        }
     }
 }
 
@@ -251,6 +265,8 @@ fn to_row(
         submitter_contact: seal(PrivateField::Contact, &c.body.submitter_contact)?,
         content: c.body.content.as_str().to_owned(),
         clause_reference: c.body.clause_reference.clone(),
+        clause_article: article_number(&c.body.clause_reference)
+            .and_then(|n| i32::try_from(n).ok()),
         postmarked_at: c.body.postmarked_at,
         publish_name_consent: c.body.publish_name_consent,
         received_at: c.received_at,
@@ -544,7 +560,7 @@ impl Store {
         let tally = crate::counting::tally(&self.db, consultation_id).await?;
         // A filter that the kept counts say matches nothing answers at once instead of walking
         // the consultation to find so. (Clause and group filters have indexes.)
-        if filter.clause_reference.is_none()
+        if filter.clause.is_none()
             && filter.group_id.is_none()
             && !tally.any_comment(filter.channel, filter.submitter_category, filter.status)
         {
@@ -691,5 +707,72 @@ mod tests {
             );
         }
         assert_ne!(receipt_code(), receipt_code());
+    }
+
+    #[tokio::test]
+    async fn the_migration_reads_the_article_of_every_stored_reference() {
+        use consult_migration::{Migrator, MigratorTrait};
+        use sea_orm::{ConnectionTrait, QuerySelect};
+
+        let dir = std::env::temp_dir().join(format!("consult-clause-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let url = format!("sqlite://{}", dir.join("t.db").display());
+        let db = crate::pool::connect(&url).await.expect("connect");
+        let before = Migrator::migrations()
+            .iter()
+            .position(|m| m.name() == "m20261208_000014_clause_articles")
+            .expect("the clause migration") as u32;
+        Migrator::up(&db, Some(before)).await.expect("migrate");
+        db.execute_unprepared(
+            "INSERT INTO consultations (id, department, kind, title, draft_text, basis, \
+             explanation, channels, shortened_reason, state, extensions, withdrawal_reason, \
+             warnings, created_by, created_at, updated_at) VALUES ('C1', 'fgw', 'rule', 't', \
+             '', '', '', '[]', '', 'open', '[]', '', '[]', 'o', '2026-03-01 00:00:00+00:00', \
+             '2026-03-01 00:00:00+00:00')",
+        )
+        .await
+        .expect("consultation");
+        let references = [
+            "第五条",
+            "5",
+            "第 五 条",
+            "第5条第二款",
+            "附件1",
+            "",
+            "第十二条",
+        ];
+        for (i, r) in references.iter().enumerate() {
+            db.execute_unprepared(&format!(
+                "INSERT INTO comments (id, consultation_id, channel, submitter_category, \
+                 submitter_name, submitter_organization, submitter_contact, content, \
+                 clause_reference, publish_name_consent, received_at, receipt_code, \
+                 submitted_by, request_id, request_digest) VALUES ('K{i}', 'C1', 'portal', \
+                 'citizen', '', '', '', '意见', '{r}', false, '2026-03-02 00:00:00+00:00', \
+                 'R{i}', 'portal', 'r{i}', 'd')"
+            ))
+            .await
+            .expect("comment");
+        }
+        db.close().await.expect("close");
+        let store = Store::open(&url, PrivateDataKeys::development())
+            .await
+            .expect("the remaining migrations run");
+        let articles: Vec<(String, Option<i32>)> = comment::Entity::find()
+            .select_only()
+            .column(comment::Column::ClauseReference)
+            .column(comment::Column::ClauseArticle)
+            .order_by_asc(comment::Column::Id)
+            .into_tuple()
+            .all(&store.db)
+            .await
+            .expect("rows");
+        let expected: Vec<(String, Option<i32>)> = references
+            .iter()
+            .zip([Some(5), Some(5), Some(5), Some(5), None, None, Some(12)])
+            .map(|(r, n)| (r.to_string(), n))
+            .collect();
+        assert_eq!(articles, expected);
+        store.close().await.expect("close");
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

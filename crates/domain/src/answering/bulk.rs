@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Answer, Disposition};
+use crate::clause::Clause;
 use crate::comment::{Channel, Comment, SubmitterCategory};
 use crate::consultation::Consultation;
 use crate::error::DomainError;
@@ -24,13 +25,18 @@ pub struct Selection {
     pub channel: Option<Channel>,
     /// Only this category of submitter.
     pub submitter_category: Option<SubmitterCategory>,
-    /// Only comments about this clause (as written by the submitter).
+    /// Only comments about this clause, however their submitters wrote it (`5`, `第五条`).
     pub clause_reference: Option<String>,
     /// Only comments without an answer of their own.
     pub only_unanswered: bool,
 }
 
 impl Selection {
+    /// The clause the selection is limited to; a blank reference limits nothing.
+    pub fn clause(&self) -> Option<Clause> {
+        self.clause_reference.as_deref().and_then(Clause::parse)
+    }
+
     /// Whether `c` matches the filter (before answerability).
     pub fn matches(&self, c: &Comment) -> bool {
         self.channel.is_none_or(|ch| c.body.channel == ch)
@@ -38,9 +44,8 @@ impl Selection {
                 .submitter_category
                 .is_none_or(|cat| c.body.submitter_category == cat)
             && self
-                .clause_reference
-                .as_deref()
-                .is_none_or(|r| c.body.clause_reference == r)
+                .clause()
+                .is_none_or(|clause| clause.matches(&c.body.clause_reference))
             && !(self.only_unanswered && c.disposition.is_some())
     }
 }

@@ -10,40 +10,8 @@ use std::collections::HashMap;
 use crate::answering::Outcome;
 
 use super::{AdoptedChange, FeedbackReport, ReportOpinionGroup, Term};
-
-/// A clause reference as people write it, read as an article number where it names one:
-/// `5`, `第5条`, `第五条`, `第 五 条` and `第五条第二款` are all article 5.
-pub fn article_number(reference: &str) -> Option<u32> {
-    let compact: String = reference
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            c => c,
-        })
-        .collect();
-    let number = match compact.split_once('条') {
-        // 第五条…, 五条…: the number before the first 条.
-        Some((before, _)) => before.strip_prefix('第').unwrap_or(before),
-        // A bare number; "五", "5年" or "第三章" name no article.
-        None if compact.chars().all(|c| c.is_ascii_digit()) => compact.as_str(),
-        None => return None,
-    };
-    if number.chars().all(|c| c.is_ascii_digit()) {
-        return number.parse().ok().filter(|n| *n > 0);
-    }
-    chinese_number(number)
-}
-
-/// The article a text begins with: `第五条：…` → 5.
-fn leading_article(text: &str) -> Option<u32> {
-    let text = text.trim_start();
-    if !text.starts_with('第') {
-        return None;
-    }
-    let end = text.char_indices().take(12).find(|(_, c)| *c == '条')?.0;
-    article_number(&text[..end + '条'.len_utf8()])
-}
+use crate::clause::leading_article;
+pub use crate::clause::{article_number, article_title};
 
 /// A change's text as it reads under its article's heading: without a leading reference to
 /// that same article and the punctuation after it (`第五条：早晚高峰…` under 第五条 reads
@@ -62,74 +30,6 @@ pub fn under_article<'a>(text: &'a str, clause: &str) -> &'a str {
     let rest = trimmed[at + '条'.len_utf8()..]
         .trim_start_matches(|c: char| c.is_whitespace() || "：:，,、。.".contains(c));
     if rest.is_empty() { text } else { rest }
-}
-
-/// `五` → 5, `十二` → 12, `一百零三` → 103, `二十` → 20; up to 9999.
-fn chinese_number(s: &str) -> Option<u32> {
-    if s.is_empty() {
-        return None;
-    }
-    let digit = |c: char| "零一二三四五六七八九".chars().position(|d| d == c);
-    let mut total = 0u32;
-    let mut current: Option<u32> = None;
-    for c in s.chars() {
-        if let Some(d) = digit(c).or(match c {
-            '〇' => Some(0),
-            '两' => Some(2),
-            _ => None,
-        }) {
-            current = Some(d as u32);
-            continue;
-        }
-        let unit = match c {
-            '十' => 10,
-            '百' => 100,
-            '千' => 1000,
-            _ => return None,
-        };
-        // 十二: a unit with no digit before it counts once.
-        total += current.take().unwrap_or(1) * unit;
-    }
-    total += current.unwrap_or(0);
-    (total > 0).then_some(total)
-}
-
-/// An article number as the official style writes it: 5 → `第五条`.
-pub fn article_title(n: u32) -> String {
-    format!("第{}条", chinese_numeral(n))
-}
-
-fn chinese_numeral(n: u32) -> String {
-    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
-    if n < 10 {
-        return DIGITS[n as usize].to_owned();
-    }
-    if n < 20 {
-        return format!(
-            "十{}",
-            if n == 10 {
-                ""
-            } else {
-                DIGITS[(n % 10) as usize]
-            }
-        );
-    }
-    let mut out = String::new();
-    let mut zero = false;
-    for (unit, name) in [(1000, "千"), (100, "百"), (10, "十"), (1, "")] {
-        let d = (n / unit) % 10;
-        if d == 0 {
-            zero = !out.is_empty();
-            continue;
-        }
-        if zero {
-            out.push('零');
-            zero = false;
-        }
-        out.push_str(DIGITS[d as usize]);
-        out.push_str(name);
-    }
-    out
 }
 
 /// One distinct change to the draft and how many comments it answers.
@@ -328,39 +228,5 @@ mod tests {
         assert_eq!(under_article("第五条：增开夜班", ""), "第五条：增开夜班");
         // 第五十条 is not 第五条.
         assert_eq!(under_article("第五十条：删去", "第五条"), "第五十条：删去");
-    }
-
-    #[test]
-    fn clause_references_as_people_write_them_are_one_article() {
-        for r in [
-            "5",
-            "第5条",
-            "第五条",
-            "第 五 条",
-            "第五条第二款",
-            "第５条",
-            "五",
-        ] {
-            let expected = if r == "五" { None } else { Some(5) };
-            assert_eq!(article_number(r), expected, "{r}");
-        }
-        assert_eq!(article_number("第十二条"), Some(12));
-        assert_eq!(article_number("第二十条"), Some(20));
-        assert_eq!(article_number("第一百零三条"), Some(103));
-        assert_eq!(article_number("第三十五条第一款第（二）项"), Some(35));
-        // Not articles.
-        for r in ["", "附件1", "5年", "总则", "第三章", "50%"] {
-            assert_eq!(article_number(r), None, "{r}");
-        }
-        assert_eq!(leading_article("第五条：高峰间隔缩短至8分钟"), Some(5));
-        assert_eq!(leading_article("增加第五条"), None);
-        assert_eq!(article_title(5), "第五条");
-        assert_eq!(article_title(12), "第十二条");
-        assert_eq!(article_title(20), "第二十条");
-        assert_eq!(article_title(103), "第一百零三条");
-        assert_eq!(article_title(110), "第一百一十条");
-        for n in 1..=400 {
-            assert_eq!(article_number(&article_title(n)), Some(n), "{n}");
-        }
     }
 }

@@ -7,6 +7,7 @@ use consult_api::pb::comment_service_server::CommentService;
 use consult_api::pb::{self, Comment as PbComment};
 use consult_api::rules::{parse_comment_name, parse_consultation_name, parse_opinion_group_name};
 use consult_domain::answering::HideReason;
+use consult_domain::clause::Clause;
 use consult_domain::comment::{CommentFields, ReceiptCode};
 use consult_domain::error::Violations;
 use consult_domain::{Actor, Channel, DomainError, NewComment, SubmitterCategory};
@@ -167,11 +168,10 @@ impl Comments {
             None => None,
         };
         v.finish()?;
-        let clause = req.clause_reference.trim();
         let filter = CommentFilter {
             channel: channel.flatten(),
             submitter_category: category.flatten(),
-            clause_reference: (!clause.is_empty()).then(|| clause.to_owned()),
+            clause: Clause::parse(&req.clause_reference),
             status,
             group_id,
         };

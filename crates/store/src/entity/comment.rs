@@ -15,6 +15,8 @@ pub struct Model {
     pub submitter_contact: String,
     pub content: String,
     pub clause_reference: String,
+    /// The article `clause_reference` names (`第五条` → 5); `None`: it names no article.
+    pub clause_article: Option<i32>,
     pub postmarked_at: Option<DateTimeUtc>,
     pub publish_name_consent: bool,
     pub received_at: DateTimeUtc,
