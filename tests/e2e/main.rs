@@ -28,6 +28,7 @@ mod private_data;
 mod registry;
 mod replicas;
 mod scale;
+mod search;
 mod tls;
 mod tokens;
 mod transport;

@@ -18,6 +18,7 @@ mod names;
 pub mod pii;
 pub mod redaction;
 pub mod report;
+pub mod search;
 pub mod window;
 
 pub use actor::{Actor, ListScope, Role};

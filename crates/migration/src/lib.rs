@@ -16,6 +16,7 @@ mod m20261205_000011_comment_redactions;
 mod m20261206_000012_departments;
 mod m20261207_000013_channel_guides;
 mod m20261208_000014_clause_articles;
+mod m20261208_000015_comment_search;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000012_departments::Migration),
             Box::new(m20261207_000013_channel_guides::Migration),
             Box::new(m20261208_000014_clause_articles::Migration),
+            Box::new(m20261208_000015_comment_search::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use consult_domain::answering::tally::{AnsweringStatus, GroupTally};
 use consult_domain::clause::{Clause, article_number};
 use consult_domain::redaction::Redaction;
+use consult_domain::search::SearchText;
 use consult_domain::{
     Actor, Channel, Comment, CommentContent, Consultation, DomainError, NewComment,
     SubmitterCategory,
@@ -137,12 +138,24 @@ pub struct CommentFilter {
     pub status: Option<AnsweringStatus>,
     /// Only members of this opinion group.
     pub group_id: Option<String>,
+    /// Only comments containing every word of this query.
+    pub text: Option<SearchText>,
+}
+
+/// A listed comment and where the page after it starts: its id, or its place in the search
+/// index when a search lists comments in the index's order.
+#[derive(Debug, Clone)]
+pub struct ListedComment {
+    /// What a page token carries to continue after this comment.
+    pub position: String,
+    /// The comment.
+    pub comment: Comment,
 }
 
 impl CommentFilter {
     /// Narrows a query on `comments` of one consultation to this filter; `groups` are the
     /// consultation's groups with visible members (a grouped comment takes its group's answer).
-    fn apply(
+    pub(crate) fn apply(
         &self,
         groups: &[GroupTally],
         mut q: sea_orm::Select<comment::Entity>,
@@ -549,14 +562,16 @@ impl Store {
         Ok((c, consultation))
     }
 
-    /// One page of a consultation's comments in the order received, after the id `after`.
+    /// One page of a consultation's comments matching `filter`, after the position `after`:
+    /// in the order received, or in the search index's order when a search has words the index
+    /// can look up on SQLite.
     pub async fn list_comments(
         &self,
         consultation_id: &str,
         filter: &CommentFilter,
         after: Option<&str>,
         limit: u64,
-    ) -> Result<Vec<Comment>, StoreError> {
+    ) -> Result<Vec<ListedComment>, StoreError> {
         let tally = crate::counting::tally(&self.db, consultation_id).await?;
         // A filter that the kept counts say matches nothing answers at once instead of walking
         // the consultation to find so. (Clause and group filters have indexes.)
@@ -568,6 +583,15 @@ impl Store {
         }
         let q = comment::Entity::find().filter(comment::Column::ConsultationId.eq(consultation_id));
         let mut q = filter.apply(&tally.groups, q);
+        if let Some(text) = &filter.text {
+            let backend = self.db.get_database_backend();
+            if crate::search::uses_fts(backend, text) {
+                return self
+                    .search_in_index_order(consultation_id, q, text, after, limit)
+                    .await;
+            }
+            q = q.filter(crate::search::contains_every_word(backend, text.words()));
+        }
         if let Some(a) = after {
             q = q.filter(comment::Column::Id.gt(a.to_owned()));
         }
@@ -576,7 +600,14 @@ impl Store {
             .limit(limit)
             .all(&self.db)
             .await?;
-        rows.into_iter().map(|m| from_row(m, &self.keys)).collect()
+        rows.into_iter()
+            .map(|m| {
+                Ok(ListedComment {
+                    position: m.id.clone(),
+                    comment: from_row(m, &self.keys)?,
+                })
+            })
+            .collect()
     }
 }
 

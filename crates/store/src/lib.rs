@@ -15,6 +15,7 @@ mod pool;
 mod private_data;
 mod publishing;
 mod resealing;
+mod search;
 mod write;
 // The derive macros generate public items that stay inside this crate.
 #[allow(unreachable_pub)]
@@ -27,7 +28,9 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 pub use answering::{Answering, CommentScope, DispositionRevision};
 pub use audit::{AuditEvent, AuditFilter, AuditRecord, AuditVerification};
 pub use bulk::BulkAnswered;
-pub use comments::{CommentFilter, CommentWriter, Submission, WriterConfig, WriterTask};
+pub use comments::{
+    CommentFilter, CommentWriter, ListedComment, Submission, WriterConfig, WriterTask,
+};
 pub use consult_domain::answering::tally::AnsweringStatus;
 pub use consult_domain::report::ReportVersion;
 pub use consultations::ConsultationFilter;
@@ -76,6 +79,9 @@ pub enum StoreError {
     /// The comment writer is no longer running (the server is shutting down).
     #[error("服务正在停止 (the comment writer has stopped)")]
     WriterStopped,
+    /// The database cannot serve consult as configured; found at start-up, before any change.
+    #[error("数据库不适用 (the database cannot serve consult): {0}")]
+    UnsuitableDatabase(String),
 }
 
 impl From<DbErr> for StoreError {
@@ -122,6 +128,7 @@ impl Store {
     /// `keys` seal private fields and must include every key rows are still sealed with.
     pub async fn open(url: &str, keys: PrivateDataKeys) -> Result<Self, StoreError> {
         let db = pool::connect(url).await?;
+        pool::check_character_type(&db).await?;
         // Replicas starting together take turns: one migrates, the others find it done.
         let sealed = pool::exclusively(&db, async || {
             Migrator::up(&db, None).await?;

@@ -150,6 +150,42 @@ where
     out
 }
 
+/// PostgreSQL only: refuses a database whose character type is `C` (or `POSIX`). `pg_trgm`
+/// takes trigrams of letters and digits only, and under `C` no Chinese character is a letter:
+/// every search would silently find nothing.
+pub(crate) async fn check_character_type(db: &DatabaseConnection) -> Result<(), StoreError> {
+    use sea_orm::{ConnectionTrait, Statement};
+
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    let row = db
+        .query_one_raw(Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT datctype FROM pg_database WHERE datname = current_database()",
+        ))
+        .await?;
+    let ctype: String = match row {
+        Some(row) => row.try_get_by_index(0)?,
+        None => return Ok(()),
+    };
+    if refuses_character_type(&ctype) {
+        return Err(StoreError::UnsuitableDatabase(format!(
+            "数据库的 LC_CTYPE 为 {ctype}，中文文本无法建立检索索引；请用 UTF-8 字符类型（如 \
+             C.UTF-8、zh_CN.UTF-8）新建数据库 (the database's LC_CTYPE is {ctype}: Chinese \
+             text yields no trigrams and searches would find nothing; create the database with \
+             a UTF-8 character type, e.g. CREATE DATABASE consult TEMPLATE template0 ENCODING \
+             'UTF8' LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8')"
+        )));
+    }
+    Ok(())
+}
+
+/// Whether a PostgreSQL `LC_CTYPE` leaves Chinese characters out of trigrams.
+fn refuses_character_type(ctype: &str) -> bool {
+    matches!(ctype.trim(), "C" | "POSIX")
+}
+
 /// The advisory lock key replicas take while migrating (an arbitrary constant of this schema).
 const STARTUP_LOCK: i64 = 0x636f_6e73_756c_7401;
 
@@ -186,6 +222,16 @@ mod tests {
             .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_millis(200));
         (dir, opts)
+    }
+
+    #[test]
+    fn only_the_c_and_posix_character_types_are_refused() {
+        for refused in ["C", "POSIX", " C "] {
+            assert!(refuses_character_type(refused), "{refused}");
+        }
+        for taken in ["C.UTF-8", "C.utf8", "en_US.UTF-8", "zh_CN.UTF-8"] {
+            assert!(!refuses_character_type(taken), "{taken}");
+        }
     }
 
     #[tokio::test]

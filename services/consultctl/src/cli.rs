@@ -255,7 +255,10 @@ pub(crate) enum CommentCommand {
     /// 列出意见 (list, with filters)
     #[command(
         after_help = "示例：\n  consultctl comment list 01JD… --status unanswered --channel hotline_12345\n  \
-consultctl comment list 01JD… --clause 第五条 --all"
+consultctl comment list 01JD… --clause 5 --all\n  \
+consultctl comment list 01JD… --search \"延长过渡期 票价\" --status unanswered\n\n\
+--clause 的 5、第5条、第五条 指同一条；--search 的每个词（空格分隔）都须出现在意见中，\
+一两个字的词逐条查找，较慢。"
     )]
     List(ListCommentsArgs),
     /// 查看一条意见（含提出者信息）(show one, with private fields)
@@ -337,9 +340,12 @@ pub(crate) struct CommentFilterArgs {
     /// 提出者类别 (submitter category), e.g. citizen, enterprise, 企业
     #[arg(long)]
     pub(crate) category: Option<String>,
-    /// 条款 (clause), e.g. 第五条
+    /// 条款 (clause), e.g. 第五条 or 5
     #[arg(long)]
     pub(crate) clause: Option<String>,
+    /// 检索意见内容，空格分隔的每个词都须出现 (search the text: every word must appear)
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) search: Option<String>,
     /// 办理状态 (status): visible, hidden, answered, unanswered, grouped
     #[arg(long)]
     pub(crate) status: Option<String>,

@@ -10,6 +10,7 @@ use consult_domain::answering::HideReason;
 use consult_domain::clause::Clause;
 use consult_domain::comment::{CommentFields, ReceiptCode};
 use consult_domain::error::Violations;
+use consult_domain::search::SearchText;
 use consult_domain::{Actor, Channel, DomainError, NewComment, SubmitterCategory};
 use consult_store::{Answering, AnsweringStatus, CommentFilter, CommentScope, Submission};
 use tonic::{Request, Response, Status};
@@ -167,6 +168,7 @@ impl Comments {
             }
             None => None,
         };
+        let text = v.take(SearchText::parse("query", &req.query)).flatten();
         v.finish()?;
         let filter = CommentFilter {
             channel: channel.flatten(),
@@ -174,6 +176,7 @@ impl Comments {
             clause: Clause::parse(&req.clause_reference),
             status,
             group_id,
+            text,
         };
         let token_scope = format!("comments|{cid}|{filter:?}");
         let after = self.0.pages.check(&token_scope, &req.page_token)?;
@@ -185,14 +188,15 @@ impl Comments {
             .store
             .list_comments(&cid, &filter, after.as_deref(), limit + 1)
             .await?;
-        let (rows, next_page_token) =
-            page(rows, limit, |c| self.0.pages.issue(&token_scope, &c.id));
+        let (rows, next_page_token) = page(rows, limit, |c| {
+            self.0.pages.issue(&token_scope, &c.position)
+        });
         Ok(pb::ListCommentsResponse {
             comments: rows
                 .iter()
-                .map(|c| {
-                    let mut out = convert::comment(c);
-                    out.disposition = effective(&groups, c);
+                .map(|listed| {
+                    let mut out = convert::comment(&listed.comment);
+                    out.disposition = effective(&groups, &listed.comment);
                     out
                 })
                 .collect(),

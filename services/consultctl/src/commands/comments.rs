@@ -198,6 +198,7 @@ pub(super) fn filter_request(
             .as_deref()
             .map(|g| names::group(consultation, g))
             .unwrap_or_default(),
+        query: f.search.clone().unwrap_or_default(),
         ..Default::default()
     })
 }

@@ -1,0 +1,196 @@
+//! Searching a consultation's comments for words (see `consult_domain::search`). On SQLite the
+//! words of three characters or more are looked up in the FTS5 trigram index, walked in its
+//! own order a batch at a time, and each batch's comments are read with every other filter; on
+//! PostgreSQL `ILIKE` conditions let the planner use the `pg_trgm` index. Words too short for
+//! trigrams are `LIKE` conditions on the comments the rest found, or on the consultation's.
+
+use std::collections::HashMap;
+
+use consult_domain::DomainError;
+use consult_domain::search::SearchText;
+use sea_orm::sea_query::{Expr, LikeExpr};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, QueryFilter, Select, Statement};
+
+use crate::comments::{ListedComment, from_row};
+use crate::entity::comment;
+use crate::{Store, StoreError};
+
+/// Index entries read in the first batch of a search; later batches double, up to
+/// [`LAST_BATCH`], so that a word found in most comments answers from the first batch and a
+/// rare combination does not take a statement per handful of entries.
+const FIRST_BATCH: u64 = 128;
+/// The largest batch of index entries read at once (ids bound in one statement stay far below
+/// SQLite's limit).
+const LAST_BATCH: u64 = 4_096;
+
+/// Whether a search walks the FTS5 index: on SQLite, when a word is long enough for it.
+pub(crate) fn uses_fts(backend: DbBackend, text: &SearchText) -> bool {
+    backend == DbBackend::Sqlite && text.indexed_words().next().is_some()
+}
+
+/// A `LIKE` pattern (escaped by `\`) for texts containing `word`: `%word%`, with the word's
+/// own `%`, `_` and `\` taken literally.
+fn containing_pattern(word: &str) -> String {
+    let mut escaped = String::with_capacity(word.len() + 2);
+    escaped.push('%');
+    for c in word.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped.push('%');
+    escaped
+}
+
+/// Comments whose text contains every one of `words` (lower case), case aside: `ILIKE` on
+/// PostgreSQL (which its trigram index serves), `LIKE` on SQLite (ASCII case aside, as the
+/// trigram index folds it; Chinese has no case).
+pub(crate) fn contains_every_word<'a>(
+    backend: DbBackend,
+    words: impl IntoIterator<Item = &'a String>,
+) -> Condition {
+    // Here only: its methods (`max`, `contains`) shadow std's wherever it is in scope.
+    use sea_orm::sea_query::ExprTrait;
+
+    let mut all = Condition::all();
+    for word in words {
+        all = all.add(match backend {
+            // sea-query puts `ILIKE`'s pattern and `ESCAPE` in parentheses, which PostgreSQL
+            // refuses; the condition is therefore written out.
+            DbBackend::Postgres => Expr::cust_with_values(
+                r#""content" ILIKE $1 ESCAPE '\'"#,
+                [containing_pattern(word)],
+            ),
+            _ => Expr::col(comment::Column::Content)
+                .like(LikeExpr::new(containing_pattern(word)).escape('\\')),
+        });
+    }
+    all
+}
+
+/// An FTS5 query requiring every word as a phrase (a substring, with the trigram tokenizer).
+fn fts_query(text: &SearchText) -> String {
+    text.indexed_words()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+impl Store {
+    /// SQLite: the comments `filtered` selects that contain every word of `text`, in the FTS5
+    /// index's order after the index position `after`.
+    pub(crate) async fn search_in_index_order(
+        &self,
+        consultation_id: &str,
+        filtered: Select<comment::Entity>,
+        text: &SearchText,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<ListedComment>, StoreError> {
+        let mut from: i64 = match after {
+            None => 0,
+            Some(a) => a.parse().map_err(|_| {
+                DomainError::invalid(
+                    "page_token",
+                    "分页标记不属于这次检索 (the page token is not one of this search)",
+                )
+            })?,
+        };
+        let query = fts_query(text);
+        let short: Vec<String> = text.short_words().map(str::to_owned).collect();
+        let mut batch = FIRST_BATCH.max(limit);
+        let mut out = Vec::new();
+        loop {
+            let entries = self
+                .db
+                .query_all_raw(Statement::from_sql_and_values(
+                    DbBackend::Sqlite,
+                    "SELECT rowid, comment_id FROM comments_fts WHERE comments_fts MATCH ? \
+                     AND consultation_id = ? AND rowid > ? ORDER BY rowid LIMIT ?",
+                    [
+                        query.clone().into(),
+                        consultation_id.into(),
+                        from.into(),
+                        (batch as i64).into(),
+                    ],
+                ))
+                .await?;
+            let mut order = Vec::with_capacity(entries.len());
+            for e in &entries {
+                let rowid: i64 = e.try_get_by_index(0)?;
+                let id: String = e.try_get_by_index(1)?;
+                order.push((rowid, id));
+            }
+            let Some(&(last, _)) = order.last() else {
+                break;
+            };
+            from = last;
+            let mut found: HashMap<String, comment::Model> = filtered
+                .clone()
+                .filter(comment::Column::Id.is_in(order.iter().map(|(_, id)| id.clone())))
+                .filter(contains_every_word(DbBackend::Sqlite, &short))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|m| (m.id.clone(), m))
+                .collect();
+            for (rowid, id) in order.iter() {
+                if let Some(m) = found.remove(id) {
+                    out.push(ListedComment {
+                        position: rowid.to_string(),
+                        comment: from_row(m, &self.keys)?,
+                    });
+                    if out.len() as u64 == limit {
+                        return Ok(out);
+                    }
+                }
+            }
+            if (entries.len() as u64) < batch {
+                break;
+            }
+            batch = (batch * 2).min(LAST_BATCH);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_take_the_words_own_wildcards_literally() {
+        let sql = |word: &str| {
+            sea_orm::sea_query::Query::select()
+                .column(comment::Column::Id)
+                .from(comment::Entity)
+                .cond_where(contains_every_word(DbBackend::Sqlite, &[word.to_owned()]))
+                .to_string(sea_orm::sea_query::SqliteQueryBuilder)
+        };
+        let escaped = sql("50%_a");
+        assert!(
+            str::contains(&escaped, r"LIKE '%50\%\_a%' ESCAPE '\'"),
+            "{escaped}"
+        );
+        let backslash = sql(r"a\b");
+        assert!(str::contains(&backslash, r"LIKE '%a\\b%'"), "{backslash}");
+        let postgres = sea_orm::sea_query::Query::select()
+            .column(comment::Column::Id)
+            .from(comment::Entity)
+            .cond_where(contains_every_word(DbBackend::Postgres, &["5%".to_owned()]))
+            .to_string(sea_orm::sea_query::PostgresQueryBuilder);
+        assert!(
+            str::contains(&postgres, r#""content" ILIKE E'%5\\%%' ESCAPE '\'"#),
+            "{postgres}"
+        );
+    }
+
+    #[test]
+    fn an_fts_query_requires_each_long_word_as_a_phrase() {
+        let text = SearchText::parse("query", "延长过渡期 票价 \"地铁\"线")
+            .expect("valid")
+            .expect("words");
+        assert_eq!(fts_query(&text), r#""延长过渡期" AND """地铁""线""#);
+    }
+}
