@@ -19,6 +19,7 @@ pub mod pii;
 pub mod redaction;
 pub mod report;
 pub mod search;
+pub mod similarity;
 pub mod window;
 
 pub use actor::{Actor, ListScope, Role};

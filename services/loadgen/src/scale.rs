@@ -47,8 +47,8 @@ pub(crate) struct ScaleArgs {
     /// database, e.g. `postgres://postgres@localhost/consult_scale`.
     #[arg(long, default_value = "sqlite")]
     database: String,
-    /// Steps to run after ingest, comma-separated, in this order: moderate, list, progress,
-    /// bulk, gate, decision, publish, report, download, export; or `all`.
+    /// Steps to run after ingest, comma-separated, in this order: moderate, list, search,
+    /// progress, bulk, gate, decision, publish, report, download, export; or `all`.
     #[arg(long, value_delimiter = ',', default_value = "all")]
     steps: Vec<String>,
     /// SubmitComment calls in flight during ingest.
@@ -86,6 +86,7 @@ pub(crate) struct ScaleArgs {
 enum Step {
     Moderate,
     List,
+    Search,
     Progress,
     Bulk,
     Gate,
@@ -96,9 +97,10 @@ enum Step {
     Export,
 }
 
-const STEPS: [(Step, &str); 10] = [
+const STEPS: [(Step, &str); 11] = [
     (Step::Moderate, "moderate"),
     (Step::List, "list"),
+    (Step::Search, "search"),
     (Step::Progress, "progress"),
     (Step::Bulk, "bulk"),
     (Step::Gate, "gate"),
@@ -616,6 +618,7 @@ impl Bench {
             match step {
                 Step::Moderate => self.moderate(&parent, &picked).await,
                 Step::List => self.lists(&parent).await,
+                Step::Search => self.searches(&parent).await,
                 Step::Progress => {
                     self.progress(&parent, "answering progress, before answering")
                         .await
@@ -949,6 +952,143 @@ impl Bench {
 
     /// For each filter: every page of 1000 in turn (the figures of a full read), then a page of
     /// `page_size` at the first, middle and last position, each the worst of three calls.
+    /// Searches of the comments' text, first page of the page size, each query ten times:
+    /// per query the worst call, and the 95th percentile over every call of the queries of
+    /// three characters or more beside the median of a first page with no filter (the
+    /// baseline, measured in the same step).
+    async fn searches(&mut self, parent: &str) {
+        const CALLS: usize = 10;
+        let target = Duration::from_millis(50);
+        let searches: [(&str, &str, pb::ListCommentsRequest); 10] = [
+            ("common phrase", "一网通办", Default::default()),
+            (
+                "long phrase",
+                "希望设置不少于六个月的过渡期",
+                Default::default(),
+            ),
+            ("two words", "融资 转贷资金", Default::default()),
+            (
+                "phrase + 12345 + 第五条",
+                "过渡期",
+                pb::ListCommentsRequest {
+                    channel: pb::Channel::Hotline12345 as i32,
+                    clause_reference: "第五条".into(),
+                    ..Default::default()
+                },
+            ),
+            (
+                "phrase + enterprise + unanswered",
+                "免申即享",
+                pb::ListCommentsRequest {
+                    submitter_category: pb::SubmitterCategory::Enterprise as i32,
+                    status: pb::CommentStatus::Unanswered as i32,
+                    ..Default::default()
+                },
+            ),
+            (
+                "phrase + hidden (few match)",
+                "过渡期",
+                pb::ListCommentsRequest {
+                    status: pb::CommentStatus::Hidden as i32,
+                    ..Default::default()
+                },
+            ),
+            ("absent phrase", "城市更新条例", Default::default()),
+            (
+                "present + absent word",
+                "一网通办 城市更新",
+                Default::default(),
+            ),
+            ("two characters (scan)", "补贴", Default::default()),
+            ("two characters absent (scan)", "猫狗", Default::default()),
+        ];
+        let mut client = self.comments();
+        let page_size = self.args.page_size;
+        let page = |query: &str, filter: &pb::ListCommentsRequest| pb::ListCommentsRequest {
+            parent: parent.to_owned(),
+            page_size,
+            query: query.to_owned(),
+            ..filter.clone()
+        };
+        self.rss.begin_step();
+        let mut baseline = Vec::new();
+        for _ in 0..CALLS {
+            let call = self
+                .call(client.list_comments(self.req(page("", &Default::default()))))
+                .await;
+            if call.result.is_ok() {
+                baseline.push(call.elapsed);
+            }
+        }
+        baseline.sort();
+        let baseline = percentile(&baseline, 0.5);
+        let mut indexed = Vec::new();
+        for (label, query, filter) in searches {
+            self.rss.begin_step();
+            let mut times = Vec::new();
+            let mut found = 0;
+            let mut failure = None;
+            for _ in 0..CALLS {
+                let call = self
+                    .call(client.list_comments(self.req(page(query, &filter))))
+                    .await;
+                match call.result {
+                    Ok(r) => {
+                        found = r.comments.len();
+                        times.push(call.elapsed);
+                    }
+                    Err(s) => {
+                        failure = Some(failed(&s, call.elapsed));
+                        break;
+                    }
+                }
+            }
+            times.sort();
+            let worst = times.last().copied().unwrap_or_default();
+            let short = query.split_whitespace().all(|w| w.chars().count() < 3);
+            if !short {
+                indexed.extend(times.iter().copied());
+            }
+            let figure = match &failure {
+                Some(f) => f.clone(),
+                None => format!(
+                    "{found} found; median {}, worst {}",
+                    ms(percentile(&times, 0.5)),
+                    ms(worst)
+                ),
+            };
+            let rss_kb = Some(self.rss.step_peak());
+            self.push(Row {
+                step: format!("search “{query}”, {label}"),
+                figure,
+                target: if short {
+                    "—".to_owned()
+                } else {
+                    format!("< {}", ms(target))
+                },
+                ok: (!short).then_some(failure.is_none() && worst < target),
+                reply: None,
+                rss_kb,
+            });
+        }
+        indexed.sort();
+        let p95 = percentile(&indexed, 0.95);
+        self.push(Row {
+            step: "search p95, queries of 3+ characters".to_owned(),
+            figure: format!(
+                "{} over {} calls; list page with no filter {} ({:.1}×)",
+                ms(p95),
+                indexed.len(),
+                ms(baseline),
+                p95.as_secs_f64() / baseline.as_secs_f64().max(1e-9)
+            ),
+            target: format!("< {}", ms(target)),
+            ok: Some(p95 < target),
+            reply: None,
+            rss_kb: None,
+        });
+    }
+
     async fn lists(&mut self, parent: &str) {
         let filters: [(&str, pb::ListCommentsRequest); 4] = [
             ("no filter", pb::ListCommentsRequest::default()),

@@ -1,0 +1,216 @@
+//! The clustering benchmark: generates the labelled corpus, clusters it from scratch and one
+//! comment at a time, and prints per campaign the share of its members in its largest cluster,
+//! then organic comments and hard negatives merged into a campaign, exact duplicates found,
+//! times and memory.
+//!
+//!     cargo run --release -p consult-corpus --bin cluster-bench -- [COMMENTS] [SEED]
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use consult_corpus::{CampaignKind, Label, Shape, generate};
+use consult_domain::similarity::{ClusterIndex, Signature, cluster, normalise};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let n: usize = args
+        .next()
+        .and_then(|a| a.replace('_', "").parse().ok())
+        .unwrap_or(100_000);
+    let seed: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(2021);
+    let started = Instant::now();
+    let corpus = generate(seed, &Shape::benchmark(n));
+    let texts: Vec<&str> = corpus.comments.iter().map(|c| c.text.as_str()).collect();
+    let chars: usize = texts.iter().map(|t| t.chars().count()).sum();
+    println!(
+        "corpus: {} comments (seed {seed}), {:.0} characters on average, generated in {:.1} s; \
+         RSS {}",
+        texts.len(),
+        chars as f64 / texts.len() as f64,
+        started.elapsed().as_secs_f64(),
+        rss()
+    );
+
+    // Baseline: reading every text once through the normaliser.
+    let threads = std::thread::available_parallelism().map_or(1, |p| p.get());
+    let baseline = timed(|| {
+        parallel(&texts, threads, |t| normalise(t).len());
+    });
+    let (signatures, signing) = timed_value(|| parallel(&texts, threads, Signature::of));
+    let (batch, clustering) = timed_value(|| cluster(&signatures));
+    println!(
+        "from scratch on {threads} threads: signatures {:.2} s ({:.1}× normalising alone, {:.2} s), \
+         clustering {:.2} s, total {:.2} s; RSS {}",
+        signing.as_secs_f64(),
+        signing.as_secs_f64() / baseline.as_secs_f64().max(1e-9),
+        baseline.as_secs_f64(),
+        clustering.as_secs_f64(),
+        (signing + clustering).as_secs_f64(),
+        rss()
+    );
+
+    // One comment at a time, as they arrive: signature and assignment.
+    let mut index = ClusterIndex::new();
+    let mut each = Vec::with_capacity(texts.len());
+    let whole = Instant::now();
+    for t in &texts {
+        let at = Instant::now();
+        index.add(Signature::of(t));
+        each.push(at.elapsed());
+    }
+    let whole = whole.elapsed();
+    each.sort();
+    let incremental = index.labels();
+    println!(
+        "one at a time: {:.1} µs per comment on average, p99 {:.1} µs, worst {:.1} ms; \
+         same clusters as from scratch: {}; RSS {}",
+        whole.as_secs_f64() * 1e6 / texts.len() as f64,
+        each[each.len() * 99 / 100].as_secs_f64() * 1e6,
+        each.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        if incremental == batch { "yes" } else { "NO" },
+        rss()
+    );
+    drop(index);
+
+    // Scores.
+    let mut main_cluster = Vec::new();
+    println!("\ncampaign  kind        members  in its largest cluster  cluster size");
+    let mut worst: f64 = 1.0;
+    for (k, c) in corpus.campaigns.iter().enumerate() {
+        let mut counts: HashMap<u32, usize> = HashMap::new();
+        for (i, g) in corpus.comments.iter().enumerate() {
+            if g.label == Label::Campaign(k) {
+                *counts.entry(batch[i]).or_default() += 1;
+            }
+        }
+        let (label, most) = counts
+            .iter()
+            .max_by_key(|(l, n)| (**n, std::cmp::Reverse(**l)))
+            .map(|(l, n)| (*l, *n))
+            .unwrap_or_default();
+        main_cluster.push(label);
+        let size = batch.iter().filter(|l| **l == label).count();
+        let share = most as f64 / c.members as f64;
+        worst = worst.min(share);
+        println!(
+            "{k:>8}  {:<10}  {:>7}  {:>21.3}{}  {size:>12}",
+            match c.kind {
+                CampaignKind::MailMerge => "mail-merge",
+                CampaignKind::Sincere => "sincere",
+            },
+            c.members,
+            share,
+            if share >= 0.95 { " ✓" } else { " ✗" },
+        );
+    }
+    let campaign_clusters: std::collections::HashSet<u32> = main_cluster.iter().copied().collect();
+    let share_merged = |wanted: fn(&Label) -> bool| {
+        let (mut total, mut merged) = (0usize, 0usize);
+        for (i, g) in corpus.comments.iter().enumerate() {
+            if wanted(&g.label) {
+                total += 1;
+                if campaign_clusters.contains(&batch[i]) {
+                    merged += 1;
+                }
+            }
+        }
+        (merged, total)
+    };
+    let (organic_merged, organic) = share_merged(|l| *l == Label::Organic);
+    let (negatives_merged, negatives) = share_merged(|l| matches!(l, Label::HardNegative(_)));
+    let (mut duplicates, mut found) = (0usize, 0usize);
+    for (i, g) in corpus.comments.iter().enumerate() {
+        if let Label::Duplicate(of) = g.label {
+            duplicates += 1;
+            if batch[i] == batch[of] {
+                found += 1;
+            }
+        }
+    }
+    let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
+    println!(
+        "\nworst campaign: {worst:.3} of its members in its largest cluster (target ≥ 0.95) {}",
+        if worst >= 0.95 { "✓" } else { "✗" }
+    );
+    println!(
+        "organic comments merged into a campaign: {organic_merged} of {organic} ({:.2} %, target ≤ 0.5 %) {}",
+        pct(organic_merged, organic),
+        if pct(organic_merged, organic) <= 0.5 {
+            "✓"
+        } else {
+            "✗"
+        }
+    );
+    println!(
+        "hard negatives merged into a campaign: {negatives_merged} of {negatives} ({:.2} %, target ≤ 5 %) {}",
+        pct(negatives_merged, negatives),
+        if pct(negatives_merged, negatives) <= 5.0 {
+            "✓"
+        } else {
+            "✗"
+        }
+    );
+    println!(
+        "exact duplicates found: {found} of {duplicates} ({:.2} %, target ≥ 99 %) {}",
+        pct(found, duplicates),
+        if pct(found, duplicates) >= 99.0 {
+            "✓"
+        } else {
+            "✗"
+        }
+    );
+    println!(
+        "clustering from scratch: {:.2} s (target ≤ 30 s at 1,000,000) {}",
+        (signing + clustering).as_secs_f64(),
+        if (signing + clustering).as_secs_f64() <= 30.0 * texts.len() as f64 / 1e6 {
+            "✓"
+        } else {
+            "✗"
+        }
+    );
+}
+
+fn timed(f: impl FnOnce()) -> Duration {
+    let at = Instant::now();
+    f();
+    at.elapsed()
+}
+
+fn timed_value<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let at = Instant::now();
+    let v = f();
+    (v, at.elapsed())
+}
+
+/// `f` of every text, on `threads` threads, in order.
+fn parallel<T: Send>(texts: &[&str], threads: usize, f: impl Fn(&str) -> T + Sync) -> Vec<T> {
+    let chunk = texts.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = texts
+            .chunks(chunk)
+            .map(|part| s.spawn(|| part.iter().map(|t| f(t)).collect::<Vec<T>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// This process's resident and peak resident memory, from /proc.
+fn rss() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    format!(
+        "{} MiB (peak {} MiB)",
+        field("VmRSS:") / 1024,
+        field("VmHWM:") / 1024
+    )
+}

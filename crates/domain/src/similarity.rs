@@ -1,0 +1,510 @@
+//! Near-duplicate comments: which comments say the same thing in nearly the same words, so that
+//! officers can answer a campaign of copies as one concentrated opinion (ACUS Recommendation
+//! 2021-1: one representative per group, with its count).
+//!
+//! A comment's text is normalised (width, case, punctuation, spacing and digits folded, common
+//! traditional characters simplified), cut into overlapping character shingles (Chinese needs no
+//! word segmentation for this), and summarised by a MinHash signature: one-permutation hashing
+//! into [`BINS`] bins with densification, each bin keeping the lowest 32-bit hash of a shingle
+//! falling into it, of which the signature keeps the low byte (b-bit MinHash) to stay small. Two
+//! signatures agree in a bin with probability about the Jaccard similarity of the two texts'
+//! shingle sets. Locality-sensitive hashing groups the bins into [`BANDS`] bands of [`ROWS`];
+//! comments sharing a band's values are candidates, and candidates whose estimated similarity
+//! reaches [`SIMILAR_AT`] are joined. Clusters are the connected components of that relation,
+//! so they do not depend on the order in which comments arrive: [`ClusterIndex`] assigns each
+//! new comment as it comes and [`cluster`] recomputes everything from scratch, with the same
+//! result.
+
+use std::collections::HashMap;
+
+/// Characters per shingle.
+pub const SHINGLE_CHARS: usize = 3;
+/// MinHash bins (one-permutation hashing).
+pub const BINS: usize = 64;
+/// Bins per LSH band.
+pub const ROWS: usize = 2;
+/// LSH bands.
+pub const BANDS: usize = BINS / ROWS;
+/// Estimated Jaccard similarity from which two candidates are joined.
+pub const SIMILAR_AT: f64 = 0.3;
+
+/// A comment's MinHash signature: the low byte of each bin's minimum, and its band keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    /// b-bit MinHash: the low 8 bits of each bin's minimum.
+    bits: [u8; BINS],
+    /// Each band's key: a hash of the band's full minima.
+    bands: [u32; BANDS],
+}
+
+/// Folds a comment's text for comparison: full-width forms to half-width, ASCII to lower case,
+/// digits to `0` (mail-merge campaigns change numbers), common traditional characters to
+/// simplified ones; punctuation, symbols and whitespace are dropped.
+pub fn normalise(text: &str) -> Vec<char> {
+    let mut out = Vec::with_capacity(text.len() / 2);
+    for c in text.chars() {
+        let c = match c {
+            // Full-width ASCII forms.
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            c => c,
+        };
+        if c.is_ascii_digit() {
+            out.push('0');
+        } else if c.is_ascii_alphabetic() {
+            out.push(c.to_ascii_lowercase());
+        } else if c.is_alphanumeric() {
+            out.push(simplified(c));
+        }
+        // Everything else (whitespace, punctuation, symbols) carries no opinion.
+    }
+    out
+}
+
+/// Traditional characters common in comments and their simplified forms, pairwise.
+const TRADITIONAL: &str = "們们個个這这來来時时說说對对會会為为學学國国過过還还發发\
+    後后經经點点開开關关與与體体實实現现應应當当見见長长問问間间業业機机動动種种\
+    從从幾几變变樣样將将車车價价應应電电產产線线區区場场費费條条辦办議议請请認认\
+    讓让進进農农見见無无務务總总結结據据統统實实較较須须標标準准確确週周歲岁醫医\
+    療疗補补貼贴稅税款款環环境境設设規规劃划層层級级費费權权財财資资預预買买賣卖\
+    貸贷錢钱銀银險险員员專专護护養养門门戶户鄉乡鎮镇縣县們们備备題题書书證证";
+
+fn simplified(c: char) -> char {
+    use std::sync::OnceLock;
+    static TABLE: OnceLock<HashMap<char, char>> = OnceLock::new();
+    if (c as u32) < 0x4E00 {
+        return c;
+    }
+    let table = TABLE.get_or_init(|| {
+        let chars: Vec<char> = TRADITIONAL.chars().filter(|c| !c.is_whitespace()).collect();
+        chars
+            .chunks_exact(2)
+            .filter(|p| p[0] != p[1])
+            .map(|p| (p[0], p[1]))
+            .collect()
+    });
+    table.get(&c).copied().unwrap_or(c)
+}
+
+/// SplitMix64's finaliser: a well-mixed 64-bit hash of `x`.
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// The hashes of a normalised text's shingles, each once per occurrence (MinHash ignores
+/// repeats). A text shorter than a shingle is one shingle.
+pub fn shingles(chars: &[char]) -> impl Iterator<Item = u64> + '_ {
+    let short = (!chars.is_empty() && chars.len() < SHINGLE_CHARS).then_some(chars);
+    short
+        .into_iter()
+        .chain(chars.windows(SHINGLE_CHARS))
+        .map(|w| {
+            w.iter().fold(0xCBF2_9CE4_8422_2325u64, |h, c| {
+                mix(h ^ u64::from(*c as u32))
+            })
+        })
+}
+
+impl Signature {
+    /// The signature of `text`.
+    pub fn of(text: &str) -> Self {
+        Self::of_normalised(&normalise(text))
+    }
+
+    /// The signature of an already normalised text.
+    pub fn of_normalised(chars: &[char]) -> Self {
+        const EMPTY: u64 = u64::MAX;
+        let mut mins = [EMPTY; BINS];
+        for h in shingles(chars) {
+            let h = mix(h);
+            let bin = (h >> 58) as usize; // top 6 bits: 64 bins
+            let value = h & 0x03FF_FFFF_FFFF_FFFF;
+            if value < mins[bin] {
+                mins[bin] = value;
+            }
+        }
+        // Densification: an empty bin borrows the next non-empty bin to its right (wrapping),
+        // offset by the distance so that borrowed values differ from the lender's.
+        if mins.contains(&EMPTY) && mins.iter().any(|m| *m != EMPTY) {
+            let filled = mins;
+            for (i, m) in mins.iter_mut().enumerate() {
+                if *m != EMPTY {
+                    continue;
+                }
+                let mut d = 1;
+                while filled[(i + d) % BINS] == EMPTY {
+                    d += 1;
+                }
+                *m = mix(filled[(i + d) % BINS] ^ (d as u64).wrapping_mul(0x51_7CC1_B727_220A));
+            }
+        }
+        let mut bits = [0u8; BINS];
+        for (b, m) in bits.iter_mut().zip(&mins) {
+            *b = (mix(*m) & 0xFF) as u8;
+        }
+        let mut bands = [0u32; BANDS];
+        for (j, band) in bands.iter_mut().enumerate() {
+            let rows = &mins[j * ROWS..(j + 1) * ROWS];
+            let h = rows.iter().fold(mix(j as u64), |h, m| mix(h ^ *m));
+            *band = (h >> 32) as u32;
+        }
+        Self { bits, bands }
+    }
+
+    /// The estimated Jaccard similarity of the two texts' shingle sets, corrected for the
+    /// chance (1 in 256) that two different minima share their low byte.
+    pub fn similarity(&self, other: &Self) -> f64 {
+        let agree = self
+            .bits
+            .iter()
+            .zip(&other.bits)
+            .filter(|(a, b)| a == b)
+            .count() as f64
+            / BINS as f64;
+        ((agree - 1.0 / 256.0) / (1.0 - 1.0 / 256.0)).clamp(0.0, 1.0)
+    }
+
+    /// Whether two comments are similar enough to be joined.
+    pub fn is_similar(&self, other: &Self) -> bool {
+        self.similarity(other) >= SIMILAR_AT
+    }
+
+    /// The key of band `j`.
+    pub fn band(&self, j: usize) -> u32 {
+        self.bands[j]
+    }
+
+    /// The b-bit signature, as stored.
+    pub fn bits(&self) -> &[u8; BINS] {
+        &self.bits
+    }
+}
+
+/// Union-find over comment positions, by size with path halving.
+#[derive(Debug, Clone, Default)]
+pub struct Components {
+    parent: Vec<u32>,
+    size: Vec<u32>,
+}
+
+impl Components {
+    /// Adds a singleton; returns its position.
+    pub fn push(&mut self) -> u32 {
+        let i = self.parent.len() as u32;
+        self.parent.push(i);
+        self.size.push(1);
+        i
+    }
+
+    /// The component of `x`, as the position of its root.
+    pub fn find(&mut self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            let grand = self.parent[self.parent[x as usize] as usize];
+            self.parent[x as usize] = grand;
+            x = grand;
+        }
+        x
+    }
+
+    /// Joins the components of `a` and `b`.
+    pub fn union(&mut self, a: u32, b: u32) {
+        let (a, b) = (self.find(a), self.find(b));
+        if a == b {
+            return;
+        }
+        let (big, small) = if self.size[a as usize] >= self.size[b as usize] {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        self.parent[small as usize] = big;
+        self.size[big as usize] += self.size[small as usize];
+    }
+
+    /// How many positions there are.
+    pub fn len(&self) -> usize {
+        self.parent.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.parent.is_empty()
+    }
+
+    /// Each position's component, numbered by its smallest position: the same numbering
+    /// whatever the union order.
+    pub fn labels(&mut self) -> Vec<u32> {
+        let n = self.len() as u32;
+        let mut smallest: HashMap<u32, u32> = HashMap::new();
+        let mut out = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            let root = self.find(i);
+            let label = *smallest.entry(root).or_insert(i);
+            out.push(label);
+        }
+        out
+    }
+}
+
+/// The comments sharing one band key, grouped by component (the first of each group stands for
+/// it), so that a new member skips every member of its own component at once.
+#[derive(Debug, Clone, Default)]
+struct Bucket {
+    groups: Vec<Vec<u32>>,
+}
+
+impl Bucket {
+    /// Joins `member` to every component of the bucket to which it is similar (members of
+    /// another component are compared until one is similar), then files it. Exact: every
+    /// similar pair of the bucket ends up in one component, whatever the order.
+    fn join(&mut self, member: u32, signatures: &[Signature], components: &mut Components) {
+        let signature = &signatures[member as usize];
+        for group in &self.groups {
+            if components.find(group[0]) == components.find(member) {
+                continue;
+            }
+            if group
+                .iter()
+                .any(|&other| signature.is_similar(&signatures[other as usize]))
+            {
+                components.union(member, group[0]);
+            }
+        }
+        let root = components.find(member);
+        match self
+            .groups
+            .iter_mut()
+            .find(|g| components.find(g[0]) == root)
+        {
+            Some(group) => group.push(member),
+            None => self.groups.push(vec![member]),
+        }
+        // Groups whose components have since merged become one.
+        if self.groups.len() > 4 {
+            let mut merged: Vec<(u32, Vec<u32>)> = Vec::with_capacity(self.groups.len());
+            for group in self.groups.drain(..) {
+                let root = components.find(group[0]);
+                match merged.iter_mut().find(|(r, _)| *r == root) {
+                    Some((_, g)) => g.extend(group),
+                    None => merged.push((root, group)),
+                }
+            }
+            self.groups = merged.into_iter().map(|(_, g)| g).collect();
+        }
+    }
+}
+
+/// Clusters `signatures` from scratch: returns each one's component label (the smallest
+/// position in its component). Works one band at a time, sorting the band's keys, so that
+/// memory beyond the signatures is one band's keys.
+pub fn cluster(signatures: &[Signature]) -> Vec<u32> {
+    let n = signatures.len();
+    let mut components = Components::default();
+    for _ in 0..n {
+        components.push();
+    }
+    let mut keys: Vec<(u32, u32)> = Vec::with_capacity(n);
+    for j in 0..BANDS {
+        keys.clear();
+        keys.extend(
+            signatures
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.band(j), i as u32)),
+        );
+        keys.sort_unstable();
+        let mut start = 0;
+        while start < keys.len() {
+            let key = keys[start].0;
+            let mut end = start + 1;
+            while end < keys.len() && keys[end].0 == key {
+                end += 1;
+            }
+            if end - start > 1 {
+                let mut bucket = Bucket::default();
+                for &(_, member) in &keys[start..end] {
+                    bucket.join(member, signatures, &mut components);
+                }
+            }
+            start = end;
+        }
+    }
+    components.labels()
+}
+
+/// Clusters kept up to date as comments arrive: each band's buckets in memory, so that a new
+/// comment is compared with its candidates only.
+#[derive(Debug, Default)]
+pub struct ClusterIndex {
+    signatures: Vec<Signature>,
+    buckets: Vec<HashMap<u32, Bucket>>,
+    components: Components,
+}
+
+impl ClusterIndex {
+    /// An empty index.
+    pub fn new() -> Self {
+        Self {
+            buckets: (0..BANDS).map(|_| HashMap::new()).collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Adds a comment's signature; returns its position.
+    pub fn add(&mut self, signature: Signature) -> u32 {
+        let member = self.components.push();
+        self.signatures.push(signature);
+        for j in 0..BANDS {
+            let key = self.signatures[member as usize].band(j);
+            self.buckets[j].entry(key).or_default().join(
+                member,
+                &self.signatures,
+                &mut self.components,
+            );
+        }
+        member
+    }
+
+    /// Each position's component label, as [`cluster`] numbers them.
+    pub fn labels(&mut self) -> Vec<u32> {
+        self.components.labels()
+    }
+
+    /// How many comments it holds.
+    pub fn len(&self) -> usize {
+        self.signatures.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.signatures.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn normalising_folds_width_case_digits_punctuation_and_traditional_forms() {
+        let a: String = normalise("建议：過渡期延長至６個月！ ABC，2027年")
+            .into_iter()
+            .collect();
+        assert_eq!(a, "建议过渡期延长至0个月abc0000年");
+        assert_eq!(normalise("，。！ \u{3000}"), Vec::<char>::new());
+    }
+
+    #[test]
+    fn shingles_are_every_window_or_the_whole_short_text() {
+        let text: Vec<char> = "延长过渡期".chars().collect();
+        assert_eq!(shingles(&text).count(), 3);
+        let short: Vec<char> = "延长".chars().collect();
+        assert_eq!(shingles(&short).count(), 1);
+        assert_eq!(shingles(&[]).count(), 0);
+        // The same window hashes the same wherever it is.
+        let twice: Vec<char> = "过渡期过渡期".chars().collect();
+        let hashes: Vec<u64> = shingles(&twice).collect();
+        assert_eq!(hashes[0], hashes[3]);
+    }
+
+    #[test]
+    fn identical_texts_agree_everywhere_and_unrelated_texts_hardly_at_all() {
+        let a = Signature::of("强烈建议将过渡期延长至六个月，给中小企业留出调整时间。");
+        let b = Signature::of("强烈建议将过渡期延长至六个月，给中小企业留出调整时间！");
+        assert_eq!(a, b);
+        assert!((a.similarity(&b) - 1.0).abs() < 1e-9);
+        let c = Signature::of("地铁票价应当下调，换乘优惠应覆盖公交和轮渡，老人免费乘车。");
+        assert!(a.similarity(&c) < 0.15, "{}", a.similarity(&c));
+        // A copy with a sentence added and a word swapped stays close.
+        let d =
+            Signature::of("我是一名个体户。强烈建议将过渡期延长到六个月，给中小企业留出调整时间。");
+        assert!(a.similarity(&d) >= SIMILAR_AT, "{}", a.similarity(&d));
+    }
+
+    #[test]
+    fn components_are_numbered_by_their_smallest_member() {
+        let mut c = Components::default();
+        for _ in 0..5 {
+            c.push();
+        }
+        c.union(4, 2);
+        c.union(3, 1);
+        c.union(1, 4);
+        assert_eq!(c.labels(), vec![0, 1, 1, 1, 1]);
+    }
+
+    /// Texts built from a few templates, so that clusters exist.
+    fn texts() -> impl Strategy<Value = Vec<String>> {
+        const BASES: [&str; 4] = [
+            "强烈建议将过渡期延长至六个月给中小企业留出调整时间",
+            "地铁票价应当下调换乘优惠应覆盖公交和轮渡",
+            "建议增加夜班公交线路方便夜间下班的市民",
+            "停车收费标准过高建议按时段差别定价",
+        ];
+        prop::collection::vec((0usize..4, 0usize..20, 0usize..6), 0..60).prop_map(|spec| {
+            spec.into_iter()
+                .map(|(base, cut, extra)| {
+                    let chars: Vec<char> = BASES[base].chars().collect();
+                    let cut = cut.min(chars.len() - 1);
+                    let mut t: String = chars[..cut].iter().chain(&chars[cut + 1..]).collect();
+                    t.push_str(&"我认为".repeat(extra));
+                    t
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn adding_comments_in_any_order_gives_the_clusters_of_a_batch_run(
+            texts in texts(),
+            seed in any::<u64>(),
+        ) {
+            let signatures: Vec<Signature> = texts.iter().map(|t| Signature::of(t)).collect();
+            let batch = cluster(&signatures);
+            // A permutation of the positions, from the seed.
+            let mut order: Vec<usize> = (0..texts.len()).collect();
+            let mut h = seed;
+            for i in (1..order.len()).rev() {
+                h = mix(h);
+                order.swap(i, (h % (i as u64 + 1)) as usize);
+            }
+            let mut index = ClusterIndex::new();
+            for &i in &order {
+                index.add(signatures[i].clone());
+            }
+            let shuffled = index.labels();
+            // Same partition: positions i and k together in one iff together in the other.
+            for a in 0..order.len() {
+                for b in 0..order.len() {
+                    let together_batch = batch[order[a]] == batch[order[b]];
+                    let together_incremental = shuffled[a] == shuffled[b];
+                    prop_assert_eq!(together_batch, together_incremental);
+                }
+            }
+            // And the same as adding them in order.
+            let mut in_order = ClusterIndex::new();
+            for s in &signatures {
+                in_order.add(s.clone());
+            }
+            prop_assert_eq!(in_order.labels(), batch);
+        }
+
+        #[test]
+        fn every_similar_candidate_pair_is_in_one_cluster(texts in texts()) {
+            let signatures: Vec<Signature> = texts.iter().map(|t| Signature::of(t)).collect();
+            let labels = cluster(&signatures);
+            for a in 0..signatures.len() {
+                for b in 0..a {
+                    let candidates = (0..BANDS).any(|j| signatures[a].band(j) == signatures[b].band(j));
+                    if candidates && signatures[a].is_similar(&signatures[b]) {
+                        prop_assert_eq!(labels[a], labels[b]);
+                    }
+                }
+            }
+        }
+    }
+}
