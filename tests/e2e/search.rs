@@ -56,7 +56,22 @@ async fn search(
 
 #[tokio::test]
 async fn search_finds_phrases_and_short_words_with_every_filter_and_nothing_that_is_absent() {
-    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    // A small consultation: its comments are read one by one.
+    finds_what_it_should(TestServer::start_at(beijing("2026-03-02 10:00")).await).await;
+}
+
+#[tokio::test]
+async fn search_through_the_trigram_index_finds_the_same() {
+    // On SQLite, the index is walked whenever comments pass the other filters.
+    let settings = format!(
+        "search_reads_filtered_below = 0\n{}",
+        consult_e2e::UNLIMITED
+    );
+    finds_what_it_should(TestServer::start_with(beijing("2026-03-02 10:00"), &settings).await)
+        .await;
+}
+
+async fn finds_what_it_should(server: TestServer) {
     let c = published(&server, "公共交通票价调整方案（征求意见稿）").await;
     // Another consultation saying the same: never in this one's results.
     let other = published(&server, "另一份方案（征求意见稿）").await;

@@ -160,7 +160,8 @@ impl Application {
         let auth = Authenticator::from_settings(&settings).map_err(StartupError::Config)?;
         let calendar = load_calendar(&settings)?;
         let keys = load_private_data_keys(&settings)?;
-        let store = Store::open(&settings.database_url, keys).await?;
+        let mut store = Store::open(&settings.database_url, keys).await?;
+        store.set_search_reads_filtered_below(settings.search_reads_filtered_below);
         let (writer, writer_task) = CommentWriter::start(
             store.clone(),
             WriterConfig {

@@ -24,6 +24,9 @@ pub struct Settings {
     pub calendar_files: Vec<PathBuf>,
     /// Most comments committed in one transaction (1 disables group commit).
     pub comment_batch_size: usize,
+    /// SQLite: a search reads the comments passing its other filters one by one when fewer
+    /// than this many do, and walks the trigram index otherwise.
+    pub search_reads_filtered_below: u64,
     /// Who may call, each with the SHA-256 of its bearer token.
     pub principals: Vec<PrincipalSettings>,
     /// Per-caller limit on SubmitComment (`[submit_rate_limit]` with `per_second`, `burst`).
@@ -204,6 +207,7 @@ impl Default for Settings {
             page_token_secret: None,
             calendar_files: Vec::new(),
             comment_batch_size: 256,
+            search_reads_filtered_below: consult_store::SEARCH_READS_FILTERED_BELOW,
             principals: Vec::new(),
             submit_rate_limit: crate::limits::RateLimit::default(),
             request_timeout_seconds: 60,

@@ -586,9 +586,31 @@ impl Store {
         if let Some(text) = &filter.text {
             let backend = self.db.get_database_backend();
             if crate::search::uses_fts(backend, text) {
-                return self
-                    .search_in_index_order(consultation_id, q, text, after, limit)
-                    .await;
+                // The first page chooses how to search (a page token keeps to it): the index
+                // when many comments pass the other filters, reading those comments when few
+                // do (walking the index for a word found in half the comments, to keep the
+                // fifty that are hidden, took seconds at a million).
+                let walk_index = match after {
+                    Some(a) => crate::search::is_index_position(a),
+                    None => {
+                        let counted = tally.count_comments(
+                            filter.channel,
+                            filter.submitter_category,
+                            filter.status,
+                        );
+                        // The kept counts are exact but know no clause or group.
+                        counted >= self.search_reads_filtered_below
+                            && ((filter.clause.is_none() && filter.group_id.is_none())
+                                || self
+                                    .at_least(q.clone(), self.search_reads_filtered_below)
+                                    .await?)
+                    }
+                };
+                if walk_index {
+                    return self
+                        .search_in_index_order(consultation_id, q, text, after, limit)
+                        .await;
+                }
             }
             q = q.filter(crate::search::contains_every_word(backend, text.words()));
         }

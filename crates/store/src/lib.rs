@@ -43,6 +43,7 @@ pub use private_data::{KeyError, PrivateDataKeys};
 pub use publishing::{Parts, PublishedVersion, StoredEdition, TextCursor};
 pub use resealing::{KeyUsage, ResealProgress};
 pub use sea_orm::DbErr;
+pub use search::READ_FILTERED_BELOW as SEARCH_READS_FILTERED_BELOW;
 
 /// Why a storage operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -121,6 +122,8 @@ pub struct Store {
     writers: write::Writers,
     /// Seal and open submitters' private fields.
     keys: PrivateDataKeys,
+    /// See [`SEARCH_READS_FILTERED_BELOW`].
+    search_reads_filtered_below: u64,
 }
 
 impl Store {
@@ -148,9 +151,16 @@ impl Store {
             ),
             db,
             keys,
+            search_reads_filtered_below: SEARCH_READS_FILTERED_BELOW,
         };
         store.check_keys().await?;
         Ok(store)
+    }
+
+    /// SQLite: below how many comments passing a search's other filters they are read one by
+    /// one instead of walking the trigram index (0: always the index).
+    pub fn set_search_reads_filtered_below(&mut self, n: u64) {
+        self.search_reads_filtered_below = n;
     }
 
     /// Which database this is.

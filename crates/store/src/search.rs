@@ -23,6 +23,16 @@ const FIRST_BATCH: u64 = 128;
 /// SQLite's limit).
 const LAST_BATCH: u64 = 4_096;
 
+/// Fewer comments than this passing the other filters are read, one by one, rather than
+/// found through the index.
+pub const READ_FILTERED_BELOW: u64 = 20_000;
+
+/// Whether a page token's position is one in the FTS5 index (`f` and the rowid; comment ids
+/// are upper case).
+pub(crate) fn is_index_position(position: &str) -> bool {
+    position.starts_with('f')
+}
+
 /// Whether a search walks the FTS5 index: on SQLite, when a word is long enough for it.
 pub(crate) fn uses_fts(backend: DbBackend, text: &SearchText) -> bool {
     backend == DbBackend::Sqlite && text.indexed_words().next().is_some()
@@ -78,6 +88,26 @@ fn fts_query(text: &SearchText) -> String {
 }
 
 impl Store {
+    /// Whether `filtered` selects at least `n` comments, reading no more than `n` of them
+    /// (by the filters' indexes: the clause and group filters are not in the kept counts).
+    pub(crate) async fn at_least(
+        &self,
+        filtered: Select<comment::Entity>,
+        n: u64,
+    ) -> Result<bool, StoreError> {
+        use sea_orm::QuerySelect;
+
+        let seen = filtered
+            .select_only()
+            .column(comment::Column::Id)
+            .limit(n)
+            .into_tuple::<String>()
+            .all(&self.db)
+            .await?
+            .len();
+        Ok(seen as u64 >= n)
+    }
+
     /// SQLite: the comments `filtered` selects that contain every word of `text`, in the FTS5
     /// index's order after the index position `after`.
     pub(crate) async fn search_in_index_order(
@@ -90,7 +120,7 @@ impl Store {
     ) -> Result<Vec<ListedComment>, StoreError> {
         let mut from: i64 = match after {
             None => 0,
-            Some(a) => a.parse().map_err(|_| {
+            Some(a) => a.trim_start_matches('f').parse().map_err(|_| {
                 DomainError::invalid(
                     "page_token",
                     "分页标记不属于这次检索 (the page token is not one of this search)",
@@ -138,7 +168,7 @@ impl Store {
             for (rowid, id) in order.iter() {
                 if let Some(m) = found.remove(id) {
                     out.push(ListedComment {
-                        position: rowid.to_string(),
+                        position: format!("f{rowid}"),
                         comment: from_row(m, &self.keys)?,
                     });
                     if out.len() as u64 == limit {

@@ -250,6 +250,24 @@ impl AnsweringTally {
         })
     }
 
+    /// How many comments match the filter.
+    pub fn count_comments(
+        &self,
+        channel: Option<Channel>,
+        category: Option<SubmitterCategory>,
+        status: Option<AnsweringStatus>,
+    ) -> u64 {
+        self.rows
+            .iter()
+            .filter(|r| {
+                channel.is_none_or(|ch| r.channel == ch)
+                    && category.is_none_or(|cat| r.submitter_category == cat)
+                    && status.is_none_or(|st| r.stand_at(st))
+            })
+            .map(|r| r.count)
+            .sum()
+    }
+
     /// Whether a visible comment came from submitters of `category`.
     pub fn heard_from(&self, category: SubmitterCategory) -> bool {
         self.visible()
