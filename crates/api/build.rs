@@ -37,6 +37,7 @@ const VALIDATED: &[&str] = &[
     ".consult.v1.UpdateOpinionGroupRequest",
     ".consult.v1.AddOpinionGroupMembersRequest",
     ".consult.v1.RemoveOpinionGroupMembersRequest",
+    ".consult.v1.DeleteOpinionGroupRequest",
     ".consult.v1.AnswerOpinionGroupRequest",
     ".consult.v1.BulkAnswerCommentsRequest",
     ".consult.v1.GetAnsweringProgressRequest",
@@ -235,6 +236,7 @@ const FIELDS: &[(&str, &str)] = &[
         ".consult.v1.RemoveOpinionGroupMembersRequest.comments",
         COMMENT_NAMES,
     ),
+    (".consult.v1.DeleteOpinionGroupRequest.name", GROUP_NAME),
     (".consult.v1.AnswerOpinionGroupRequest.name", GROUP_NAME),
     (".consult.v1.AnswerOpinionGroupRequest.disposition", NESTED),
     (

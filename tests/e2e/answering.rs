@@ -127,6 +127,7 @@ fn selection(channel: pb::Channel, d: pb::Disposition) -> pb::BulkAnswerComments
             only_unanswered: true,
             ..Default::default()
         })),
+        validate_only: false,
     }
 }
 
@@ -1122,6 +1123,7 @@ async fn bad_input_while_answering_writes_nothing() {
                 target: Some(Target::Comments(pb::CommentList {
                     comments: vec![names[0].clone(), names[5].clone()],
                 })),
+                validate_only: false,
             }
         )),
         Code::FailedPrecondition,
@@ -1492,6 +1494,7 @@ async fn permissions_for_answering() {
         parent: parent.clone(),
         disposition: Some(adopted()),
         target: Some(Target::Selection(pb::CommentSelection::default())),
+        validate_only: false,
     };
     let progress_req = || pb::GetAnsweringProgressRequest {
         name: parent.clone(),
@@ -1864,6 +1867,7 @@ async fn revisions_are_kept_and_receipts_show_the_answer_after_publication() {
                 target: Some(Target::Comments(pb::CommentList {
                     comments: vec![second.name.clone()],
                 })),
+                validate_only: false,
             },
         ))
         .await
@@ -1997,6 +2001,7 @@ async fn feedback_due_lists_overdue_reports() {
                 parent: parent.clone(),
                 disposition: Some(answer(pb::Outcome::Adopted, "", "降低用地成本")),
                 target: Some(Target::Selection(pb::CommentSelection::default())),
+                validate_only: false,
             },
         ))
         .await

@@ -183,6 +183,7 @@ async fn an_archive_holds_the_whole_record_and_fails_verification_after_one_byte
                 target: Some(pb::bulk_answer_comments_request::Target::Selection(
                     pb::CommentSelection::default(),
                 )),
+                validate_only: false,
             },
         ))
         .await

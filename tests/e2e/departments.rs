@@ -78,6 +78,7 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
                 comments: vec![unknown_comment],
             },
         )),
+        validate_only: false,
     };
     let mut operations = Vec::new();
     for _ in 0..2 {
@@ -348,6 +349,15 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             ),
         ),
         (
+            "FeedbackService/DeleteOpinionGroup",
+            Row::Departmental(
+                pb::DeleteOpinionGroupRequest {
+                    name: group.clone(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
             "FeedbackService/AnswerOpinionGroup",
             Row::Departmental(
                 pb::AnswerOpinionGroupRequest {
@@ -368,6 +378,7 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
                             comments: vec![comments[2].clone()],
                         },
                     )),
+                    validate_only: false,
                 }
                 .encode_to_vec(),
             ),
@@ -601,5 +612,5 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
         }
         departmental += 1;
     }
-    assert_eq!(departmental, 37);
+    assert_eq!(departmental, 38);
 }

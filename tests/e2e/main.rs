@@ -13,6 +13,7 @@ mod corpus;
 mod corrections;
 mod ctl;
 mod departments;
+mod desk;
 mod faults;
 mod fuzz;
 mod hostile;

@@ -93,6 +93,7 @@ async fn publish(server: &TestServer, name: &str) {
                         ..Default::default()
                     },
                 )),
+                validate_only: false,
             },
         ))
         .await

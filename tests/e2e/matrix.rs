@@ -76,6 +76,7 @@ pub(crate) const EXPECTED: &[(&str, &str)] = &[
     ("FeedbackService/UpdateOpinionGroup", "O"),
     ("FeedbackService/AddOpinionGroupMembers", "O"),
     ("FeedbackService/RemoveOpinionGroupMembers", "O"),
+    ("FeedbackService/DeleteOpinionGroup", "O"),
     ("FeedbackService/AnswerOpinionGroup", "O"),
     ("FeedbackService/BulkAnswerComments", "O"),
     ("FeedbackService/BatchAnswer", "O"),

@@ -37,6 +37,7 @@ pub(crate) fn all_unanswered(parent: &str) -> pb::BulkAnswerCommentsRequest {
             only_unanswered: true,
             ..Default::default()
         })),
+        validate_only: false,
     }
 }
 
@@ -392,6 +393,7 @@ async fn a_failed_or_cancelled_operation_changes_nothing() {
             parent: c.name.clone(),
             disposition: Some(not_adopted()),
             target: Some(Target::Comments(pb::CommentList { comments: listed })),
+            validate_only: false,
         }),
     )
     .await;

@@ -222,6 +222,7 @@ async fn publish_scenario(server: &TestServer) -> Published {
                         ..Default::default()
                     },
                 )),
+                validate_only: false,
             },
         ))
         .await

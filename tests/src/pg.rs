@@ -117,7 +117,8 @@ impl PgCluster {
                     "trust",
                     "-E",
                     "UTF8",
-                    "--no-locale",
+                    // consultd refuses a C character type (Chinese would yield no trigrams).
+                    "--locale=C.UTF-8",
                     "--no-sync",
                 ],
             )

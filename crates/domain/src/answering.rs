@@ -178,7 +178,51 @@ pub struct OpinionGroup {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Fewest comments a concentrated opinion holds: a single comment is answered on its own.
+pub const GROUP_MIN_MEMBERS: u64 = 2;
+
 impl OpinionGroup {
+    /// Checks that a group formed of `comments` holds enough of them.
+    pub fn check_new_members(comments: usize) -> Result<(), DomainError> {
+        if (comments as u64) < GROUP_MIN_MEMBERS {
+            return Err(DomainError::invalid(
+                "comments",
+                format!(
+                    "集中意见至少包含{GROUP_MIN_MEMBERS}条意见 (a concentrated opinion needs at \
+                     least {GROUP_MIN_MEMBERS} comments)"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks that the group keeps enough visible members after a change; otherwise the officer
+    /// dissolves it instead.
+    pub fn check_remaining_members(&self, visible_members: u64) -> Result<(), DomainError> {
+        if visible_members < GROUP_MIN_MEMBERS {
+            return Err(DomainError::precondition(
+                "GROUP_TOO_SMALL",
+                self.name(),
+                format!(
+                    "移出后集中意见只剩{visible_members}条意见，至少须保留{GROUP_MIN_MEMBERS}条；\
+                     如不再需要该组，请解散它（consultctl group dissolve）(a concentrated opinion \
+                     keeps at least {GROUP_MIN_MEMBERS} comments; dissolve it with \
+                     DeleteOpinionGroup instead)"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks that the group may be dissolved now: while opinion groups may change.
+    pub fn check_dissolvable(
+        &self,
+        consultation: &Consultation,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        consultation.check_grouping(now)
+    }
+
     /// `consultations/{c}/opinionGroups/{id}`.
     pub fn name(&self) -> String {
         format!(

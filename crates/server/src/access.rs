@@ -68,6 +68,7 @@ pub(crate) const MATRIX: &[(&str, &str, Audience)] = &[
     ("FeedbackService", "update_opinion_group", Officers),
     ("FeedbackService", "add_opinion_group_members", Officers),
     ("FeedbackService", "remove_opinion_group_members", Officers),
+    ("FeedbackService", "delete_opinion_group", Officers),
     ("FeedbackService", "answer_opinion_group", Officers),
     ("FeedbackService", "bulk_answer_comments", Officers),
     ("FeedbackService", "batch_answer", Officers),

@@ -504,7 +504,18 @@ async fn write_differences(
             Some(_) => {}
         }
     }
-    if !groups_after.is_empty() {
+    // Dissolved groups: their members have left them above.
+    let kept: std::collections::HashSet<&str> =
+        after.groups.iter().map(|g| g.id.as_str()).collect();
+    for g in &before.groups {
+        if !kept.contains(g.id.as_str()) {
+            opinion_group::Entity::delete_by_id(g.id.clone())
+                .exec(txn)
+                .await?;
+            groups_before.push(json!(g));
+        }
+    }
+    if !groups_before.is_empty() || !groups_after.is_empty() {
         audit_before.insert("opinion_groups".into(), json!(groups_before));
         audit_after.insert("opinion_groups".into(), json!(groups_after));
     }

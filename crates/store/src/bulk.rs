@@ -157,6 +157,7 @@ impl Store {
     /// Runs a bulk answer on consultation `consultation_id`: `decide` gets the consultation
     /// and the comments `listed` names (none for a selection) and returns the plan, which is
     /// run with its revisions and one audit event as `actor`, atomically.
+    #[allow(clippy::too_many_arguments)]
     pub async fn bulk_answer<F>(
         &self,
         consultation_id: &str,
@@ -164,6 +165,7 @@ impl Store {
         actor: &str,
         now: DateTime<Utc>,
         run: Option<&OperationRun>,
+        validate_only: bool,
         decide: F,
     ) -> Result<BulkAnswered, StoreError>
     where
@@ -190,6 +192,18 @@ impl Store {
         let plan = decide(&consultation, &comments)?;
         let conditions = conditions(&plan);
         let (affected, names, counts) = digest(&txn, &plan, &conditions, run).await?;
+        if validate_only {
+            // Only the operation, if any, records what the dry run found.
+            if let Some(run) = run {
+                let outcome = OperationOutcome::Answered {
+                    count: affected.count,
+                    names: names.clone(),
+                };
+                run.finish_in(&txn, &outcome, now).await?;
+                txn.commit().await?;
+            }
+            return Ok(BulkAnswered { affected, names });
+        }
 
         let disposition = audit::to_json(&plan.disposition);
         let outcome = plan.disposition.answer.outcome.code();

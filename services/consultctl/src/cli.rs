@@ -431,6 +431,12 @@ pub(crate) enum GroupCommand {
         #[arg(required = true)]
         comments: Vec<String>,
     },
+    /// 解散集中意见：成员移出、恢复为未答复 (dissolve: members leave it, unanswered again)
+    #[command(
+        after_help = "示例：\n  consultctl group dissolve 01JD… 01JF…\n\n集中意见至少保留两条意见；\
+只剩一条时不能再移出，请解散。"
+    )]
+    Dissolve { consultation: String, group: String },
     /// 修改概括 (change the summary)
     #[command(
         after_help = "示例：\n  consultctl group summary 01JD… 01JF… --summary \"建议将过渡期延长至六个月\""
@@ -481,7 +487,9 @@ pub(crate) enum AnswerCommand {
     },
     /// 按条件批量答复（不含已屏蔽和已归并的意见）(answer every comment matching a filter)
     #[command(
-        after_help = "示例：\n  consultctl answer filter 01JD… --clause 第九条 --only-unanswered --outcome 采纳"
+        after_help = "示例：\n  consultctl answer filter 01JD… --clause 第九条 --only-unanswered --outcome 采纳 --dry-run\n  \
+consultctl answer filter 01JD… --clause 第九条 --only-unanswered --outcome 采纳\n\n\
+--dry-run 只统计将答复多少条意见并列出其中几条，不写入。"
     )]
     Filter {
         consultation: String,
@@ -489,11 +497,15 @@ pub(crate) enum AnswerCommand {
         channel: Option<String>,
         #[arg(long)]
         category: Option<String>,
+        /// 条款，如 第九条 或 9 (clause)
         #[arg(long)]
         clause: Option<String>,
         /// 只答复尚未答复的意见 (only comments without an answer)
         #[arg(long)]
         only_unanswered: bool,
+        /// 只统计、列出样例，不写入 (count and show a sample; write nothing)
+        #[arg(long)]
+        dry_run: bool,
         #[command(flatten)]
         answer: AnswerArgs,
     },

@@ -387,6 +387,7 @@ async fn answer_all(
                         ..Default::default()
                     },
                 )),
+                validate_only: false,
             },
         )),
     )

@@ -1281,6 +1281,7 @@ impl Bench {
                                 ..Default::default()
                             },
                         )),
+                        validate_only: false,
                     }),
                 },
             )))

@@ -192,13 +192,7 @@ impl Feedback {
             .map(|g| g.summary.clone())
             .unwrap_or_default();
         let ids = comment_ids(&req.comments, &cid, "comments")?;
-        if ids.len() < 2 {
-            return Err(DomainError::invalid(
-                "comments",
-                "集中意见至少包含两条意见 (a concentrated opinion needs at least two comments)",
-            )
-            .into());
-        }
+        OpinionGroup::check_new_members(ids.len())?;
         let gid = ulid::Ulid::new().to_string();
         let now = self.now();
         let name = format!("consultations/{cid}/opinionGroups/{gid}");
@@ -331,9 +325,46 @@ impl Feedback {
                     c.leave(&consultation, gid, now)?;
                 }
             }
+            if !join {
+                g.check_remaining_members(self::members(a, gid))?;
+            }
             Ok(())
         })
         .await
+    }
+
+    async fn delete_opinion_group(
+        &self,
+        request: Request<pb::DeleteOpinionGroupRequest>,
+    ) -> Result<(), ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let (cid, gid) = group_ids(&req.name, "name")?;
+        let now = self.now();
+        let member_ids = self.member_ids(&cid, &gid).await?;
+        self.0
+            .store
+            .change_answering(
+                &cid,
+                CommentScope::Ids(member_ids),
+                &actor.id,
+                "opinion_group.delete",
+                req.name.clone(),
+                now,
+                |a| {
+                    actor.may_manage(&a.consultation.department)?;
+                    let consultation = a.consultation.clone();
+                    a.group(&gid)?.check_dissolvable(&consultation, now)?;
+                    for c in a.comments.iter_mut() {
+                        if c.group_id.as_deref() == Some(gid.as_str()) {
+                            c.leave(&consultation, &gid, now)?;
+                        }
+                    }
+                    a.groups.retain(|g| g.id != gid);
+                    Ok(())
+                },
+            )
+            .await?;
+        Ok(())
     }
 
     async fn add_opinion_group_members(
@@ -936,12 +967,20 @@ pub(crate) async fn bulk_answer(
     let now = core.clock.now();
     let done = core
         .store
-        .bulk_answer(&cid, &listed, &actor.id, now, run, |c, comments| {
-            actor.may_manage(&c.department)?;
-            c.bulk_answer(target, comments, answer, &actor.id, now)
-        })
+        .bulk_answer(
+            &cid,
+            &listed,
+            &actor.id,
+            now,
+            run,
+            req.validate_only,
+            |c, comments| {
+                actor.may_manage(&c.department)?;
+                c.bulk_answer(target, comments, answer, &actor.id, now)
+            },
+        )
         .await?;
-    tracing::info!(consultation = %cid, answered = done.affected.count, ids_sha256 = %done.affected.ids_sha256, "bulk answer");
+    tracing::info!(consultation = %cid, answered = done.affected.count, ids_sha256 = %done.affected.ids_sha256, validate_only = req.validate_only, "bulk answer");
     Ok(done)
 }
 
@@ -1064,6 +1103,7 @@ grpc_service! {
         update_opinion_group(pb::UpdateOpinionGroupRequest) -> pb::OpinionGroup;
         add_opinion_group_members(pb::AddOpinionGroupMembersRequest) -> pb::OpinionGroup;
         remove_opinion_group_members(pb::RemoveOpinionGroupMembersRequest) -> pb::OpinionGroup;
+        delete_opinion_group(pb::DeleteOpinionGroupRequest) -> ();
         answer_opinion_group(pb::AnswerOpinionGroupRequest) -> pb::OpinionGroup;
         bulk_answer_comments(pb::BulkAnswerCommentsRequest) -> pb::BulkAnswerCommentsResponse;
         batch_answer(pb::BatchAnswerRequest) -> pb::BatchAnswerResponse;

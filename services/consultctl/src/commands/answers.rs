@@ -76,6 +76,7 @@ pub(super) async fn run(ctx: &Ctx, cmd: AnswerCommand) -> Result<(), CliError> {
             category,
             clause,
             only_unanswered,
+            dry_run,
             answer,
         } => {
             let selection = pb::CommentSelection {
@@ -98,12 +99,49 @@ pub(super) async fn run(ctx: &Ctx, cmd: AnswerCommand) -> Result<(), CliError> {
                         target: Some(pb::bulk_answer_comments_request::Target::Selection(
                             selection,
                         )),
+                        validate_only: dry_run,
                     }),
                 }))
                 .await?
                 .into_inner();
-            let r: pb::BulkAnswerCommentsResponse = ctx.follow(op, "正在答复").await?;
-            ctx.done(&r, format!("已答复 {} 条意见", r.answered_count))
+            let r: pb::BulkAnswerCommentsResponse = ctx
+                .follow(
+                    op,
+                    if dry_run {
+                        "正在统计"
+                    } else {
+                        "正在答复"
+                    },
+                )
+                .await?;
+            if !dry_run {
+                return ctx.done(&r, format!("已答复 {} 条意见", r.answered_count));
+            }
+            if ctx.out.json() {
+                return ctx.done(&r, String::new());
+            }
+            ctx.out.line(&format!(
+                "将答复 {} 条意见（试运行，未写入）。{}",
+                r.answered_count,
+                if r.answered_count > DRY_RUN_SAMPLE as i64 {
+                    format!("其中 {DRY_RUN_SAMPLE} 条：")
+                } else {
+                    String::new()
+                }
+            ));
+            let mut sample = Vec::new();
+            for name in r.comments.iter().take(DRY_RUN_SAMPLE) {
+                sample.push(
+                    ctx.comments()
+                        .get_comment(ctx.req(pb::GetCommentRequest { name: name.clone() }))
+                        .await?
+                        .into_inner(),
+                );
+            }
+            if !sample.is_empty() {
+                super::comments::table(&sample).print(&ctx.out);
+            }
+            Ok(())
         }
         AnswerCommand::Csv {
             consultation,
@@ -154,6 +192,9 @@ fn batch(parent: &str, chunk: &[AnswerRow], validate_only: bool) -> pb::BatchAns
         validate_only,
     }
 }
+
+/// Comments a dry run of `answer filter` shows.
+const DRY_RUN_SAMPLE: usize = 10;
 
 /// Sends every row with `validate_only` and maps refusals back to lines of the file.
 async fn check_rows(

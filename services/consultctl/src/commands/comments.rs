@@ -628,6 +628,27 @@ pub(super) async fn run_group(ctx: &Ctx, cmd: GroupCommand) -> Result<(), CliErr
             group,
             comments,
         } => change_members(ctx, &consultation, &group, &comments, false).await,
+        GroupCommand::Dissolve {
+            consultation,
+            group,
+        } => {
+            let name = names::group(&consultation, &group);
+            ctx.feedback()
+                .delete_opinion_group(ctx.req(pb::DeleteOpinionGroupRequest { name: name.clone() }))
+                .await?;
+            if ctx.out.json() {
+                output::print_json(
+                    &ctx.out,
+                    &serde_json::json!({ "name": name, "dissolved": true }),
+                );
+            } else {
+                ctx.out.line(
+                    &ctx.out
+                        .ok(&format!("已解散集中意见 {group}，其成员恢复为未答复")),
+                );
+            }
+            Ok(())
+        }
         GroupCommand::Summary {
             consultation,
             group,

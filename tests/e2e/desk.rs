@@ -1,0 +1,300 @@
+//! The officers' answering desk: concentrated opinions never shrink below two members and can
+//! be dissolved; a bulk answer by filter can be tried first, counting what it would answer and
+//! writing nothing; through the API and consultctl, on SQLite and PostgreSQL.
+
+use consult_api::pb;
+use consult_e2e::{TestServer, assert_status, authed, beijing, comment, consultctl, token};
+use tonic::Code;
+
+use crate::{close, published};
+
+#[tokio::test]
+async fn a_group_keeps_two_members_and_dissolving_it_leaves_its_members_unanswered() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let c = published(&server, "关于夜间施工管理的规定（征求意见稿）").await;
+    let mut names = Vec::new();
+    for i in 0..6 {
+        let k = server
+            .comments()
+            .submit_comment(authed(
+                token::PORTAL,
+                pb::SubmitCommentRequest {
+                    parent: c.name.clone(),
+                    comment: Some(comment(pb::Channel::Portal, &format!("夜间施工扰民{i}"))),
+                    request_id: format!("groups-{i}"),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        names.push(k.name);
+    }
+    server.set_time(beijing("2026-04-02 09:00")).await;
+    close(&server, &c.name).await;
+    let mut feedback = server.feedback();
+    let create = |members: &[String]| pb::CreateOpinionGroupRequest {
+        parent: c.name.clone(),
+        opinion_group: Some(pb::OpinionGroup {
+            summary: "建议限制夜间施工时段".into(),
+            ..Default::default()
+        }),
+        comments: members.to_vec(),
+    };
+    // One comment is no concentrated opinion.
+    let one = feedback
+        .create_opinion_group(authed(token::OFFICER_FGW, create(&names[..1])))
+        .await;
+    assert_status(one, Code::InvalidArgument, "comments");
+    let g = feedback
+        .create_opinion_group(authed(token::OFFICER_FGW, create(&names[..3])))
+        .await
+        .unwrap()
+        .into_inner();
+    let remove = |comments: Vec<String>| pb::RemoveOpinionGroupMembersRequest {
+        name: g.name.clone(),
+        comments,
+    };
+    let two = feedback
+        .remove_opinion_group_members(authed(token::OFFICER_FGW, remove(vec![names[2].clone()])))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(two.member_count, 2);
+    // Down to one: refused, naming the way out, and nothing changes.
+    let before = server.row_counts().await;
+    let refused = feedback
+        .remove_opinion_group_members(authed(token::OFFICER_FGW, remove(vec![names[1].clone()])))
+        .await;
+    let status = assert_status(refused, Code::FailedPrecondition, "GROUP_TOO_SMALL");
+    assert!(
+        status.message().contains("解散") || format!("{status:?}").contains("DeleteOpinionGroup")
+    );
+    assert_eq!(server.row_counts().await, before);
+    let still = feedback
+        .get_opinion_group(authed(
+            token::OFFICER_FGW,
+            pb::GetOpinionGroupRequest {
+                name: g.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(still.member_count, 2);
+
+    // Answered, then dissolved: the members leave it, unanswered; the group is gone.
+    feedback
+        .answer_opinion_group(authed(
+            token::OFFICER_FGW,
+            pb::AnswerOpinionGroupRequest {
+                name: g.name.clone(),
+                disposition: Some(pb::Disposition {
+                    outcome: pb::Outcome::Adopted as i32,
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap();
+    // Another department may not.
+    let other = feedback
+        .delete_opinion_group(authed(
+            token::OFFICER_JTJ,
+            pb::DeleteOpinionGroupRequest {
+                name: g.name.clone(),
+            },
+        ))
+        .await;
+    assert_status(other, Code::PermissionDenied, "");
+    feedback
+        .delete_opinion_group(authed(
+            token::OFFICER_FGW,
+            pb::DeleteOpinionGroupRequest {
+                name: g.name.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+    let gone = feedback
+        .get_opinion_group(authed(
+            token::OFFICER_FGW,
+            pb::GetOpinionGroupRequest {
+                name: g.name.clone(),
+            },
+        ))
+        .await;
+    assert_status(gone, Code::NotFound, "");
+    for name in &names[..2] {
+        let k = server
+            .comments()
+            .get_comment(authed(
+                token::OFFICER_FGW,
+                pb::GetCommentRequest { name: name.clone() },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(k.opinion_group.is_empty(), "{name} left the group");
+        assert!(k.disposition.is_none(), "{name} is unanswered again");
+    }
+    let progress = feedback
+        .get_answering_progress(authed(
+            token::OFFICER_FGW,
+            pb::GetAnsweringProgressRequest {
+                name: c.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(progress.unanswered, 6, "{progress:?}");
+    assert_eq!(progress.opinion_groups, 0, "{progress:?}");
+    server.assert_counts_agree().await;
+    let logged = server
+        .query_count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'opinion_group.delete'")
+        .await;
+    assert_eq!(logged, 1);
+
+    // consultctl dissolves as well.
+    let g2 = feedback
+        .create_opinion_group(authed(token::OFFICER_FGW, create(&names[3..6])))
+        .await
+        .unwrap()
+        .into_inner();
+    let id = c.name.trim_start_matches("consultations/");
+    let group = g2.name.rsplit('/').next().unwrap();
+    let run = consultctl(
+        &server.grpc,
+        Some(token::OFFICER_FGW),
+        &["group", "dissolve", id, group, "-o", "json"],
+    )
+    .await
+    .expect(0)
+    .json();
+    assert_eq!(run["dissolved"], true);
+    assert_eq!(run["name"], g2.name.as_str());
+    let again = consultctl(
+        &server.grpc,
+        Some(token::OFFICER_FGW),
+        &["group", "dissolve", id, group],
+    )
+    .await;
+    assert_ne!(again.code, 0, "{again:?}");
+}
+
+#[tokio::test]
+async fn a_dry_run_of_answer_filter_counts_and_shows_what_it_would_answer_and_writes_nothing() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let c = published(&server, "关于停车收费的规定（征求意见稿）").await;
+    for i in 0..8 {
+        let mut body = comment(pb::Channel::Portal, &format!("停车收费意见{i}"));
+        if i % 2 == 0 {
+            body.clause_reference = ["第九条", "9", "第 九 条", "第9条第一款"][i / 2].into();
+        }
+        server
+            .comments()
+            .submit_comment(authed(
+                token::PORTAL,
+                pb::SubmitCommentRequest {
+                    parent: c.name.clone(),
+                    comment: Some(body),
+                    request_id: format!("dry-{i}"),
+                },
+            ))
+            .await
+            .unwrap();
+    }
+    server.set_time(beijing("2026-04-02 09:00")).await;
+    close(&server, &c.name).await;
+    let bulk = |validate_only: bool| pb::BulkAnswerCommentsRequest {
+        parent: c.name.clone(),
+        disposition: Some(pb::Disposition {
+            outcome: pb::Outcome::Adopted as i32,
+            ..Default::default()
+        }),
+        target: Some(pb::bulk_answer_comments_request::Target::Selection(
+            pb::CommentSelection {
+                clause_reference: "第九条".into(),
+                only_unanswered: true,
+                ..Default::default()
+            },
+        )),
+        validate_only,
+    };
+    let before = server.row_counts().await;
+    let audit_before = server.table_count("audit_events").await;
+    let tried = server
+        .feedback()
+        .bulk_answer_comments(authed(token::OFFICER_FGW, bulk(true)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(tried.answered_count, 4);
+    assert_eq!(tried.comments.len(), 4);
+    assert_eq!(
+        server.row_counts().await,
+        before,
+        "a dry run writes nothing"
+    );
+    assert_eq!(server.table_count("audit_events").await, audit_before);
+
+    let unanswered = || async {
+        server
+            .feedback()
+            .get_answering_progress(authed(
+                token::OFFICER_FGW,
+                pb::GetAnsweringProgressRequest {
+                    name: c.name.clone(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .unanswered
+    };
+    assert_eq!(unanswered().await, 8);
+    let id = c.name.trim_start_matches("consultations/");
+    let run = consultctl(
+        &server.grpc,
+        Some(token::OFFICER_FGW),
+        &[
+            "answer",
+            "filter",
+            id,
+            "--clause",
+            "9",
+            "--only-unanswered",
+            "--outcome",
+            "采纳",
+            "--dry-run",
+        ],
+    )
+    .await
+    .expect(0);
+    assert!(run.stdout.contains("将答复 4 条意见"), "{run:?}");
+    assert!(
+        run.stdout.contains("停车收费意见0"),
+        "the sample shows the comments: {run:?}"
+    );
+    assert_eq!(
+        server.row_counts().await,
+        before,
+        "a dry run writes nothing"
+    );
+    assert_eq!(server.table_count("audit_events").await, audit_before);
+    assert_eq!(unanswered().await, 8);
+
+    let done = server
+        .feedback()
+        .bulk_answer_comments(authed(token::OFFICER_FGW, bulk(false)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(done.answered_count, 4);
+    assert_eq!(
+        done.comments, tried.comments,
+        "the dry run named what the answer took"
+    );
+    assert_eq!(unanswered().await, 4);
+    server.assert_counts_agree().await;
+}
