@@ -20,6 +20,7 @@ const VALIDATED: &[&str] = &[
     ".consult.v1.SubmitCommentRequest",
     ".consult.v1.GetCommentRequest",
     ".consult.v1.ListCommentsRequest",
+    ".consult.v1.ListClausesRequest",
     ".consult.v1.LookupCommentRequest",
     ".consult.v1.HideCommentRequest",
     ".consult.v1.UnhideCommentRequest",
@@ -136,6 +137,7 @@ const FIELDS: &[(&str, &str)] = &[
     ),
     (".consult.v1.GetCommentRequest.name", COMMENT_NAME),
     (".consult.v1.ListCommentsRequest.parent", CONSULTATION_NAME),
+    (".consult.v1.ListClausesRequest.parent", CONSULTATION_NAME),
     (".consult.v1.ListCommentsRequest.page_size", PAGE_SIZE),
     (".consult.v1.ListCommentsRequest.page_token", PAGE_TOKEN),
     (

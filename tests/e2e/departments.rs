@@ -232,6 +232,10 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             ),
         ),
         (
+            "CommentService/ListClauses",
+            Row::Departmental(pb::ListClausesRequest { parent: c.clone() }.encode_to_vec()),
+        ),
+        (
             "CommentService/LookupComment",
             Row::NotDepartmental("anyone looks up their own receipt"),
         ),
@@ -612,5 +616,5 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
         }
         departmental += 1;
     }
-    assert_eq!(departmental, 38);
+    assert_eq!(departmental, 39);
 }

@@ -1,12 +1,13 @@
 //! The officers' answering desk: concentrated opinions never shrink below two members and can
 //! be dissolved; a bulk answer by filter can be tried first, counting what it would answer and
-//! writing nothing; through the API and consultctl, on SQLite and PostgreSQL.
+//! writing nothing; comments are counted by the draft's clauses however they name them; through
+//! the API and consultctl, on SQLite and PostgreSQL.
 
 use consult_api::pb;
-use consult_e2e::{TestServer, assert_status, authed, beijing, comment, consultctl, token};
+use consult_e2e::{TestServer, assert_status, authed, beijing, comment, consultctl, draft, token};
 use tonic::Code;
 
-use crate::{close, published};
+use crate::{close, published, published_draft};
 
 #[tokio::test]
 async fn a_group_keeps_two_members_and_dissolving_it_leaves_its_members_unanswered() {
@@ -297,4 +298,93 @@ async fn a_dry_run_of_answer_filter_counts_and_shows_what_it_would_answer_and_wr
     );
     assert_eq!(unanswered().await, 4);
     server.assert_counts_agree().await;
+}
+
+#[tokio::test]
+async fn clauses_are_listed_from_the_draft_with_the_comments_naming_each_however_written() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let mut d = draft("关于公交线网优化的方案（征求意见稿）");
+    d.draft_text = "关于公交线网优化的方案\n第一条 为优化公交线网，制定本方案。\n\
+                    第二条 本方案适用于中心城区。\n第三条 早晚高峰发车间隔不超过十分钟。"
+        .into();
+    let c = published_draft(&server, d).await;
+    for (i, clause) in ["第三条", "3", "第 三 条", "第九条", "附件1", ""]
+        .iter()
+        .enumerate()
+    {
+        let mut body = comment(pb::Channel::Portal, &format!("线网意见{i}"));
+        body.clause_reference = (*clause).into();
+        server
+            .comments()
+            .submit_comment(authed(
+                token::PORTAL,
+                pb::SubmitCommentRequest {
+                    parent: c.name.clone(),
+                    comment: Some(body),
+                    request_id: format!("clause-{i}"),
+                },
+            ))
+            .await
+            .unwrap();
+    }
+    let listed = server
+        .comments()
+        .list_clauses(authed(
+            token::OFFICER_FGW,
+            pb::ListClausesRequest {
+                parent: c.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let shown: Vec<(&str, i32, bool, i64)> = listed
+        .clauses
+        .iter()
+        .map(|l| (l.clause.as_str(), l.article, l.in_draft, l.comment_count))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            ("第一条", 1, true, 0),
+            ("第二条", 2, true, 0),
+            ("第三条", 3, true, 3),
+            ("第九条", 9, false, 1),
+            ("附件1", 0, true, 1),
+        ]
+    );
+    assert_eq!(listed.clauses[2].opening, "早晚高峰发车间隔不超过十分钟。");
+    assert_eq!(listed.other_references_not_listed, 0);
+    // Another department's officer may not read them.
+    let other = server
+        .comments()
+        .list_clauses(authed(
+            token::OFFICER_JTJ,
+            pb::ListClausesRequest {
+                parent: c.name.clone(),
+            },
+        ))
+        .await;
+    assert_status(other, Code::PermissionDenied, "");
+
+    let id = c.name.trim_start_matches("consultations/");
+    let table = consultctl(
+        &server.grpc,
+        Some(token::OFFICER_FGW),
+        &["comment", "clauses", id],
+    )
+    .await
+    .expect(0);
+    assert!(table.stdout.contains("草案无此条"), "{table:?}");
+    assert!(table.stdout.contains("第三条"), "{table:?}");
+    // The listing's clause finds the comments however they wrote it.
+    let third = consultctl(
+        &server.grpc,
+        Some(token::OFFICER_FGW),
+        &["comment", "list", id, "--clause", "第三条", "-o", "json"],
+    )
+    .await
+    .expect(0)
+    .json();
+    assert_eq!(third.as_array().map(Vec::len), Some(3));
 }

@@ -65,6 +65,7 @@ pub(crate) const EXPECTED: &[(&str, &str)] = &[
     ("CommentService/SubmitComment", "S"),
     ("CommentService/GetComment", "OA"),
     ("CommentService/ListComments", "OA"),
+    ("CommentService/ListClauses", "OA"),
     ("CommentService/LookupComment", "*"),
     ("CommentService/HideComment", "O"),
     ("CommentService/UnhideComment", "O"),

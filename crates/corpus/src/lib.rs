@@ -4,8 +4,19 @@
 //! sentences reordered, clauses dropped or inserted, numbers, punctuation and width changed,
 //! look-alike and same-sound typos, some traditional characters) and sincere ones (people
 //! restating one demand in their own words around shared phrases), of very different sizes;
-//! hard negatives (the same clause and keywords, the opposite opinion, some quoting a campaign
-//! to rebut it); and exact duplicates (retries and copies). Every comment carries its label.
+//! hard negatives (the campaign's clause, subject and keywords, the opposite opinion, half of
+//! them quoting 12-21 characters of the campaign as its organisers wrote it to rebut it); and
+//! exact duplicates (retries and copies). Every comment carries its label.
+//!
+//! People's own words come from 36 loose sentence frames filled from word lists of times,
+//! places, people, things, actions, feelings and frequencies, so that two unrelated comments
+//! share the odd word and short glue, not whole sentences. About a third of organic comments
+//! open by introducing their author, mostly in particulars (district, occupation, years), a
+//! quarter of those with a stock phrase that recurs word for word as it does in real
+//! submissions (我是本市一名普通市民，). On the draft itself people use its own subjects, demands
+//! and reasons in ten frames. Each mail-merge organiser words the template's opening and
+//! closing demand in a frame of their own; each sincere campaign has slogans about a place of
+//! its own (十五路, 和平里, ...), its subject and its demand, about 36 characters in all.
 
 /// What a generated comment is, for scoring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -255,20 +266,90 @@ const DRAFTS: [Draft; 3] = [
     },
 ];
 
-const OPENERS: [&str; 12] = [
+/// Stock openings that recur word for word in real comments: boilerplate the clustering must
+/// not mistake for copying.
+const STOCK_OPENERS: [&str; 8] = [
     "我是本市一名普通市民，",
-    "作为一名在此工作多年的职工，",
-    "我家住在城东，",
-    "本人从事个体经营十余年，",
+    "作为一名普通市民，",
+    "本人是一名普通群众，",
     "我们小区很多居民反映，",
-    "作为退休教师，",
-    "我是一名外卖骑手，",
-    "我在开发区一家企业上班，",
     "作为人大代表，",
-    "我父母年纪大了，",
-    "我是一名大学生，",
-    "我们公司有三十多名员工，",
+    "我是一名退休职工，",
+    "看了这次征求意见稿，",
+    "关于这个草案，我说几句。",
 ];
+/// Where people say they live.
+const DISTRICTS: [&str; 16] = [
+    "城东",
+    "城西",
+    "南湖区",
+    "北新区",
+    "开发区",
+    "老城区",
+    "高新区",
+    "江北",
+    "河西",
+    "滨海新区",
+    "东关街道",
+    "西山镇",
+    "桥南",
+    "火车站一带",
+    "大学城",
+    "城北村",
+];
+/// What people say they do.
+const OCCUPATIONS: [&str; 20] = [
+    "外卖骑手",
+    "退休教师",
+    "社区医生",
+    "出租车司机",
+    "个体户",
+    "大学生",
+    "公司职员",
+    "小学老师",
+    "护士",
+    "快递员",
+    "超市店长",
+    "工程师",
+    "会计",
+    "律师",
+    "餐馆老板",
+    "家庭主妇",
+    "公交司机",
+    "环卫工人",
+    "网约车司机",
+    "研究生",
+];
+/// Trades people say they are in.
+const TRADES: [&str; 10] = [
+    "个体经营",
+    "餐饮",
+    "物流运输",
+    "服装批发",
+    "装修",
+    "家政服务",
+    "汽车维修",
+    "进出口贸易",
+    "农产品销售",
+    "软件开发",
+];
+
+/// How a person introduces themself, if at all: mostly in particulars of their own, sometimes
+/// in a stock phrase.
+fn opener(rng: &mut Rng) -> String {
+    let n = 2 + rng.below(30);
+    match rng.below(9) {
+        0 | 1 => rng.pick(&STOCK_OPENERS).to_string(),
+        2 => format!("我是{}的居民，", rng.pick(&DISTRICTS)),
+        3 => format!("我在{}住了{n}年，", rng.pick(&DISTRICTS)),
+        4 => format!("作为一名{}，", rng.pick(&OCCUPATIONS)),
+        5 => format!("我是一名{}，", rng.pick(&OCCUPATIONS)),
+        6 => format!("本人从事{}{n}年，", rng.pick(&TRADES)),
+        7 => format!("我家在{}附近，", rng.pick(&PLACES)),
+        _ => format!("我是{}的{}，", rng.pick(&DISTRICTS), rng.pick(&OCCUPATIONS)),
+    }
+}
+
 const CLOSERS: [&str; 10] = [
     "以上意见请予考虑。",
     "谢谢！",
@@ -281,7 +362,7 @@ const CLOSERS: [&str; 10] = [
     "望予以重视。",
     "感谢倾听民意。",
 ];
-const CONNECTORS: [&str; 8] = [
+const CONNECTORS: [&str; 12] = [
     "同时，",
     "另外，",
     "此外，",
@@ -290,6 +371,10 @@ const CONNECTORS: [&str; 8] = [
     "具体来说，",
     "我觉得",
     "说实话，",
+    "再说",
+    "还有就是",
+    "举个例子，",
+    "顺便说一句，",
 ];
 const FILLERS: [&str; 16] = [
     "这个问题已经存在很多年了",
@@ -310,189 +395,332 @@ const FILLERS: [&str; 16] = [
     "相关数据应当公开",
 ];
 
-/// Everyday words people put in their own sentences.
-const WORDS: [&str; 161] = [
+/// When things happen.
+const TIMES: [&str; 30] = [
     "早上",
     "晚上",
     "周末",
-    "孩子",
-    "老人",
-    "邻居",
-    "同事",
-    "单位",
-    "学校",
+    "每天早上",
+    "下班以后",
+    "上个月",
+    "去年冬天",
+    "前几天",
+    "节假日",
+    "春节前后",
+    "开学那几天",
+    "下雨天",
+    "夏天",
+    "半夜",
+    "中午",
+    "上周",
+    "每逢月底",
+    "早高峰",
+    "晚高峰",
+    "这两年",
+    "那几年",
+    "刚搬来的时候",
+    "前年",
+    "小时候",
+    "退休以后",
+    "孩子出生后",
+    "今年开春",
+    "上半年",
+    "国庆期间",
+    "平时",
+];
+/// Where things happen.
+const PLACES: [&str; 40] = [
+    "学校门口",
     "医院",
     "菜市场",
-    "超市",
-    "银行",
-    "公园",
     "路口",
     "桥下",
-    "门口",
     "楼下",
-    "附近",
-    "对面",
-    "排队",
-    "等车",
-    "下雨",
-    "冬天",
-    "夏天",
-    "晚高峰",
-    "早高峰",
-    "节假日",
-    "开车",
-    "骑车",
-    "步行",
-    "打车",
+    "单位附近",
+    "地铁站",
+    "小区门口",
+    "老街",
+    "火车站",
+    "批发市场",
+    "社区服务中心",
+    "政务大厅",
+    "银行网点",
+    "幼儿园",
+    "十字路口",
+    "公园东门",
+    "工业园",
+    "城中村",
+    "体育馆",
+    "图书馆",
+    "商场",
+    "汽车站",
+    "江边",
+    "新区",
+    "老城区",
+    "厂区",
+    "写字楼",
+    "菜场后面",
+    "加油站旁边",
+    "高架下面",
+    "农贸市场",
+    "村口",
+    "停车场",
+    "社区医院",
+    "派出所",
+    "街道办",
+    "快递点",
+    "修车铺",
+];
+/// Who people talk about.
+const PEOPLE: [&str; 35] = [
+    "孩子",
+    "我妈",
+    "我爸",
+    "老伴",
+    "爱人",
+    "邻居",
+    "同事",
+    "老板",
+    "师傅",
+    "房东",
+    "租客",
+    "家长",
+    "学生",
+    "老师",
+    "司机",
+    "保安",
+    "保洁阿姨",
+    "网格员",
+    "志愿者",
+    "隔壁大爷",
+    "楼上住户",
+    "店员",
+    "外地来的亲戚",
+    "客户",
+    "工人",
+    "会计",
+    "医生",
+    "护士",
+    "小区业主",
+    "物业经理",
+    "年轻人",
+    "老年人",
+    "残疾人朋友",
+    "骑手",
+    "快递员",
+];
+/// What people talk about.
+const THINGS: [&str; 50] = [
     "收入",
     "工资",
     "房租",
     "物价",
-    "开销",
-    "成本",
-    "利润",
-    "订单",
-    "客户",
-    "员工",
-    "工人",
-    "师傅",
-    "老板",
-    "会计",
-    "律师",
-    "医生",
-    "护士",
-    "老师",
-    "学生",
-    "家长",
-    "司机",
-    "保安",
-    "清洁工",
-    "志愿者",
-    "网格员",
-    "街道",
-    "社区",
-    "村委会",
-    "派出所",
-    "窗口",
-    "热线",
-    "手机",
-    "网站",
-    "小程序",
-    "二维码",
-    "现金",
-    "发票",
-    "合同",
-    "证明",
-    "盖章",
-    "复印件",
-    "原件",
-    "系统",
-    "流程",
-    "时间",
-    "地点",
-    "距离",
-    "费用",
-    "标准",
-    "数量",
-    "质量",
-    "效率",
-    "态度",
-    "服务",
-    "安全",
-    "卫生",
-    "噪音",
-    "灰尘",
-    "气味",
-    "灯光",
-    "台阶",
-    "坡道",
-    "电梯",
-    "楼梯",
     "车位",
-    "围墙",
-    "绿地",
-    "树木",
-    "道路",
+    "电梯",
     "井盖",
     "路灯",
     "站台",
     "座椅",
     "雨棚",
     "厕所",
-    "方便",
-    "麻烦",
-    "困难",
-    "辛苦",
-    "着急",
-    "担心",
-    "满意",
-    "失望",
-    "理解",
-    "支持",
-    "反对",
-    "赞成",
-    "疑问",
-    "建议",
-    "期待",
-    "习惯",
-    "改变",
-    "坚持",
-    "放弃",
-    "解决",
-    "拖延",
-    "推诿",
-    "检查",
-    "通知",
-    "公告",
-    "宣传",
-    "培训",
-    "试点",
-    "推广",
-    "落实",
-    "监督",
-    "考核",
-    "反馈",
+    "台阶",
+    "坡道",
+    "围墙",
+    "绿地",
+    "树木",
+    "垃圾桶",
+    "监控",
+    "红绿灯",
+    "斑马线",
+    "指示牌",
+    "二维码",
+    "小程序",
+    "热线",
+    "发票",
+    "合同",
+    "证明材料",
+    "复印件",
+    "公章",
+    "押金",
+    "账单",
+    "水电费",
+    "物业费",
+    "医保卡",
+    "社保",
+    "贷款",
+    "订单",
+    "库存",
+    "营业执照",
+    "报销单",
+    "窗口",
+    "号码牌",
+    "排班表",
+    "说明书",
+    "通知单",
+    "罚单",
+    "停车费",
+    "电动车",
+    "充电器",
+];
+/// What people do.
+const ACTIONS: [&str; 40] = [
+    "排队",
+    "等车",
+    "办手续",
+    "交材料",
+    "打热线",
     "投诉",
-    "咨询",
-    "登记",
     "预约",
-    "办理",
-    "审核",
-    "批准",
-    "拒绝",
-    "退回",
-    "补交",
-    "变更",
-    "一次",
-    "两次",
-    "多次",
-    "每天",
-    "每月",
-    "去年",
-    "今年",
-    "明年",
-    "以前",
-    "现在",
+    "接孩子",
+    "买菜",
+    "上下班",
+    "看病",
+    "取快递",
+    "加班",
+    "开会",
+    "送货",
+    "跑业务",
+    "找车位",
+    "缴费",
+    "补办证件",
+    "填表",
+    "核对信息",
+    "搬家",
+    "装修",
+    "报修",
+    "遛狗",
+    "锻炼身体",
+    "去银行",
+    "出差",
+    "值夜班",
+    "换乘",
+    "拿号",
+    "开发票",
+    "签合同",
+    "申请补助",
+    "续租",
+    "体检",
+    "倒垃圾",
+    "带老人复查",
+    "交房租",
+    "对账",
+];
+/// What people make of it.
+const FEELINGS: [&str; 35] = [
+    "很不方便",
+    "挺麻烦的",
+    "特别难",
+    "太辛苦了",
+    "让人着急",
+    "叫人担心",
+    "还算满意",
+    "有点失望",
+    "能理解",
+    "非常支持",
+    "不太赞成",
+    "说不清楚",
+    "没人管",
+    "拖了很久",
+    "来回跑了好几趟",
+    "根本等不起",
+    "一直没解决",
+    "比以前好多了",
+    "越来越贵",
+    "越来越挤",
+    "要花一上午",
+    "经常出错",
+    "讲不通",
+    "没有下文",
+    "效率很低",
+    "态度还行",
+    "收费不透明",
+    "标准不统一",
+    "手续太繁琐",
+    "划不来",
+    "吃不消",
+    "心里没底",
+    "顾不过来",
+    "乱糟糟的",
+    "安全隐患大",
+];
+/// How often.
+const OFTEN: [&str; 15] = [
+    "经常",
+    "总是",
+    "有时候",
+    "偶尔",
+    "每次",
+    "一直",
+    "几乎天天",
+    "常常",
+    "往往",
+    "老是",
+    "隔三差五",
+    "基本上",
+    "每个月都要",
+    "一年到头",
+    "动不动就",
 ];
 
-/// A sentence in a person's own words: a few everyday words in a loose frame.
+/// Loose sentence frames people use for their own experience: `T` time, `P` place, `H` person,
+/// `N` thing, `A` action, `F` feeling, `D` how often, `n` a number.
+const FRAMES: [&str; 36] = [
+    "T去PA，F。",
+    "我D在PA，F。",
+    "H说P那边的NF。",
+    "上次A等了n分钟，F。",
+    "P的N坏了n个月了，F。",
+    "我们家HD要A，NF。",
+    "说到N，HD抱怨F。",
+    "TH带我去PA，才发现NF。",
+    "N这件事F，H也这么看。",
+    "像我这样DA的人，NF。",
+    "我算过，光N一年就要n千多块。",
+    "P附近N太少，TF。",
+    "H跟我讲，A的时候NF。",
+    "我在P干了n年，NF。",
+    "TA的人特别多，PF。",
+    "谁都有A的时候，NF就不好办了。",
+    "HT去A，结果NF。",
+    "我们楼n户人家，D为N发愁。",
+    "P那块N和N都F。",
+    "不是说N不重要，是AF。",
+    "前后A了n次，F。",
+    "H和H为了N吵过好几回。",
+    "如果N能改一改，A就不会F。",
+    "T从P到P要n十分钟。",
+    "老实讲，NF，H都知道。",
+    "A本来是小事，T却F。",
+    "我D替HA，F。",
+    "P旁边n年前就这样了，NF。",
+    "咱们P的N，F。",
+    "H在PA，D碰到NF。",
+    "N的事我打听过，H说F。",
+    "带着HA，NF。",
+    "TN涨了不少，HF。",
+    "要是TA，F。",
+    "一个H，一个N，都F。",
+    "AA都离不开N。",
+];
+
+/// A sentence in a person's own words: one of many loose frames, filled with everyday words.
 fn own_words(rng: &mut Rng) -> String {
-    let w: [&str; 5] = std::array::from_fn(|_| rng.pick(&WORDS));
-    match rng.below(6) {
-        0 => format!("{}{}的时候{}{}很{}。", w[0], w[1], w[2], w[3], w[4]),
-        1 => format!("我们{}经常{}，{}和{}都{}。", w[0], w[1], w[2], w[3], w[4]),
-        2 => format!("{}那边的{}，{}以后{}就{}了。", w[0], w[1], w[2], w[3], w[4]),
-        3 => format!("说到{}，{}{}，{}也{}。", w[0], w[1], w[2], w[3], w[4]),
-        4 => format!("{}要{}，{}要{}，不能只看{}。", w[0], w[1], w[2], w[3], w[4]),
-        _ => format!(
-            "{}{}{}年，{}{}。",
-            w[0],
-            w[1],
-            2 + rng.below(20),
-            w[2],
-            w[3]
-        ),
+    let frame = rng.pick(&FRAMES);
+    let mut out = String::with_capacity(frame.len() * 3);
+    for c in frame.chars() {
+        match c {
+            'T' => out.push_str(rng.pick(&TIMES)),
+            'P' => out.push_str(rng.pick(&PLACES)),
+            'H' => out.push_str(rng.pick(&PEOPLE)),
+            'N' => out.push_str(rng.pick(&THINGS)),
+            'A' => out.push_str(rng.pick(&ACTIONS)),
+            'F' => out.push_str(rng.pick(&FEELINGS)),
+            'D' => out.push_str(rng.pick(&OFTEN)),
+            'n' => out.push_str(&(2 + rng.below(40)).to_string()),
+            c => out.push(c),
+        }
     }
+    out
 }
 
 /// Same-sound and look-alike substitutions people make when typing.
@@ -570,8 +798,9 @@ fn organic(rng: &mut Rng, draft: &Draft) -> String {
         20 + (580.0 * u * u * u) as usize
     };
     let mut text = String::new();
-    if rng.chance(0.4) {
-        text.push_str(rng.pick(&OPENERS));
+    // About a third introduce themselves, mostly in particulars of their own.
+    if rng.chance(0.35) {
+        text.push_str(&opener(rng));
     }
     // Each person says at least one thing in words of their own.
     text.push_str(&own_words(rng));
@@ -581,29 +810,24 @@ fn organic(rng: &mut Rng, draft: &Draft) -> String {
             text.push_str(&own_words(rng));
             continue;
         }
-        let sentence = match rng.below(5) {
-            0 => format!(
-                "关于{subject}，{}，因为{}。",
-                rng.pick(draft.demands),
-                rng.pick(draft.reasons)
-            ),
-            1 => format!(
-                "{}，所以{subject}{}。",
-                rng.pick(draft.reasons),
-                rng.pick(draft.demands)
-            ),
+        // On the draft itself people use its words (subjects, demands, reasons), in frames
+        // of many kinds.
+        let demand = rng.pick(draft.demands);
+        let reason = rng.pick(draft.reasons);
+        let sentence = match rng.below(10) {
+            0 => format!("关于{subject}，{demand}，因为{reason}。"),
+            1 => format!("{reason}，所以{subject}{demand}。"),
             2 => format!("{}{}", rng.pick(&CONNECTORS), own_words(rng)),
-            3 => format!(
-                "{subject}方面{}，{}。",
-                rng.pick(draft.demands),
-                rng.pick(&FILLERS)
+            3 => format!("{subject}方面{demand}，{}。", rng.pick(&FILLERS)),
+            4 => format!(
+                "第{}条中{subject}的规定{demand}，{reason}。",
+                1 + rng.below(30)
             ),
-            _ => format!(
-                "第{}条中{subject}的规定{}，{}。",
-                1 + rng.below(30),
-                rng.pick(draft.demands),
-                rng.pick(draft.reasons)
-            ),
+            5 => format!("{subject}的问题在于{reason}，{demand}。"),
+            6 => format!("对于草案里的{subject}，我的意见是{demand}。"),
+            7 => format!("现在{reason}，{subject}{demand}才行。"),
+            8 => format!("{subject}这一块，{}{demand}。", rng.pick(&CONNECTORS)),
+            _ => format!("{reason}是事实，{subject}{demand}。"),
         };
         text.push_str(&sentence);
     }
@@ -614,16 +838,23 @@ fn organic(rng: &mut Rng, draft: &Draft) -> String {
 }
 
 /// A mail-merge campaign's template: sentences of its own, each with synonym slots `{k}`.
-fn template(rng: &mut Rng, draft: &Draft) -> Vec<String> {
+fn template(rng: &mut Rng, draft: &Draft, campaign: usize) -> (&'static str, Vec<String>) {
     let subject = rng.pick(draft.subjects);
     let reason = rng.pick(draft.reasons);
+    let demand = rng.pick(draft.demands);
     let slot = |rng: &mut Rng| format!("{{{}}}", rng.below(SYNONYMS.len()));
-    let mut sentences = vec![format!(
-        "{}对{subject}的规定作出{}，{}。",
-        slot(rng),
-        slot(rng),
-        rng.pick(draft.demands)
-    )];
+    let (a, b) = (slot(rng), slot(rng));
+    // Each organiser words the opening and the closing demand their own way (one frame per
+    // campaign), so that independent campaigns share the draft's words, not a whole frame.
+    let first = match campaign % 6 {
+        0 => format!("{a}对{subject}的规定作出{b}，{demand}。"),
+        1 => format!("我们{a}关于{subject}的条款{b}，{demand}。"),
+        2 => format!("{subject}一条必须{a}，{b}{demand}。"),
+        3 => format!("恳切呼吁在{subject}问题上{a}{b}，{demand}！"),
+        4 => format!("草案中{subject}部分{a}，{demand}，{b}。"),
+        _ => format!("针对{subject}，我们的意见是{a}并{b}，{demand}。"),
+    };
+    let mut sentences = vec![first];
     for _ in 0..3 + rng.below(3) {
         let words = own_words(rng);
         let cut = words.chars().count() / 2;
@@ -633,12 +864,16 @@ fn template(rng: &mut Rng, draft: &Draft) -> Vec<String> {
         );
         sentences.push(format!("{head}{}{tail}", slot(rng)));
     }
-    sentences.push(format!(
-        "目前{reason}，建议{}执行期限至{}个月。",
-        slot(rng),
-        3 + rng.below(10)
-    ));
-    sentences
+    let (c, months) = (slot(rng), 3 + rng.below(10));
+    sentences.push(match campaign % 6 {
+        0 => format!("目前{reason}，建议{c}执行期限至{months}个月。"),
+        1 => format!("鉴于{reason}，请{c}给予{months}个月缓冲。"),
+        2 => format!("{reason}的情况很普遍，{c}过渡{months}个月才合理。"),
+        3 => format!("考虑到{reason}，恳请{c}实施时间推后{months}个月。"),
+        4 => format!("{reason}，{c}宽限{months}个月是必要的。"),
+        _ => format!("因为{reason}，请{c}留出{months}个月准备期。"),
+    });
+    (subject, sentences)
 }
 
 /// Fills a template's slots with synonyms.
@@ -658,6 +893,23 @@ fn fill(rng: &mut Rng, sentence: &str, choices: &[usize; 10]) -> String {
                 choices[slot]
             };
             out.push_str(SYNONYMS[slot][pick]);
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A template sentence as the campaign's organisers wrote it, every slot with their word.
+fn as_written(sentence: &str, choices: &[usize; 10]) -> String {
+    let mut out = String::with_capacity(sentence.len() + 16);
+    let mut chars = sentence.chars();
+    while let Some(c) = chars.next() {
+        if c == '{'
+            && let Some(d) = chars.next().and_then(|d| d.to_digit(10))
+        {
+            chars.next(); // '}'
+            out.push_str(SYNONYMS[d as usize][choices[d as usize]]);
             continue;
         }
         out.push(c);
@@ -715,7 +967,7 @@ fn mail_merge(rng: &mut Rng, template: &[String], choices: &[usize; 10], draft: 
     }
     let mut text = String::new();
     if rng.chance(0.35) {
-        text.push_str(rng.pick(&OPENERS));
+        text.push_str(&opener(rng));
         if rng.chance(0.5) {
             text.push_str(&organic(rng, draft).chars().take(40).collect::<String>());
         }
@@ -727,32 +979,107 @@ fn mail_merge(rng: &mut Rng, template: &[String], choices: &[usize; 10], draft: 
     vary(rng, &text)
 }
 
-/// A sincere campaign: the phrases its members share, slogans of the campaign's own.
-fn shared_phrases(rng: &mut Rng, draft: &Draft) -> Vec<String> {
+/// Names particular to one sincere campaign: the route, estate or street it is about.
+const ENTITIES: [&str; 16] = [
+    "十五路",
+    "和平里",
+    "城东片区",
+    "老街菜场",
+    "二号线",
+    "南湖新村",
+    "开发区二期",
+    "北门夜市",
+    "光明小学",
+    "东风厂宿舍",
+    "滨江步道",
+    "三号桥",
+    "西关市场",
+    "纺织厂小区",
+    "新华路",
+    "青年公寓",
+];
+/// Slogan frames of sincere campaigns: `E` the campaign's name, `S` its subject, `R` its
+/// demand, `H` a person, `N` a thing, `A` an action.
+const SLOGANS: [&str; 10] = [
+    "E的SR",
+    "S关系到E每一户人家",
+    "E的HA离不开S",
+    "S是E的民生大事",
+    "请听听EH的声音",
+    "E不能没有N",
+    "S不能一刀切E的H最清楚",
+    "RS是E的共同心愿",
+    "E的N问题拖不起了",
+    "HA难S要为E着想",
+];
+
+/// A sincere campaign: its subject and the phrases its members share, three slogans of the
+/// campaign's own about one place and one demand.
+fn shared_phrases(rng: &mut Rng, draft: &Draft, campaign: usize) -> (&'static str, Vec<String>) {
     let subject = rng.pick(draft.subjects);
-    let slogan = |rng: &mut Rng| {
-        let w: [&str; 3] = std::array::from_fn(|_| rng.pick(&WORDS));
-        format!("{}{}{}", w[0], w[1], w[2])
-    };
-    vec![
-        format!("{subject}{}", slogan(rng)),
-        format!("{}{}", slogan(rng), slogan(rng)),
-        format!("{}就是{}", slogan(rng), subject),
-    ]
+    // Each sincere campaign is about a place of its own.
+    let entity = ENTITIES[campaign % ENTITIES.len()];
+    let demand = rng.pick(draft.demands);
+    // Three slogans of about 36 characters in all, as long as the campaign's own words
+    // elsewhere, redrawn until they are.
+    loop {
+        let mut frames: Vec<&str> = Vec::with_capacity(3);
+        while frames.len() < 3 {
+            let f = rng.pick(&SLOGANS);
+            if !frames.contains(&f) {
+                frames.push(f);
+            }
+        }
+        let phrases: Vec<String> = frames
+            .into_iter()
+            .map(|frame| {
+                let mut out = String::new();
+                for c in frame.chars() {
+                    match c {
+                        'E' => out.push_str(entity),
+                        'S' => out.push_str(subject),
+                        'R' => out.push_str(demand),
+                        'H' => out.push_str(rng.pick(&PEOPLE)),
+                        'N' => out.push_str(rng.pick(&THINGS)),
+                        'A' => out.push_str(rng.pick(&ACTIONS)),
+                        c => out.push(c),
+                    }
+                }
+                out
+            })
+            .collect();
+        if phrases.iter().map(|p| p.chars().count()).sum::<usize>() >= 34 {
+            return (subject, phrases);
+        }
+    }
 }
+
+/// How sincere members lead into a shared phrase.
+const LEADS: [&str; 20] = [
+    "我认为",
+    "我们家的情况是",
+    "说句心里话，",
+    "大家都觉得",
+    "我个人觉得",
+    "真心希望",
+    "我想说",
+    "一句话：",
+    "我的看法是",
+    "不管怎么说，",
+    "我们都明白",
+    "请记住",
+    "我和家人都认为",
+    "归根到底，",
+    "作为当事人，我想说",
+    "说白了",
+    "恳请领导看到",
+    "大伙儿的意思是",
+    "最重要的是",
+    "我只想强调",
+];
 
 /// A sincere member: the shared phrases (two or three of them) in words of its own.
 fn sincere(rng: &mut Rng, phrases: &[String]) -> String {
-    let own = [
-        "我认为",
-        "我们家的情况是",
-        "说句心里话，",
-        "大家都觉得",
-        "我个人觉得",
-        "真心希望",
-        "我想说",
-        "一句话：",
-    ];
     let mut picked: Vec<&String> = phrases.iter().collect();
     if rng.chance(0.5) {
         picked.remove(rng.below(picked.len()));
@@ -763,7 +1090,7 @@ fn sincere(rng: &mut Rng, phrases: &[String]) -> String {
     let mut text = String::new();
     for p in picked {
         if rng.chance(0.6) {
-            text.push_str(rng.pick(&own));
+            text.push_str(rng.pick(&LEADS));
         }
         text.push_str(p);
         text.push_str(if rng.chance(0.5) { "，" } else { "。" });
@@ -776,12 +1103,16 @@ fn sincere(rng: &mut Rng, phrases: &[String]) -> String {
 
 /// A hard negative for a campaign: its subject and keywords, the opposite opinion; some quote
 /// the campaign to rebut it.
-fn hard_negative(rng: &mut Rng, draft: &Draft, quote: &str) -> String {
-    let subject = rng.pick(draft.subjects);
+fn hard_negative(rng: &mut Rng, draft: &Draft, subject: &str, quote: &str) -> String {
     let mut text = String::new();
     if rng.chance(0.5) {
         let q: String = quote.chars().take(12 + rng.below(10)).collect();
-        text.push_str(&format!("有人提出“{q}”，我不同意。"));
+        text.push_str(&match rng.below(4) {
+            0 => format!("有人提出“{q}”，我不同意。"),
+            1 => format!("网上有人说“{q}”，这个说法不对。"),
+            2 => format!("看到不少人写“{q}”，我有不同看法。"),
+            _ => format!("所谓“{q}”，我认为站不住脚。"),
+        });
     }
     let keyword = SYNONYMS[rng.below(10)][rng.below(3)];
     let reason = rng.pick(draft.reasons);
@@ -819,11 +1150,16 @@ pub fn generate(seed: u64, shape: &Shape) -> Corpus {
             CampaignKind::Sincere
         };
         let choices: [usize; 10] = std::array::from_fn(|_| rng.below(3));
-        let source = match kind {
-            CampaignKind::MailMerge => template(&mut rng, &DRAFTS[draft]),
-            CampaignKind::Sincere => shared_phrases(&mut rng, &DRAFTS[draft]),
+        let (subject, source) = match kind {
+            CampaignKind::MailMerge => template(&mut rng, &DRAFTS[draft], k / 2),
+            CampaignKind::Sincere => shared_phrases(&mut rng, &DRAFTS[draft], k / 2),
         };
-        sources.push((source, choices));
+        // What hard negatives quote: the campaign's text as its members most often write it.
+        let quote: String = match kind {
+            CampaignKind::MailMerge => source.iter().map(|s| as_written(s, &choices)).collect(),
+            CampaignKind::Sincere => source.concat(),
+        };
+        sources.push((source, choices, subject, quote));
         campaigns.push(Campaign {
             kind,
             draft,
@@ -854,7 +1190,7 @@ pub fn generate(seed: u64, shape: &Shape) -> Corpus {
         let comment = match label {
             Label::Campaign(k) => {
                 let draft = campaigns[k].draft;
-                let (source, choices) = &sources[k];
+                let (source, choices, _, _) = &sources[k];
                 let text = match campaigns[k].kind {
                     CampaignKind::MailMerge => {
                         mail_merge(&mut rng, source, choices, &DRAFTS[draft])
@@ -870,10 +1206,10 @@ pub fn generate(seed: u64, shape: &Shape) -> Corpus {
             }
             Label::HardNegative(k) => {
                 let draft = campaigns[k].draft;
-                let quote = sources[k].0.concat().replace(['{', '}'], "");
+                let (_, _, subject, quote) = &sources[k];
                 GeneratedComment {
                     draft,
-                    text: hard_negative(&mut rng, &DRAFTS[draft], &quote),
+                    text: hard_negative(&mut rng, &DRAFTS[draft], subject, quote),
                     clause: format!("第{}条", 3 + k),
                     label,
                 }

@@ -70,6 +70,85 @@ pub fn draft_articles(text: &str) -> Vec<DraftArticle> {
     articles
 }
 
+/// One line of a consultation's clause listing: an article of its draft, an article the draft
+/// does not have, or another reference as written, with how many comments name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClauseLine {
+    /// What the comments name.
+    pub clause: Clause,
+    /// The beginning of the article's text, when the draft has it.
+    pub opening: Option<String>,
+    /// How many comments name it.
+    pub comments: u64,
+}
+
+impl ClauseLine {
+    /// Whether the reference names something the draft has: an article of it (other
+    /// references, such as `附件1`, cannot be checked and count as found).
+    pub fn in_draft(&self) -> bool {
+        match self.clause {
+            Clause::Article(_) => self.opening.is_some(),
+            Clause::Text(_) => true,
+        }
+    }
+
+    /// How officials write the clause: `第五条`, or the reference as written.
+    pub fn title(&self) -> String {
+        match &self.clause {
+            Clause::Article(n) => article_title(*n),
+            Clause::Text(t) => t.clone(),
+        }
+    }
+}
+
+/// The clause listing of a draft: each of its articles in order (with no comments too), then
+/// the articles comments name that the draft does not have, then other references, most named
+/// first. `articles` are comment counts by article number, `others` by reference as written.
+pub fn clause_listing(
+    draft_text: &str,
+    articles: &[(u32, u64)],
+    others: &[(String, u64)],
+) -> Vec<ClauseLine> {
+    let count = |n: u32| {
+        articles
+            .iter()
+            .filter(|(a, _)| *a == n)
+            .map(|(_, c)| *c)
+            .sum()
+    };
+    let drafted = draft_articles(draft_text);
+    let mut lines: Vec<ClauseLine> = drafted
+        .iter()
+        .map(|a| ClauseLine {
+            clause: Clause::Article(a.number),
+            opening: Some(a.opening.clone()),
+            comments: count(a.number),
+        })
+        .collect();
+    let mut missing: Vec<(u32, u64)> = articles
+        .iter()
+        .filter(|(n, c)| *c > 0 && !drafted.iter().any(|a| a.number == *n))
+        .copied()
+        .collect();
+    missing.sort_unstable();
+    missing.dedup_by_key(|(n, _)| *n);
+    lines.extend(missing.into_iter().map(|(n, _)| ClauseLine {
+        clause: Clause::Article(n),
+        opening: None,
+        comments: count(n),
+    }));
+    let mut others: Vec<&(String, u64)> = others.iter().filter(|(_, c)| *c > 0).collect();
+    others.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    lines.extend(others.into_iter().filter_map(|(text, c)| {
+        Clause::parse(text).map(|clause| ClauseLine {
+            clause,
+            opening: None,
+            comments: *c,
+        })
+    }));
+    lines
+}
+
 /// A clause reference as people write it, read as an article number where it names one:
 /// `5`, `第5条`, `第五条`, `第 五 条` and `第五条第二款` are all article 5.
 pub fn article_number(reference: &str) -> Option<u32> {
@@ -225,6 +304,34 @@ mod tests {
         assert!(annex.matches(" 附件1"));
         assert!(!annex.matches("附件2"));
         assert_eq!(Clause::parse("  "), None);
+    }
+
+    #[test]
+    fn the_listing_holds_every_article_then_the_missing_ones_then_other_references() {
+        let draft = "第一条 总则。\n第二条 适用范围。\n第三条 发车间隔。";
+        let lines = clause_listing(
+            draft,
+            &[(3, 7), (1, 2), (9, 4)],
+            &[("附件1".to_owned(), 1), ("总则".to_owned(), 5)],
+        );
+        let shown: Vec<(String, u64, bool)> = lines
+            .iter()
+            .map(|l| (l.title(), l.comments, l.in_draft()))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("第一条".to_owned(), 2, true),
+                ("第二条".to_owned(), 0, true),
+                ("第三条".to_owned(), 7, true),
+                // Named by four comments, not in the draft: flagged.
+                ("第九条".to_owned(), 4, false),
+                ("总则".to_owned(), 5, true),
+                ("附件1".to_owned(), 1, true),
+            ]
+        );
+        assert_eq!(lines[0].opening.as_deref(), Some("总则。"));
+        assert_eq!(lines[3].opening, None);
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub(crate) const MATRIX: &[(&str, &str, Audience)] = &[
     ("CommentService", "submit_comment", Submitters),
     ("CommentService", "get_comment", OfficersAndAuditors),
     ("CommentService", "list_comments", OfficersAndAuditors),
+    ("CommentService", "list_clauses", OfficersAndAuditors),
     ("CommentService", "lookup_comment", Anyone),
     ("CommentService", "hide_comment", Officers),
     ("CommentService", "unhide_comment", Officers),

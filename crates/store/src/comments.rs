@@ -633,6 +633,82 @@ impl Store {
     }
 }
 
+/// Most references other than articles a clause listing names (the most named first).
+pub const CLAUSE_LISTING_OTHERS: u64 = 100;
+
+/// How many comments name each clause of a consultation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClauseCounts {
+    /// By article number.
+    pub articles: Vec<(u32, u64)>,
+    /// Other references as written, the [`CLAUSE_LISTING_OTHERS`] most named.
+    pub others: Vec<(String, u64)>,
+    /// Other references beyond those.
+    pub others_not_listed: u64,
+}
+
+impl Store {
+    /// Counts a consultation's comments by the clause they name (hidden ones included).
+    pub async fn clause_counts(&self, consultation_id: &str) -> Result<ClauseCounts, StoreError> {
+        use sea_orm::sea_query::Expr;
+
+        let in_consultation = comment::Column::ConsultationId.eq(consultation_id);
+        let articles: Vec<(i32, i64)> = comment::Entity::find()
+            .select_only()
+            .column(comment::Column::ClauseArticle)
+            .expr(Expr::cust("COUNT(*)"))
+            .filter(in_consultation.clone())
+            .filter(comment::Column::ClauseArticle.is_not_null())
+            .group_by(comment::Column::ClauseArticle)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let others: Vec<(String, i64)> = comment::Entity::find()
+            .select_only()
+            .column(comment::Column::ClauseReference)
+            .expr(Expr::cust("COUNT(*)"))
+            .filter(in_consultation)
+            .filter(comment::Column::ClauseArticle.is_null())
+            .filter(comment::Column::ClauseReference.ne(""))
+            .group_by(comment::Column::ClauseReference)
+            .order_by_desc(Expr::cust("COUNT(*)"))
+            .order_by_asc(comment::Column::ClauseReference)
+            .limit(CLAUSE_LISTING_OTHERS + 1)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let not_listed = if others.len() as u64 > CLAUSE_LISTING_OTHERS {
+            let distinct: Option<i64> = comment::Entity::find()
+                .select_only()
+                .expr(Expr::cust("COUNT(DISTINCT clause_reference)"))
+                .filter(comment::Column::ConsultationId.eq(consultation_id))
+                .filter(comment::Column::ClauseArticle.is_null())
+                .filter(comment::Column::ClauseReference.ne(""))
+                .into_tuple()
+                .one(&self.db)
+                .await?;
+            u64::try_from(distinct.unwrap_or(0))
+                .map_err(corrupt)?
+                .saturating_sub(CLAUSE_LISTING_OTHERS)
+        } else {
+            0
+        };
+        let count = |n: i64| u64::try_from(n).map_err(corrupt);
+        Ok(ClauseCounts {
+            articles: articles
+                .into_iter()
+                .map(|(a, n)| Ok((u32::try_from(a).map_err(corrupt)?, count(n)?)))
+                .collect::<Result<_, StoreError>>()?,
+            others: others
+                .into_iter()
+                .take(CLAUSE_LISTING_OTHERS as usize)
+                .map(|(r, n)| Ok((r, count(n)?)))
+                .collect::<Result<_, StoreError>>()?,
+            others_not_listed: not_listed,
+        })
+    }
+}
+
 /// The answer to a submission whose request key is already stored (the domain decides; the
 /// store only knows whether the keyed digests match).
 fn resolve(

@@ -29,7 +29,8 @@ pub use answering::{Answering, CommentScope, DispositionRevision};
 pub use audit::{AuditEvent, AuditFilter, AuditRecord, AuditVerification};
 pub use bulk::BulkAnswered;
 pub use comments::{
-    CommentFilter, CommentWriter, ListedComment, Submission, WriterConfig, WriterTask,
+    CLAUSE_LISTING_OTHERS, ClauseCounts, CommentFilter, CommentWriter, ListedComment, Submission,
+    WriterConfig, WriterTask,
 };
 pub use consult_domain::answering::tally::AnsweringStatus;
 pub use consult_domain::report::ReportVersion;

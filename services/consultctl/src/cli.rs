@@ -261,6 +261,12 @@ consultctl comment list 01JD… --search \"延长过渡期 票价\" --status una
 一两个字的词逐条查找，较慢。"
     )]
     List(ListCommentsArgs),
+    /// 按条款统计意见：草案各条、草案没有的条款、其他引用 (comments per clause of the draft)
+    #[command(
+        after_help = "示例：\n  consultctl comment clauses 01JD…\n  consultctl comment list 01JD… --clause 5\n\n\
+5、第5条、第五条、第 五 条 视为同一条；标有“草案无此条”的是意见所引而草案没有的条款。"
+    )]
+    Clauses { consultation: String },
     /// 查看一条意见（含提出者信息）(show one, with private fields)
     #[command(after_help = "示例：\n  consultctl comment show 01JD… 01JE…")]
     Show {

@@ -47,6 +47,13 @@ impl CommentService for NoOp {
         unimplemented()
     }
 
+    async fn list_clauses(
+        &self,
+        _: Request<pb::ListClausesRequest>,
+    ) -> Result<Response<pb::ListClausesResponse>, Status> {
+        unimplemented()
+    }
+
     async fn lookup_comment(
         &self,
         _: Request<pb::LookupCommentRequest>,

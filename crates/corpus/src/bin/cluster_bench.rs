@@ -127,6 +127,36 @@ fn main() {
             }
         }
     }
+    if std::env::var_os("CLUSTER_BENCH_EXPLAIN").is_some() {
+        // A few organic comments merged into a campaign, each with its most similar member
+        // of that cluster.
+        let mut shown = 0;
+        for (i, g) in corpus.comments.iter().enumerate() {
+            if g.label != Label::Organic || !campaign_clusters.contains(&batch[i]) {
+                continue;
+            }
+            let best = (0..corpus.comments.len())
+                .filter(|&k| k != i && batch[k] == batch[i])
+                .max_by(|&a, &b| {
+                    signatures[i]
+                        .similarity(&signatures[a])
+                        .total_cmp(&signatures[i].similarity(&signatures[b]))
+                });
+            if let Some(k) = best {
+                println!(
+                    "\norganic {i}: {}\n  {:.2} with {k} ({:?}): {}",
+                    g.text,
+                    signatures[i].similarity(&signatures[k]),
+                    corpus.comments[k].label,
+                    corpus.comments[k].text
+                );
+            }
+            shown += 1;
+            if shown == 6 {
+                break;
+            }
+        }
+    }
     let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
     println!(
         "\nworst campaign: {worst:.3} of its members in its largest cluster (target ≥ 0.95) {}",

@@ -7,7 +7,7 @@ use consult_api::pb::comment_service_server::CommentService;
 use consult_api::pb::{self, Comment as PbComment};
 use consult_api::rules::{parse_comment_name, parse_consultation_name, parse_opinion_group_name};
 use consult_domain::answering::HideReason;
-use consult_domain::clause::Clause;
+use consult_domain::clause::{Clause, clause_listing};
 use consult_domain::comment::{CommentFields, ReceiptCode};
 use consult_domain::error::Violations;
 use consult_domain::search::SearchText;
@@ -124,6 +124,35 @@ impl Comments {
         out.disposition = effective(&a, c);
         out.published_content = c.public_content().unwrap_or_default();
         Ok(out)
+    }
+
+    async fn list_clauses(
+        &self,
+        request: Request<pb::ListClausesRequest>,
+    ) -> Result<pb::ListClausesResponse, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let cid = id_of(parse_consultation_name(&req.parent), "parent")?;
+        let consultation = self.0.store.consultation(&cid).await?;
+        actor.may_read_internal(&consultation.department)?;
+        let counts = self.0.store.clause_counts(&cid).await?;
+        let lines = clause_listing(&consultation.draft_text, &counts.articles, &counts.others);
+        Ok(pb::ListClausesResponse {
+            clauses: lines
+                .iter()
+                .map(|l| pb::ClauseSummary {
+                    clause: l.title(),
+                    article: match l.clause {
+                        Clause::Article(n) => i32::try_from(n).unwrap_or(i32::MAX),
+                        Clause::Text(_) => 0,
+                    },
+                    opening: l.opening.clone().unwrap_or_default(),
+                    in_draft: l.in_draft(),
+                    comment_count: i64::try_from(l.comments).unwrap_or(i64::MAX),
+                })
+                .collect(),
+            other_references_not_listed: i64::try_from(counts.others_not_listed)
+                .unwrap_or(i64::MAX),
+        })
     }
 
     async fn list_comments(
@@ -356,6 +385,7 @@ grpc_service! {
         submit_comment(pb::SubmitCommentRequest) -> PbComment;
         get_comment(pb::GetCommentRequest) -> PbComment;
         list_comments(pb::ListCommentsRequest) -> pb::ListCommentsResponse;
+        list_clauses(pb::ListClausesRequest) -> pb::ListClausesResponse;
         lookup_comment(pb::LookupCommentRequest) -> pb::CommentReceipt;
         hide_comment(pb::HideCommentRequest) -> PbComment;
         unhide_comment(pb::UnhideCommentRequest) -> PbComment;

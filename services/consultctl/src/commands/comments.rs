@@ -31,6 +31,41 @@ pub(super) async fn run(ctx: &Ctx, cmd: CommentCommand) -> Result<(), CliError> 
                 }
             })
         }
+        CommentCommand::Clauses { consultation } => {
+            let r = ctx
+                .comments()
+                .list_clauses(ctx.req(pb::ListClausesRequest {
+                    parent: names::consultation(&consultation),
+                }))
+                .await?
+                .into_inner();
+            ctx.show(&r, |out, r| {
+                if r.clauses.is_empty() {
+                    out.line("草案未分条，意见也未引用条款。");
+                    return;
+                }
+                let mut t = Table::new(&["条款", "条文开头", "意见数", "说明"]).max_width(40);
+                for c in &r.clauses {
+                    t.row(vec![
+                        c.clause.clone(),
+                        c.opening.clone(),
+                        c.comment_count.to_string(),
+                        if c.in_draft {
+                            String::new()
+                        } else {
+                            "草案无此条".to_owned()
+                        },
+                    ]);
+                }
+                t.print(out);
+                if r.other_references_not_listed > 0 {
+                    out.line(&format!(
+                        "另有 {} 种其他引用未列出。",
+                        r.other_references_not_listed
+                    ));
+                }
+            })
+        }
         CommentCommand::Show {
             consultation,
             comment,
