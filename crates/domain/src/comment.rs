@@ -389,6 +389,16 @@ fn mask_own_name(text: &str, name: &str) -> String {
 }
 
 impl Consultation {
+    /// Whether the public is invited to comment on `channel` now: the consultation is open, its
+    /// window has not ended and it offers the channel (what a form may invite; a letter posted
+    /// in time is still taken after the window, but no longer invited; [`Self::accepts_comment`]
+    /// decides on each comment).
+    pub fn takes_comments_on(&self, channel: Channel, now: DateTime<Utc>) -> bool {
+        self.state(now) == ConsultationState::Open
+            && self.closes_at.is_some_and(|c| now < c)
+            && self.channels.contains(&channel)
+    }
+
     /// Whether a comment on `channel` (with its postmark) is accepted at `now` (spec 3.6, 5).
     pub fn accepts_comment(
         &self,

@@ -49,7 +49,9 @@ impl ChannelGuide {
     pub fn href(&self) -> Option<String> {
         match self.channel {
             Channel::Portal if is_web_address(&self.address) => Some(self.address.clone()),
-            Channel::Email => Some(format!("mailto:{}", self.address)),
+            Channel::Email if is_email_address(&self.address) => {
+                Some(format!("mailto:{}", self.address))
+            }
             Channel::Hotline12345 => {
                 let digits: String = self
                     .address
@@ -403,6 +405,22 @@ mod tests {
         );
         assert_eq!(d.guide(Channel::Letter).unwrap().href(), None);
         assert_eq!(d.guide(Channel::Wechat), None);
+        // An address that would break out of the link (a row stored before the checks) gets
+        // none.
+        for (channel, address) in [
+            (Channel::Portal, "https://www.nc.gov.cn/\"><script>"),
+            (Channel::Portal, "https://www.nc.gov.cn/<img>"),
+            (Channel::Portal, "javascript:alert(1)"),
+            (Channel::Email, "yjzj@nc.gov.cn\"onclick=\"x"),
+            (Channel::Email, "<yjzj@nc.gov.cn>"),
+        ] {
+            let guide = ChannelGuide {
+                channel,
+                address: address.to_owned(),
+                note: String::new(),
+            };
+            assert_eq!(guide.href(), None, "{address}");
+        }
 
         let e = Department::register(
             "fgw",

@@ -278,6 +278,28 @@ fn withdraw_needs_a_reason_and_a_withdrawable_state() {
 }
 
 #[test]
+fn the_public_is_invited_on_an_offered_channel_only_while_the_window_is_open() {
+    let now = local("2026-03-02 10:00");
+    let mut c = complete_draft(now);
+    assert!(!c.takes_comments_on(Channel::Portal, now), "a draft");
+    c.opens_at = Some(local("2026-03-03 00:00"));
+    c.publish(now, &Calendar::built_in()).unwrap();
+    assert!(!c.takes_comments_on(Channel::Portal, now), "scheduled");
+    let open = local("2026-03-03 00:00");
+    assert!(c.takes_comments_on(Channel::Portal, open));
+    let offered = Channel::ALL.iter().filter(|ch| c.channels.contains(ch));
+    assert!(offered.clone().all(|ch| c.takes_comments_on(*ch, open)));
+    for ch in Channel::ALL.iter().filter(|ch| !c.channels.contains(ch)) {
+        assert!(!c.takes_comments_on(*ch, open), "{ch:?} is not offered");
+    }
+    let closes_at = c.closes_at.unwrap();
+    assert!(c.takes_comments_on(Channel::Portal, closes_at - Duration::seconds(1)));
+    // Past the window, before the formal close: late letters are still taken, none invited.
+    assert!(!c.takes_comments_on(Channel::Portal, closes_at));
+    assert!(!c.takes_comments_on(Channel::Letter, closes_at + Duration::days(1)));
+}
+
+#[test]
 fn comments_only_while_open_and_letters_by_postmark_until_formal_close() {
     let now = local("2026-03-02 10:00");
     let mut c = complete_draft(now);

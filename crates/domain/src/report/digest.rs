@@ -218,6 +218,11 @@ mod tests {
             under_article("第5条 增加夜班线路", "第五条"),
             "增加夜班线路"
         );
+        // However the clause was written.
+        assert_eq!(
+            under_article("第五条：早晚高峰发车间隔缩短至8分钟", "5"),
+            "早晚高峰发车间隔缩短至8分钟"
+        );
         // Another article, no article, or nothing after it: kept whole.
         assert_eq!(
             under_article("第七条：增开夜班", "第五条"),

@@ -253,9 +253,7 @@ async fn consultation_page(
     let received = core.store.answering_tally(id).await?.received();
     let department = core.store.find_department(&c.department).await?;
     let now = core.clock.now();
-    let takes_form = core.form.enabled
-        && c.state(now) == consult_domain::ConsultationState::Open
-        && c.channels.contains(&consult_domain::Channel::Portal);
+    let takes_form = core.form.enabled && c.takes_comments_on(consult_domain::Channel::Portal, now);
     Ok(pages::consultation(
         &core.site,
         reader,
