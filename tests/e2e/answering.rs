@@ -73,6 +73,7 @@ async fn submit(
                 parent: parent.into(),
                 comment: Some(c),
                 request_id: request_id.into(),
+                validate_only: false,
             },
         ))
         .await
@@ -522,6 +523,7 @@ async fn two_thousand_comments_are_answered_and_published() {
                             parent: parent.clone(),
                             comment: Some(p.comment.clone()),
                             request_id: format!("answering-{i}"),
+                            validate_only: false,
                         },
                     ))
                     .await

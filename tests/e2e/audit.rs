@@ -38,6 +38,7 @@ async fn the_audit_chain_finds_a_record_edited_behind_the_servers_back() {
                     parent: (*parent).clone(),
                     comment: Some(comment(pb::Channel::Portal, &format!("第{i}条意见"))),
                     request_id: format!("audit-{i}"),
+                    validate_only: false,
                 },
             ))
             .await
@@ -155,6 +156,7 @@ async fn an_archive_holds_the_whole_record_and_fails_verification_after_one_byte
                     parent: c.name.clone(),
                     comment: Some(body),
                     request_id: format!("archive-{i}"),
+                    validate_only: false,
                 },
             ))
             .await

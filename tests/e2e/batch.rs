@@ -34,6 +34,7 @@ async fn a_batch_reports_every_bad_row_and_writes_all_or_nothing() {
                     parent: c.name.clone(),
                     comment: Some(comment(pb::Channel::Portal, &format!("第{i}条：收费过高"))),
                     request_id: format!("batch-{i}"),
+                    validate_only: false,
                 },
             ))
             .await
@@ -220,6 +221,7 @@ async fn opinion_groups_change_until_the_gate() {
                     parent: c.name.clone(),
                     comment: Some(comment(pb::Channel::Portal, &format!("夜间施工扰民{i}"))),
                     request_id: format!("group-{i}"),
+                    validate_only: false,
                 },
             ))
             .await

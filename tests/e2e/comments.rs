@@ -12,6 +12,7 @@ fn submit(parent: &str, c: pb::Comment, request_id: &str) -> pb::SubmitCommentRe
         parent: parent.into(),
         comment: Some(c),
         request_id: request_id.into(),
+        validate_only: false,
     }
 }
 

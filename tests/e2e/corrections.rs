@@ -92,6 +92,7 @@ async fn a_correction_of_three_answers_lists_them_and_keeps_version_one() {
                         parent: c.name.clone(),
                         comment: Some(comment(pb::Channel::Portal, text)),
                         request_id: format!("fix-{i}"),
+                        validate_only: false,
                     },
                 ))
                 .await

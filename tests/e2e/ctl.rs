@@ -109,6 +109,7 @@ async fn submit_many(server: &TestServer, id: &str, n: usize) -> Vec<String> {
                             parent: parent.clone(),
                             comment: Some(c),
                             request_id: format!("ctl-{i}"),
+                            validate_only: false,
                         },
                     ))
                     .await

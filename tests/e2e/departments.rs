@@ -208,6 +208,7 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
                     parent: c.clone(),
                     comment: Some(comment(pb::Channel::Email, "电子邮件转录的意见")),
                     request_id: "dept-officer-entry".into(),
+                    validate_only: false,
                 }
                 .encode_to_vec(),
             ),

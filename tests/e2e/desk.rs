@@ -23,6 +23,7 @@ async fn a_group_keeps_two_members_and_dissolving_it_leaves_its_members_unanswer
                     parent: c.name.clone(),
                     comment: Some(comment(pb::Channel::Portal, &format!("夜间施工扰民{i}"))),
                     request_id: format!("groups-{i}"),
+                    validate_only: false,
                 },
             ))
             .await
@@ -200,6 +201,7 @@ async fn a_dry_run_of_answer_filter_counts_and_shows_what_it_would_answer_and_wr
                     parent: c.name.clone(),
                     comment: Some(body),
                     request_id: format!("dry-{i}"),
+                    validate_only: false,
                 },
             ))
             .await
@@ -322,6 +324,7 @@ async fn clauses_are_listed_from_the_draft_with_the_comments_naming_each_however
                     parent: c.name.clone(),
                     comment: Some(body),
                     request_id: format!("clause-{i}"),
+                    validate_only: false,
                 },
             ))
             .await
@@ -387,4 +390,133 @@ async fn clauses_are_listed_from_the_draft_with_the_comments_naming_each_however
     .expect(0)
     .json();
     assert_eq!(third.as_array().map(Vec::len), Some(3));
+}
+
+#[tokio::test]
+async fn letters_entered_from_a_file_are_all_checked_first_and_stored_once() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let c = published(&server, "关于城市绿化管理的办法（征求意见稿）").await;
+    server.set_time(beijing("2026-03-10 10:00")).await;
+    let id = c.name.trim_start_matches("consultations/");
+    let dir = std::env::temp_dir().join(format!("consult-letters-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("来信.csv");
+    let ctl = |args: Vec<String>| {
+        let grpc = server.grpc.clone();
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            consultctl(&grpc, Some(token::OFFICER_FGW), &args).await
+        }
+    };
+    let import = |extra: &[&str]| {
+        let mut args: Vec<String> = ["comment", "import", id]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.push(path.to_str().unwrap().to_owned());
+        args.extend(["--channel", "letter"].iter().map(|s| s.to_string()));
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    std::fs::write(
+        &path,
+        "姓名,联系方式,意见内容,条款,邮戳日期,渠道\n\
+         张三,13800138000,建议增加社区绿地,第一条,2026-03-05,\n\
+         李四,,座谈会上提出保护古树,,,symposium\n\
+         王五,,建议公开绿化经费,,2026/03/05,\n\
+         赵六,,,,,\n\
+         钱七,,希望增加口袋公园,,2026-03-06,\n",
+    )
+    .unwrap();
+    // API: a check stores nothing.
+    let before = server.row_counts().await;
+    let checked = server
+        .comments()
+        .submit_comment(authed(
+            token::OFFICER_FGW,
+            pb::SubmitCommentRequest {
+                parent: c.name.clone(),
+                comment: Some(pb::Comment {
+                    postmarked_at: Some(consult_e2e::ts(beijing("2026-03-05 12:00"))),
+                    ..comment(pb::Channel::Letter, "信函意见")
+                }),
+                request_id: "check-only".into(),
+                validate_only: true,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(checked.name.is_empty() && checked.receipt_code.is_empty());
+    assert_eq!(server.row_counts().await, before);
+
+    // Every bad row is listed, whether found on this side or by the server; nothing stored.
+    let refused = ctl(import(&["-o", "json"])).await;
+    assert_ne!(refused.code, 0, "{refused:?}");
+    let report = refused.json();
+    let lines: Vec<u64> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![3, 4, 5], "{report}");
+    assert_eq!(report["written"], 0);
+    assert!(
+        report.to_string().contains("CHANNEL_NOT_OFFERED"),
+        "{report}"
+    );
+    assert_eq!(
+        server.row_counts().await,
+        before,
+        "a file with bad rows writes nothing"
+    );
+
+    // Fixed, tried, then entered; entering it again stores nothing twice.
+    std::fs::write(
+        &path,
+        "姓名,联系方式,意见内容,条款,邮戳日期\n\
+         张三,13800138000,建议增加社区绿地,第一条,2026-03-05\n\
+         钱七,,希望增加口袋公园,,2026-03-06\n",
+    )
+    .unwrap();
+    let tried = ctl(import(&["--dry-run"])).await.expect(0);
+    assert!(tried.stdout.contains("2 条意见可以录入"), "{tried:?}");
+    assert_eq!(server.row_counts().await, before);
+    let entered = ctl(import(&["-o", "json"])).await.expect(0).json();
+    assert_eq!(entered["written"], 2);
+    let receipts: Vec<String> = entered["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["receipt_code"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(server.table_count("comments").await, before[1] + 2);
+    let again = ctl(import(&["-o", "json"])).await.expect(0).json();
+    let again_receipts: Vec<String> = again["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["receipt_code"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(again_receipts, receipts, "the same comments, not new ones");
+    assert_eq!(server.table_count("comments").await, before[1] + 2);
+    let letter = server
+        .comments()
+        .list_comments(authed(
+            token::OFFICER_FGW,
+            pb::ListCommentsRequest {
+                parent: c.name.clone(),
+                channel: pb::Channel::Letter as i32,
+                query: "社区绿地".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(letter.comments.len(), 1);
+    assert!(letter.comments[0].postmarked_at.is_some());
+    assert_eq!(letter.comments[0].clause_reference, "第一条");
+    let _ = std::fs::remove_dir_all(dir);
 }

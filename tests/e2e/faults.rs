@@ -94,6 +94,7 @@ async fn resend(
                             parent,
                             comment: Some(o.comment.clone()),
                             request_id: o.request_id.clone(),
+                            validate_only: false,
                         },
                     ))
                     .await
@@ -244,6 +245,7 @@ async fn a_full_disk_refuses_with_unavailable_and_loses_no_acknowledged_comment(
                     parent: c.name.clone(),
                     comment: Some(portal_comment(n)),
                     request_id: format!("warm-{n}"),
+                    validate_only: false,
                 },
             ))
             .await
@@ -318,6 +320,7 @@ async fn a_full_disk_refuses_with_unavailable_and_loses_no_acknowledged_comment(
                     parent: c.name.clone(),
                     comment: Some(portal_comment(1_000_000 + n)),
                     request_id: format!("after-{n}"),
+                    validate_only: false,
                 },
             ))
             .await;
@@ -519,6 +522,7 @@ async fn health_is_not_serving_and_calls_unavailable_while_postgres_is_down() {
                         parent,
                         comment: Some(portal_comment(1)),
                         request_id: "while-down".into(),
+                        validate_only: false,
                     },
                 ))
                 .await
@@ -617,6 +621,7 @@ async fn a_server_killed_under_load_loses_no_acknowledged_comment() {
                 parent: c.name.clone(),
                 comment: Some(portal_comment(9_999_999)),
                 request_id: "after-kill".into(),
+                validate_only: false,
             },
         ))
         .await;

@@ -33,6 +33,7 @@ async fn hostile_text_gets_a_clean_status_and_is_escaped_on_the_pages() {
                     parent: c.name.clone(),
                     comment: Some(comment(pb::Channel::Portal, text)),
                     request_id: format!("hostile-{i}"),
+                    validate_only: false,
                 },
             ))
             .await;

@@ -70,6 +70,7 @@ async fn a_consultation_runs_its_whole_window() {
                 parent: created.name.clone(),
                 comment: Some(comment(pb::Channel::Portal, "建议将过渡期延长至六个月。")),
                 request_id: "portal-1".into(),
+                validate_only: false,
             },
         ))
         .await
@@ -89,6 +90,7 @@ async fn a_consultation_runs_its_whole_window() {
                     "市民来电：希望增加公交线路。",
                 )),
                 request_id: "hotline-1".into(),
+                validate_only: false,
             },
         ))
         .await
@@ -191,6 +193,7 @@ async fn extension_moves_the_close_later_and_is_shown_publicly() {
                 parent: c.name.clone(),
                 comment: Some(comment(pb::Channel::Portal, "延期后提交的意见")),
                 request_id: "after-extension".into(),
+                validate_only: false,
             },
         ))
         .await
@@ -260,6 +263,7 @@ async fn withdrawal_keeps_a_published_consultation_visible_and_refuses_comments(
                 parent: c.name,
                 comment: Some(comment(pb::Channel::Portal, "撤回后的意见")),
                 request_id: "after-withdraw".into(),
+                validate_only: false,
             },
         ))
         .await;

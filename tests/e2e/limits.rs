@@ -35,6 +35,7 @@ async fn one_caller_flooding_does_not_hold_back_the_others() {
                                     parent: parent.clone(),
                                     comment: Some(comment(pb::Channel::Hotline12345, "刷屏")),
                                     request_id: format!("flood-{w}-{i}"),
+                                    validate_only: false,
                                 },
                             ))
                             .await;
@@ -73,6 +74,7 @@ async fn one_caller_flooding_does_not_hold_back_the_others() {
                     parent: c.name.clone(),
                     comment: Some(comment(pb::Channel::Portal, &format!("市民意见{i}"))),
                     request_id: format!("steady-{i}"),
+                    validate_only: false,
                 },
             ))
             .await

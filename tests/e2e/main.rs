@@ -152,6 +152,7 @@ pub(crate) async fn fixture(server: &TestServer) -> Fixture {
                         parent: open.name.clone(),
                         comment: Some(comment(pb::Channel::Portal, &format!("第{i}条意见"))),
                         request_id: format!("fixture-{i}"),
+                        validate_only: false,
                     },
                 ))
                 .await

@@ -52,6 +52,7 @@ async fn submit(server: &TestServer, parent: &str, entry: &Entry) -> pb::Comment
                     ..Default::default()
                 }),
                 request_id: format!("corpus-{}", entry.line),
+                validate_only: false,
             },
         ))
         .await

@@ -33,6 +33,7 @@ async fn paging_through_a_thousand_comments_has_no_duplicate_and_no_gap() {
                             parent,
                             comment: Some(comment(channel, &format!("第{i}条意见"))),
                             request_id: format!("bulk-{i}"),
+                            validate_only: false,
                         },
                     ))
                     .await
@@ -232,6 +233,7 @@ async fn status_filters_list_exactly_the_comments_in_each_status() {
                     parent: c.name.clone(),
                     comment: Some(body),
                     request_id: format!("status-{i}"),
+                    validate_only: false,
                 },
             ))
             .await

@@ -326,6 +326,7 @@ async fn three_hundred_comments(server: &TestServer) -> String {
                     parent: c.name.clone(),
                     comment: Some(k),
                     request_id: format!("r300-{i}"),
+                    validate_only: false,
                 },
             ))
             .await

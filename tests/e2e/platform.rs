@@ -99,6 +99,7 @@ async fn sigterm_stops_cleanly_and_keeps_every_accepted_comment() {
                         parent,
                         comment: Some(comment(pb::Channel::Portal, &format!("意见{i}"))),
                         request_id: format!("stop-{i}"),
+                        validate_only: false,
                     },
                 ))
                 .await

@@ -70,6 +70,7 @@ async fn submit(server: &TestServer, parent: &str, i: usize) -> pb::Comment {
                 parent: parent.into(),
                 comment: Some(private_comment(i)),
                 request_id: format!("private-{i}"),
+                validate_only: false,
             },
         ))
         .await

@@ -42,6 +42,7 @@ async fn submit(
                 parent: parent.into(),
                 comment: Some(body),
                 request_id: request_id.into(),
+                validate_only: false,
             },
         ))
         .await
@@ -142,6 +143,7 @@ async fn one_request_id_sent_to_three_replicas_at_once_makes_one_comment() {
                             parent,
                             comment: Some(body),
                             request_id: format!("same-{k}"),
+                            validate_only: false,
                         },
                     ))
                     .await
@@ -161,6 +163,7 @@ async fn one_request_id_sent_to_three_replicas_at_once_makes_one_comment() {
                         parent,
                         comment: Some(body),
                         request_id: format!("other-{k}"),
+                        validate_only: false,
                     },
                 ))
                 .await
@@ -277,6 +280,7 @@ async fn one_request_id_with_different_content_on_two_replicas_is_one_comment_an
                             parent,
                             comment: Some(body),
                             request_id: request_id.clone(),
+                            validate_only: false,
                         },
                     ))
                     .await
@@ -613,6 +617,7 @@ async fn writes_while_open(
                             &format!("副本{i}的第{n}条意见"),
                         )),
                         request_id: format!("kinds-{i}-{n}"),
+                        validate_only: false,
                     },
                 ))
                 .await,

@@ -46,6 +46,7 @@ pub(crate) async fn submit_many(server: &TestServer, parent: &str, n: usize) -> 
                             &format!("第{i}条意见：建议在地铁站周边划定停放区。"),
                         )),
                         request_id: format!("scale-{i}"),
+                        validate_only: false,
                     },
                 ))
                 .await

@@ -91,6 +91,7 @@ async fn finds_what_it_should(server: TestServer) {
                     parent: c.name.clone(),
                     comment: Some(comment(channel, &text)),
                     request_id: format!("search-{i}"),
+                    validate_only: false,
                 },
             ))
             .await
@@ -104,6 +105,7 @@ async fn finds_what_it_should(server: TestServer) {
                 parent: other.name.clone(),
                 comment: Some(comment(pb::Channel::Portal, &text_of(0))),
                 request_id: "other".into(),
+                validate_only: false,
             },
         ))
         .await

@@ -126,6 +126,7 @@ async fn a_registered_client_certificate_identifies_its_calling_system() {
             parent: c.name.clone(),
             comment: Some(comment(pb::Channel::Portal, "建议在地铁站口划定停放区")),
             request_id: "mtls-1".into(),
+            validate_only: false,
         })
         .await
         .unwrap()
@@ -137,6 +138,7 @@ async fn a_registered_client_certificate_identifies_its_calling_system() {
             parent: c.name.clone(),
             comment: Some(comment(pb::Channel::Wechat, "经微信提交")),
             request_id: "mtls-2".into(),
+            validate_only: false,
         })
         .await;
     assert_status(wrong_channel, Code::PermissionDenied, "WECHAT");

@@ -34,6 +34,7 @@ fn submit(parent: &str, c: pb::Comment, request_id: String) -> pb::SubmitComment
         parent: parent.into(),
         comment: Some(c),
         request_id,
+        validate_only: false,
     }
 }
 

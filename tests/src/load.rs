@@ -125,6 +125,7 @@ impl Load {
                             parent: spec.parent.clone(),
                             comment: Some(comment.clone()),
                             request_id: request_id.clone(),
+                            validate_only: false,
                         };
                         let sent = Instant::now();
                         let answer = tokio::time::timeout(

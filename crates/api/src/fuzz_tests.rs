@@ -76,6 +76,7 @@ proptest! {
                 }),
                 ..Default::default()
             }),
+            validate_only: false,
         };
         if let Err(e) = submit.validate() {
             prop_assert!(!e.field_errors().is_empty() || !e.errors().is_empty());

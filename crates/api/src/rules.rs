@@ -230,6 +230,7 @@ mod tests {
             parent: "consultations/x".into(),
             comment: None,
             request_id: String::new(),
+            validate_only: false,
         };
         let errs = req.validate().unwrap_err();
         assert!(errs.field_errors().contains_key("request_id"));

@@ -261,6 +261,29 @@ consultctl comment list 01JD… --search \"延长过渡期 票价\" --status una
 一两个字的词逐条查找，较慢。"
     )]
     List(ListCommentsArgs),
+    /// 从 CSV 文件录入线下收到的意见（信函、座谈会、听证会、纸质）：先逐行检查，全部无误才写入
+    /// (enter offline comments from a CSV file)
+    #[command(
+        after_help = "示例：\n  consultctl comment import 01JD… 来信.csv --channel letter --dry-run\n  \
+consultctl comment import 01JD… 来信.csv --channel letter\n\n\
+文件需有表头，列名（中英文均可）：意见内容/content（必填）、渠道/channel（或用 --channel）、\
+类别/category（默认公众）、姓名/name、单位/organization、联系方式/contact、条款/clause、\
+邮戳日期/postmarked（YYYY-MM-DD，信函按邮戳计算是否在期限内）、同意公开姓名/consent（是/否）。\
+有问题的行全部列出且不写入；重复导入同一文件不会重复录入。"
+    )]
+    Import {
+        consultation: String,
+        file: PathBuf,
+        /// 没有“渠道”列时的渠道，如 letter、symposium、hearing (channel of rows without one)
+        #[arg(long)]
+        channel: Option<String>,
+        /// 只检查，不写入 (check every row, write nothing)
+        #[arg(long)]
+        dry_run: bool,
+        /// 文件编码 (file encoding)
+        #[arg(long, value_enum, default_value_t = Encoding::Auto)]
+        encoding: Encoding,
+    },
     /// 按条款统计意见：草案各条、草案没有的条款、其他引用 (comments per clause of the draft)
     #[command(
         after_help = "示例：\n  consultctl comment clauses 01JD…\n  consultctl comment list 01JD… --clause 5\n\n\

@@ -4,6 +4,7 @@
 mod answer_file;
 mod cli;
 mod commands;
+mod comment_file;
 mod connect;
 mod error;
 mod names;

@@ -166,6 +166,7 @@ async fn surge(
                         ..Default::default()
                     }),
                     request_id: format!("load-{run:016x}-{w}-{i}"),
+                    validate_only: false,
                 };
                 let t = Instant::now();
                 match client.submit_comment(authed(&token, req)).await {

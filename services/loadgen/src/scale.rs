@@ -753,6 +753,7 @@ impl Bench {
                         parent: parent.clone(),
                         comment: Some(comment),
                         request_id: format!("scale-{seed}-{i}"),
+                        validate_only: false,
                     };
                     let t = Instant::now();
                     match client.submit_comment(request(token, req, deadline)).await {

@@ -84,6 +84,29 @@ impl Comments {
             .ok_or_else(|| DomainError::invalid("comment", "必须提供意见 (comment is required)"))?;
         let comment = new_comment(c)?;
         let received_at = self.0.clock.now();
+        if req.validate_only {
+            // The checks the writer makes before storing, without storing.
+            let consultation = self.0.store.consultation(&consultation_id).await?;
+            actor.may_submit(&consultation, comment.channel)?;
+            consultation.accepts_comment(&comment, received_at)?;
+            let checked = consult_domain::Comment {
+                id: String::new(),
+                consultation_id,
+                body: comment,
+                received_at,
+                receipt_code: String::new(),
+                submitted_by: actor.id.clone(),
+                request_id: req.request_id,
+                moderation: None,
+                group_id: None,
+                disposition: None,
+                redactions: Vec::new(),
+            };
+            let mut out = convert::comment(&checked);
+            out.name = String::new();
+            out.published_content = checked.public_content().unwrap_or_default();
+            return Ok(out);
+        }
         let saved = self
             .0
             .writer

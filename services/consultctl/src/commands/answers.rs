@@ -284,7 +284,7 @@ async fn csv(
     }
     problems.sort_by_key(|p| p.line);
     if !problems.is_empty() {
-        return report_problems(ctx, path, &file, &problems);
+        return report_problems(ctx, path, file.rows.len() + file.problems.len(), &problems);
     }
     let mut by_outcome: BTreeMap<&'static str, usize> = BTreeMap::new();
     for r in &file.rows {
@@ -368,10 +368,10 @@ fn short_list(lines: &[u64]) -> String {
     s.join("、")
 }
 
-fn report_problems(
+pub(super) fn report_problems(
     ctx: &Ctx,
     path: &str,
-    file: &AnswerFile,
+    rows: usize,
     problems: &[RowProblem],
 ) -> Result<(), CliError> {
     let only_rules = problems
@@ -383,13 +383,13 @@ fn report_problems(
         exit::USAGE
     };
     if ctx.out.json() {
-        let rows: Vec<_> = problems
+        let listed: Vec<_> = problems
             .iter()
             .map(|p| json!({"line": p.line, "id": p.id, "problem": p.problem, "rule": p.rule}))
             .collect();
         output::print_json(
             &ctx.out,
-            &json!({"file": path, "rows": file.rows.len() + file.problems.len(), "problems": rows, "written": 0}),
+            &json!({"file": path, "rows": rows, "problems": listed, "written": 0}),
         );
     } else {
         let mut t = Table::new(&["行", "编号", "规则", "问题"])

@@ -31,6 +31,23 @@ pub(super) async fn run(ctx: &Ctx, cmd: CommentCommand) -> Result<(), CliError> 
                 }
             })
         }
+        CommentCommand::Import {
+            consultation,
+            file,
+            channel,
+            dry_run,
+            encoding,
+        } => {
+            import(
+                ctx,
+                &consultation,
+                &file,
+                channel.as_deref(),
+                dry_run,
+                encoding,
+            )
+            .await
+        }
         CommentCommand::Clauses { consultation } => {
             let r = ctx
                 .comments()
@@ -771,6 +788,132 @@ fn show_group(out: &Out, g: &pb::OpinionGroup) {
             ),
         ],
     );
+}
+
+/// `comment import`: every row read and checked by the server (`validate_only`) before any is
+/// stored; then each stored under a request id of the file's digest and line, so that importing
+/// the same file again stores nothing twice.
+async fn import(
+    ctx: &Ctx,
+    consultation: &str,
+    path: &std::path::Path,
+    channel: Option<&str>,
+    dry_run: bool,
+    encoding: crate::cli::Encoding,
+) -> Result<(), CliError> {
+    use sha2::{Digest, Sha256};
+
+    let channel = channel
+        .map(names::parse::<Channel>)
+        .transpose()
+        .map_err(CliError::Usage)?;
+    let bytes = std::fs::read(path).map_err(|e| CliError::io(path, e))?;
+    let (text, _) = crate::answer_file::decode(&bytes, encoding)?;
+    let file = crate::comment_file::parse(&text, channel)?;
+    let parent = names::consultation(consultation);
+    let shown = path.display().to_string();
+    let mut problems = file.problems.clone();
+    for row in &file.rows {
+        let checked = ctx
+            .comments()
+            .submit_comment(ctx.req(pb::SubmitCommentRequest {
+                parent: parent.clone(),
+                comment: Some(row.comment.clone()),
+                request_id: format!("import-check-{}", row.line),
+                validate_only: true,
+            }))
+            .await;
+        match checked {
+            Ok(_) => {}
+            Err(status)
+                if matches!(
+                    status.code(),
+                    tonic::Code::InvalidArgument | tonic::Code::FailedPrecondition
+                ) =>
+            {
+                let found = crate::error::problems(&status);
+                problems.push(crate::answer_file::RowProblem {
+                    line: row.line,
+                    id: String::new(),
+                    problem: if found.is_empty() {
+                        status.message().to_owned()
+                    } else {
+                        found
+                            .iter()
+                            .map(|p| p.text.clone())
+                            .collect::<Vec<_>>()
+                            .join("；")
+                    },
+                    rule: found.first().map(|p| p.rule.clone()).unwrap_or_default(),
+                });
+            }
+            Err(status) => return Err(status.into()),
+        }
+    }
+    problems.sort_by_key(|p| p.line);
+    if !problems.is_empty() {
+        return super::answers::report_problems(
+            ctx,
+            &shown,
+            file.rows.len() + file.problems.len(),
+            &problems,
+        );
+    }
+    if dry_run {
+        let line = format!(
+            "检查通过：{} 条意见可以录入（试运行，未写入）",
+            file.rows.len()
+        );
+        if ctx.out.json() {
+            output::print_json(
+                &ctx.out,
+                &serde_json::json!({"file": shown, "rows": file.rows.len(), "written": 0}),
+            );
+        } else {
+            ctx.out.line(&ctx.out.ok(&line));
+        }
+        return Ok(());
+    }
+    let digest = hex::encode(Sha256::digest(&bytes));
+    let mut stored = Vec::with_capacity(file.rows.len());
+    for row in &file.rows {
+        let c = ctx
+            .comments()
+            .submit_comment(ctx.req(pb::SubmitCommentRequest {
+                parent: parent.clone(),
+                comment: Some(row.comment.clone()),
+                request_id: format!("import-{}-{}", &digest[..24], row.line),
+                validate_only: false,
+            }))
+            .await?
+            .into_inner();
+        stored.push((row.line, c));
+    }
+    if ctx.out.json() {
+        let rows: Vec<_> = stored
+            .iter()
+            .map(|(line, c)| {
+                serde_json::json!({"line": line, "name": c.name, "receipt_code": c.receipt_code})
+            })
+            .collect();
+        output::print_json(
+            &ctx.out,
+            &serde_json::json!({"file": shown, "written": stored.len(), "comments": rows}),
+        );
+    } else {
+        let mut t = Table::new(&["行", "编号", "回执码"]).numeric(0);
+        for (line, c) in &stored {
+            t.row(vec![
+                line.to_string(),
+                names::short(&c.name).to_owned(),
+                c.receipt_code.clone(),
+            ]);
+        }
+        t.print(&ctx.out);
+        ctx.out
+            .line(&ctx.out.ok(&format!("已录入 {} 条意见", stored.len())));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
