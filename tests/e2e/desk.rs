@@ -501,6 +501,53 @@ async fn letters_entered_from_a_file_are_all_checked_first_and_stored_once() {
         .collect();
     assert_eq!(again_receipts, receipts, "the same comments, not new ones");
     assert_eq!(server.table_count("comments").await, before[1] + 2);
+    // One by one: the same rules as a row; a letter without its postmark is refused.
+    let no_postmark = ctl([
+        "comment",
+        "enter",
+        id,
+        "--channel",
+        "letter",
+        "--content",
+        "信中建议增设座椅",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect())
+    .await;
+    assert_ne!(no_postmark.code, 0, "{no_postmark:?}");
+    assert!(no_postmark.stderr.contains("邮戳"), "{no_postmark:?}");
+    let entered_one = ctl([
+        "comment",
+        "enter",
+        id,
+        "--channel",
+        "letter",
+        "--content",
+        "信中建议增设座椅",
+        "--name",
+        "孙八",
+        "--postmark",
+        "2026-03-07",
+        "--request-id",
+        "letter-sun-1",
+        "-o",
+        "json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect())
+    .await
+    .expect(0)
+    .json();
+    assert!(
+        !entered_one["receiptCode"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty(),
+        "{entered_one}"
+    );
+    assert_eq!(server.table_count("comments").await, before[1] + 3);
     let letter = server
         .comments()
         .list_comments(authed(

@@ -284,6 +284,46 @@ consultctl comment import 01JD… 来信.csv --channel letter\n\n\
         #[arg(long, value_enum, default_value_t = Encoding::Auto)]
         encoding: Encoding,
     },
+    /// 录入一条线下收到的意见 (enter one offline comment: a letter, a symposium opinion…)
+    #[command(
+        after_help = "示例：\n  consultctl comment enter 01JD… --channel letter --name 张三 --postmark 2026-03-05 \\\n    \
+--content \"建议增加社区绿地\" --clause 第一条\n  \
+consultctl comment enter 01JD… --channel symposium --category enterprise --organization 某某公司 --content \"……\"\n\n\
+与 comment import 的一行相同；信函须填邮戳日期。"
+    )]
+    Enter {
+        consultation: String,
+        /// 渠道 (channel), e.g. letter, symposium, hearing, field_visit
+        #[arg(long)]
+        channel: String,
+        /// 意见内容 (the comment's text)
+        #[arg(long)]
+        content: String,
+        /// 提出者类别 (category), default citizen
+        #[arg(long)]
+        category: Option<String>,
+        /// 姓名 (name)
+        #[arg(long, default_value = "")]
+        name: String,
+        /// 单位 (organization)
+        #[arg(long, default_value = "")]
+        organization: String,
+        /// 联系方式 (contact)
+        #[arg(long, default_value = "")]
+        contact: String,
+        /// 条款 (clause), e.g. 第五条
+        #[arg(long, default_value = "")]
+        clause: String,
+        /// 邮戳日期 YYYY-MM-DD（信函必填）(postmark date, letters)
+        #[arg(long)]
+        postmark: Option<String>,
+        /// 同意公开姓名 (the submitter consents to publishing the name)
+        #[arg(long)]
+        consent: bool,
+        /// 幂等键：重试时使用同一个值不会重复录入 (idempotency key; a retry with it stores once)
+        #[arg(long)]
+        request_id: Option<String>,
+    },
     /// 按条款统计意见：草案各条、草案没有的条款、其他引用 (comments per clause of the draft)
     #[command(
         after_help = "示例：\n  consultctl comment clauses 01JD…\n  consultctl comment list 01JD… --clause 5\n\n\

@@ -48,6 +48,89 @@ pub(super) async fn run(ctx: &Ctx, cmd: CommentCommand) -> Result<(), CliError> 
             )
             .await
         }
+        CommentCommand::Enter {
+            consultation,
+            channel,
+            content,
+            category,
+            name,
+            organization,
+            contact,
+            clause,
+            postmark,
+            consent,
+            request_id,
+        } => {
+            // One row of `comment import`, read by the same rules.
+            let mut csv = csv::Writer::from_writer(Vec::new());
+            let write = |w: &mut csv::Writer<Vec<u8>>, cells: [&str; 9]| {
+                w.write_record(cells)
+                    .map_err(|e| CliError::Usage(e.to_string()))
+            };
+            write(
+                &mut csv,
+                [
+                    "渠道",
+                    "类别",
+                    "姓名",
+                    "单位",
+                    "联系方式",
+                    "意见内容",
+                    "条款",
+                    "邮戳日期",
+                    "同意公开姓名",
+                ],
+            )?;
+            write(
+                &mut csv,
+                [
+                    &channel,
+                    category.as_deref().unwrap_or(""),
+                    &name,
+                    &organization,
+                    &contact,
+                    &content,
+                    &clause,
+                    postmark.as_deref().unwrap_or(""),
+                    if consent { "是" } else { "否" },
+                ],
+            )?;
+            let bytes = csv
+                .into_inner()
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let file = crate::comment_file::parse(&String::from_utf8_lossy(&bytes), None)?;
+            if let Some(p) = file.problems.first() {
+                return Err(CliError::Usage(p.problem.clone()));
+            }
+            let Some(row) = file.rows.into_iter().next() else {
+                return Err(CliError::Usage(
+                    "意见内容不能为空 (content is required)".to_owned(),
+                ));
+            };
+            let c = ctx
+                .comments()
+                .submit_comment(ctx.req(pb::SubmitCommentRequest {
+                    parent: names::consultation(&consultation),
+                    comment: Some(row.comment),
+                    request_id: request_id.unwrap_or_else(|| {
+                        let nanos = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map_or(0, |d| d.as_nanos());
+                        format!("enter-{nanos}-{}", std::process::id())
+                    }),
+                    validate_only: false,
+                }))
+                .await?
+                .into_inner();
+            ctx.done(
+                &c,
+                format!(
+                    "已录入意见 {}，回执码 {}",
+                    names::short(&c.name),
+                    c.receipt_code
+                ),
+            )
+        }
         CommentCommand::Clauses { consultation } => {
             let r = ctx
                 .comments()
