@@ -9,28 +9,37 @@ use tonic::Code;
 
 use crate::{close, published, published_draft};
 
-#[tokio::test]
-async fn a_group_keeps_two_members_and_dissolving_it_leaves_its_members_unanswered() {
-    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
-    let c = published(&server, "关于夜间施工管理的规定（征求意见稿）").await;
-    let mut names = Vec::new();
-    for i in 0..6 {
-        let k = server
+/// Submits `bodies` through the portal in order; returns their names.
+async fn submit_all(server: &TestServer, parent: &str, bodies: Vec<pb::Comment>) -> Vec<String> {
+    let mut names = Vec::with_capacity(bodies.len());
+    for (i, body) in bodies.into_iter().enumerate() {
+        let saved = server
             .comments()
             .submit_comment(authed(
                 token::PORTAL,
                 pb::SubmitCommentRequest {
-                    parent: c.name.clone(),
-                    comment: Some(comment(pb::Channel::Portal, &format!("夜间施工扰民{i}"))),
-                    request_id: format!("groups-{i}"),
+                    parent: parent.to_owned(),
+                    comment: Some(body),
+                    request_id: format!("desk-{i}"),
                     validate_only: false,
                 },
             ))
             .await
             .unwrap()
             .into_inner();
-        names.push(k.name);
+        names.push(saved.name);
     }
+    names
+}
+
+#[tokio::test]
+async fn a_group_keeps_two_members_and_dissolving_it_leaves_its_members_unanswered() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let c = published(&server, "关于夜间施工管理的规定（征求意见稿）").await;
+    let bodies = (0..6)
+        .map(|i| comment(pb::Channel::Portal, &format!("夜间施工扰民{i}")))
+        .collect();
+    let names = submit_all(&server, &c.name, bodies).await;
     server.set_time(beijing("2026-04-02 09:00")).await;
     close(&server, &c.name).await;
     let mut feedback = server.feedback();
@@ -188,25 +197,16 @@ async fn a_group_keeps_two_members_and_dissolving_it_leaves_its_members_unanswer
 async fn a_dry_run_of_answer_filter_counts_and_shows_what_it_would_answer_and_writes_nothing() {
     let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
     let c = published(&server, "关于停车收费的规定（征求意见稿）").await;
-    for i in 0..8 {
-        let mut body = comment(pb::Channel::Portal, &format!("停车收费意见{i}"));
-        if i % 2 == 0 {
-            body.clause_reference = ["第九条", "9", "第 九 条", "第9条第一款"][i / 2].into();
-        }
-        server
-            .comments()
-            .submit_comment(authed(
-                token::PORTAL,
-                pb::SubmitCommentRequest {
-                    parent: c.name.clone(),
-                    comment: Some(body),
-                    request_id: format!("dry-{i}"),
-                    validate_only: false,
-                },
-            ))
-            .await
-            .unwrap();
-    }
+    let bodies = (0..8)
+        .map(|i| {
+            let mut body = comment(pb::Channel::Portal, &format!("停车收费意见{i}"));
+            if i % 2 == 0 {
+                body.clause_reference = ["第九条", "9", "第 九 条", "第9条第一款"][i / 2].into();
+            }
+            body
+        })
+        .collect();
+    submit_all(&server, &c.name, bodies).await;
     server.set_time(beijing("2026-04-02 09:00")).await;
     close(&server, &c.name).await;
     let bulk = |validate_only: bool| pb::BulkAnswerCommentsRequest {
@@ -310,26 +310,16 @@ async fn clauses_are_listed_from_the_draft_with_the_comments_naming_each_however
                     第二条 本方案适用于中心城区。\n第三条 早晚高峰发车间隔不超过十分钟。"
         .into();
     let c = published_draft(&server, d).await;
-    for (i, clause) in ["第三条", "3", "第 三 条", "第九条", "附件1", ""]
+    let bodies = ["第三条", "3", "第 三 条", "第九条", "附件1", ""]
         .iter()
         .enumerate()
-    {
-        let mut body = comment(pb::Channel::Portal, &format!("线网意见{i}"));
-        body.clause_reference = (*clause).into();
-        server
-            .comments()
-            .submit_comment(authed(
-                token::PORTAL,
-                pb::SubmitCommentRequest {
-                    parent: c.name.clone(),
-                    comment: Some(body),
-                    request_id: format!("clause-{i}"),
-                    validate_only: false,
-                },
-            ))
-            .await
-            .unwrap();
-    }
+        .map(|(i, clause)| {
+            let mut body = comment(pb::Channel::Portal, &format!("线网意见{i}"));
+            body.clause_reference = (*clause).into();
+            body
+        })
+        .collect();
+    submit_all(&server, &c.name, bodies).await;
     let listed = server
         .comments()
         .list_clauses(authed(

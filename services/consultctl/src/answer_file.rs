@@ -106,25 +106,42 @@ fn column(header: &str) -> Option<Column> {
     }
 }
 
-/// Parses the decoded text. Problems of single rows are collected; a file that cannot be read
-/// as answers at all (no header) is an error.
-pub(crate) fn parse(text: &str, consultation: &str) -> Result<AnswerFile, CliError> {
+/// A CSV file as officers' spreadsheets save it: its reader past the header, the header, and
+/// where each known column is (the first of a name, by `column`).
+pub(crate) type CsvTable<C> = (
+    csv::Reader<std::io::Cursor<Vec<u8>>>,
+    csv::StringRecord,
+    HashMap<C, usize>,
+);
+
+/// Opens decoded CSV text with a header, finding the columns `column` knows.
+pub(crate) fn open_table<C: Copy + Eq + std::hash::Hash>(
+    text: &str,
+    column: fn(&str) -> Option<C>,
+) -> Result<CsvTable<C>, CliError> {
     // The reader's line positions miss CRLF terminators; spreadsheet programs write them.
     let text = text.replace("\r\n", "\n");
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .from_reader(text.as_bytes());
+        .from_reader(std::io::Cursor::new(text.into_bytes()));
     let headers = reader
         .headers()
         .map_err(|e| CliError::Usage(format!("无法读取表头：{e}")))?
         .clone();
-    let mut columns: HashMap<Column, usize> = HashMap::new();
+    let mut columns: HashMap<C, usize> = HashMap::new();
     for (i, h) in headers.iter().enumerate() {
         if let Some(c) = column(h) {
             columns.entry(c).or_insert(i);
         }
     }
+    Ok((reader, headers, columns))
+}
+
+/// Parses the decoded text. Problems of single rows are collected; a file that cannot be read
+/// as answers at all (no header) is an error.
+pub(crate) fn parse(text: &str, consultation: &str) -> Result<AnswerFile, CliError> {
+    let (mut reader, headers, columns) = open_table(text, column)?;
     if !(columns.contains_key(&Column::Comment) || columns.contains_key(&Column::Group))
         || !columns.contains_key(&Column::Outcome)
     {

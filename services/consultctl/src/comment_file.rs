@@ -2,8 +2,6 @@
 //! opinions, paper submissions): UTF-8 or GBK CSV with a header in Chinese or English, every
 //! row read into a submission before anything is sent.
 
-use std::collections::HashMap;
-
 use consult_api::pb;
 use consult_domain::{Channel, SubmitterCategory};
 
@@ -57,21 +55,7 @@ fn column(header: &str) -> Option<Column> {
 
 /// Parses the decoded text; `channel` applies to rows without a channel of their own.
 pub(crate) fn parse(text: &str, channel: Option<Channel>) -> Result<CommentFile, CliError> {
-    let text = text.replace("\r\n", "\n");
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| CliError::Usage(format!("无法读取表头：{e}")))?
-        .clone();
-    let mut columns: HashMap<Column, usize> = HashMap::new();
-    for (i, h) in headers.iter().enumerate() {
-        if let Some(c) = column(h) {
-            columns.entry(c).or_insert(i);
-        }
-    }
+    let (mut reader, headers, columns) = crate::answer_file::open_table(text, column)?;
     if !columns.contains_key(&Column::Content) {
         return Err(CliError::Usage(format!(
             "第1行须为表头，至少包含“意见内容”一列，可选“渠道”“类别”“姓名”“单位”“联系方式”“条款”“邮戳日期”“同意公开姓名”；实际表头：{} (header needs a content column)",
