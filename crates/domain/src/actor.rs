@@ -229,6 +229,29 @@ mod tests {
         assert!(officer("fgw").may_submit(&c, Channel::Portal).is_err());
         assert!(officer("jtj").may_submit(&c, Channel::Letter).is_err());
         assert!(auditor.may_submit(&c, Channel::Letter).is_err());
+        // A whole submission check: the permission first, then the window.
+        let on = |channel| {
+            crate::NewComment::parse(
+                channel,
+                crate::SubmitterCategory::Citizen,
+                crate::CommentFields {
+                    content: "建议延长过渡期",
+                    ..Default::default()
+                },
+                None,
+                false,
+            )
+            .expect("comment")
+        };
+        let now = c.created_at;
+        assert!(matches!(
+            c.check_submission(&portal, &on(Channel::Wechat), now),
+            Err(DomainError::PermissionDenied { .. })
+        ));
+        assert!(matches!(
+            c.check_submission(&portal, &on(Channel::Portal), now),
+            Err(DomainError::FailedPrecondition(v)) if v[0].rule == "NOT_OPEN"
+        ));
 
         assert!(matches!(
             may_read_consultation(None, &c),

@@ -399,6 +399,19 @@ impl Consultation {
             && self.channels.contains(&channel)
     }
 
+    /// Everything a submission by `actor` is checked for before it is stored, its request key
+    /// aside: the caller may submit on the channel here, and the comment is accepted now. (The
+    /// writer checks the two apart: a retry of a stored comment is answered before the window.)
+    pub fn check_submission(
+        &self,
+        actor: &crate::Actor,
+        comment: &NewComment,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        actor.may_submit(self, comment.channel)?;
+        self.accepts_comment(comment, now)
+    }
+
     /// Whether a comment on `channel` (with its postmark) is accepted at `now` (spec 3.6, 5).
     pub fn accepts_comment(
         &self,

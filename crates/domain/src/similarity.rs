@@ -175,11 +175,6 @@ impl Signature {
     pub fn band(&self, j: usize) -> u32 {
         self.bands[j]
     }
-
-    /// The b-bit signature, as stored.
-    pub fn bits(&self) -> &[u8; BINS] {
-        &self.bits
-    }
 }
 
 /// Union-find over comment positions, by size with path halving.

@@ -85,10 +85,8 @@ impl Comments {
         let comment = new_comment(c)?;
         let received_at = self.0.clock.now();
         if req.validate_only {
-            // The checks the writer makes before storing, without storing.
             let consultation = self.0.store.consultation(&consultation_id).await?;
-            actor.may_submit(&consultation, comment.channel)?;
-            consultation.accepts_comment(&comment, received_at)?;
+            consultation.check_submission(&actor, &comment, received_at)?;
             let checked = consult_domain::Comment {
                 id: String::new(),
                 consultation_id,
