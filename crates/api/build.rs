@@ -62,6 +62,12 @@ const VALIDATED: &[&str] = &[
     ".consult.v1.UpdateDepartmentRequest",
     ".consult.v1.ListAuditEventsRequest",
     ".consult.v1.VerifyAuditChainRequest",
+    ".consult.v1.ComputeSuggestionsRequest",
+    ".consult.v1.ListSuggestionsRequest",
+    ".consult.v1.GetSuggestionRequest",
+    ".consult.v1.AcceptSuggestionRequest",
+    ".consult.v1.SplitSuggestionRequest",
+    ".consult.v1.DismissSuggestionRequest",
 ];
 
 const CONSULTATION_NAME: &str =
@@ -74,6 +80,7 @@ const DEPARTMENT: &str = r#"#[validate(length(max = 64, message = "部门代码�
 /// Presence of nested messages is checked where requests are converted into domain commands.
 const NESTED: &str = r#"#[validate(nested)]"#;
 const GROUP_NAME: &str = r#"#[validate(custom(function = "crate::rules::opinion_group_name"))]"#;
+const SUGGESTION_NAME: &str = r#"#[validate(custom(function = "crate::rules::suggestion_name"))]"#;
 const COMMENT_NAMES: &str = r#"#[validate(custom(function = "crate::rules::comment_names"))]"#;
 const ANSWER_TEXT: &str =
     r#"#[validate(length(max = 2000, message = "不能超过2000个字符 (at most 2000 characters)"))]"#;
@@ -143,6 +150,10 @@ const FIELDS: &[(&str, &str)] = &[
     (
         ".consult.v1.ListCommentsRequest.clause_reference",
         PRIVATE_FIELD,
+    ),
+    (
+        ".consult.v1.ListCommentsRequest.suggestion",
+        r#"#[validate(custom(function = "crate::rules::optional_suggestion_name"))]"#,
     ),
     (
         ".consult.v1.ListCommentsRequest.opinion_group",
@@ -305,6 +316,21 @@ const FIELDS: &[(&str, &str)] = &[
         ".consult.v1.ListFeedbackReportEntriesRequest.page_token",
         PAGE_TOKEN,
     ),
+    (
+        ".consult.v1.ComputeSuggestionsRequest.parent",
+        CONSULTATION_NAME,
+    ),
+    (
+        ".consult.v1.ListSuggestionsRequest.parent",
+        CONSULTATION_NAME,
+    ),
+    (".consult.v1.ListSuggestionsRequest.page_size", PAGE_SIZE),
+    (".consult.v1.ListSuggestionsRequest.page_token", PAGE_TOKEN),
+    (".consult.v1.GetSuggestionRequest.name", SUGGESTION_NAME),
+    (".consult.v1.AcceptSuggestionRequest.name", SUGGESTION_NAME),
+    (".consult.v1.SplitSuggestionRequest.name", SUGGESTION_NAME),
+    (".consult.v1.SplitSuggestionRequest.comments", COMMENT_NAMES),
+    (".consult.v1.DismissSuggestionRequest.name", SUGGESTION_NAME),
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -320,6 +346,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "consult/v1/caller.proto",
             "consult/v1/department.proto",
             "consult/v1/audit.proto",
+            "consult/v1/suggestion.proto",
             "google/longrunning/operations.proto",
         ],
         [&root],

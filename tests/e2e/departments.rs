@@ -68,6 +68,8 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
     // The first two are grouped; the other two are free to answer, group or hide.
     let comments: Vec<String> = comments.into_iter().map(|c| c.name).collect();
     let c = &open.name;
+    // No suggestion exists: the department check comes before the lookup.
+    let suggestion = format!("{c}/suggestions/01KS0000000000000000000000");
     // An operation of fgw's (a bulk answer of a comment that does not exist, which fails).
     let unknown_comment = format!("{c}/comments/01HZZZZZZZZZZZZZZZZZZZZZZZ");
     let bulk_of_unknown = pb::BulkAnswerCommentsRequest {
@@ -485,6 +487,60 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             ),
         ),
         (
+            "SuggestionService/StartComputeSuggestions",
+            Row::Departmental(pb::ComputeSuggestionsRequest { parent: c.clone() }.encode_to_vec()),
+        ),
+        (
+            "SuggestionService/ListSuggestions",
+            Row::Departmental(
+                pb::ListSuggestionsRequest {
+                    parent: c.clone(),
+                    ..Default::default()
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "SuggestionService/GetSuggestion",
+            Row::Departmental(
+                pb::GetSuggestionRequest {
+                    name: suggestion.clone(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "SuggestionService/AcceptSuggestion",
+            Row::Departmental(
+                pb::AcceptSuggestionRequest {
+                    name: suggestion.clone(),
+                    into: Some(pb::accept_suggestion_request::Into::Summary(
+                        "恢复原公交线路".into(),
+                    )),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "SuggestionService/SplitSuggestion",
+            Row::Departmental(
+                pb::SplitSuggestionRequest {
+                    name: suggestion.clone(),
+                    comments: comments[..2].to_vec(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "SuggestionService/DismissSuggestion",
+            Row::Departmental(
+                pb::DismissSuggestionRequest {
+                    name: suggestion.clone(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
             "Operations/ListOperations",
             Row::Departmental(
                 consult_api::google::longrunning::ListOperationsRequest {
@@ -617,5 +673,5 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
         }
         departmental += 1;
     }
-    assert_eq!(departmental, 39);
+    assert_eq!(departmental, 45);
 }

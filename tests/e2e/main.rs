@@ -30,6 +30,7 @@ mod registry;
 mod replicas;
 mod scale;
 mod search;
+mod suggestions;
 mod tls;
 mod tokens;
 mod transport;

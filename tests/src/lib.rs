@@ -583,6 +583,14 @@ impl TestServer {
         FeedbackServiceClient::new(self.channel.clone())
     }
 
+    pub fn suggestions(
+        &self,
+    ) -> consult_api::pb::suggestion_service_client::SuggestionServiceClient<Channel> {
+        consult_api::pb::suggestion_service_client::SuggestionServiceClient::new(
+            self.channel.clone(),
+        )
+    }
+
     pub fn health(&self) -> tonic_health::pb::health_client::HealthClient<Channel> {
         tonic_health::pb::health_client::HealthClient::new(self.channel.clone())
     }

@@ -69,6 +69,13 @@ pub fn parse_opinion_group_name(name: &str) -> Option<(&str, &str)> {
     (is_resource_id(c) && is_resource_id(id)).then_some((c, id))
 }
 
+/// The ids of `consultations/{c}/suggestions/{id}`, if `name` has that form.
+pub fn parse_suggestion_name(name: &str) -> Option<(&str, &str)> {
+    let rest = name.strip_prefix("consultations/")?;
+    let (c, id) = rest.split_once("/suggestions/")?;
+    (is_resource_id(c) && is_resource_id(id)).then_some((c, id))
+}
+
 /// The consultation id and version of `consultations/{c}/feedbackReports/{version|latest}`;
 /// `None` as version means the latest.
 pub fn parse_feedback_report_name(name: &str) -> Option<(&str, Option<u32>)> {
@@ -94,12 +101,31 @@ pub fn opinion_group_name(name: &str) -> Result<(), ValidationError> {
     })
 }
 
+/// A suggestion name.
+pub fn suggestion_name(name: &str) -> Result<(), ValidationError> {
+    parse_suggestion_name(name).map(|_| ()).ok_or_else(|| {
+        error(
+            "resource_name",
+            "须为 consultations/{id}/suggestions/{id} 形式 (must be a suggestion resource name)",
+        )
+    })
+}
+
 /// A consultation name, or empty for "any".
 pub fn optional_consultation_name(name: &str) -> Result<(), ValidationError> {
     if name.is_empty() {
         Ok(())
     } else {
         consultation_name(name)
+    }
+}
+
+/// A suggestion name, or empty for "any".
+pub fn optional_suggestion_name(name: &str) -> Result<(), ValidationError> {
+    if name.is_empty() {
+        Ok(())
+    } else {
+        suggestion_name(name)
     }
 }
 

@@ -18,6 +18,64 @@ pub enum AuditPayload {
     /// A version of the feedback report published (the first, or a correction).
     #[serde(rename = "feedback_report.published.v1")]
     ReportPublished(ReportPublishedV1),
+    /// A consultation's suggestions computed afresh.
+    #[serde(rename = "suggestions.computed.v1")]
+    SuggestionsComputed(SuggestionsComputedV1),
+    /// A suggestion accepted as an opinion group, new or existing.
+    #[serde(rename = "suggestion.accepted.v1")]
+    SuggestionAccepted(SuggestionAcceptedV1),
+    /// Members of a suggestion split off into a suggestion of their own.
+    #[serde(rename = "suggestion.split.v1")]
+    SuggestionSplit(SuggestionSplitV1),
+    /// A suggestion dismissed: its members are not one opinion.
+    #[serde(rename = "suggestion.dismissed.v1")]
+    SuggestionDismissed(SuggestionDismissedV1),
+}
+
+/// Suggestions computed from scratch, version 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuggestionsComputedV1 {
+    /// Comments compared (visible, ungrouped, not in a dismissed suggestion).
+    pub comments_compared: u64,
+    /// Open suggestions replaced.
+    pub suggestions_replaced: u64,
+    /// Suggestions found.
+    pub suggestions: u64,
+    /// Comments in them.
+    pub comments_suggested: u64,
+}
+
+/// A suggestion accepted, version 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuggestionAcceptedV1 {
+    /// The suggestion's name.
+    pub suggestion: String,
+    /// The opinion group its members joined.
+    pub opinion_group: String,
+    /// Whether the group existed before (a merge).
+    pub merged: bool,
+    /// The members that joined.
+    pub affected: Affected,
+}
+
+/// A suggestion split, version 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuggestionSplitV1 {
+    /// The suggestion split.
+    pub suggestion: String,
+    /// The new suggestion of the members split off.
+    pub split_off_as: String,
+    /// The members split off.
+    pub affected: Affected,
+}
+
+/// A suggestion dismissed, version 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuggestionDismissedV1 {
+    /// The suggestion's name.
+    pub suggestion: String,
+    /// Its members when dismissed.
+    pub members: u64,
 }
 
 /// A bulk answer, version 1.

@@ -20,6 +20,7 @@ pub mod redaction;
 pub mod report;
 pub mod search;
 pub mod similarity;
+pub mod suggestion;
 pub mod window;
 
 pub use actor::{Actor, ListScope, Role};

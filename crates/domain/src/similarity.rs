@@ -352,6 +352,71 @@ pub fn cluster(signatures: &[Signature]) -> Vec<u32> {
     components.labels()
 }
 
+/// How a cluster looks from its most typical member.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterShape {
+    /// Position (within the members given) of the member most like the others.
+    pub representative: usize,
+    /// The lowest similarity of a member to the representative.
+    pub low: f64,
+    /// The median similarity of the members to the representative.
+    pub median: f64,
+    /// Positions of the members least like the representative, most different first.
+    pub outliers: Vec<usize>,
+}
+
+/// Members compared with every candidate representative: enough to find a typical member of a
+/// campaign of any size at a cost linear in its size.
+const SHAPE_SAMPLE: usize = 32;
+
+/// The shape of a cluster of `members` (in a fixed order, e.g. by comment id): its
+/// representative is the member of the first [`SHAPE_SAMPLE`]·4 most similar on average to the
+/// first [`SHAPE_SAMPLE`]; `outliers` lists at most `outliers` members.
+pub fn shape(members: &[&Signature], outliers: usize) -> ClusterShape {
+    if members.is_empty() {
+        return ClusterShape {
+            representative: 0,
+            low: 0.0,
+            median: 0.0,
+            outliers: Vec::new(),
+        };
+    }
+    let sample = &members[..members.len().min(SHAPE_SAMPLE)];
+    let representative = (0..members.len().min(SHAPE_SAMPLE * 4))
+        .map(|i| {
+            let total: f64 = sample.iter().map(|s| members[i].similarity(s)).sum();
+            (i, total)
+        })
+        // Ties go to the earliest member, so that the choice does not depend on float order.
+        .fold(
+            (0, f64::MIN),
+            |best, (i, t)| if t > best.1 { (i, t) } else { best },
+        )
+        .0;
+    let mut by_similarity: Vec<(f64, usize)> = members
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != representative)
+        .map(|(i, s)| (members[representative].similarity(s), i))
+        .collect();
+    by_similarity.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let (low, median) = match by_similarity.len() {
+        0 => (1.0, 1.0),
+        n => (by_similarity[0].0, by_similarity[n / 2].0),
+    };
+    ClusterShape {
+        representative,
+        low,
+        median,
+        outliers: by_similarity
+            .iter()
+            .take(outliers)
+            .filter(|(sim, _)| *sim < 1.0)
+            .map(|(_, i)| *i)
+            .collect(),
+    }
+}
+
 /// Clusters kept up to date as comments arrive: each band's buckets in memory, so that a new
 /// comment is compared with its candidates only.
 #[derive(Debug, Default)]
@@ -440,6 +505,30 @@ mod tests {
         let d =
             Signature::of("我是一名个体户。强烈建议将过渡期延长到六个月，给中小企业留出调整时间。");
         assert!(a.similarity(&d) >= SIMILAR_AT, "{}", a.similarity(&d));
+    }
+
+    #[test]
+    fn a_cluster_is_shown_by_its_most_typical_member_and_its_least_typical_ones() {
+        let texts = [
+            "公交线路调整后老人看病不方便，建议恢复原线路。",
+            "公交线路调整后老人看病很不方便，强烈建议恢复原线路。",
+            "公交线路调整后老人看病不方便，建议恢复原线路！",
+            "我家门口的公交线路调整后老人看病不方便，建议尽快恢复原来的线路，谢谢。",
+        ];
+        let signatures: Vec<Signature> = texts.iter().map(|t| Signature::of(t)).collect();
+        let members: Vec<&Signature> = signatures.iter().collect();
+        let shape = shape(&members, 2);
+        // The first and third are one text once punctuation is folded: either is typical.
+        assert!(
+            shape.representative == 0 || shape.representative == 2,
+            "{shape:?}"
+        );
+        assert_eq!(shape.outliers.first(), Some(&3), "{shape:?}");
+        assert!(
+            shape.low <= shape.median && shape.median <= 1.0,
+            "{shape:?}"
+        );
+        assert!(shape.low < 0.9, "{shape:?}");
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod m20261207_000013_channel_guides;
 mod m20261208_000014_clause_articles;
 mod m20261208_000015_comment_search;
 mod m20261209_000016_hidden_comments;
+mod m20261210_000017_suggestions;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000014_clause_articles::Migration),
             Box::new(m20261208_000015_comment_search::Migration),
             Box::new(m20261209_000016_hidden_comments::Migration),
+            Box::new(m20261210_000017_suggestions::Migration),
         ]
     }
 }

@@ -97,6 +97,12 @@ pub(crate) const MATRIX: &[(&str, &str, Audience)] = &[
     ("FeedbackService", "start_bulk_answer_comments", Officers),
     ("FeedbackService", "start_publish_feedback_report", Officers),
     ("FeedbackService", "start_correct_feedback_report", Officers),
+    ("SuggestionService", "start_compute_suggestions", Officers),
+    ("SuggestionService", "list_suggestions", OfficersAndAuditors),
+    ("SuggestionService", "get_suggestion", OfficersAndAuditors),
+    ("SuggestionService", "accept_suggestion", Officers),
+    ("SuggestionService", "split_suggestion", Officers),
+    ("SuggestionService", "dismiss_suggestion", Officers),
     // Handlers show an operation to its requester, officers of its department and auditors.
     ("Operations", "list_operations", OfficersAndAuditors),
     ("Operations", "get_operation", Principals),

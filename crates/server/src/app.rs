@@ -12,6 +12,7 @@ use consult_api::pb::comment_service_server::CommentServiceServer;
 use consult_api::pb::consultation_service_server::ConsultationServiceServer;
 use consult_api::pb::department_service_server::DepartmentServiceServer;
 use consult_api::pb::feedback_service_server::FeedbackServiceServer;
+use consult_api::pb::suggestion_service_server::SuggestionServiceServer;
 use consult_domain::{Calendar, Clock};
 use consult_store::{CommentWriter, PrivateDataKeys, Store, WriterConfig, WriterTask};
 use tokio::net::TcpListener;
@@ -29,6 +30,7 @@ use crate::services::consultations::Consultations;
 use crate::services::departments::Departments;
 use crate::services::feedback::Feedback;
 use crate::services::operations::LongRunning;
+use crate::services::suggestions::Suggestions;
 use crate::settings::Settings;
 
 /// How long calls in flight may run on after a shutdown signal.
@@ -248,6 +250,7 @@ impl Application {
                     ConsultationServiceServer::<Consultations>::NAME,
                     CommentServiceServer::<Comments>::NAME,
                     FeedbackServiceServer::<Feedback>::NAME,
+                    SuggestionServiceServer::<Suggestions>::NAME,
                     CallerServiceServer::<Caller>::NAME,
                     DepartmentServiceServer::<Departments>::NAME,
                     AuditServiceServer::<Audit>::NAME,
@@ -297,6 +300,7 @@ impl Application {
                 FeedbackServiceServer::new(Feedback(self.core.clone()))
                     .max_decoding_message_size(max_request),
             )
+            .add_service(SuggestionServiceServer::new(Suggestions(self.core.clone())))
             .add_service(CallerServiceServer::new(Caller(self.core.clone())))
             .add_service(DepartmentServiceServer::new(Departments(self.core.clone())))
             .add_service(AuditServiceServer::new(Audit(self.core.clone())))

@@ -57,6 +57,11 @@ bridge!(
 bridge!(HideReason, pb::HideReason, "HIDE_REASON_");
 bridge!(RedactionReason, pb::RedactionReason, "REDACTION_REASON_");
 bridge!(Outcome, pb::Outcome, "OUTCOME_");
+bridge!(
+    consult_domain::suggestion::SuggestionState,
+    pb::SuggestionState,
+    "SUGGESTION_STATE_"
+);
 
 /// A required enum field: `_UNSPECIFIED` and unknown values are refused.
 pub(crate) fn required<E: ProtoEnum>(value: i32, field: &str) -> Result<E, DomainError> {

@@ -20,7 +20,7 @@ use tokio::sync::Notify;
 use crate::convert;
 use crate::error::ApiError;
 use crate::services::Core;
-use crate::services::feedback;
+use crate::services::{feedback, suggestions};
 
 /// How long a replica holds an operation without renewing its lease.
 const LEASE: Duration = Duration::from_secs(30);
@@ -190,6 +190,11 @@ async fn work(core: &Core, op: &StoredOperation, run: &OperationRun) -> Result<(
                 pb::CorrectFeedbackReportRequest::decode(op.request.as_slice()).map_err(corrupt)?;
             feedback::correct_feedback(core, &op.actor, &req, Some(run)).await?;
         }
+        OperationKind::ComputeSuggestions => {
+            let req =
+                pb::ComputeSuggestionsRequest::decode(op.request.as_slice()).map_err(corrupt)?;
+            suggestions::compute(core, &op.actor, &req, Some(run)).await?;
+        }
     }
     Ok(())
 }
@@ -276,6 +281,20 @@ pub(crate) async fn to_proto(
                 comments: names.clone(),
             })),
         ),
+        Some(Ok(OperationOutcome::SuggestionsComputed {
+            compared,
+            suggestions,
+            suggested,
+        })) => {
+            let n = |v: &u64| i64::try_from(*v).unwrap_or(i64::MAX);
+            Some(longrunning::operation::Result::Response(any(
+                &pb::ComputeSuggestionsResponse {
+                    compared_count: n(compared),
+                    suggestion_count: n(suggestions),
+                    suggested_count: n(suggested),
+                },
+            )))
+        }
         Some(Ok(OperationOutcome::Published { version })) => {
             let report = feedback::published_basic(core, &op.consultation_id, *version).await?;
             Some(longrunning::operation::Result::Response(any(&report)))

@@ -119,7 +119,7 @@ pub(crate) fn group_from_row(m: opinion_group::Model) -> Result<OpinionGroup, St
     })
 }
 
-fn group_to_row(g: &OpinionGroup) -> opinion_group::Model {
+pub(crate) fn group_to_row(g: &OpinionGroup) -> opinion_group::Model {
     opinion_group::Model {
         id: g.id.clone(),
         consultation_id: g.consultation_id.clone(),

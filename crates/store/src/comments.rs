@@ -138,6 +138,8 @@ pub struct CommentFilter {
     pub status: Option<AnsweringStatus>,
     /// Only members of this opinion group.
     pub group_id: Option<String>,
+    /// Only members of this suggestion.
+    pub suggestion_id: Option<String>,
     /// Only comments containing every word of this query.
     pub text: Option<SearchText>,
 }
@@ -173,6 +175,9 @@ impl CommentFilter {
         }
         if let Some(g) = &self.group_id {
             q = q.filter(comment::Column::GroupId.eq(g.clone()));
+        }
+        if let Some(s) = &self.suggestion_id {
+            q = q.filter(comment::Column::SuggestionId.eq(s.clone()));
         }
         let groups_where = |answered: bool| -> Vec<String> {
             groups
@@ -297,6 +302,7 @@ fn to_row(
             .map(|d| d.answer.outcome.code().to_owned()),
         private_key_id: Some(keys.current().to_owned()),
         redactions: redactions_column(&c.redactions),
+        suggestion_id: None,
     })
 }
 

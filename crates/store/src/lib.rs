@@ -16,6 +16,7 @@ mod private_data;
 mod publishing;
 mod resealing;
 mod search;
+mod suggestions;
 mod write;
 // The derive macros generate public items that stay inside this crate.
 #[allow(unreachable_pub)]
@@ -45,6 +46,7 @@ pub use publishing::{Parts, PublishedVersion, StoredEdition, TextCursor};
 pub use resealing::{KeyUsage, ResealProgress};
 pub use sea_orm::DbErr;
 pub use search::READ_FILTERED_BELOW as SEARCH_READS_FILTERED_BELOW;
+pub use suggestions::{AcceptInto, SuggestionDetail, SuggestionsComputed};
 
 /// Why a storage operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -27,6 +27,8 @@ pub enum OperationKind {
     PublishFeedbackReport,
     /// `CorrectFeedbackReport` of a large consultation: a new version written in full.
     CorrectFeedbackReport,
+    /// `StartComputeSuggestions`: a consultation's suggestions from scratch.
+    ComputeSuggestions,
 }
 
 impl OperationKind {
@@ -36,6 +38,7 @@ impl OperationKind {
             OperationKind::BulkAnswerComments => "bulkAnswerComments",
             OperationKind::PublishFeedbackReport => "publishFeedbackReport",
             OperationKind::CorrectFeedbackReport => "correctFeedbackReport",
+            OperationKind::ComputeSuggestions => "computeSuggestions",
         }
     }
 
@@ -44,6 +47,7 @@ impl OperationKind {
             OperationKind::BulkAnswerComments,
             OperationKind::PublishFeedbackReport,
             OperationKind::CorrectFeedbackReport,
+            OperationKind::ComputeSuggestions,
         ]
         .into_iter()
         .find(|k| k.code() == code)
@@ -60,6 +64,15 @@ pub enum OperationOutcome {
         count: u64,
         /// Their names, when at most 1,000.
         names: Vec<String>,
+    },
+    /// Suggestions were computed.
+    SuggestionsComputed {
+        /// Comments compared.
+        compared: u64,
+        /// Suggestions found.
+        suggestions: u64,
+        /// Comments in them.
+        suggested: u64,
     },
     /// A report version was published.
     Published {
@@ -189,6 +202,16 @@ impl OperationRun {
         }
         if cancel_requested(txn, &self.id).await? {
             self.progress.cancel();
+            return Err(StoreError::Cancelled);
+        }
+        Ok(())
+    }
+
+    /// Records `by` more units done by work outside a transaction (a long read); refuses to
+    /// go on once cancellation reached this replica (the lease renewal brings it from others).
+    pub(crate) fn advance_local(&self, by: u64) -> Result<(), StoreError> {
+        self.progress.advance(by);
+        if self.progress.is_cancelled() {
             return Err(StoreError::Cancelled);
         }
         Ok(())

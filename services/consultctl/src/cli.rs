@@ -79,6 +79,9 @@ pub(crate) enum Command {
     /// 较为集中的意见 (concentrated opinions)
     #[command(subcommand)]
     Group(GroupCommand),
+    /// 建议的集中意见：相似意见自动归类，由工作人员采用、拆分或忽略 (suggested concentrated opinions)
+    #[command(subcommand)]
+    Suggestion(SuggestionCommand),
     /// 答复意见 (answers)
     #[command(subcommand)]
     Answer(AnswerCommand),
@@ -421,6 +424,9 @@ pub(crate) struct CommentFilterArgs {
     /// 集中意见编号 (members of this opinion group)
     #[arg(long)]
     pub(crate) group: Option<String>,
+    /// 建议编号，列出其成员 (members of this suggestion)
+    #[arg(long)]
+    pub(crate) suggestion: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -515,6 +521,60 @@ pub(crate) enum GroupCommand {
         group: String,
         #[arg(long)]
         summary: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SuggestionCommand {
+    /// 重新计算相似意见建议（可见、未归并、未被忽略的意见）(compute from scratch)
+    #[command(after_help = "示例：\n  consultctl suggestion compute 01JD…")]
+    Compute { consultation: String },
+    /// 列出建议，按条数从多到少 (list, largest first)
+    #[command(
+        after_help = "示例：\n  consultctl suggestion list 01JD…\n  consultctl suggestion list 01JD… --state dismissed --all"
+    )]
+    List {
+        consultation: String,
+        /// 待处理/open（默认）、已采用/accepted、已忽略/dismissed、全部/all
+        #[arg(long, default_value = "open")]
+        state: String,
+        #[command(flatten)]
+        paging: Paging,
+    },
+    /// 查看建议：代表意见、差异最大的成员、渠道和身份分布 (show one)
+    #[command(after_help = "示例：\n  consultctl suggestion show 01JD… s:01JG…")]
+    Show {
+        consultation: String,
+        suggestion: String,
+    },
+    /// 采用建议为新的集中意见，或并入已有集中意见 (accept as a group, or merge into one)
+    #[command(
+        after_help = "示例：\n  consultctl suggestion accept 01JD… s:01JG… --summary \"建议恢复原公交线路\"\n  \
+consultctl suggestion accept 01JD… s:01JG… --into g:01JF…\n\n建议计算后若有成员被屏蔽或已归并，采用会被拒绝并说明变化；请重新计算。"
+    )]
+    Accept {
+        consultation: String,
+        suggestion: String,
+        /// 新集中意见的概括（公开）(summary of a new group, published)
+        #[arg(long, required_unless_present = "into", conflicts_with = "into")]
+        summary: Option<String>,
+        /// 并入的集中意见 (the group to merge into)
+        #[arg(long)]
+        into: Option<String>,
+    },
+    /// 把所列成员拆分为另一条建议；两部分都至少两条 (split listed members off)
+    #[command(after_help = "示例：\n  consultctl suggestion split 01JD… s:01JG… 01JE4… 01JE5…")]
+    Split {
+        consultation: String,
+        suggestion: String,
+        #[arg(required = true, num_args = 2..)]
+        comments: Vec<String>,
+    },
+    /// 忽略建议：这些意见并非同一意见，不再一起建议 (dismiss)
+    #[command(after_help = "示例：\n  consultctl suggestion dismiss 01JD… s:01JG…")]
+    Dismiss {
+        consultation: String,
+        suggestion: String,
     },
 }
 

@@ -49,6 +49,20 @@ pub(crate) fn group(consultation_arg: &str, arg: &str) -> String {
     }
 }
 
+/// A suggestion's name from its id, `s:{id}` or its full name.
+pub(crate) fn suggestion(consultation_arg: &str, arg: &str) -> String {
+    let arg = arg.trim();
+    if arg.starts_with("consultations/") {
+        arg.to_owned()
+    } else {
+        let id = arg
+            .strip_prefix("s:")
+            .or_else(|| arg.strip_prefix("suggestions/"))
+            .unwrap_or(arg);
+        format!("{}/suggestions/{id}", consultation(consultation_arg))
+    }
+}
+
 /// A comment or, with `g:` / `opinionGroups/`, an opinion group.
 pub(crate) fn subject(consultation_arg: &str, arg: &str) -> String {
     let arg = arg.trim();

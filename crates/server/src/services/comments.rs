@@ -5,7 +5,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use consult_api::pb::comment_service_server::CommentService;
 use consult_api::pb::{self, Comment as PbComment};
-use consult_api::rules::{parse_comment_name, parse_consultation_name, parse_opinion_group_name};
+use consult_api::rules::{
+    parse_comment_name, parse_consultation_name, parse_opinion_group_name, parse_suggestion_name,
+};
 use consult_domain::answering::HideReason;
 use consult_domain::clause::{Clause, clause_listing};
 use consult_domain::comment::{CommentFields, ReceiptCode};
@@ -218,6 +220,20 @@ impl Comments {
             }
             None => None,
         };
+        let suggestion_id = match parse_suggestion_name(&req.suggestion) {
+            Some((c, s)) if c == cid => Some(s.to_owned()),
+            Some(_) => {
+                v.push(
+                    "suggestion".to_owned(),
+                    format!(
+                        "{} 不属于 consultations/{cid} (the suggestion belongs to another consultation)",
+                        req.suggestion
+                    ),
+                );
+                None
+            }
+            None => None,
+        };
         let text = v.take(SearchText::parse("query", &req.query)).flatten();
         v.finish()?;
         let filter = CommentFilter {
@@ -226,6 +242,7 @@ impl Comments {
             clause: Clause::parse(&req.clause_reference),
             status,
             group_id,
+            suggestion_id,
             text,
         };
         let token_scope = format!("comments|{cid}|{filter:?}");

@@ -39,7 +39,11 @@ const DOWNLOAD_CHUNK_BYTES: usize = 1 << 20;
 pub(crate) struct Feedback(pub(crate) Arc<Core>);
 
 /// The comment ids of `names`, all of which must belong to consultation `cid`.
-fn comment_ids(names: &[String], cid: &str, field: &str) -> Result<Vec<String>, DomainError> {
+pub(crate) fn comment_ids(
+    names: &[String],
+    cid: &str,
+    field: &str,
+) -> Result<Vec<String>, DomainError> {
     comment_names(names).map_err(|e| {
         DomainError::invalid(field, e.message.map(|m| m.to_string()).unwrap_or_default())
     })?;
@@ -62,13 +66,13 @@ fn comment_ids(names: &[String], cid: &str, field: &str) -> Result<Vec<String>, 
     Ok(ids)
 }
 
-fn group_ids(name: &str, field: &str) -> Result<(String, String), DomainError> {
+pub(crate) fn group_ids(name: &str, field: &str) -> Result<(String, String), DomainError> {
     parse_opinion_group_name(name)
         .map(|(c, g)| (c.to_owned(), g.to_owned()))
         .ok_or_else(|| DomainError::invalid(field, "资源名称格式不正确 (malformed name)"))
 }
 
-fn show_group(g: &OpinionGroup, members: u64) -> pb::OpinionGroup {
+pub(crate) fn show_group(g: &OpinionGroup, members: u64) -> pb::OpinionGroup {
     pb::OpinionGroup {
         name: g.name(),
         summary: g.summary.clone(),

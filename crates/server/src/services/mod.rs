@@ -75,6 +75,7 @@ pub(crate) mod consultations;
 pub(crate) mod departments;
 pub(crate) mod feedback;
 pub(crate) mod operations;
+pub(crate) mod suggestions;
 #[cfg(feature = "test-clock")]
 pub(crate) mod test_clock;
 

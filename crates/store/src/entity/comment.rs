@@ -38,6 +38,8 @@ pub struct Model {
     pub private_key_id: Option<String>,
     /// JSON of the spans an officer took out of publication; `None`: none.
     pub redactions: Option<String>,
+    /// The suggestion (of near-duplicates) the comment was last placed in; `None`: none.
+    pub suggestion_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,3 +12,4 @@ pub(crate) mod feedback_report;
 pub(crate) mod feedback_report_part;
 pub(crate) mod operation;
 pub(crate) mod opinion_group;
+pub(crate) mod suggestion;

@@ -334,6 +334,11 @@ pub(super) fn filter_request(
             .map(|g| names::group(consultation, g))
             .unwrap_or_default(),
         query: f.search.clone().unwrap_or_default(),
+        suggestion: f
+            .suggestion
+            .as_deref()
+            .map(|s| names::suggestion(consultation, s))
+            .unwrap_or_default(),
         ..Default::default()
     })
 }

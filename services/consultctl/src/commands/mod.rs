@@ -7,6 +7,7 @@ mod consultations;
 mod departments;
 mod export;
 mod reports;
+mod suggestions;
 
 use std::path::Path;
 
@@ -16,6 +17,7 @@ use consult_api::pb::comment_service_client::CommentServiceClient;
 use consult_api::pb::consultation_service_client::ConsultationServiceClient;
 use consult_api::pb::department_service_client::DepartmentServiceClient;
 use consult_api::pb::feedback_service_client::FeedbackServiceClient;
+use consult_api::pb::suggestion_service_client::SuggestionServiceClient;
 use consult_api::pb::{self};
 use consult_domain::Channel;
 use prost::Message;
@@ -47,6 +49,11 @@ impl Ctx {
         FeedbackServiceClient::new(self.conn.channel.clone())
             .max_decoding_message_size(MAX_MESSAGE)
             .max_encoding_message_size(MAX_MESSAGE)
+    }
+
+    fn suggestions(&self) -> SuggestionServiceClient<GrpcChannel> {
+        SuggestionServiceClient::new(self.conn.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE)
     }
 
     fn operations(&self) -> OperationsClient<GrpcChannel> {
@@ -189,6 +196,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Consultation(c) => consultations::run(&ctx, c).await,
         Command::Comment(c) => comments::run(&ctx, c).await,
         Command::Group(c) => comments::run_group(&ctx, c).await,
+        Command::Suggestion(c) => suggestions::run(&ctx, c).await,
         Command::Answer(c) => answers::run(&ctx, c).await,
         Command::Gate(c) => answers::run_gate(&ctx, c).await,
         Command::Decision(c) => answers::run_decision(&ctx, c).await,

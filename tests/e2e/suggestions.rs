@@ -1,0 +1,539 @@
+//! Suggested concentrated opinions over a labelled corpus: 5,000 comments with three campaigns
+//! (mail-merge and sincere), hard negatives quoting them and exact duplicates, submitted like a
+//! surge; the suggestions are computed, checked against the labels, accepted, split, merged and
+//! dismissed; a stale suggestion is refused with what changed; on SQLite and, with
+//! `CONSULT_E2E_DATABASE_URL`, PostgreSQL.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use consult_api::pb;
+use consult_corpus::{Label, Shape, generate};
+use consult_e2e::{TestServer, assert_status, authed, beijing, comment, token};
+use tokio::sync::Semaphore;
+use tonic::Code;
+
+use crate::operations::{response, wait_done};
+use crate::published;
+
+/// Submits the corpus's comments, 32 at a time, every fifth through the 12345 hotline; returns
+/// each comment's name with its label.
+async fn submit_corpus(
+    server: &TestServer,
+    parent: &str,
+    texts: Vec<(String, String, Label)>,
+) -> Vec<(String, Label)> {
+    let gate = Arc::new(Semaphore::new(32));
+    let mut tasks = Vec::new();
+    for (i, (text, clause, label)) in texts.into_iter().enumerate() {
+        let mut client = server.comments();
+        let parent = parent.to_owned();
+        let gate = gate.clone();
+        tasks.push(tokio::spawn(async move {
+            let _permit = gate.acquire().await.unwrap();
+            let (tok, channel) = if i % 5 == 0 {
+                (token::HOTLINE, pb::Channel::Hotline12345)
+            } else {
+                (token::PORTAL, pb::Channel::Portal)
+            };
+            let mut body = comment(channel, &text);
+            body.clause_reference = clause;
+            let saved = client
+                .submit_comment(authed(
+                    tok,
+                    pb::SubmitCommentRequest {
+                        parent,
+                        comment: Some(body),
+                        request_id: format!("corpus-{i}"),
+                        validate_only: false,
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner();
+            (saved.name, label)
+        }));
+    }
+    let mut out = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+async fn compute(server: &TestServer, parent: &str) -> pb::ComputeSuggestionsResponse {
+    let op = server
+        .suggestions()
+        .start_compute_suggestions(authed(
+            token::OFFICER_FGW,
+            pb::ComputeSuggestionsRequest {
+                parent: parent.to_owned(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let op = wait_done(server, &op.name).await;
+    response(&op)
+}
+
+/// Every suggestion of `parent` in `state`, 7 a page.
+async fn list(
+    server: &TestServer,
+    parent: &str,
+    state: pb::SuggestionState,
+) -> Vec<pb::Suggestion> {
+    let mut out = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = server
+            .suggestions()
+            .list_suggestions(authed(
+                token::OFFICER_FGW,
+                pb::ListSuggestionsRequest {
+                    parent: parent.to_owned(),
+                    state: state as i32,
+                    page_size: 7,
+                    page_token,
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(page.suggestions.len() <= 7);
+        out.extend(page.suggestions);
+        if page.next_page_token.is_empty() {
+            assert_eq!(page.total_size, out.len() as i64, "total_size");
+            return out;
+        }
+        page_token = page.next_page_token;
+    }
+}
+
+/// The names of the comments listed with `filter`, every page.
+async fn members(server: &TestServer, mut filter: pb::ListCommentsRequest) -> Vec<String> {
+    let mut out = Vec::new();
+    filter.page_size = 1000;
+    loop {
+        let page = server
+            .comments()
+            .list_comments(authed(token::OFFICER_FGW, filter.clone()))
+            .await
+            .unwrap()
+            .into_inner();
+        out.extend(page.comments.into_iter().map(|c| c.name));
+        if page.next_page_token.is_empty() {
+            return out;
+        }
+        filter.page_token = page.next_page_token;
+    }
+}
+
+async fn members_of_suggestion(server: &TestServer, parent: &str, s: &str) -> Vec<String> {
+    members(
+        server,
+        pb::ListCommentsRequest {
+            parent: parent.to_owned(),
+            suggestion: s.to_owned(),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// For each campaign, the suggestion holding most of its members, and that share.
+async fn main_suggestions(
+    server: &TestServer,
+    parent: &str,
+    labels: &HashMap<String, Label>,
+    campaigns: usize,
+) -> (Vec<(String, f64)>, HashMap<String, Vec<String>>) {
+    let open = list(server, parent, pb::SuggestionState::Open).await;
+    assert!(
+        open.windows(2)
+            .all(|w| w[0].member_count >= w[1].member_count),
+        "largest first"
+    );
+    let mut membership = HashMap::new();
+    for s in &open {
+        let m = members_of_suggestion(server, parent, &s.name).await;
+        assert_eq!(m.len() as i64, s.member_count, "{} members", s.name);
+        membership.insert(s.name.clone(), m);
+    }
+    let campaign_of = |name: &String| match labels[name] {
+        Label::Campaign(k) => Some(k),
+        Label::Duplicate(_) | Label::Organic | Label::HardNegative(_) => None,
+    };
+    let mut out = Vec::new();
+    for k in 0..campaigns {
+        let total = labels
+            .values()
+            .filter(|l| **l == Label::Campaign(k))
+            .count();
+        let (best, n) = membership
+            .iter()
+            .map(|(s, m)| {
+                (
+                    s.clone(),
+                    m.iter().filter(|c| campaign_of(c) == Some(k)).count(),
+                )
+            })
+            .max_by_key(|(s, n)| (*n, std::cmp::Reverse(s.clone())))
+            .unwrap();
+        out.push((best, n as f64 / total as f64));
+    }
+    (out, membership)
+}
+
+#[tokio::test]
+async fn campaigns_are_suggested_then_accepted_split_merged_and_dismissed() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let c = published(&server, "关于优化城区公交线路的方案（征求意见稿）").await;
+    let corpus = generate(
+        2026,
+        &Shape {
+            comments: 5_000,
+            campaign_shares: vec![0.20, 0.06, 0.01],
+            hard_negatives: 0.02,
+            duplicates: 0.01,
+        },
+    );
+    let texts = corpus
+        .comments
+        .iter()
+        .map(|g| (g.text.clone(), g.clause.clone(), g.label))
+        .collect();
+    let named = submit_corpus(&server, &c.name, texts).await;
+    let labels: HashMap<String, Label> = named.iter().cloned().collect();
+    // A duplicate is a member of whatever it copies.
+    let label_of = |name: &String| match labels[name] {
+        Label::Duplicate(i) => named[i].1,
+        l => l,
+    };
+
+    let computed = compute(&server, &c.name).await;
+    assert_eq!(computed.compared_count, named.len() as i64);
+    assert!(computed.suggestion_count >= 3, "{computed:?}");
+    let (main, membership) = main_suggestions(&server, &c.name, &labels, 3).await;
+    for (k, (s, share)) in main.iter().enumerate() {
+        assert!(*share >= 0.95, "campaign {k}: {share:.3} in {s}");
+        // Organic comments and rebuttals stay out of campaigns.
+        let strangers = membership[s]
+            .iter()
+            .filter(|m| matches!(label_of(m), Label::Organic | Label::HardNegative(_)))
+            .count();
+        assert!(
+            strangers * 50 <= membership[s].len(),
+            "campaign {k}: {strangers} strangers among {}",
+            membership[s].len()
+        );
+    }
+    let [(s0, _), (s1, _), (s2, _)] = [main[0].clone(), main[1].clone(), main[2].clone()];
+    assert!(
+        s0 != s1 && s1 != s2 && s0 != s2,
+        "three campaigns, three suggestions"
+    );
+
+    // What an officer judges a suggestion by.
+    let shown = server
+        .suggestions()
+        .get_suggestion(authed(
+            token::OFFICER_FGW,
+            pb::GetSuggestionRequest { name: s0.clone() },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let representative = shown
+        .representative_comment
+        .clone()
+        .expect("representative");
+    assert_eq!(representative.name, shown.representative);
+    assert!(membership[&s0].contains(&shown.representative));
+    assert!(!shown.outliers.is_empty() && shown.outliers.len() <= 5);
+    assert!(
+        shown
+            .outliers
+            .iter()
+            .all(|o| membership[&s0].contains(&o.name))
+    );
+    assert!(shown.similarity_low <= shown.similarity_median && shown.similarity_median <= 1.0);
+    let by_channel: i64 = shown.channels.iter().map(|f| f.count).sum();
+    let by_category: i64 = shown.submitter_categories.iter().map(|f| f.count).sum();
+    assert_eq!(
+        (by_channel, by_category),
+        (shown.member_count, shown.member_count)
+    );
+    assert!(shown.channels.iter().any(|f| f.code == "HOTLINE_12345"));
+
+    // Accepted: every member joins the new group, nothing else does.
+    let a = server
+        .suggestions()
+        .accept_suggestion(authed(
+            token::OFFICER_FGW,
+            pb::AcceptSuggestionRequest {
+                name: s0.clone(),
+                into: Some(pb::accept_suggestion_request::Into::Summary(
+                    "建议恢复原公交线路".into(),
+                )),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(a.member_count, membership[&s0].len() as i64);
+    let mut in_a = members(
+        &server,
+        pb::ListCommentsRequest {
+            parent: c.name.clone(),
+            opinion_group: a.name.clone(),
+            ..Default::default()
+        },
+    )
+    .await;
+    in_a.sort();
+    let mut expected = membership[&s0].clone();
+    expected.sort();
+    assert_eq!(in_a, expected);
+    let again = server
+        .suggestions()
+        .dismiss_suggestion(authed(
+            token::OFFICER_FGW,
+            pb::DismissSuggestionRequest { name: s0.clone() },
+        ))
+        .await;
+    assert_status(again, Code::FailedPrecondition, "SUGGESTION_DECIDED");
+
+    // Dismissed: its members are not suggested together again.
+    let d = server
+        .suggestions()
+        .dismiss_suggestion(authed(
+            token::OFFICER_FGW,
+            pb::DismissSuggestionRequest { name: s2.clone() },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(d.state, pb::SuggestionState::Dismissed as i32);
+
+    // Split: two members go to a suggestion of their own; one alone is refused.
+    let part: Vec<String> = membership[&s1][..2].to_vec();
+    let one = server
+        .suggestions()
+        .split_suggestion(authed(
+            token::OFFICER_FGW,
+            pb::SplitSuggestionRequest {
+                name: s1.clone(),
+                comments: vec![part[0].clone()],
+            },
+        ))
+        .await;
+    assert_status(one, Code::InvalidArgument, "comments");
+    let split = server
+        .suggestions()
+        .split_suggestion(authed(
+            token::OFFICER_FGW,
+            pb::SplitSuggestionRequest {
+                name: s1.clone(),
+                comments: part.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let (rest, off) = (split.remaining.unwrap(), split.split_off.unwrap());
+    assert_eq!(rest.member_count, membership[&s1].len() as i64 - 2);
+    assert_eq!(off.member_count, 2);
+    let mut off_members = members_of_suggestion(&server, &c.name, &off.name).await;
+    off_members.sort();
+    let mut part_sorted = part.clone();
+    part_sorted.sort();
+    assert_eq!(off_members, part_sorted);
+
+    // A member hidden since: accepting is refused, saying what changed, and writes nothing.
+    let hidden = membership[&s1][2].clone();
+    server
+        .comments()
+        .hide_comment(authed(
+            token::OFFICER_FGW,
+            pb::HideCommentRequest {
+                name: hidden.clone(),
+                reason: pb::HideReason::Spam as i32,
+                note: "广告".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    let before = server.row_counts().await;
+    let stale = server
+        .suggestions()
+        .accept_suggestion(authed(
+            token::OFFICER_FGW,
+            pb::AcceptSuggestionRequest {
+                name: rest.name.clone(),
+                into: Some(pb::accept_suggestion_request::Into::Summary(
+                    "建议增加夜班线路".into(),
+                )),
+            },
+        ))
+        .await;
+    let status = assert_status(stale, Code::FailedPrecondition, "SUGGESTION_STALE");
+    assert!(status.message().contains("1条意见已被屏蔽"), "{status:?}");
+    assert_eq!(server.row_counts().await, before);
+
+    // Computed again: the grouped, the dismissed and the hidden stay out.
+    let again = compute(&server, &c.name).await;
+    assert_eq!(
+        again.compared_count,
+        named.len() as i64 - membership[&s0].len() as i64 - membership[&s2].len() as i64 - 1
+    );
+    let open = list(&server, &c.name, pb::SuggestionState::Open).await;
+    let mut t1 = None;
+    for s in &open {
+        let m = members_of_suggestion(&server, &c.name, &s.name).await;
+        assert!(
+            m.iter()
+                .all(|x| !membership[&s2].contains(x) && *x != hidden),
+            "{} holds a dismissed or hidden comment",
+            s.name
+        );
+        let of_1 = m
+            .iter()
+            .filter(|x| label_of(x) == Label::Campaign(1))
+            .count();
+        if of_1 * 2 > m.len() {
+            t1 = Some((s.clone(), m));
+        }
+    }
+    let (t1, t1_members) = t1.expect("campaign 1 suggested again");
+    assert!(
+        t1_members.len() + 3 >= membership[&s1].len(),
+        "{}",
+        t1_members.len()
+    );
+
+    // Answering begins at the formal close; suggestions are still decided on after it.
+    server.set_time(beijing("2026-04-02 09:00")).await;
+    crate::close(&server, &c.name).await;
+
+    // Split off, accepted, and the part merged back in once the officer thinks again; a part
+    // answered otherwise than the group is refused until the answers agree.
+    let split = server
+        .suggestions()
+        .split_suggestion(authed(
+            token::OFFICER_FGW,
+            pb::SplitSuggestionRequest {
+                name: t1.name.clone(),
+                comments: t1_members[..3].to_vec(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let (rest, off) = (split.remaining.unwrap(), split.split_off.unwrap());
+    let b = server
+        .suggestions()
+        .accept_suggestion(authed(
+            token::OFFICER_FGW,
+            pb::AcceptSuggestionRequest {
+                name: rest.name.clone(),
+                into: Some(pb::accept_suggestion_request::Into::Summary(
+                    "建议增加夜班线路".into(),
+                )),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(b.member_count, rest.member_count);
+    let not_adopted = pb::Disposition {
+        outcome: pb::Outcome::NotAdopted as i32,
+        reason: "夜班客流不足，暂不增设".into(),
+        ..Default::default()
+    };
+    server
+        .feedback()
+        .answer_opinion_group(authed(
+            token::OFFICER_FGW,
+            pb::AnswerOpinionGroupRequest {
+                name: b.name.clone(),
+                disposition: Some(not_adopted.clone()),
+            },
+        ))
+        .await
+        .unwrap();
+    let answer_one = |outcome: pb::Disposition| pb::AnswerCommentRequest {
+        name: t1_members[0].clone(),
+        disposition: Some(outcome),
+    };
+    server
+        .comments()
+        .answer_comment(authed(
+            token::OFFICER_FGW,
+            answer_one(pb::Disposition {
+                outcome: pb::Outcome::Adopted as i32,
+                adopted_content: "增设一条夜班线路".into(),
+                ..Default::default()
+            }),
+        ))
+        .await
+        .unwrap();
+    let merge = pb::AcceptSuggestionRequest {
+        name: off.name.clone(),
+        into: Some(pb::accept_suggestion_request::Into::OpinionGroup(
+            b.name.clone(),
+        )),
+    };
+    let conflict = server
+        .suggestions()
+        .accept_suggestion(authed(token::OFFICER_FGW, merge.clone()))
+        .await;
+    assert_status(
+        conflict,
+        Code::FailedPrecondition,
+        "CONFLICTING_DISPOSITION",
+    );
+    server
+        .comments()
+        .answer_comment(authed(token::OFFICER_FGW, answer_one(not_adopted)))
+        .await
+        .unwrap();
+    let merged = server
+        .suggestions()
+        .accept_suggestion(authed(token::OFFICER_FGW, merge))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(merged.name, b.name);
+    assert_eq!(merged.member_count, rest.member_count + 3);
+    // A merged member takes the group's answer.
+    let member = server
+        .comments()
+        .get_comment(authed(
+            token::OFFICER_FGW,
+            pb::GetCommentRequest {
+                name: t1_members[0].clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(member.opinion_group, b.name);
+    assert_eq!(
+        member.disposition.map(|d| d.reason),
+        Some("夜班客流不足，暂不增设".to_owned())
+    );
+    let states = list(&server, &c.name, pb::SuggestionState::Unspecified).await;
+    assert!(
+        states
+            .iter()
+            .any(|s| s.name == s0 && s.opinion_group == a.name)
+    );
+    assert!(
+        states
+            .iter()
+            .any(|s| s.name == s2 && s.state == pb::SuggestionState::Dismissed as i32)
+    );
+    // The maintained answering counts still match the comments.
+    server.assert_counts_agree().await;
+}
