@@ -62,7 +62,7 @@ const VALIDATED: &[&str] = &[
     ".consult.v1.UpdateDepartmentRequest",
     ".consult.v1.ListAuditEventsRequest",
     ".consult.v1.VerifyAuditChainRequest",
-    ".consult.v1.ComputeSuggestionsRequest",
+    ".consult.v1.StartComputeSuggestionsRequest",
     ".consult.v1.ListSuggestionsRequest",
     ".consult.v1.GetSuggestionRequest",
     ".consult.v1.AcceptSuggestionRequest",
@@ -317,7 +317,7 @@ const FIELDS: &[(&str, &str)] = &[
         PAGE_TOKEN,
     ),
     (
-        ".consult.v1.ComputeSuggestionsRequest.parent",
+        ".consult.v1.StartComputeSuggestionsRequest.parent",
         CONSULTATION_NAME,
     ),
     (

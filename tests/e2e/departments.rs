@@ -488,7 +488,9 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
         ),
         (
             "SuggestionService/StartComputeSuggestions",
-            Row::Departmental(pb::ComputeSuggestionsRequest { parent: c.clone() }.encode_to_vec()),
+            Row::Departmental(
+                pb::StartComputeSuggestionsRequest { parent: c.clone() }.encode_to_vec(),
+            ),
         ),
         (
             "SuggestionService/ListSuggestions",

@@ -66,7 +66,7 @@ async fn compute(server: &TestServer, parent: &str) -> pb::ComputeSuggestionsRes
         .suggestions()
         .start_compute_suggestions(authed(
             token::OFFICER_FGW,
-            pb::ComputeSuggestionsRequest {
+            pb::StartComputeSuggestionsRequest {
                 parent: parent.to_owned(),
             },
         ))
@@ -536,4 +536,124 @@ async fn campaigns_are_suggested_then_accepted_split_merged_and_dismissed() {
     );
     // The maintained answering counts still match the comments.
     server.assert_counts_agree().await;
+}
+
+/// An int64 of proto JSON (a string), or a plain number.
+fn int(v: &serde_json::Value) -> i64 {
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .or_else(|| v.as_i64())
+        .unwrap_or_else(|| panic!("not an integer: {v}"))
+}
+
+#[tokio::test]
+async fn consultctl_computes_lists_shows_accepts_and_dismisses_suggestions() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let c = published(&server, "关于城市停车管理的规定（征求意见稿）").await;
+    let corpus = generate(
+        7,
+        &Shape {
+            comments: 600,
+            campaign_shares: vec![0.25, 0.08],
+            hard_negatives: 0.02,
+            duplicates: 0.01,
+        },
+    );
+    let texts = corpus
+        .comments
+        .iter()
+        .map(|g| (g.text.clone(), g.clause.clone(), g.label))
+        .collect();
+    submit_corpus(&server, &c.name, texts).await;
+    let id = c.name.trim_start_matches("consultations/");
+    let ctl = |args: Vec<String>| {
+        let grpc = server.grpc.clone();
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            consult_e2e::consultctl(&grpc, Some(token::OFFICER_FGW), &args).await
+        }
+    };
+    let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+
+    let computed = ctl(args(&["suggestion", "compute", id])).await.expect(0);
+    assert!(computed.stdout.contains("条建议"), "{computed:?}");
+    let table = ctl(args(&["suggestion", "list", id])).await.expect(0);
+    assert!(table.stdout.contains("待处理"), "{table:?}");
+    let listed = ctl(args(&["suggestion", "list", id, "-o", "json"]))
+        .await
+        .expect(0)
+        .json();
+    let listed = listed.as_array().expect("an array").clone();
+    assert!(listed.len() >= 2, "{listed:?}");
+    let first = &listed[0];
+    let first_name = first["name"].as_str().unwrap().to_owned();
+    let first_id = first_name.rsplit('/').next().unwrap().to_owned();
+    let size = int(&first["memberCount"]);
+    assert!(size >= int(&listed[1]["memberCount"]));
+    assert!(
+        first["representativeComment"]["content"].is_string(),
+        "{first}"
+    );
+
+    let shown = ctl(args(&["suggestion", "show", id, &format!("s:{first_id}")]))
+        .await
+        .expect(0);
+    assert!(shown.stdout.contains("代表内容"), "{shown:?}");
+    assert!(shown.stdout.contains("差异最大"), "{shown:?}");
+    let members = ctl(args(&[
+        "comment",
+        "list",
+        id,
+        "--suggestion",
+        &format!("s:{first_id}"),
+        "--all",
+        "-o",
+        "json",
+    ]))
+    .await
+    .expect(0)
+    .json();
+    assert_eq!(members.as_array().map(Vec::len), Some(size as usize));
+
+    let accepted = ctl(args(&[
+        "suggestion",
+        "accept",
+        id,
+        &format!("s:{first_id}"),
+        "--summary",
+        "建议增加路内停车泊位",
+        "-o",
+        "json",
+    ]))
+    .await
+    .expect(0)
+    .json();
+    assert_eq!(int(&accepted["memberCount"]), size);
+    let second = listed[1]["name"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap();
+    let dismissed = ctl(args(&["suggestion", "dismiss", id, second]))
+        .await
+        .expect(0);
+    assert!(dismissed.stdout.contains("已忽略"), "{dismissed:?}");
+    // Decided: neither can be decided again, and the open list no longer holds them.
+    let again = ctl(args(&["suggestion", "dismiss", id, &first_id])).await;
+    assert_ne!(again.code, 0, "{again:?}");
+    assert!(
+        again.stderr.contains("SUGGESTION_DECIDED") || again.stderr.contains("已处理"),
+        "{again:?}"
+    );
+    let open = ctl(args(&["suggestion", "list", id, "--all", "-o", "json"]))
+        .await
+        .expect(0)
+        .json();
+    assert!(
+        open.as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["name"] != first["name"] && s["name"] != listed[1]["name"])
+    );
 }

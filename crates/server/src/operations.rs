@@ -191,8 +191,8 @@ async fn work(core: &Core, op: &StoredOperation, run: &OperationRun) -> Result<(
             feedback::correct_feedback(core, &op.actor, &req, Some(run)).await?;
         }
         OperationKind::ComputeSuggestions => {
-            let req =
-                pb::ComputeSuggestionsRequest::decode(op.request.as_slice()).map_err(corrupt)?;
+            let req = pb::StartComputeSuggestionsRequest::decode(op.request.as_slice())
+                .map_err(corrupt)?;
             suggestions::compute(core, &op.actor, &req, Some(run)).await?;
         }
     }

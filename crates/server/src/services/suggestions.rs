@@ -27,7 +27,7 @@ use crate::pagination::page_size;
 pub(crate) struct Suggestions(pub(crate) Arc<Core>);
 
 grpc_service!(SuggestionService for Suggestions {
-    start_compute_suggestions(pb::ComputeSuggestionsRequest) -> longrunning::Operation;
+    start_compute_suggestions(pb::StartComputeSuggestionsRequest) -> longrunning::Operation;
     list_suggestions(pb::ListSuggestionsRequest) -> pb::ListSuggestionsResponse;
     get_suggestion(pb::GetSuggestionRequest) -> pb::Suggestion;
     accept_suggestion(pb::AcceptSuggestionRequest) -> pb::OpinionGroup;
@@ -94,7 +94,7 @@ fn show_detail(d: &SuggestionDetail) -> pb::Suggestion {
 pub(crate) async fn compute(
     core: &Core,
     actor: &Actor,
-    req: &pb::ComputeSuggestionsRequest,
+    req: &pb::StartComputeSuggestionsRequest,
     run: Option<&OperationRun>,
 ) -> Result<pb::ComputeSuggestionsResponse, ApiError> {
     let cid = id_of(parse_consultation_name(&req.parent), "parent")?;
@@ -125,7 +125,7 @@ impl Suggestions {
 
     async fn start_compute_suggestions(
         &self,
-        request: Request<pb::ComputeSuggestionsRequest>,
+        request: Request<pb::StartComputeSuggestionsRequest>,
     ) -> Result<longrunning::Operation, ApiError> {
         let (actor, req) = signed(&self.0.auth, request)?;
         let cid = id_of(parse_consultation_name(&req.parent), "parent")?;

@@ -107,7 +107,7 @@ pub(super) async fn run(ctx: &Ctx, cmd: SuggestionCommand) -> Result<(), CliErro
         SuggestionCommand::Compute { consultation } => {
             let op = ctx
                 .suggestions()
-                .start_compute_suggestions(ctx.req(pb::ComputeSuggestionsRequest {
+                .start_compute_suggestions(ctx.req(pb::StartComputeSuggestionsRequest {
                     parent: names::consultation(&consultation),
                 }))
                 .await?
