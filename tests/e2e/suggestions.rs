@@ -188,7 +188,10 @@ async fn main_suggestions(
 #[tokio::test]
 async fn campaigns_are_suggested_then_accepted_split_merged_and_dismissed() {
     let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
-    let c = published(&server, "关于优化城区公交线路的方案（征求意见稿）").await;
+    // A plan: its gate asks for every comment answered, nothing about who spoke.
+    let mut d = consult_e2e::draft("关于优化城区公交线路的方案（征求意见稿）");
+    d.kind = pb::ConsultationKind::Plan as i32;
+    let c = crate::published_draft(&server, d).await;
     let corpus = generate(
         2026,
         &Shape {
@@ -536,6 +539,98 @@ async fn campaigns_are_suggested_then_accepted_split_merged_and_dismissed() {
     );
     // The maintained answering counts still match the comments.
     server.assert_counts_agree().await;
+
+    // The report shows each accepted campaign as one representative text with its count, and
+    // still publishes every member.
+    server
+        .feedback()
+        .answer_opinion_group(authed(
+            token::OFFICER_FGW,
+            pb::AnswerOpinionGroupRequest {
+                name: a.name.clone(),
+                disposition: Some(pb::Disposition {
+                    outcome: pb::Outcome::NotAdopted as i32,
+                    reason: "原线路与地铁重复，调整后换乘更便捷".into(),
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap();
+    server
+        .feedback()
+        .bulk_answer_comments(authed(
+            token::OFFICER_FGW,
+            pb::BulkAnswerCommentsRequest {
+                parent: c.name.clone(),
+                disposition: Some(pb::Disposition {
+                    outcome: pb::Outcome::NotAdopted as i32,
+                    reason: "已在方案说明中统一答复".into(),
+                    ..Default::default()
+                }),
+                target: Some(pb::bulk_answer_comments_request::Target::Selection(
+                    pb::CommentSelection {
+                        only_unanswered: true,
+                        ..Default::default()
+                    },
+                )),
+                validate_only: false,
+            },
+        ))
+        .await
+        .unwrap();
+    server.set_time(beijing("2026-04-10 15:00")).await;
+    crate::decide_and_publish(
+        &server,
+        &c.name,
+        (
+            "洪府发〔2026〕21号",
+            "关于优化城区公交线路的决定",
+            "2026-04-10",
+        ),
+    )
+    .await;
+    let report = server
+        .feedback()
+        .get_feedback_report(authed(
+            token::OFFICER_FGW,
+            pb::GetFeedbackReportRequest {
+                name: format!("{}/feedbackReports/latest", c.name),
+                view: pb::FeedbackReportView::Basic as i32,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let shown_a = report
+        .opinion_groups
+        .iter()
+        .find(|g| a.name.ends_with(&format!("/{}", g.id)))
+        .expect("group A in the report");
+    assert_eq!(shown_a.count, a.member_count);
+    assert_eq!(
+        shown_a.representative_comment,
+        shown.representative.rsplit('/').next().unwrap(),
+        "the suggestion's representative stands for the group"
+    );
+    assert!(!shown_a.representative_text.is_empty());
+    let shown_b = report
+        .opinion_groups
+        .iter()
+        .find(|g| b.name.ends_with(&format!("/{}", g.id)))
+        .expect("group B in the report");
+    assert_eq!(shown_b.count, merged.member_count);
+    assert!(!shown_b.representative_text.is_empty());
+    let published = report
+        .totals
+        .as_ref()
+        .map(|t| t.published)
+        .unwrap_or_default();
+    assert_eq!(
+        published,
+        named.len() as i64 - 1,
+        "every visible comment is published"
+    );
 }
 
 /// An int64 of proto JSON (a string), or a plain number.

@@ -143,6 +143,37 @@ pub struct ReportOpinionGroup {
     pub count: u64,
     /// The group's answer.
     pub answer: Option<ReportAnswer>,
+    /// One member's words standing for the group (ACUS Recommendation 2021-1: one
+    /// representative text with its count; every member is still published).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub representative: Option<ReportRepresentative>,
+}
+
+/// The member whose words stand for a concentrated opinion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportRepresentative {
+    /// `{comment}` id, one of the published comments.
+    pub comment: String,
+    /// Its text as published (personal information masked).
+    pub text: String,
+}
+
+/// The first visible member (by id) of each group among `comments`: the representative when
+/// no better one is known.
+pub fn first_members(comments: &[Comment]) -> BTreeMap<&str, &Comment> {
+    let mut out: BTreeMap<&str, &Comment> = BTreeMap::new();
+    for c in comments.iter().filter(|c| c.is_visible()) {
+        if let Some(g) = c.group_id.as_deref() {
+            out.entry(g)
+                .and_modify(|k| {
+                    if c.id < k.id {
+                        *k = c;
+                    }
+                })
+                .or_insert(c);
+        }
+    }
+    out
 }
 
 /// One published comment.
@@ -481,7 +512,8 @@ impl FeedbackReport {
         edition: ReportEdition,
     ) -> Self {
         let tally = AnsweringTally::of(view);
-        let mut report = Self::summary(consultation, &tally, view.groups, calendar, edition);
+        let mut report = Self::summary(consultation, &tally, view.groups, calendar, edition)
+            .represented_by(&first_members(view.comments));
         let groups = view.group_index();
         let mut changes = Vec::new();
         for c in view.comments.iter().filter(|c| c.is_visible()) {
@@ -493,6 +525,23 @@ impl FeedbackReport {
         changes.append(&mut report.adopted_changes);
         report.adopted_changes = changes;
         report
+    }
+
+    /// Gives each group the words of its member in `representatives` (by group id), if that
+    /// member is a visible member of it.
+    pub fn represented_by(mut self, representatives: &BTreeMap<&str, &Comment>) -> Self {
+        for g in &mut self.opinion_groups {
+            g.representative = representatives
+                .get(g.id.as_str())
+                .filter(|c| c.group_id.as_deref() == Some(g.id.as_str()))
+                .and_then(|c| {
+                    c.public_content().map(|text| ReportRepresentative {
+                        comment: c.id.clone(),
+                        text,
+                    })
+                });
+        }
+        self
     }
 
     /// The report without its per-comment parts: everything decided by counts, the groups and
@@ -548,6 +597,7 @@ impl FeedbackReport {
                 summary: mask_personal_information(&g.summary),
                 count,
                 answer: g.disposition.as_ref().map(published_answer),
+                representative: None,
             });
         }
         let hidden: u64 = hidden_by_reason.values().sum();

@@ -37,6 +37,7 @@ section.digest{background:#f6f8fb;border:1px solid #c9d3e0;border-radius:6px;pad
 section.digest h2{margin-top:1rem}section.digest h3{margin:.75rem 0 .25rem}
 section.digest ol{margin:.25rem 0;padding-left:1.5rem}
 .count{color:#555;white-space:nowrap}
+.representative{margin:.4em 0 0;padding-left:.6em;border-left:3px solid #ccc;color:#333}
 .outcome{font-weight:bold}
 ul.changes{padding-left:1.5rem}
 form.comment{border:1px solid #c9d3e0;border-radius:6px;padding:.5rem 1rem;margin:1rem 0;background:#fbfcfe}
@@ -530,7 +531,15 @@ pub fn report_frame(
                     tbody {
                         @for g in &said_groups(r) {
                             tr id={ "g-" (g.id) } {
-                                td data-label="意见概括" { (g.summary) }
+                                td data-label="意见概括" {
+                                    (g.summary)
+                                    @if let Some(rep) = &g.representative {
+                                        blockquote.representative {
+                                            span.count { "代表性意见（" a href={ "#c-" (rep.comment) } { (rep.comment) } "）：" }
+                                            (rep.text)
+                                        }
+                                    }
+                                }
                                 td.n data-label="条数" { (g.count) }
                                 (answer_cells(g.answer.as_ref()))
                             }

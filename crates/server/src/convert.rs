@@ -319,6 +319,16 @@ pub(crate) fn report(r: &FeedbackReport, content: &str, sha256: &str) -> pb::Fee
                 summary: g.summary.clone(),
                 count: i64::try_from(g.count).unwrap_or(i64::MAX),
                 disposition: g.answer.as_ref().map(report_answer),
+                representative_comment: g
+                    .representative
+                    .as_ref()
+                    .map(|x| x.comment.clone())
+                    .unwrap_or_default(),
+                representative_text: g
+                    .representative
+                    .as_ref()
+                    .map(|x| x.text.clone())
+                    .unwrap_or_default(),
             })
             .collect(),
         comments: r.comments.iter().map(report_comment).collect(),

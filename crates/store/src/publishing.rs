@@ -191,7 +191,13 @@ async fn write_report(
     let cid = consultation.id.as_str();
     let counts = tally(txn, cid).await?;
     let groups = groups(txn, cid).await?;
-    let summary = FeedbackReport::summary(consultation, &counts, &groups, calendar, edition);
+    let representatives = crate::suggestions::group_representatives(txn, keys, cid).await?;
+    let by_group: std::collections::BTreeMap<&str, &Comment> = representatives
+        .iter()
+        .filter_map(|c| c.group_id.as_deref().map(|g| (g, c)))
+        .collect();
+    let summary = FeedbackReport::summary(consultation, &counts, &groups, calendar, edition)
+        .represented_by(&by_group);
     if let Some(run) = sink.run {
         run.set_total(summary.totals.published);
     }

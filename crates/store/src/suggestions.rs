@@ -4,7 +4,7 @@
 //! decided on by officers with set-based statements — accepting a campaign of any size reads
 //! counts and ids, never whole comments.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use consult_domain::answering::OpinionGroup;
@@ -851,4 +851,74 @@ impl Store {
         txn.commit().await?;
         Ok(suggestion)
     }
+}
+
+/// The comment whose words stand for each opinion group of `consultation_id` in its report: the
+/// representative of the suggestion it was accepted from (the member most like the others)
+/// while it is a visible member, otherwise its first visible member. One comment per group,
+/// read with two grouped queries.
+pub(crate) async fn group_representatives<C: ConnectionTrait>(
+    db: &C,
+    keys: &crate::private_data::PrivateDataKeys,
+    consultation_id: &str,
+) -> Result<Vec<Comment>, StoreError> {
+    let firsts: Vec<(String, String)> = comment::Entity::find()
+        .select_only()
+        .column(comment::Column::GroupId)
+        .expr(Expr::cust("MIN(id)"))
+        .filter(comment::Column::ConsultationId.eq(consultation_id))
+        .filter(comment::Column::GroupId.is_not_null())
+        .filter(comment::Column::HideReason.is_null())
+        .group_by(comment::Column::GroupId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let accepted: Vec<(Option<String>, String)> = suggestion::Entity::find()
+        .select_only()
+        .column(suggestion::Column::OpinionGroupId)
+        .column(suggestion::Column::RepresentativeId)
+        .filter(suggestion::Column::ConsultationId.eq(consultation_id))
+        .filter(suggestion::Column::State.eq(SuggestionState::Accepted.code()))
+        .order_by_asc(suggestion::Column::CreatedAt)
+        .order_by_asc(suggestion::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut wanted: Vec<String> = firsts.iter().map(|(_, id)| id.clone()).collect();
+    wanted.extend(accepted.iter().map(|(_, id)| id.clone()));
+    wanted.sort();
+    wanted.dedup();
+    let mut found: HashMap<String, Comment> = HashMap::new();
+    for chunk in wanted.chunks(CHUNK) {
+        for m in comment::Entity::find()
+            .filter(comment::Column::ConsultationId.eq(consultation_id))
+            .filter(comment::Column::Id.is_in(chunk.iter().cloned()))
+            .all(db)
+            .await?
+        {
+            let c = comment_from_row(m, keys)?;
+            found.insert(c.id.clone(), c);
+        }
+    }
+    let mut chosen: BTreeMap<String, Comment> = BTreeMap::new();
+    for (group, id) in &accepted {
+        let Some(group) = group else { continue };
+        if chosen.contains_key(group) {
+            continue;
+        }
+        if let Some(c) = found.get(id)
+            && c.is_visible()
+            && c.group_id.as_deref() == Some(group.as_str())
+        {
+            chosen.insert(group.clone(), c.clone());
+        }
+    }
+    for (group, id) in firsts {
+        if !chosen.contains_key(&group)
+            && let Some(c) = found.get(&id)
+        {
+            chosen.insert(group, c.clone());
+        }
+    }
+    Ok(chosen.into_values().collect())
 }

@@ -726,6 +726,7 @@ fn corrections_list_each_changed_answer_once() {
         summary: "集中意见".into(),
         count: 2,
         answer: a,
+        representative: None,
     };
     let groups = group_corrections(&[group(Some(no.clone()))], &[group(Some(yes.clone()))]);
     assert_eq!(groups.len(), 1);

@@ -91,11 +91,22 @@ fn reference_build(
         ) {
             adopted_changes.push(change);
         }
+        // The first visible member by id, written out again here.
+        let representative = view
+            .comments
+            .iter()
+            .filter(|c| c.is_visible() && c.group_id.as_deref() == Some(g.id.as_str()))
+            .min_by(|a, b| a.id.cmp(&b.id))
+            .map(|c| ReportRepresentative {
+                comment: c.id.clone(),
+                text: c.published_text(),
+            });
         opinion_groups.push(ReportOpinionGroup {
             id: g.id.clone(),
             summary: mask_personal_information(&g.summary),
             count,
             answer,
+            representative,
         });
     }
     let hidden: u64 = hidden_by_reason.values().sum();
@@ -253,8 +264,9 @@ fn assembled(
 ) -> (String, String) {
     let view = AnsweringView { comments, groups };
     let tally = AnsweringTally::of(view);
-    let layout =
-        FeedbackReport::summary(c, &tally, groups, &Calendar::built_in(), edition).layout();
+    let layout = FeedbackReport::summary(c, &tally, groups, &Calendar::built_in(), edition)
+        .represented_by(&super::first_members(comments))
+        .layout();
     let index = view.group_index();
     let mut parts = vec![(PartKind::Frame, layout.head.clone())];
     for k in comments.iter().filter(|k| k.is_visible()) {
