@@ -268,6 +268,20 @@ async fn campaigns_are_suggested_then_accepted_split_merged_and_dismissed() {
         (shown.member_count, shown.member_count)
     );
     assert!(shown.channels.iter().any(|f| f.code == "HOTLINE_12345"));
+    // Exact copies from one calling system are shown as a sign, largest first.
+    assert!(!shown.repeated_texts.is_empty(), "{shown:?}");
+    assert!(shown.repeated_texts.len() <= 5);
+    assert!(
+        shown
+            .repeated_texts
+            .windows(2)
+            .all(|w| w[0].count >= w[1].count)
+    );
+    let sign = &shown.repeated_texts[0];
+    assert!(sign.count >= 2 && !sign.submitted_by.is_empty() && !sign.excerpt.is_empty());
+    let secs = |t: &Option<prost_types::Timestamp>| t.as_ref().map(|t| (t.seconds, t.nanos));
+    assert!(secs(&sign.first_receive_time).is_some());
+    assert!(secs(&sign.first_receive_time) <= secs(&sign.last_receive_time));
 
     // Accepted: every member joins the new group, nothing else does.
     let a = server

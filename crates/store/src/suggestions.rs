@@ -62,6 +62,30 @@ pub struct SuggestionDetail {
     pub channels: Vec<(String, u64)>,
     /// Visible members per submitter category code.
     pub categories: Vec<(String, u64)>,
+    /// Texts carried identically by several visible members from one submitter, most repeated
+    /// first (at most [`REPEATED_SHOWN`]).
+    pub repeated: Vec<RepeatedText>,
+}
+
+/// A repeated text as counted: text, submitter, count, first and last receipt.
+type RepeatedRow = (String, String, i64, DateTime<Utc>, DateTime<Utc>);
+
+/// Repeated texts shown per suggestion.
+const REPEATED_SHOWN: u64 = 5;
+
+/// One text carried identically by several members from one submitter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepeatedText {
+    /// The text.
+    pub content: String,
+    /// Who submitted them (a calling system or an officer).
+    pub submitted_by: String,
+    /// How many.
+    pub count: u64,
+    /// When the first was received.
+    pub first: DateTime<Utc>,
+    /// When the last was received.
+    pub last: DateTime<Utc>,
 }
 
 /// Where an accepted suggestion's members go.
@@ -568,6 +592,34 @@ impl Store {
                 .map(|(k, n)| (k, u64::try_from(n).unwrap_or(0)))
                 .collect()
         };
+        let repeated: Vec<RepeatedRow> = comment::Entity::find()
+            .select_only()
+            .column(comment::Column::Content)
+            .column(comment::Column::SubmittedBy)
+            .expr(Expr::cust("COUNT(*)"))
+            .expr(Expr::cust("MIN(received_at)"))
+            .expr(Expr::cust("MAX(received_at)"))
+            .filter(comment::Column::SuggestionId.eq(id))
+            .filter(comment::Column::HideReason.is_null())
+            .group_by(comment::Column::Content)
+            .group_by(comment::Column::SubmittedBy)
+            .having(Expr::cust("COUNT(*) > 1"))
+            .order_by_desc(Expr::cust("COUNT(*)"))
+            .order_by_asc(comment::Column::SubmittedBy)
+            .limit(REPEATED_SHOWN)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let repeated = repeated
+            .into_iter()
+            .map(|(content, submitted_by, n, first, last)| RepeatedText {
+                content,
+                submitted_by,
+                count: u64::try_from(n).unwrap_or(0),
+                first,
+                last,
+            })
+            .collect();
         let channels = to_counts(facet(comment::Column::Channel).await?);
         let categories = to_counts(facet(comment::Column::SubmitterCategory).await?);
         Ok(SuggestionDetail {
@@ -576,6 +628,7 @@ impl Store {
             outliers,
             channels,
             categories,
+            repeated,
         })
     }
 

@@ -85,6 +85,17 @@ fn show_detail(d: &SuggestionDetail) -> pb::Suggestion {
         outliers: d.outliers.iter().map(convert::comment).collect(),
         channels: facets(&d.channels),
         submitter_categories: facets(&d.categories),
+        repeated_texts: d
+            .repeated
+            .iter()
+            .map(|r| pb::RepeatedText {
+                count: i64::try_from(r.count).unwrap_or(i64::MAX),
+                submitted_by: r.submitted_by.clone(),
+                first_receive_time: Some(convert::timestamp(r.first)),
+                last_receive_time: Some(convert::timestamp(r.last)),
+                excerpt: r.content.chars().take(60).collect(),
+            })
+            .collect(),
         ..show(&d.suggestion)
     }
 }

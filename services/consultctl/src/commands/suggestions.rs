@@ -99,6 +99,22 @@ fn show_suggestion(out: &Out, s: &pb::Suggestion) {
         .map(|c| format!("{}  {}", names::short(&c.name), excerpt(&c.content, 60)))
         .collect();
     rows.push(("差异最大", outliers.join("\n")));
+    // Shown for the officer to weigh, never to discard anyone.
+    let repeated: Vec<String> = s
+        .repeated_texts
+        .iter()
+        .map(|r| {
+            format!(
+                "{} 条相同文本，来自 {}，{} 至 {}：{}",
+                r.count,
+                r.submitted_by,
+                ts(r.first_receive_time.as_ref()),
+                ts(r.last_receive_time.as_ref()),
+                excerpt(&r.excerpt, 40)
+            )
+        })
+        .collect();
+    rows.push(("同源重复", repeated.join("\n")));
     output::fields(out, &rows);
 }
 
