@@ -153,6 +153,43 @@ async fn digest(
     Ok((affected, names, counts))
 }
 
+/// Records, for every comment `condition` chooses, a revision of its answer to `disposition`
+/// (JSON; `None` when cleared) by `action`: one `INSERT … SELECT`, whatever their number.
+pub(crate) async fn record_revisions(
+    txn: &DatabaseTransaction,
+    condition: Condition,
+    action: &'static str,
+    disposition: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let select = Query::select()
+        .column(comment::Column::ConsultationId)
+        .expr(Expr::cust(
+            "'consultations/' || consultation_id || '/comments/' || id",
+        ))
+        .expr(Expr::val(action))
+        .expr(Expr::val(disposition))
+        .expr(Expr::val(now))
+        .from(comment::Entity)
+        .cond_where(condition)
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(disposition_revision::Entity)
+        .columns([
+            disposition_revision::Column::ConsultationId,
+            disposition_revision::Column::Subject,
+            disposition_revision::Column::Action,
+            disposition_revision::Column::Disposition,
+            disposition_revision::Column::RecordedAt,
+        ])
+        .select_from(select)
+        .map_err(|e| StoreError::Database(sea_orm::DbErr::Custom(e.to_string())))?
+        .to_owned();
+    let backend = txn.get_database_backend();
+    txn.execute_raw(backend.build(&insert)).await?;
+    Ok(())
+}
+
 impl Store {
     /// Runs a bulk answer on consultation `consultation_id`: `decide` gets the consultation
     /// and the comments `listed` names (none for a selection) and returns the plan, which is
@@ -207,33 +244,16 @@ impl Store {
 
         let disposition = audit::to_json(&plan.disposition);
         let outcome = plan.disposition.answer.outcome.code();
-        let backend = txn.get_database_backend();
         for condition in &conditions {
             // Revisions first: the update may change what the condition chooses.
-            let select = Query::select()
-                .column(comment::Column::ConsultationId)
-                .expr(Expr::cust(
-                    "'consultations/' || consultation_id || '/comments/' || id",
-                ))
-                .expr(Expr::val("comment.bulk_answer"))
-                .expr(Expr::val(disposition.clone()))
-                .expr(Expr::val(now))
-                .from(comment::Entity)
-                .cond_where(condition.clone())
-                .to_owned();
-            let insert = Query::insert()
-                .into_table(disposition_revision::Entity)
-                .columns([
-                    disposition_revision::Column::ConsultationId,
-                    disposition_revision::Column::Subject,
-                    disposition_revision::Column::Action,
-                    disposition_revision::Column::Disposition,
-                    disposition_revision::Column::RecordedAt,
-                ])
-                .select_from(select)
-                .map_err(|e| StoreError::Database(sea_orm::DbErr::Custom(e.to_string())))?
-                .to_owned();
-            txn.execute_raw(backend.build(&insert)).await?;
+            record_revisions(
+                &txn,
+                condition.clone(),
+                "comment.bulk_answer",
+                disposition.clone(),
+                now,
+            )
+            .await?;
             comment::Entity::update_many()
                 .col_expr(
                     comment::Column::Disposition,

@@ -23,10 +23,11 @@ use sea_orm::{
 
 use crate::answering::{group_from_row, group_to_row};
 use crate::audit::{self, AuditRecord};
+use crate::bulk::record_revisions;
 use crate::comments::from_row as comment_from_row;
 use crate::consultations::from_row as consultation_from_row;
 use crate::counting::{CountChanges, key_of};
-use crate::entity::{comment, consultation, disposition_revision, opinion_group, suggestion};
+use crate::entity::{comment, consultation, opinion_group, suggestion};
 use crate::operations::{OperationOutcome, OperationRun};
 use crate::write::{RowLock, lock_consultations};
 use crate::{Store, StoreError, corrupt};
@@ -285,6 +286,31 @@ async fn digest(txn: &DatabaseTransaction, condition: Condition) -> Result<Affec
     Ok(digest.finish())
 }
 
+/// Appends the audit event `payload` of `action` on `subject` in `txn`.
+async fn audited(
+    txn: &DatabaseTransaction,
+    consultation_id: &str,
+    actor: &str,
+    action: &'static str,
+    subject: String,
+    payload: &AuditPayload,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    audit::append(
+        txn,
+        AuditRecord {
+            consultation_id: Some(consultation_id.to_owned()),
+            actor: actor.to_owned(),
+            action,
+            subject,
+            before: None,
+            after: audit::to_json(payload),
+            occurred_at: now,
+        },
+    )
+    .await
+}
+
 impl Store {
     /// Computes the suggestions of `consultation_id` from scratch: the visible, ungrouped
     /// comments that are in no dismissed suggestion are compared, and the open suggestions are
@@ -454,17 +480,14 @@ impl Store {
             computed.suggestions,
             computed.suggested,
         );
-        audit::append(
-            &*txn,
-            AuditRecord {
-                consultation_id: Some(consultation_id.to_owned()),
-                actor: actor.to_owned(),
-                action: "suggestion.compute",
-                subject: format!("consultations/{consultation_id}"),
-                before: None,
-                after: audit::to_json(&payload),
-                occurred_at: now,
-            },
+        audited(
+            &txn,
+            consultation_id,
+            actor,
+            "suggestion.compute",
+            format!("consultations/{consultation_id}"),
+            &payload,
+            now,
         )
         .await?;
         if let Some(run) = run {
@@ -713,31 +736,14 @@ impl Store {
             );
         }
         // A member's own answer gives way to the group's: recorded as cleared.
-        let backend = txn.get_database_backend();
-        let select = Query::select()
-            .column(comment::Column::ConsultationId)
-            .expr(Expr::cust(
-                "'consultations/' || consultation_id || '/comments/' || id",
-            ))
-            .expr(Expr::val("suggestion.accept"))
-            .expr(Expr::val(Option::<String>::None))
-            .expr(Expr::val(now))
-            .from(comment::Entity)
-            .cond_where(members.clone().add(comment::Column::Outcome.is_not_null()))
-            .to_owned();
-        let insert = Query::insert()
-            .into_table(disposition_revision::Entity)
-            .columns([
-                disposition_revision::Column::ConsultationId,
-                disposition_revision::Column::Subject,
-                disposition_revision::Column::Action,
-                disposition_revision::Column::Disposition,
-                disposition_revision::Column::RecordedAt,
-            ])
-            .select_from(select)
-            .map_err(|e| StoreError::Database(sea_orm::DbErr::Custom(e.to_string())))?
-            .to_owned();
-        txn.execute_raw(backend.build(&insert)).await?;
+        record_revisions(
+            &txn,
+            members.clone().add(comment::Column::Outcome.is_not_null()),
+            "suggestion.accept",
+            None,
+            now,
+        )
+        .await?;
         comment::Entity::update_many()
             .col_expr(comment::Column::GroupId, Expr::value(group.id.clone()))
             .col_expr(
@@ -753,17 +759,14 @@ impl Store {
             .await?;
         update_row(&txn, &suggestion).await?;
         let payload: AuditPayload = suggestion.accepted(&group, merged, affected.clone());
-        audit::append(
-            &*txn,
-            AuditRecord {
-                consultation_id: Some(consultation_id.to_owned()),
-                actor: actor.to_owned(),
-                action: "suggestion.accept",
-                subject: suggestion.name(),
-                before: None,
-                after: audit::to_json(&payload),
-                occurred_at: now,
-            },
+        audited(
+            &txn,
+            consultation_id,
+            actor,
+            "suggestion.accept",
+            suggestion.name(),
+            &payload,
+            now,
         )
         .await?;
         counts.write(&txn).await?;
@@ -825,17 +828,14 @@ impl Store {
         )
         .await?;
         let payload = suggestion.split_off(&part, affected);
-        audit::append(
-            &*txn,
-            AuditRecord {
-                consultation_id: Some(consultation_id.to_owned()),
-                actor: actor.to_owned(),
-                action: "suggestion.split",
-                subject: suggestion.name(),
-                before: None,
-                after: audit::to_json(&payload),
-                occurred_at: now,
-            },
+        audited(
+            &txn,
+            consultation_id,
+            actor,
+            "suggestion.split",
+            suggestion.name(),
+            &payload,
+            now,
         )
         .await?;
         txn.commit().await?;
@@ -888,17 +888,14 @@ impl Store {
         let mut suggestion = load(&*txn, consultation_id, id).await?;
         let payload = decide(&consultation, &mut suggestion)?;
         update_row(&txn, &suggestion).await?;
-        audit::append(
-            &*txn,
-            AuditRecord {
-                consultation_id: Some(consultation_id.to_owned()),
-                actor: actor.to_owned(),
-                action: "suggestion.dismiss",
-                subject: suggestion.name(),
-                before: None,
-                after: audit::to_json(&payload),
-                occurred_at: now,
-            },
+        audited(
+            &txn,
+            consultation_id,
+            actor,
+            "suggestion.dismiss",
+            suggestion.name(),
+            &payload,
+            now,
         )
         .await?;
         txn.commit().await?;
