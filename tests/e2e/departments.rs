@@ -488,8 +488,13 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
         ),
         (
             "SuggestionService/StartComputeSuggestions",
+            // On the draft: refused by its state before an operation starts, so that no
+            // operation's work lands while a later row counts what a refusal wrote.
             Row::Departmental(
-                pb::StartComputeSuggestionsRequest { parent: c.clone() }.encode_to_vec(),
+                pb::StartComputeSuggestionsRequest {
+                    parent: draft_c.name.clone(),
+                }
+                .encode_to_vec(),
             ),
         ),
         (
