@@ -23,6 +23,7 @@ const VALIDATED: &[&str] = &[
     ".consult.v1.ListClausesRequest",
     ".consult.v1.LookupCommentRequest",
     ".consult.v1.HideCommentRequest",
+    ".consult.v1.BulkHideCommentsRequest",
     ".consult.v1.UnhideCommentRequest",
     ".consult.v1.AnswerCommentRequest",
     ".consult.v1.RedactCommentRequest",
@@ -166,6 +167,14 @@ const FIELDS: &[(&str, &str)] = &[
     (".consult.v1.HideCommentRequest.name", COMMENT_NAME),
     (
         ".consult.v1.HideCommentRequest.note",
+        r#"#[validate(length(max = 500, message = "备注不能超过500个字符 (note has at most 500 characters)"))]"#,
+    ),
+    (
+        ".consult.v1.BulkHideCommentsRequest.parent",
+        CONSULTATION_NAME,
+    ),
+    (
+        ".consult.v1.BulkHideCommentsRequest.note",
         r#"#[validate(length(max = 500, message = "备注不能超过500个字符 (note has at most 500 characters)"))]"#,
     ),
     (".consult.v1.UnhideCommentRequest.name", COMMENT_NAME),

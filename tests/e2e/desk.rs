@@ -1,6 +1,6 @@
 //! The officers' answering desk: concentrated opinions never shrink below two members and can
-//! be dissolved; a bulk answer by filter can be tried first, counting what it would answer and
-//! writing nothing; comments are counted by the draft's clauses however they name them; through
+//! be dissolved; a bulk answer or hide by filter can be tried first, counting what it would
+//! change and writing nothing; comments are counted by the draft's clauses however they name them; through
 //! the API and consultctl, on SQLite and PostgreSQL.
 
 use consult_api::pb;
@@ -556,4 +556,221 @@ async fn letters_entered_from_a_file_are_all_checked_first_and_stored_once() {
     assert!(letter.comments[0].postmarked_at.is_some());
     assert_eq!(letter.comments[0].clause_reference, "第一条");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn a_flood_of_advertisements_is_hidden_by_one_filter_and_a_list_is_all_or_nothing() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let c = published(&server, "关于停车收费的规定（征求意见稿）").await;
+    let mut bodies: Vec<pb::Comment> = (0..12)
+        .map(|i| {
+            comment(
+                pb::Channel::Portal,
+                &format!("代开发票{i}，正规税点低，加微信 fp{i:03}"),
+            )
+        })
+        .collect();
+    bodies.extend((0..4).map(|i| {
+        comment(
+            pb::Channel::Portal,
+            &format!("第九条收费标准偏高，建议夜间免费停车{i}"),
+        )
+    }));
+    // Quotes one word of the advertisement but not the other: stays.
+    bodies.push(comment(
+        pb::Channel::Portal,
+        "有人在留言区代开发票，请管理员处理",
+    ));
+    let names = submit_all(&server, &c.name, bodies).await;
+    // Two advertisements an officer already grouped are left to their group.
+    server
+        .feedback()
+        .create_opinion_group(authed(
+            token::OFFICER_FGW,
+            pb::CreateOpinionGroupRequest {
+                parent: c.name.clone(),
+                opinion_group: Some(pb::OpinionGroup {
+                    summary: "广告".into(),
+                    ..Default::default()
+                }),
+                comments: names[..2].to_vec(),
+            },
+        ))
+        .await
+        .unwrap();
+    let hide = |target: pb::bulk_hide_comments_request::Target, validate_only: bool| {
+        pb::BulkHideCommentsRequest {
+            parent: c.name.clone(),
+            reason: pb::HideReason::Spam as i32,
+            note: "发票广告".into(),
+            target: Some(target),
+            validate_only,
+        }
+    };
+    let flood = pb::bulk_hide_comments_request::Target::Selection(pb::CommentSelection {
+        query: "代开发票 微信".into(),
+        ..Default::default()
+    });
+    let progress = || async {
+        server
+            .feedback()
+            .get_answering_progress(authed(
+                token::OFFICER_FGW,
+                pb::GetAnsweringProgressRequest {
+                    name: c.name.clone(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+    };
+
+    let before = server.row_counts().await;
+    let tried = server
+        .comments()
+        .bulk_hide_comments(authed(token::OFFICER_FGW, hide(flood.clone(), true)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(tried.hidden_count, 10);
+    assert_eq!(tried.comments, names[2..12].to_vec());
+    assert_eq!(
+        server.row_counts().await,
+        before,
+        "a dry run writes nothing"
+    );
+    assert_eq!(progress().await.hidden, 0);
+    let id = c.name.trim_start_matches("consultations/");
+    let run = consultctl(
+        &server.grpc,
+        Some(token::OFFICER_FGW),
+        &[
+            "comment",
+            "bulk-hide",
+            id,
+            "--search",
+            "代开发票 微信",
+            "--reason",
+            "spam",
+            "--dry-run",
+        ],
+    )
+    .await
+    .expect(0);
+    assert!(run.stdout.contains("将屏蔽 10 条意见"), "{run:?}");
+    assert!(run.stdout.contains("代开发票2，"), "the sample: {run:?}");
+    assert_eq!(
+        server.row_counts().await,
+        before,
+        "a dry run writes nothing"
+    );
+
+    let done = server
+        .comments()
+        .bulk_hide_comments(authed(token::OFFICER_FGW, hide(flood.clone(), false)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        done.comments, tried.comments,
+        "the dry run named what it hid"
+    );
+    let p = progress().await;
+    // Unanswered: the five others and the two in the unanswered group.
+    assert_eq!((p.hidden, p.grouped, p.unanswered), (10, 2, 7));
+    assert_eq!(p.hidden_by_reason[0].code, "SPAM");
+    assert_eq!(p.hidden_by_reason[0].count, 10);
+    let hidden = server
+        .comments()
+        .get_comment(authed(
+            token::OFFICER_FGW,
+            pb::GetCommentRequest {
+                name: names[5].clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let moderation = hidden.moderation.expect("hidden");
+    assert_eq!(moderation.reason, pb::HideReason::Spam as i32);
+    assert_eq!(moderation.note, "发票广告");
+    // One audit event for the ten, with the filter, the count and the digest of the ids.
+    let audit = server
+        .query_count(
+            "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'comment.bulk_hide' \
+             AND after LIKE '%comments.hidden.v1%' AND after LIKE '%\"count\":10%'",
+        )
+        .await;
+    assert_eq!(audit, 1);
+    // Again: nothing left to hide, and hidden ones keep their reason.
+    let again = server
+        .comments()
+        .bulk_hide_comments(authed(token::OFFICER_FGW, hide(flood, false)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again.hidden_count, 0);
+
+    // A list is all or nothing, naming every comment that cannot be hidden.
+    let before = server.row_counts().await;
+    let listed = pb::bulk_hide_comments_request::Target::Comments(pb::CommentList {
+        comments: vec![names[12].clone(), names[0].clone(), names[3].clone()],
+    });
+    let status = assert_status(
+        server
+            .comments()
+            .bulk_hide_comments(authed(token::OFFICER_FGW, hide(listed, false)))
+            .await,
+        Code::FailedPrecondition,
+        "IN_OPINION_GROUP",
+    );
+    assert!(
+        format!("{status:?}").contains("ALREADY_HIDDEN"),
+        "{status:?}"
+    );
+    assert_eq!(server.row_counts().await, before);
+    assert_eq!(progress().await.hidden, 10);
+
+    // Bad input names its field and changes nothing.
+    let long = pb::bulk_hide_comments_request::Target::Selection(pb::CommentSelection {
+        query: "很".repeat(10_000),
+        ..Default::default()
+    });
+    assert_status(
+        server
+            .comments()
+            .bulk_hide_comments(authed(token::OFFICER_FGW, hide(long, false)))
+            .await,
+        Code::InvalidArgument,
+        "selection.query",
+    );
+    let mut no_target = hide(
+        pb::bulk_hide_comments_request::Target::Comments(pb::CommentList::default()),
+        false,
+    );
+    no_target.target = None;
+    no_target.reason = 0;
+    let status = assert_status(
+        server
+            .comments()
+            .bulk_hide_comments(authed(token::OFFICER_FGW, no_target))
+            .await,
+        Code::InvalidArgument,
+        "target",
+    );
+    assert!(format!("{status:?}").contains("reason"), "{status:?}");
+    assert_eq!(server.row_counts().await, before);
+
+    // consultctl hides a list.
+    let comment_id = names[13].rsplit('/').next().unwrap();
+    let run = consultctl(
+        &server.grpc,
+        Some(token::OFFICER_FGW),
+        &["comment", "bulk-hide", id, comment_id, "--reason", "abuse"],
+    )
+    .await
+    .expect(0);
+    assert!(run.stdout.contains("已屏蔽 1 条意见"), "{run:?}");
+    assert_eq!(progress().await.hidden, 11);
+    server.assert_counts_agree().await;
 }

@@ -68,6 +68,7 @@ pub(crate) const EXPECTED: &[(&str, &str)] = &[
     ("CommentService/ListClauses", "OA"),
     ("CommentService/LookupComment", "*"),
     ("CommentService/HideComment", "O"),
+    ("CommentService/BulkHideComments", "O"),
     ("CommentService/UnhideComment", "O"),
     ("CommentService/RedactComment", "O"),
     ("CommentService/AnswerComment", "O"),

@@ -723,6 +723,25 @@ impl TestServer {
         out
     }
 
+    /// Waits until no long-running operation is left unfinished, so that counting rows
+    /// afterwards sees no work still landing in the background.
+    pub async fn operations_settled(&self) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let running = self
+                .query_count("SELECT COUNT(*) AS n FROM operations WHERE NOT done")
+                .await;
+            if running == 0 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{running} operations still running after 60 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Stops the server with SIGTERM and waits for it to exit.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill")

@@ -68,6 +68,30 @@ pub struct Moderation {
     pub hidden_at: DateTime<Utc>,
 }
 
+impl Moderation {
+    /// A hiding by `officer` now, its note trimmed and at most [`NOTE_MAX_CHARS`] long.
+    pub fn new(
+        reason: HideReason,
+        note: &str,
+        officer: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Self, DomainError> {
+        let note = note.trim();
+        if note.chars().count() > NOTE_MAX_CHARS {
+            return Err(DomainError::invalid(
+                "note",
+                format!("不能超过{NOTE_MAX_CHARS}个字符 (at most {NOTE_MAX_CHARS} characters)"),
+            ));
+        }
+        Ok(Self {
+            reason,
+            note: note.to_owned(),
+            hidden_by: officer.to_owned(),
+            hidden_at: now,
+        })
+    }
+}
+
 /// An answer as an officer writes it, checked for the reasons the outcome needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Answer {
@@ -391,6 +415,7 @@ impl Comment {
         now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
         consultation.check_moderation(now, false)?;
+        let moderation = Moderation::new(reason, note, officer, now)?;
         if let Some(m) = &self.moderation {
             return Err(DomainError::precondition(
                 "ALREADY_HIDDEN",
@@ -402,19 +427,7 @@ impl Comment {
                 ),
             ));
         }
-        let note = note.trim();
-        if note.chars().count() > NOTE_MAX_CHARS {
-            return Err(DomainError::invalid(
-                "note",
-                format!("不能超过{NOTE_MAX_CHARS}个字符 (at most {NOTE_MAX_CHARS} characters)"),
-            ));
-        }
-        self.moderation = Some(Moderation {
-            reason,
-            note: note.to_owned(),
-            hidden_by: officer.to_owned(),
-            hidden_at: now,
-        });
+        self.moderation = Some(moderation);
         Ok(())
     }
 

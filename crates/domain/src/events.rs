@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::answering::Disposition;
-use crate::answering::bulk::{Affected, AnswerTarget};
+use crate::answering::bulk::{Affected, CommentTarget};
+use crate::answering::{Disposition, HideReason};
 use crate::decision::DecisionDocument;
 
 /// The payload of an audit event.
@@ -15,6 +15,9 @@ pub enum AuditPayload {
     /// Comments given one answer at once.
     #[serde(rename = "comments.answered.v1")]
     CommentsAnswered(CommentsAnsweredV1),
+    /// Comments hidden at once.
+    #[serde(rename = "comments.hidden.v1")]
+    CommentsHidden(CommentsHiddenV1),
     /// A version of the feedback report published (the first, or a correction).
     #[serde(rename = "feedback_report.published.v1")]
     ReportPublished(ReportPublishedV1),
@@ -82,9 +85,22 @@ pub struct SuggestionDismissedV1 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommentsAnsweredV1 {
     /// Which comments were asked for.
-    pub target: AnswerTarget,
+    pub target: CommentTarget,
     /// The answer given.
     pub disposition: Disposition,
+    /// What it touched.
+    pub affected: Affected,
+}
+
+/// A bulk hide, version 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentsHiddenV1 {
+    /// Which comments were asked for.
+    pub target: CommentTarget,
+    /// The reason's category (a code).
+    pub reason: HideReason,
+    /// The officer's note.
+    pub note: String,
     /// What it touched.
     pub affected: Affected,
 }

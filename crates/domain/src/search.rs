@@ -13,8 +13,10 @@ pub const QUERY_MAX_WORDS: usize = 8;
 /// Shortest word a trigram index can look up.
 pub const INDEXED_WORD_MIN_CHARS: usize = 3;
 
-/// A parsed search query: its words, case folded, in the order given.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A parsed search query: its words, case folded, in the order given. Recorded (in an audit
+/// event's selection) as its words joined by spaces.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub struct SearchText {
     words: Vec<String>,
 }
@@ -84,6 +86,22 @@ impl SearchText {
     pub fn matches(&self, content: &str) -> bool {
         let folded = content.to_lowercase();
         self.words.iter().all(|w| folded.contains(w.as_str()))
+    }
+}
+
+impl From<SearchText> for String {
+    fn from(text: SearchText) -> Self {
+        text.words.join(" ")
+    }
+}
+
+impl TryFrom<String> for SearchText {
+    type Error = String;
+
+    fn try_from(query: String) -> Result<Self, Self::Error> {
+        Self::parse("query", &query)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "a blank query".to_owned())
     }
 }
 

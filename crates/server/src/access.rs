@@ -56,6 +56,7 @@ pub(crate) const MATRIX: &[(&str, &str, Audience)] = &[
     ("CommentService", "list_clauses", OfficersAndAuditors),
     ("CommentService", "lookup_comment", Anyone),
     ("CommentService", "hide_comment", Officers),
+    ("CommentService", "bulk_hide_comments", Officers),
     ("CommentService", "unhide_comment", Officers),
     ("CommentService", "redact_comment", Officers),
     ("CommentService", "answer_comment", Officers),

@@ -1,14 +1,17 @@
-//! Bulk answers run as set-wise SQL: the domain's plan names its comments by a definition
-//! ([`BulkAnswer::condition`]), and the store digests, records and updates exactly those with a few
-//! statements in one transaction, reading ids a page at a time and never whole comments.
+//! Bulk answers and bulk hides run as set-wise SQL: the domain's plan names its comments by a
+//! definition ([`BulkAnswer::condition`], [`BulkHide::condition`]), and the store digests,
+//! records and updates exactly those with a few statements in one transaction, reading ids a
+//! page at a time and never whole comments.
 
 use chrono::{DateTime, Utc};
-use consult_domain::answering::bulk::{Affected, AffectedDigest, BulkAnswer, REPLY_LISTS_AT_MOST};
+use consult_domain::answering::bulk::{
+    Affected, AffectedDigest, BulkAnswer, BulkHide, CommentCondition, REPLY_LISTS_AT_MOST,
+};
 use consult_domain::{Comment, Consultation, DomainError};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::audit::{self, AuditRecord};
@@ -35,19 +38,18 @@ const ID_PAGE: u64 = 10_000;
 /// Ids bound per statement for a listed target; far below either database's limit.
 const CHUNK: usize = 500;
 
-/// What a bulk answer did.
+/// What a bulk answer or hide did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BulkAnswered {
+pub struct BulkDone {
     /// How many comments, and the digest of their ids.
     pub affected: Affected,
     /// Their names, when there are at most [`REPLY_LISTS_AT_MOST`]; otherwise empty.
     pub names: Vec<String>,
 }
 
-/// The plan's comments as SQL conditions, one per statement (listed ids are cut into chunks
-/// of bound ids).
-fn conditions(plan: &BulkAnswer) -> Vec<Condition> {
-    let chosen = plan.condition();
+/// A plan's comments as SQL conditions, one per statement (listed ids are cut into chunks of
+/// bound ids).
+fn conditions(backend: DbBackend, chosen: CommentCondition<'_>) -> Vec<Condition> {
     let mut c = Condition::all().add(comment::Column::ConsultationId.eq(chosen.consultation_id));
     if chosen.answerable {
         c = c
@@ -67,6 +69,9 @@ fn conditions(plan: &BulkAnswer) -> Vec<Condition> {
         if let Some(clause) = s.clause() {
             c = c.add(clause_condition(&clause));
         }
+        if let Some(text) = &s.query {
+            c = c.add(crate::search::contains_every_word(backend, text.words()));
+        }
     }
     match chosen.ids {
         None => vec![c],
@@ -80,18 +85,25 @@ fn conditions(plan: &BulkAnswer) -> Vec<Condition> {
     }
 }
 
+/// The answering-count columns a change sets: `None` leaves a column as it is.
+#[derive(Debug, Clone, Copy, Default)]
+struct Moves<'a> {
+    hide_reason: Option<&'a str>,
+    outcome: Option<&'a str>,
+}
+
 /// Reads the chosen ids in ascending order, a page at a time, into the digest, and gathers
-/// how the update will move them between the answering counts.
+/// how the update (setting what `moves` sets) will move them between the answering counts.
 async fn digest(
     txn: &DatabaseTransaction,
-    plan: &BulkAnswer,
+    consultation_id: &str,
     conditions: &[Condition],
+    moves: Moves<'_>,
     run: Option<&OperationRun>,
 ) -> Result<(Affected, Vec<String>, CountChanges), StoreError> {
     let mut digest = AffectedDigest::default();
     let mut names = Vec::new();
     let mut counts = CountChanges::default();
-    let outcome = plan.disposition.answer.outcome.code();
     for condition in conditions {
         let mut after: Option<String> = None;
         loop {
@@ -122,19 +134,16 @@ async fn digest(
                     channel,
                 );
                 let to = key_of(
-                    hide.as_deref(),
+                    moves.hide_reason.or(hide.as_deref()),
                     group.as_deref(),
-                    Some(outcome),
+                    moves.outcome.or(was.as_deref()),
                     category,
                     channel,
                 );
-                counts.moved(&plan.consultation_id, from, to);
+                counts.moved(consultation_id, from, to);
                 digest.push(id);
                 if digest.count() <= REPLY_LISTS_AT_MOST {
-                    names.push(format!(
-                        "consultations/{}/comments/{id}",
-                        plan.consultation_id
-                    ));
+                    names.push(format!("consultations/{consultation_id}/comments/{id}"));
                 }
             }
             if let Some(run) = run {
@@ -191,6 +200,92 @@ pub(crate) async fn record_revisions(
 }
 
 impl Store {
+    /// Locks consultation `consultation_id` for a set-wise change and loads the comments of it
+    /// that `listed` names (those that exist).
+    async fn lock_with_listed(
+        &self,
+        txn: &DatabaseTransaction,
+        consultation_id: &str,
+        listed: &[String],
+    ) -> Result<(Consultation, Vec<Comment>), StoreError> {
+        let row = lock_consultations(txn, [consultation_id], RowLock::Update)
+            .await?
+            .pop()
+            .ok_or_else(|| DomainError::not_found(format!("consultations/{consultation_id}")))?;
+        let consultation = consultation_from_row(row)?;
+        let mut comments = Vec::with_capacity(listed.len());
+        for chunk in listed.chunks(CHUNK) {
+            for m in comment::Entity::find()
+                .filter(comment::Column::ConsultationId.eq(consultation_id))
+                .filter(comment::Column::Id.is_in(chunk.iter().cloned()))
+                .order_by_asc(comment::Column::Id)
+                .all(txn)
+                .await?
+            {
+                comments.push(comment_from_row(m, &self.keys)?);
+            }
+        }
+        Ok((consultation, comments))
+    }
+
+    /// Runs a bulk hide on consultation `consultation_id`: `decide` gets the consultation and
+    /// the comments `listed` names (none for a selection) and returns the plan, which is run
+    /// with one audit event as `actor`, atomically.
+    pub async fn bulk_hide<F>(
+        &self,
+        consultation_id: &str,
+        listed: &[String],
+        actor: &str,
+        now: DateTime<Utc>,
+        validate_only: bool,
+        decide: F,
+    ) -> Result<BulkDone, StoreError>
+    where
+        F: FnOnce(&Consultation, &[Comment]) -> Result<BulkHide, DomainError>,
+    {
+        let txn = self.begin_write().await?;
+        let (consultation, comments) = self.lock_with_listed(&txn, consultation_id, listed).await?;
+        let plan = decide(&consultation, &comments)?;
+        let conditions = conditions(txn.get_database_backend(), plan.condition());
+        let moves = Moves {
+            hide_reason: Some(plan.moderation.reason.code()),
+            ..Moves::default()
+        };
+        let (affected, names, counts) =
+            digest(&txn, consultation_id, &conditions, moves, None).await?;
+        if validate_only {
+            return Ok(BulkDone { affected, names });
+        }
+        let moderation = audit::to_json(&plan.moderation);
+        for condition in &conditions {
+            comment::Entity::update_many()
+                .col_expr(comment::Column::Moderation, Expr::value(moderation.clone()))
+                .col_expr(
+                    comment::Column::HideReason,
+                    Expr::value(plan.moderation.reason.code()),
+                )
+                .filter(condition.clone())
+                .exec(&*txn)
+                .await?;
+        }
+        audit::append(
+            &*txn,
+            AuditRecord {
+                consultation_id: Some(consultation_id.to_owned()),
+                actor: actor.to_owned(),
+                action: "comment.bulk_hide",
+                subject: format!("consultations/{consultation_id}"),
+                before: None,
+                after: audit::to_json(&plan.audit(affected.clone())),
+                occurred_at: now,
+            },
+        )
+        .await?;
+        counts.write(&txn).await?;
+        txn.commit().await?;
+        Ok(BulkDone { affected, names })
+    }
+
     /// Runs a bulk answer on consultation `consultation_id`: `decide` gets the consultation
     /// and the comments `listed` names (none for a selection) and returns the plan, which is
     /// run with its revisions and one audit event as `actor`, atomically.
@@ -204,31 +299,20 @@ impl Store {
         run: Option<&OperationRun>,
         validate_only: bool,
         decide: F,
-    ) -> Result<BulkAnswered, StoreError>
+    ) -> Result<BulkDone, StoreError>
     where
         F: FnOnce(&Consultation, &[Comment]) -> Result<BulkAnswer, DomainError>,
     {
         let txn = self.begin_write().await?;
-        let row = lock_consultations(&txn, [consultation_id], RowLock::Update)
-            .await?
-            .pop()
-            .ok_or_else(|| DomainError::not_found(format!("consultations/{consultation_id}")))?;
-        let consultation = consultation_from_row(row)?;
-        let mut comments = Vec::with_capacity(listed.len());
-        for chunk in listed.chunks(CHUNK) {
-            for m in comment::Entity::find()
-                .filter(comment::Column::ConsultationId.eq(consultation_id))
-                .filter(comment::Column::Id.is_in(chunk.iter().cloned()))
-                .order_by_asc(comment::Column::Id)
-                .all(&*txn)
-                .await?
-            {
-                comments.push(comment_from_row(m, &self.keys)?);
-            }
-        }
+        let (consultation, comments) = self.lock_with_listed(&txn, consultation_id, listed).await?;
         let plan = decide(&consultation, &comments)?;
-        let conditions = conditions(&plan);
-        let (affected, names, counts) = digest(&txn, &plan, &conditions, run).await?;
+        let conditions = conditions(txn.get_database_backend(), plan.condition());
+        let moves = Moves {
+            outcome: Some(plan.disposition.answer.outcome.code()),
+            ..Moves::default()
+        };
+        let (affected, names, counts) =
+            digest(&txn, consultation_id, &conditions, moves, run).await?;
         if validate_only {
             // Only the operation, if any, records what the dry run found.
             if let Some(run) = run {
@@ -239,7 +323,7 @@ impl Store {
                 run.finish_in(&txn, &outcome, now).await?;
                 txn.commit().await?;
             }
-            return Ok(BulkAnswered { affected, names });
+            return Ok(BulkDone { affected, names });
         }
 
         let disposition = audit::to_json(&plan.disposition);
@@ -288,6 +372,6 @@ impl Store {
         }
         counts.write(&txn).await?;
         txn.commit().await?;
-        Ok(BulkAnswered { affected, names })
+        Ok(BulkDone { affected, names })
     }
 }

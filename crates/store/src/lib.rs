@@ -28,7 +28,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 
 pub use answering::{Answering, CommentScope, DispositionRevision};
 pub use audit::{AuditEvent, AuditFilter, AuditRecord, AuditVerification};
-pub use bulk::BulkAnswered;
+pub use bulk::BulkDone;
 pub use comments::{
     CLAUSE_LISTING_OTHERS, ClauseCounts, CommentFilter, CommentWriter, ListedComment, Submission,
     WriterConfig, WriterTask,

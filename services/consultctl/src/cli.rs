@@ -354,6 +354,39 @@ consultctl comment enter 01JD… --channel symposium --category enterprise --org
         #[arg(long, default_value = "")]
         note: String,
     },
+    /// 批量屏蔽：列出的意见，或按条件（如含某段广告文字）选出的意见；已归并的意见不屏蔽 (hide many)
+    #[command(
+        after_help = "示例：\n  consultctl comment bulk-hide 01JD… --search \"代开发票 加微信\" --reason spam --dry-run\n  \
+consultctl comment bulk-hide 01JD… --search \"代开发票 加微信\" --reason spam --note \"广告\"\n  \
+consultctl comment bulk-hide 01JD… 01JE… 01JF… --reason abuse\n\n\
+给出意见编号时只屏蔽这些意见，其中任何一条不能屏蔽则全部不屏蔽；否则按条件选择，至少给出一个条件。\n\
+已屏蔽的意见保留原因；集中意见的成员不屏蔽（先移出该组）。--dry-run 只统计并列出其中几条，不写入。\n\
+原因：spam 垃圾信息、abuse 辱骂攻击、unlawful 违法违规内容、privacy_exposure 泄露他人隐私"
+    )]
+    BulkHide {
+        consultation: String,
+        /// 意见编号 (comments to hide; none: choose by the filter)
+        comments: Vec<String>,
+        /// 检索意见内容，空格分隔的每个词都须出现 (every word must appear in the text)
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        #[arg(long)]
+        channel: Option<String>,
+        #[arg(long)]
+        category: Option<String>,
+        /// 条款，如 第九条 或 9 (clause)
+        #[arg(long)]
+        clause: Option<String>,
+        /// 原因 (reason category)
+        #[arg(long)]
+        reason: String,
+        /// 内部备注 (internal note)
+        #[arg(long, default_value = "")]
+        note: String,
+        /// 只统计、列出样例，不写入 (count and show a sample; write nothing)
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// 取消屏蔽 (show a hidden comment again)
     #[command(after_help = "示例：\n  consultctl comment unhide 01JD… 01JE…")]
     Unhide {
@@ -617,7 +650,8 @@ pub(crate) enum AnswerCommand {
     /// 按条件批量答复（不含已屏蔽和已归并的意见）(answer every comment matching a filter)
     #[command(
         after_help = "示例：\n  consultctl answer filter 01JD… --clause 第九条 --only-unanswered --outcome 采纳 --dry-run\n  \
-consultctl answer filter 01JD… --clause 第九条 --only-unanswered --outcome 采纳\n\n\
+consultctl answer filter 01JD… --clause 第九条 --only-unanswered --outcome 采纳\n  \
+consultctl answer filter 01JD… --search \"票价 学生\" --outcome 未采纳 --reason \"学生票价另有规定\"\n\n\
 --dry-run 只统计将答复多少条意见并列出其中几条，不写入。"
     )]
     Filter {
@@ -629,6 +663,9 @@ consultctl answer filter 01JD… --clause 第九条 --only-unanswered --outcome 
         /// 条款，如 第九条 或 9 (clause)
         #[arg(long)]
         clause: Option<String>,
+        /// 检索意见内容，空格分隔的每个词都须出现 (every word must appear in the text)
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
         /// 只答复尚未答复的意见 (only comments without an answer)
         #[arg(long)]
         only_unanswered: bool,

@@ -187,6 +187,93 @@ fn hidden_comments_are_not_answered_and_unhide_ends_at_publication() {
 }
 
 #[test]
+fn a_bulk_hide_takes_visible_ungrouped_comments_and_refuses_a_list_naming_every_problem() {
+    use crate::answering::bulk::{CommentTarget, Selection};
+    use crate::search::SearchText;
+
+    let (c, now) = closed(ConsultationKind::Plan);
+    let mut comments = vec![
+        comment("a", SubmitterCategory::Citizen, "广告：代开发票 请加微信"),
+        comment("b", SubmitterCategory::Citizen, "代开发票，微信联系"),
+        comment("c", SubmitterCategory::Citizen, "建议延长过渡期"),
+        comment("d", SubmitterCategory::Citizen, "代开发票"),
+        comment("e", SubmitterCategory::Enterprise, "代开发票 微信"),
+    ];
+    comments[3]
+        .hide(&c, HideReason::Abuse, "", "o", now)
+        .unwrap();
+    comments[1].group_id = Some("g1".into());
+    let selection = Selection {
+        submitter_category: Some(SubmitterCategory::Citizen),
+        query: SearchText::parse("selection.query", "代开发票 微信").unwrap(),
+        ..Default::default()
+    };
+    let plan = c
+        .bulk_hide(
+            CommentTarget::Selected(selection),
+            &[],
+            HideReason::Spam,
+            " 广告 ",
+            "o",
+            now,
+        )
+        .unwrap();
+    let mut after = comments.clone();
+    let affected = plan.apply(&mut after);
+    // Only "a": "b" is grouped, "c" says something else, "d" is hidden, "e" is an enterprise.
+    assert_eq!(affected.count, 1);
+    assert_eq!(after[0].moderation.as_ref().unwrap().note, "广告");
+    assert_eq!(
+        after[3].moderation.as_ref().unwrap().reason,
+        HideReason::Abuse
+    );
+    assert!(after[1].is_visible() && after[2].is_visible() && after[4].is_visible());
+
+    // A list is all or nothing, and names each comment that cannot be hidden.
+    let ids: Vec<String> = ["a", "b", "d"].map(String::from).to_vec();
+    let e = c
+        .bulk_hide(
+            CommentTarget::Listed(ids),
+            &comments[..4],
+            HideReason::Spam,
+            "",
+            "o",
+            now,
+        )
+        .unwrap_err();
+    assert_eq!(rules(&e), ["IN_OPINION_GROUP", "ALREADY_HIDDEN"]);
+    let e = c
+        .bulk_hide(
+            CommentTarget::Listed(vec!["zz".into()]),
+            &[],
+            HideReason::Spam,
+            "",
+            "o",
+            now,
+        )
+        .unwrap_err();
+    assert!(matches!(e, DomainError::NotFound { .. }), "{e:?}");
+    let e = c
+        .bulk_hide(
+            CommentTarget::Listed(vec!["c".into()]),
+            &comments[2..3],
+            HideReason::Spam,
+            &"长".repeat(NOTE_MAX_CHARS + 1),
+            "o",
+            now,
+        )
+        .unwrap_err();
+    assert_eq!(fields(&e), ["note"]);
+
+    // The audit record carries the query as words; a selection without one keeps its bytes.
+    let recorded = serde_json::to_value(plan.audit(affected)).unwrap();
+    assert_eq!(recorded["event"], "comments.hidden.v1");
+    assert_eq!(recorded["target"]["selected"]["query"], "代开发票 微信");
+    let plain = serde_json::to_string(&Selection::default()).unwrap();
+    assert!(!plain.contains("query"), "{plain}");
+}
+
+#[test]
 fn past_the_gate_only_answered_comments_come_back() {
     let (mut c, now) = closed(ConsultationKind::Plan);
     let mut a = comment("a", SubmitterCategory::Citizen, "意见一");

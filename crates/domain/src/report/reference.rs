@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
 
 use super::*;
-use crate::answering::bulk::{AnswerTarget, Selection};
+use crate::answering::bulk::{CommentTarget, Selection};
 use crate::answering::tally::AnsweringTally;
 use crate::answering::tests::closed;
 use crate::answering::{Answer, AnsweringView, HideReason, OpinionGroup, Outcome};
@@ -339,6 +339,7 @@ proptest! {
             submitter_category: category.map(|i| SubmitterCategory::ALL[i as usize % SubmitterCategory::ALL.len()]),
             clause_reference: clause.map(|i| CLAUSES[i as usize].to_owned()),
             only_unanswered,
+            query: None,
         };
         // The old rule, comment by comment.
         let mut expected = comments.clone();
@@ -355,7 +356,7 @@ proptest! {
                 answered.push(k.id.clone());
             }
         }
-        let plan = c.bulk_answer(AnswerTarget::Selected(selection), &[], answer(0), "o", now).unwrap();
+        let plan = c.bulk_answer(CommentTarget::Selected(selection), &[], answer(0), "o", now).unwrap();
         let mut got = comments.clone();
         let affected = plan.apply(&mut got);
         prop_assert_eq!(got, expected);
@@ -372,7 +373,7 @@ fn a_listed_bulk_answer_is_all_or_nothing() {
         build_world(&[(0, 0, 0, 0, 0), (0, 0, 1, 0, 0), (0, 0, 3, 1, 0)], 0);
     let ids: Vec<String> = comments.iter().map(|k| k.id.clone()).collect();
     let refused = c
-        .bulk_answer(AnswerTarget::Listed(ids), &comments, answer(0), "o", now)
+        .bulk_answer(CommentTarget::Listed(ids), &comments, answer(0), "o", now)
         .unwrap_err();
     let rules: Vec<&str> = match &refused {
         crate::DomainError::FailedPrecondition(v) => v.iter().map(|r| r.rule).collect(),
@@ -381,7 +382,7 @@ fn a_listed_bulk_answer_is_all_or_nothing() {
     assert_eq!(rules, ["COMMENT_HIDDEN", "IN_OPINION_GROUP"]);
     let missing = c
         .bulk_answer(
-            AnswerTarget::Listed(vec!["k000".into(), "nope".into()]),
+            CommentTarget::Listed(vec!["k000".into(), "nope".into()]),
             &comments[..1],
             answer(0),
             "o",
@@ -394,7 +395,7 @@ fn a_listed_bulk_answer_is_all_or_nothing() {
     );
     let plan = c
         .bulk_answer(
-            AnswerTarget::Listed(vec!["k000".into()]),
+            CommentTarget::Listed(vec!["k000".into()]),
             &comments[..1],
             answer(0),
             "o",

@@ -9,6 +9,7 @@ use consult_api::rules::{
     parse_comment_name, parse_consultation_name, parse_opinion_group_name, parse_suggestion_name,
 };
 use consult_domain::answering::HideReason;
+use consult_domain::answering::bulk::CommentTarget;
 use consult_domain::clause::{Clause, clause_listing};
 use consult_domain::comment::{CommentFields, ReceiptCode};
 use consult_domain::error::Violations;
@@ -17,7 +18,7 @@ use consult_domain::{Actor, Channel, DomainError, NewComment, SubmitterCategory}
 use consult_store::{Answering, AnsweringStatus, CommentFilter, CommentScope, Submission};
 use tonic::{Request, Response, Status};
 
-use super::feedback::effective;
+use super::feedback::{comment_ids, effective, selection};
 use super::{Core, id_of, page, public, signed};
 use crate::convert::{self, optional, required, time, timestamp};
 use crate::error::ApiError;
@@ -371,6 +372,59 @@ impl Comments {
         .await
     }
 
+    async fn bulk_hide_comments(
+        &self,
+        request: Request<pb::BulkHideCommentsRequest>,
+    ) -> Result<pb::BulkHideCommentsResponse, ApiError> {
+        use pb::bulk_hide_comments_request::Target;
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let cid = id_of(parse_consultation_name(&req.parent), "parent")?;
+        let mut v = Violations::new();
+        let reason = v.take(required::<HideReason>(req.reason, "reason"));
+        let target = match &req.target {
+            None => {
+                v.push(
+                    "target",
+                    "必须指定意见列表 comments 或筛选条件 selection (comments or selection is required)",
+                );
+                None
+            }
+            Some(Target::Comments(list)) => v
+                .take(comment_ids(&list.comments, &cid, "comments.comments"))
+                .map(CommentTarget::Listed),
+            Some(Target::Selection(s)) => v.take(selection(s)).map(CommentTarget::Selected),
+        };
+        v.finish()?;
+        let (Some(reason), Some(target)) = (reason, target) else {
+            return Err(DomainError::invalid("target", "无法读取 (unreadable)").into());
+        };
+        let listed = match &target {
+            CommentTarget::Listed(ids) => ids.clone(),
+            CommentTarget::Selected(_) => Vec::new(),
+        };
+        let now = self.0.clock.now();
+        let done = self
+            .0
+            .store
+            .bulk_hide(
+                &cid,
+                &listed,
+                &actor.id,
+                now,
+                req.validate_only,
+                |c, comments| {
+                    actor.may_manage(&c.department)?;
+                    c.bulk_hide(target, comments, reason, &req.note, &actor.id, now)
+                },
+            )
+            .await?;
+        tracing::info!(consultation = %cid, hidden = done.affected.count, ids_sha256 = %done.affected.ids_sha256, validate_only = req.validate_only, "bulk hide");
+        Ok(pb::BulkHideCommentsResponse {
+            hidden_count: i64::try_from(done.affected.count).unwrap_or(i64::MAX),
+            comments: done.names,
+        })
+    }
+
     async fn unhide_comment(
         &self,
         request: Request<pb::UnhideCommentRequest>,
@@ -426,6 +480,7 @@ grpc_service! {
         list_clauses(pb::ListClausesRequest) -> pb::ListClausesResponse;
         lookup_comment(pb::LookupCommentRequest) -> pb::CommentReceipt;
         hide_comment(pb::HideCommentRequest) -> PbComment;
+        bulk_hide_comments(pb::BulkHideCommentsRequest) -> pb::BulkHideCommentsResponse;
         unhide_comment(pb::UnhideCommentRequest) -> PbComment;
         answer_comment(pb::AnswerCommentRequest) -> PbComment;
         redact_comment(pb::RedactCommentRequest) -> PbComment;

@@ -12,12 +12,13 @@ use consult_api::rules::{
     parse_opinion_group_name,
 };
 use consult_domain::actor::may_read_consultation;
-use consult_domain::answering::bulk::{AnswerTarget, Selection};
+use consult_domain::answering::bulk::{CommentTarget, Selection};
 use consult_domain::answering::{OpinionGroup, effective_disposition};
 use consult_domain::error::Violations;
 use consult_domain::report::FeedbackReport;
+use consult_domain::search::SearchText;
 use consult_domain::{Actor, Channel, DomainError, SubmitterCategory};
-use consult_store::{Answering, BulkAnswered, CommentScope, OperationKind, OperationRun};
+use consult_store::{Answering, BulkDone, CommentScope, OperationKind, OperationRun};
 use prost::Message;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -915,7 +916,7 @@ fn view(mut r: pb::FeedbackReport, view: i32) -> Result<pb::FeedbackReport, ApiE
 /// What a bulk answer asks for: its consultation, answer and target.
 fn bulk_command(
     req: &pb::BulkAnswerCommentsRequest,
-) -> Result<(String, consult_domain::answering::Answer, AnswerTarget), ApiError> {
+) -> Result<(String, consult_domain::answering::Answer, CommentTarget), ApiError> {
     let cid = id_of(parse_consultation_name(&req.parent), "parent")?;
     let answer = convert::answer(req.disposition.as_ref(), "disposition")?;
     let target = match &req.target {
@@ -927,32 +928,37 @@ fn bulk_command(
             .into());
         }
         Some(BulkTarget::Comments(list)) => {
-            AnswerTarget::Listed(comment_ids(&list.comments, &cid, "comments.comments")?)
+            CommentTarget::Listed(comment_ids(&list.comments, &cid, "comments.comments")?)
         }
-        Some(BulkTarget::Selection(s)) => {
-            let mut v = Violations::new();
-            let channel = v.take(optional::<Channel>(s.channel, "selection.channel"));
-            let category = v.take(optional::<SubmitterCategory>(
-                s.submitter_category,
-                "selection.submitter_category",
-            ));
-            if s.clause_reference.chars().count() > 200 {
-                v.push(
-                    "selection.clause_reference",
-                    "不能超过200个字符 (at most 200 characters)",
-                );
-            }
-            v.finish()?;
-            let clause = s.clause_reference.trim();
-            AnswerTarget::Selected(Selection {
-                channel: channel.flatten(),
-                submitter_category: category.flatten(),
-                clause_reference: (!clause.is_empty()).then(|| clause.to_owned()),
-                only_unanswered: s.only_unanswered,
-            })
-        }
+        Some(BulkTarget::Selection(s)) => CommentTarget::Selected(selection(s)?),
     };
     Ok((cid, answer, target))
+}
+
+/// The filter of a bulk change (its field `selection`).
+pub(crate) fn selection(s: &pb::CommentSelection) -> Result<Selection, DomainError> {
+    let mut v = Violations::new();
+    let channel = v.take(optional::<Channel>(s.channel, "selection.channel"));
+    let category = v.take(optional::<SubmitterCategory>(
+        s.submitter_category,
+        "selection.submitter_category",
+    ));
+    if s.clause_reference.chars().count() > 200 {
+        v.push(
+            "selection.clause_reference",
+            "不能超过200个字符 (at most 200 characters)",
+        );
+    }
+    let query = v.take(SearchText::parse("selection.query", &s.query));
+    v.finish()?;
+    let clause = s.clause_reference.trim();
+    Ok(Selection {
+        channel: channel.flatten(),
+        submitter_category: category.flatten(),
+        clause_reference: (!clause.is_empty()).then(|| clause.to_owned()),
+        only_unanswered: s.only_unanswered,
+        query: query.flatten(),
+    })
 }
 
 /// Answers the comments a bulk answer chooses, in one transaction; `run` is the operation
@@ -962,11 +968,11 @@ pub(crate) async fn bulk_answer(
     actor: &Actor,
     req: &pb::BulkAnswerCommentsRequest,
     run: Option<&OperationRun>,
-) -> Result<BulkAnswered, ApiError> {
+) -> Result<BulkDone, ApiError> {
     let (cid, answer, target) = bulk_command(req)?;
     let listed = match &target {
-        AnswerTarget::Listed(ids) => ids.clone(),
-        AnswerTarget::Selected(_) => Vec::new(),
+        CommentTarget::Listed(ids) => ids.clone(),
+        CommentTarget::Selected(_) => Vec::new(),
     };
     let now = core.clock.now();
     let done = core

@@ -75,6 +75,7 @@ pub(super) async fn run(ctx: &Ctx, cmd: AnswerCommand) -> Result<(), CliError> {
             channel,
             category,
             clause,
+            search,
             only_unanswered,
             dry_run,
             answer,
@@ -88,6 +89,7 @@ pub(super) async fn run(ctx: &Ctx, cmd: AnswerCommand) -> Result<(), CliError> {
                 })?,
                 clause_reference: clause.unwrap_or_default(),
                 only_unanswered,
+                query: search.unwrap_or_default(),
             };
             // As an operation: a selection of a million comments outlasts one request.
             let op = ctx
@@ -117,31 +119,7 @@ pub(super) async fn run(ctx: &Ctx, cmd: AnswerCommand) -> Result<(), CliError> {
             if !dry_run {
                 return ctx.done(&r, format!("已答复 {} 条意见", r.answered_count));
             }
-            if ctx.out.json() {
-                return ctx.done(&r, String::new());
-            }
-            ctx.out.line(&format!(
-                "将答复 {} 条意见（试运行，未写入）。{}",
-                r.answered_count,
-                if r.answered_count > DRY_RUN_SAMPLE as i64 {
-                    format!("其中 {DRY_RUN_SAMPLE} 条：")
-                } else {
-                    String::new()
-                }
-            ));
-            let mut sample = Vec::new();
-            for name in r.comments.iter().take(DRY_RUN_SAMPLE) {
-                sample.push(
-                    ctx.comments()
-                        .get_comment(ctx.req(pb::GetCommentRequest { name: name.clone() }))
-                        .await?
-                        .into_inner(),
-                );
-            }
-            if !sample.is_empty() {
-                super::comments::table(&sample).print(&ctx.out);
-            }
-            Ok(())
+            super::comments::dry_run_sample(ctx, "将答复", r.answered_count, &r.comments, &r).await
         }
         AnswerCommand::Csv {
             consultation,
@@ -192,9 +170,6 @@ fn batch(parent: &str, chunk: &[AnswerRow], validate_only: bool) -> pb::BatchAns
         validate_only,
     }
 }
-
-/// Comments a dry run of `answer filter` shows.
-const DRY_RUN_SAMPLE: usize = 10;
 
 /// Sends every row with `validate_only` and maps refusals back to lines of the file.
 async fn check_rows(

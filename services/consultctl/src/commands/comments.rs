@@ -202,6 +202,76 @@ pub(super) async fn run(ctx: &Ctx, cmd: CommentCommand) -> Result<(), CliError> 
                 format!("已屏蔽意见 {}（{}）", names::short(&c.name), reason.label()),
             )
         }
+        CommentCommand::BulkHide {
+            consultation,
+            comments,
+            search,
+            channel,
+            category,
+            clause,
+            reason,
+            note,
+            dry_run,
+        } => {
+            let reason = names::parse::<HideReason>(&reason).map_err(CliError::Usage)?;
+            let filtered =
+                search.is_some() || channel.is_some() || category.is_some() || clause.is_some();
+            let target = match (comments.is_empty(), filtered) {
+                (false, true) => {
+                    return Err(CliError::Usage(
+                        "给出意见编号时不能再给筛选条件 (list comments or give a filter, not both)"
+                            .into(),
+                    ));
+                }
+                (true, false) => {
+                    return Err(CliError::Usage(
+                        "请给出意见编号或至少一个筛选条件，如 --search (name comments or give a filter)".into(),
+                    ));
+                }
+                (false, false) => {
+                    pb::bulk_hide_comments_request::Target::Comments(pb::CommentList {
+                        comments: comments
+                            .iter()
+                            .map(|c| names::comment(&consultation, c))
+                            .collect(),
+                    })
+                }
+                (true, true) => {
+                    pb::bulk_hide_comments_request::Target::Selection(pb::CommentSelection {
+                        channel: names::arg::<Channel>(channel.as_deref(), |s| {
+                            pb::Channel::from_str_name(s).map(|v| v as i32)
+                        })?,
+                        submitter_category: names::arg::<SubmitterCategory>(
+                            category.as_deref(),
+                            |s| pb::SubmitterCategory::from_str_name(s).map(|v| v as i32),
+                        )?,
+                        clause_reference: clause.unwrap_or_default(),
+                        query: search.unwrap_or_default(),
+                        ..Default::default()
+                    })
+                }
+            };
+            let r = ctx
+                .comments()
+                .bulk_hide_comments(ctx.req(pb::BulkHideCommentsRequest {
+                    parent: names::consultation(&consultation),
+                    reason: names::proto(reason, |s| {
+                        pb::HideReason::from_str_name(s).map(|v| v as i32)
+                    }),
+                    note,
+                    target: Some(target),
+                    validate_only: dry_run,
+                }))
+                .await?
+                .into_inner();
+            if !dry_run {
+                return ctx.done(
+                    &r,
+                    format!("已屏蔽 {} 条意见（{}）", r.hidden_count, reason.label()),
+                );
+            }
+            dry_run_sample(ctx, "将屏蔽", r.hidden_count, &r.comments, &r).await
+        }
         CommentCommand::Unhide {
             consultation,
             comment,
@@ -1000,6 +1070,44 @@ async fn import(
         t.print(&ctx.out);
         ctx.out
             .line(&ctx.out.ok(&format!("已录入 {} 条意见", stored.len())));
+    }
+    Ok(())
+}
+
+/// Most comments a dry run shows of those it would change.
+pub(crate) const DRY_RUN_SAMPLE: usize = 10;
+
+/// Prints what a dry run found: how many comments it would change (`verb`, e.g. 将屏蔽) and
+/// the first [`DRY_RUN_SAMPLE`] of `names`; `reply` as it is with `-o json`.
+pub(crate) async fn dry_run_sample<T: prost::Message + prost::Name>(
+    ctx: &Ctx,
+    verb: &str,
+    count: i64,
+    names: &[String],
+    reply: &T,
+) -> Result<(), CliError> {
+    if ctx.out.json() {
+        return ctx.done(reply, String::new());
+    }
+    ctx.out.line(&format!(
+        "{verb} {count} 条意见（试运行，未写入）。{}",
+        if count > DRY_RUN_SAMPLE as i64 {
+            format!("其中 {DRY_RUN_SAMPLE} 条：")
+        } else {
+            String::new()
+        }
+    ));
+    let mut sample = Vec::new();
+    for name in names.iter().take(DRY_RUN_SAMPLE) {
+        sample.push(
+            ctx.comments()
+                .get_comment(ctx.req(pb::GetCommentRequest { name: name.clone() }))
+                .await?
+                .into_inner(),
+        );
+    }
+    if !sample.is_empty() {
+        table(&sample).print(&ctx.out);
     }
     Ok(())
 }
