@@ -58,6 +58,7 @@ async fn call(server: &TestServer, rpc: &str, body: &[u8], tok: &str) -> Code {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn officers_of_another_department_are_refused_on_every_rpc() {
+    const TEMPLATE: &str = "departments/fgw/answerTemplates/上位法";
     let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
     let crate::Fixture {
         draft: draft_c,
@@ -566,6 +567,63 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             ),
         ),
         (
+            "AnswerTemplateService/CreateAnswerTemplate",
+            Row::Departmental(
+                pb::CreateAnswerTemplateRequest {
+                    parent: "departments/fgw".into(),
+                    answer_template_id: "上位法".into(),
+                    answer_template: Some(pb::AnswerTemplate {
+                        disposition: Some(answer()),
+                        ..Default::default()
+                    }),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "AnswerTemplateService/GetAnswerTemplate",
+            Row::Departmental(
+                pb::GetAnswerTemplateRequest {
+                    name: TEMPLATE.into(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "AnswerTemplateService/ListAnswerTemplates",
+            Row::Departmental(
+                pb::ListAnswerTemplatesRequest {
+                    parent: "departments/fgw".into(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "AnswerTemplateService/UpdateAnswerTemplate",
+            Row::Departmental(
+                pb::UpdateAnswerTemplateRequest {
+                    answer_template: Some(pb::AnswerTemplate {
+                        name: TEMPLATE.into(),
+                        description: "常用".into(),
+                        ..Default::default()
+                    }),
+                    update_mask: Some(prost_types::FieldMask {
+                        paths: vec!["description".into()],
+                    }),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "AnswerTemplateService/DeleteAnswerTemplate",
+            Row::Departmental(
+                pb::DeleteAnswerTemplateRequest {
+                    name: TEMPLATE.into(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
             "Operations/ListOperations",
             Row::Departmental(
                 consult_api::google::longrunning::ListOperationsRequest {
@@ -700,5 +758,5 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
         }
         departmental += 1;
     }
-    assert_eq!(departmental, 46);
+    assert_eq!(departmental, 51);
 }

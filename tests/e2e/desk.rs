@@ -774,3 +774,232 @@ async fn a_flood_of_advertisements_is_hidden_by_one_filter_and_a_list_is_all_or_
     assert_eq!(progress().await.hidden, 11);
     server.assert_counts_agree().await;
 }
+
+#[tokio::test]
+async fn answer_templates_are_kept_per_department_and_used_by_name_in_commands_and_files() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let c = published(&server, "关于户外广告设置的规定（征求意见稿）").await;
+    let bodies = (0..4)
+        .map(|i| comment(pb::Channel::Portal, &format!("建议放宽户外广告限制{i}")))
+        .collect();
+    let names = submit_all(&server, &c.name, bodies).await;
+    server.set_time(beijing("2026-04-02 09:00")).await;
+    close(&server, &c.name).await;
+    let id = c.name.trim_start_matches("consultations/");
+    let short = |name: &str| name.rsplit('/').next().unwrap().to_owned();
+    let ctl = |args: Vec<String>| {
+        let grpc = server.grpc.clone();
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            consultctl(&grpc, Some(token::OFFICER_FGW), &args).await
+        }
+    };
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let audit_of = |action: &'static str| {
+        let server = &server;
+        async move {
+            server
+                .query_count(&format!(
+                    "SELECT COUNT(*) AS n FROM audit_events WHERE action = '{action}'"
+                ))
+                .await
+        }
+    };
+
+    let made = ctl(args(&[
+        "template",
+        "create",
+        "fgw",
+        "上位法",
+        "--outcome",
+        "未采纳",
+        "--reason",
+        "与《广告法》规定不一致，无法采纳",
+        "--description",
+        "与上位法冲突的意见",
+    ]))
+    .await
+    .expect(0);
+    assert!(made.stdout.contains("已新建答复模板 上位法"), "{made:?}");
+    let again = ctl(args(&[
+        "template",
+        "create",
+        "fgw",
+        "上位法",
+        "--outcome",
+        "采纳",
+    ]))
+    .await
+    .expect(4);
+    assert!(again.stderr.contains("已有名为“上位法”"), "{again:?}");
+    assert_eq!(audit_of("answer_template.create").await, 1);
+
+    // A template is an answer: checked as one, under a name officers can type.
+    let mut templates = server.answer_templates();
+    let bad = templates
+        .create_answer_template(authed(
+            token::OFFICER_FGW,
+            pb::CreateAnswerTemplateRequest {
+                parent: "departments/fgw".into(),
+                answer_template_id: "范围 外".into(),
+                answer_template: Some(pb::AnswerTemplate {
+                    disposition: Some(pb::Disposition {
+                        outcome: pb::Outcome::OutOfScope as i32,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await;
+    let status = assert_status(
+        bad,
+        Code::InvalidArgument,
+        "answer_template.disposition.reason",
+    );
+    assert!(
+        format!("{status:?}").contains("answer_template_id"),
+        "every field is named: {status:?}"
+    );
+    assert_eq!(audit_of("answer_template.create").await, 1);
+
+    // By name in a command: the consultation's department's template.
+    ctl(args(&[
+        "answer",
+        "comment",
+        id,
+        &short(&names[0]),
+        "--template",
+        "上位法",
+    ]))
+    .await
+    .expect(0);
+    let answered = |name: String| {
+        let server = &server;
+        async move {
+            server
+                .comments()
+                .get_comment(authed(token::OFFICER_FGW, pb::GetCommentRequest { name }))
+                .await
+                .unwrap()
+                .into_inner()
+                .disposition
+                .unwrap_or_default()
+        }
+    };
+    let first = answered(names[0].clone()).await;
+    assert_eq!(first.outcome, pb::Outcome::NotAdopted as i32);
+    assert_eq!(first.reason, "与《广告法》规定不一致，无法采纳");
+    let unknown = ctl(args(&[
+        "answer",
+        "comment",
+        id,
+        &short(&names[1]),
+        "--template",
+        "没有这个",
+    ]))
+    .await
+    .expect(3);
+    assert!(unknown.stderr.contains("没有这个"), "{unknown:?}");
+
+    // By name in an answers file: every row checked first, nothing written while one is bad.
+    let dir = std::env::temp_dir().join(format!("consult-templates-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("答复.csv");
+    let write = |rows: &[(&str, &str)]| {
+        let mut text = "意见编号,模板,采纳情况,理由\n".to_owned();
+        for (comment, template) in rows {
+            text.push_str(&format!("{comment},{template},,\n"));
+        }
+        std::fs::write(&file, text).unwrap();
+    };
+    let (second, third) = (short(&names[1]), short(&names[2]));
+    write(&[(&second, "上位法"), (&third, "没有这个")]);
+    let path = file.to_str().unwrap().to_owned();
+    let refused = ctl(args(&["answer", "csv", id, &path])).await;
+    assert_ne!(refused.code, 0, "{refused:?}");
+    assert!(
+        refused.stdout.contains("没有这个") || refused.stderr.contains("没有这个"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        answered(names[1].clone()).await.outcome,
+        0,
+        "nothing written"
+    );
+    write(&[(&second, "上位法"), (&third, "上位法")]);
+    ctl(args(&["answer", "csv", id, &path])).await.expect(0);
+    assert_eq!(
+        answered(names[2].clone()).await.reason,
+        "与《广告法》规定不一致，无法采纳"
+    );
+
+    // Changing a template changes no answer given with it.
+    ctl(args(&[
+        "template",
+        "update",
+        "fgw",
+        "上位法",
+        "--outcome",
+        "未采纳",
+        "--reason",
+        "与《广告法》第四十一条规定不一致",
+    ]))
+    .await
+    .expect(0);
+    assert_eq!(
+        answered(names[0].clone()).await.reason,
+        "与《广告法》规定不一致，无法采纳"
+    );
+    let listed = ctl(args(&["template", "list", "fgw", "-o", "json"]))
+        .await
+        .expect(0)
+        .json();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(
+        listed[0]["disposition"]["reason"],
+        "与《广告法》第四十一条规定不一致"
+    );
+    // Auditors read; another department's officer does not.
+    let read = templates
+        .get_answer_template(authed(
+            token::AUDITOR,
+            pb::GetAnswerTemplateRequest {
+                name: "departments/fgw/answerTemplates/上位法".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(read.creator, "officer-fgw");
+    assert_status(
+        templates
+            .list_answer_templates(authed(
+                token::OFFICER_JTJ,
+                pb::ListAnswerTemplatesRequest {
+                    parent: "departments/fgw".into(),
+                },
+            ))
+            .await,
+        Code::PermissionDenied,
+        "",
+    );
+
+    ctl(args(&["template", "delete", "fgw", "上位法"]))
+        .await
+        .expect(0);
+    ctl(args(&["template", "show", "fgw", "上位法"]))
+        .await
+        .expect(3);
+    assert_eq!(
+        answered(names[0].clone()).await.reason,
+        "与《广告法》规定不一致，无法采纳"
+    );
+    assert_eq!(
+        (
+            audit_of("answer_template.update").await,
+            audit_of("answer_template.delete").await
+        ),
+        (1, 1)
+    );
+}

@@ -591,6 +591,14 @@ impl TestServer {
         )
     }
 
+    pub fn answer_templates(
+        &self,
+    ) -> consult_api::pb::answer_template_service_client::AnswerTemplateServiceClient<Channel> {
+        consult_api::pb::answer_template_service_client::AnswerTemplateServiceClient::new(
+            self.channel.clone(),
+        )
+    }
+
     pub fn health(&self) -> tonic_health::pb::health_client::HealthClient<Channel> {
         tonic_health::pb::health_client::HealthClient::new(self.channel.clone())
     }

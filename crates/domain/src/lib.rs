@@ -21,6 +21,7 @@ pub mod report;
 pub mod search;
 pub mod similarity;
 pub mod suggestion;
+pub mod template;
 pub mod window;
 
 pub use actor::{Actor, ListScope, Role};

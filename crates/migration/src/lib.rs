@@ -19,6 +19,7 @@ mod m20261208_000014_clause_articles;
 mod m20261208_000015_comment_search;
 mod m20261209_000016_hidden_comments;
 mod m20261210_000017_suggestions;
+mod m20261211_000018_answer_templates;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000015_comment_search::Migration),
             Box::new(m20261209_000016_hidden_comments::Migration),
             Box::new(m20261210_000017_suggestions::Migration),
+            Box::new(m20261211_000018_answer_templates::Migration),
         ]
     }
 }

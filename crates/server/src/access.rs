@@ -104,6 +104,19 @@ pub(crate) const MATRIX: &[(&str, &str, Audience)] = &[
     ("SuggestionService", "accept_suggestion", Officers),
     ("SuggestionService", "split_suggestion", Officers),
     ("SuggestionService", "dismiss_suggestion", Officers),
+    ("AnswerTemplateService", "create_answer_template", Officers),
+    (
+        "AnswerTemplateService",
+        "get_answer_template",
+        OfficersAndAuditors,
+    ),
+    (
+        "AnswerTemplateService",
+        "list_answer_templates",
+        OfficersAndAuditors,
+    ),
+    ("AnswerTemplateService", "update_answer_template", Officers),
+    ("AnswerTemplateService", "delete_answer_template", Officers),
     // Handlers show an operation to its requester, officers of its department and auditors.
     ("Operations", "list_operations", OfficersAndAuditors),
     ("Operations", "get_operation", Principals),

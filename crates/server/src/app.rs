@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use consult_api::google::longrunning::operations_server::OperationsServer;
+use consult_api::pb::answer_template_service_server::AnswerTemplateServiceServer;
 use consult_api::pb::audit_service_server::AuditServiceServer;
 use consult_api::pb::caller_service_server::CallerServiceServer;
 use consult_api::pb::comment_service_server::CommentServiceServer;
@@ -31,6 +32,7 @@ use crate::services::departments::Departments;
 use crate::services::feedback::Feedback;
 use crate::services::operations::LongRunning;
 use crate::services::suggestions::Suggestions;
+use crate::services::templates::Templates;
 use crate::settings::Settings;
 
 /// How long calls in flight may run on after a shutdown signal.
@@ -251,6 +253,7 @@ impl Application {
                     CommentServiceServer::<Comments>::NAME,
                     FeedbackServiceServer::<Feedback>::NAME,
                     SuggestionServiceServer::<Suggestions>::NAME,
+                    AnswerTemplateServiceServer::<Templates>::NAME,
                     CallerServiceServer::<Caller>::NAME,
                     DepartmentServiceServer::<Departments>::NAME,
                     AuditServiceServer::<Audit>::NAME,
@@ -301,6 +304,9 @@ impl Application {
                     .max_decoding_message_size(max_request),
             )
             .add_service(SuggestionServiceServer::new(Suggestions(self.core.clone())))
+            .add_service(AnswerTemplateServiceServer::new(Templates(
+                self.core.clone(),
+            )))
             .add_service(CallerServiceServer::new(Caller(self.core.clone())))
             .add_service(DepartmentServiceServer::new(Departments(self.core.clone())))
             .add_service(AuditServiceServer::new(Audit(self.core.clone())))

@@ -72,14 +72,17 @@ pub enum Constraint {
     AuditChainHead,
     /// `feedback_reports` primary key: this version of the report was published concurrently.
     ReportVersion,
+    /// `answer_templates` primary key: a template of this name was written concurrently.
+    AnswerTemplate,
 }
 
 impl Constraint {
-    const ALL: [Constraint; 4] = [
+    const ALL: [Constraint; 5] = [
         Constraint::CommentRequest,
         Constraint::ReceiptCode,
         Constraint::AuditChainHead,
         Constraint::ReportVersion,
+        Constraint::AnswerTemplate,
     ];
 
     /// The PostgreSQL constraint (index) name.
@@ -89,6 +92,7 @@ impl Constraint {
             Self::ReceiptCode => "comments_receipt_code_key",
             Self::AuditChainHead => "audit_chain_heads_pkey",
             Self::ReportVersion => "feedback_reports_pkey",
+            Self::AnswerTemplate => "answer_templates_pkey",
         }
     }
 
@@ -99,6 +103,7 @@ impl Constraint {
             Self::ReceiptCode => "comments.receipt_code",
             Self::AuditChainHead => "audit_chain_heads.chain",
             Self::ReportVersion => "feedback_reports.consultation_id, feedback_reports.version",
+            Self::AnswerTemplate => "answer_templates.department, answer_templates.template_id",
         }
     }
 
@@ -126,6 +131,9 @@ impl Constraint {
                 }
                 Self::ReportVersion => {
                     "该版本的反馈报告已由另一请求发布 (this report version was published concurrently)"
+                }
+                Self::AnswerTemplate => {
+                    "同名答复模板正由另一请求同时创建 (a template of this name is being created concurrently)"
                 }
             }
             .to_owned(),

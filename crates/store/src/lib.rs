@@ -17,6 +17,7 @@ mod publishing;
 mod resealing;
 mod search;
 mod suggestions;
+mod templates;
 mod write;
 // The derive macros generate public items that stay inside this crate.
 #[allow(unreachable_pub)]

@@ -90,6 +90,7 @@ enum Column {
     Outcome,
     Reason,
     Adopted,
+    Template,
 }
 
 fn column(header: &str) -> Option<Column> {
@@ -102,8 +103,25 @@ fn column(header: &str) -> Option<Column> {
         "outcome" | "采纳情况" | "处理结果" | "答复结果" => Some(Column::Outcome),
         "reason" | "理由" | "说明" | "理由说明" | "未采纳理由" => Some(Column::Reason),
         "adopted_content" | "adopted" | "采纳内容" => Some(Column::Adopted),
+        "template" | "模板" | "答复模板" => Some(Column::Template),
         _ => None,
     }
+}
+
+/// A department's answer template as an answers file names it (the `模板` column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Template {
+    pub(crate) outcome: Outcome,
+    pub(crate) reason: String,
+    pub(crate) adopted_content: String,
+}
+
+/// The department's templates by short name.
+pub(crate) type Templates = HashMap<String, Template>;
+
+/// Whether the file has a template column, so that the department's templates are needed.
+pub(crate) fn names_templates(text: &str) -> bool {
+    open_table(text, column).is_ok_and(|(_, _, columns)| columns.contains_key(&Column::Template))
 }
 
 /// A CSV file as officers' spreadsheets save it: its reader past the header, the header, and
@@ -140,13 +158,17 @@ pub(crate) fn open_table<C: Copy + Eq + std::hash::Hash>(
 
 /// Parses the decoded text. Problems of single rows are collected; a file that cannot be read
 /// as answers at all (no header) is an error.
-pub(crate) fn parse(text: &str, consultation: &str) -> Result<AnswerFile, CliError> {
+pub(crate) fn parse(
+    text: &str,
+    consultation: &str,
+    templates: &Templates,
+) -> Result<AnswerFile, CliError> {
     let (mut reader, headers, columns) = open_table(text, column)?;
     if !(columns.contains_key(&Column::Comment) || columns.contains_key(&Column::Group))
-        || !columns.contains_key(&Column::Outcome)
+        || !(columns.contains_key(&Column::Outcome) || columns.contains_key(&Column::Template))
     {
         return Err(CliError::Usage(format!(
-            "第1行须为表头，至少包含“意见编号”（或“集中意见编号”）和“采纳情况”两列，可选“理由”“采纳内容”；实际表头：{} (header needs id and outcome columns)",
+            "第1行须为表头，至少包含“意见编号”（或“集中意见编号”）和“采纳情况”（或“模板”）两列，可选“理由”“采纳内容”；实际表头：{} (header needs id and outcome or template columns)",
             headers.iter().collect::<Vec<_>>().join(",")
         )));
     }
@@ -202,19 +224,48 @@ pub(crate) fn parse(text: &str, consultation: &str) -> Result<AnswerFile, CliErr
             }
         };
         let outcome_text = cell(Column::Outcome);
-        if outcome_text.is_empty() {
+        let template_name = cell(Column::Template);
+        if outcome_text.is_empty() && template_name.is_empty() {
             file.skipped.push(line);
             continue;
         }
-        let outcome = match names::parse::<Outcome>(outcome_text) {
-            Ok(o) => o,
-            Err(e) => {
-                problem(id, e);
-                continue;
+        let (outcome, reason, adopted) = if template_name.is_empty() {
+            match names::parse::<Outcome>(outcome_text) {
+                Ok(o) => (o, cell(Column::Reason), cell(Column::Adopted)),
+                Err(e) => {
+                    problem(id, e);
+                    continue;
+                }
+            }
+        } else if !outcome_text.is_empty() || !cell(Column::Reason).is_empty() {
+            problem(
+                id,
+                "填写模板时“采纳情况”和“理由”留空，由模板给出 (a template gives the outcome and reason)"
+                    .to_owned(),
+            );
+            continue;
+        } else {
+            match templates.get(template_name) {
+                // The row's adopted content, when given, replaces the template's.
+                Some(t) => (
+                    t.outcome,
+                    t.reason.as_str(),
+                    match cell(Column::Adopted) {
+                        "" => t.adopted_content.as_str(),
+                        own => own,
+                    },
+                ),
+                None => {
+                    problem(
+                        id,
+                        format!(
+                            "本部门没有名为“{template_name}”的答复模板（consultctl template list 列出）(no such template)"
+                        ),
+                    );
+                    continue;
+                }
             }
         };
-        let reason = cell(Column::Reason);
-        let adopted = cell(Column::Adopted);
         let mut bad = Vec::new();
         match outcome {
             Outcome::NotAdopted | Outcome::OutOfScope if reason.is_empty() => {
@@ -270,7 +321,7 @@ mod tests {
         let text = "\u{feff}意见编号,采纳情况,理由,采纳内容\r\nA1,采纳,,\r\nA2,未采纳,与上位法不一致,\r\ng:G1,部分采纳,其余不采纳,第五条改为六个月\r\n";
         let (decoded, note) = decode(text.as_bytes(), Encoding::Auto).unwrap();
         assert!(note.is_none());
-        let f = parse(&decoded, C).unwrap();
+        let f = parse(&decoded, C, &Templates::new()).unwrap();
         assert!(f.problems.is_empty(), "{:?}", f.problems);
         assert_eq!(f.rows.len(), 3);
         assert_eq!(f.rows[0].name, format!("consultations/{C}/comments/A1"));
@@ -285,9 +336,52 @@ mod tests {
     }
 
     #[test]
+    fn a_template_column_gives_the_outcome_and_reason_by_name() {
+        let templates: Templates = [(
+            "上位法".to_owned(),
+            Template {
+                outcome: Outcome::NotAdopted,
+                reason: "与上位法规定不一致".to_owned(),
+                adopted_content: String::new(),
+            },
+        )]
+        .into();
+        let text = "意见编号,模板,采纳情况,理由,采纳内容\nA1,上位法,,,\nA2,,采纳,,\nA3,上位法,未采纳,,\nA4,没有这个,,,\nA5,,,,\n";
+        let f = parse(text, C, &templates).unwrap();
+        assert_eq!(f.rows.len(), 2, "{:?}", f.problems);
+        assert_eq!(f.rows[0].outcome, Outcome::NotAdopted);
+        assert_eq!(f.rows[0].disposition.reason, "与上位法规定不一致");
+        assert_eq!(f.rows[1].outcome, Outcome::Adopted);
+        let problems: Vec<(u64, &str)> = f
+            .problems
+            .iter()
+            .map(|p| (p.line, p.problem.as_str()))
+            .collect();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].0 == 4 && problems[0].1.contains("留空"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].0 == 5 && problems[1].1.contains("没有这个"),
+            "{problems:?}"
+        );
+        assert_eq!(f.skipped, vec![6]);
+        // A file with only a template column is an answers file too.
+        assert!(names_templates("id,template\nA1,上位法\n"));
+        assert_eq!(
+            parse("id,template\nA1,上位法\n", C, &templates)
+                .unwrap()
+                .rows
+                .len(),
+            1
+        );
+    }
+
+    #[test]
     fn every_bad_row_is_reported_with_its_line() {
         let text = "id,outcome,reason\nA1,未采纳,\nA2,采纲,x\nA3,adopted,\nA1,adopted,\n,采纳,\nA5,部分采纳,只有理由\nA6,,\n";
-        let f = parse(text, C).unwrap();
+        let f = parse(text, C, &Templates::new()).unwrap();
         let lines: Vec<(u64, &str)> = f
             .problems
             .iter()
@@ -308,7 +402,7 @@ mod tests {
 
     #[test]
     fn a_duplicate_names_the_first_line() {
-        let f = parse("id,outcome\nA1,采纳\nA1,采纳\n", C).unwrap();
+        let f = parse("id,outcome\nA1,采纳\nA1,采纳\n", C, &Templates::new()).unwrap();
         assert_eq!(f.rows.len(), 1);
         assert_eq!(f.problems.len(), 1);
         assert!(f.problems[0].problem.contains("与第2行重复"));
@@ -328,7 +422,7 @@ mod tests {
 
     #[test]
     fn a_file_without_a_header_is_refused() {
-        let err = parse("A1,采纳,\nA2,采纳,\n", C).unwrap_err();
+        let err = parse("A1,采纳,\nA2,采纳,\n", C, &Templates::new()).unwrap_err();
         assert!(err.to_string().contains("表头"), "{err}");
     }
 }

@@ -97,6 +97,9 @@ pub(crate) enum Command {
     /// 部门名录（管理员登记、改名）(the registry of departments)
     #[command(subcommand)]
     Department(DepartmentCommand),
+    /// 答复模板：本部门常用的答复理由，答复时按名称使用 (answer templates)
+    #[command(subcommand)]
+    Template(TemplateCommand),
     /// 列出反馈即将到期或已逾期的事项 (feedback due or overdue)
     #[command(after_help = "示例：\n  consultctl due --within 14")]
     Due(DueArgs),
@@ -108,6 +111,70 @@ pub(crate) enum Command {
         /// bash, zsh, fish, powershell or elvish
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TemplateCommand {
+    /// 列出部门的答复模板 (list a department's templates)
+    #[command(after_help = "示例：\n  consultctl template list fgw")]
+    List { department: String },
+    /// 查看一个答复模板 (show one)
+    #[command(after_help = "示例：\n  consultctl template show fgw 上位法")]
+    Show { department: String, name: String },
+    /// 新建答复模板 (create)
+    #[command(
+        after_help = "示例：\n  consultctl template create fgw 上位法 --outcome 未采纳 --reason \"与上位法规定不一致，无法采纳\"\n  \
+consultctl template create fgw 范围外 --outcome 不属于征求意见范围 --reason \"该意见不属于本次征求意见范围，已转有关部门研究\"\n\n\
+名称由文字、数字、- 和 _ 组成，最多40个字符。之后答复时用 --template 名称，或在答复文件的“模板”列填写名称。"
+    )]
+    Create {
+        department: String,
+        /// 模板名称，如 上位法 (the short name)
+        name: String,
+        #[command(flatten)]
+        answer: TemplateAnswerArgs,
+        /// 用途说明（内部）(what it is for)
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// 修改答复模板；已给出的答复不变 (change; answers given stay as they are)
+    #[command(
+        after_help = "示例：\n  consultctl template update fgw 上位法 --reason \"与《某某条例》第十条规定不一致\" --outcome 未采纳\n  \
+consultctl template update fgw 上位法 --description \"用于与上位法冲突的意见\""
+    )]
+    Update {
+        department: String,
+        name: String,
+        /// 采纳情况（修改答复时须与 --reason 一同给出）(outcome)
+        #[arg(long)]
+        outcome: Option<String>,
+        /// 理由 (reason)
+        #[arg(long)]
+        reason: Option<String>,
+        /// 采纳内容 (what was adopted)
+        #[arg(long)]
+        adopted: Option<String>,
+        /// 用途说明 (what it is for)
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// 删除答复模板；已给出的答复不变 (delete; answers given stay as they are)
+    #[command(after_help = "示例：\n  consultctl template delete fgw 上位法")]
+    Delete { department: String, name: String },
+}
+
+/// The answer a template gives.
+#[derive(Debug, Args)]
+pub(crate) struct TemplateAnswerArgs {
+    /// 采纳情况 (outcome): 采纳/adopted, 部分采纳/partially_adopted, 未采纳/not_adopted, 不属于征求意见范围/out_of_scope
+    #[arg(long)]
+    pub(crate) outcome: String,
+    /// 理由 (reason)
+    #[arg(long, default_value = "")]
+    pub(crate) reason: String,
+    /// 采纳内容 (what was adopted)
+    #[arg(long, default_value = "")]
+    pub(crate) adopted: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -615,8 +682,11 @@ consultctl suggestion accept 01JD… s:01JG… --into g:01JF…\n\n建议计算�
 #[derive(Debug, Args, Clone)]
 pub(crate) struct AnswerArgs {
     /// 采纳情况 (outcome): 采纳/adopted, 部分采纳/partially_adopted, 未采纳/not_adopted, 不属于征求意见范围/out_of_scope
-    #[arg(long)]
-    pub(crate) outcome: String,
+    #[arg(long, required_unless_present = "template")]
+    pub(crate) outcome: Option<String>,
+    /// 用本部门的答复模板答复（template list 列出），代替 --outcome 和 --reason (answer with a template)
+    #[arg(long, conflicts_with_all = ["outcome", "reason"])]
+    pub(crate) template: Option<String>,
     /// 理由：未采纳、部分采纳和不属于范围时必填 (reason)
     #[arg(long, default_value = "")]
     pub(crate) reason: String,
@@ -629,7 +699,8 @@ pub(crate) struct AnswerArgs {
 pub(crate) enum AnswerCommand {
     /// 答复一条意见 (answer one comment)
     #[command(
-        after_help = "示例：\n  consultctl answer comment 01JD… 01JE… --outcome 未采纳 --reason \"与上位法规定不一致\""
+        after_help = "示例：\n  consultctl answer comment 01JD… 01JE… --outcome 未采纳 --reason \"与上位法规定不一致\"\n  \
+consultctl answer comment 01JD… 01JE… --template 上位法"
     )]
     Comment {
         consultation: String,
@@ -678,7 +749,8 @@ consultctl answer filter 01JD… --search \"票价 学生\" --outcome 未采纳 
     /// 从 CSV 文件导入答复：先逐行检查，全部无误才写入 (answer from a CSV file)
     #[command(
         after_help = "示例：\n  consultctl answer csv 01JD… 答复.csv --dry-run\n  consultctl answer csv 01JD… 答复.csv\n\n\
-文件需有表头，列名（中英文均可）：\n  意见编号/id（意见编号，或 g:集中意见编号）、采纳情况/outcome、理由/reason、采纳内容/adopted_content（可选）\n\
+文件需有表头，列名（中英文均可）：\n  意见编号/id（意见编号，或 g:集中意见编号）、采纳情况/outcome、理由/reason、采纳内容/adopted_content（可选）\n  \
+模板/template（可选）：填本部门答复模板的名称（template list 列出），采纳情况和理由留空，由模板给出\n\
 comment export 导出的 CSV 可直接填写后导入。文件可为 UTF-8（可带 BOM）或 GBK 编码。"
     )]
     Csv {

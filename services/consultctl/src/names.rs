@@ -181,6 +181,12 @@ pub(crate) fn proto<T: Term>(t: T, to_proto: fn(&str) -> Option<i32>) -> i32 {
     to_proto(&format!("{}{}", T::PREFIX, t.code())).unwrap_or(0)
 }
 
+/// The term of a proto enum value, from its `as_str_name`.
+pub(crate) fn from_proto<T: Term>(str_name: &str) -> Option<T> {
+    let code = str_name.strip_prefix(T::PREFIX).unwrap_or(str_name);
+    T::ALL.iter().copied().find(|t| t.code() == code)
+}
+
 /// The Chinese label of a proto enum value, from its `as_str_name`.
 pub(crate) fn label<T: Term>(str_name: &str) -> String {
     let code = str_name.strip_prefix(T::PREFIX).unwrap_or(str_name);

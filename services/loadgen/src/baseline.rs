@@ -68,6 +68,13 @@ impl CommentService for NoOp {
         unimplemented()
     }
 
+    async fn bulk_hide_comments(
+        &self,
+        _: Request<pb::BulkHideCommentsRequest>,
+    ) -> Result<Response<pb::BulkHideCommentsResponse>, Status> {
+        unimplemented()
+    }
+
     async fn unhide_comment(
         &self,
         _: Request<pb::UnhideCommentRequest>,

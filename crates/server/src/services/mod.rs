@@ -76,6 +76,7 @@ pub(crate) mod departments;
 pub(crate) mod feedback;
 pub(crate) mod operations;
 pub(crate) mod suggestions;
+pub(crate) mod templates;
 #[cfg(feature = "test-clock")]
 pub(crate) mod test_clock;
 

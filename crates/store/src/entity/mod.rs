@@ -1,6 +1,7 @@
 //! sea-orm entities: one module per table, plain rows with no behaviour.
 //! Conversion to and from domain types lives beside the queries that need it.
 
+pub(crate) mod answer_template;
 pub(crate) mod answering_count;
 pub(crate) mod audit_chain_head;
 pub(crate) mod audit_event;

@@ -21,8 +21,22 @@ use crate::output::{self, Table, ts};
 /// Rows per BatchAnswer call: small enough for a moving progress bar, large enough to be fast.
 const CHUNK: usize = 1000;
 
-fn disposition(a: &AnswerArgs) -> Result<pb::Disposition, CliError> {
-    let outcome = names::parse::<Outcome>(&a.outcome).map_err(CliError::Usage)?;
+/// The answer the arguments give: written out, or the department's template of that name
+/// (the consultation's department), its adopted content replaced when `--adopted` is given.
+async fn disposition(
+    ctx: &Ctx,
+    consultation: &str,
+    a: &AnswerArgs,
+) -> Result<pb::Disposition, CliError> {
+    if let Some(template) = &a.template {
+        let mut d = super::templates::of_consultation(ctx, consultation, template).await?;
+        if !a.adopted.is_empty() {
+            d.adopted_content = a.adopted.clone();
+        }
+        return Ok(d);
+    }
+    let outcome = names::parse::<Outcome>(a.outcome.as_deref().unwrap_or_default())
+        .map_err(CliError::Usage)?;
     Ok(pb::Disposition {
         outcome: names::proto(outcome, |s| pb::Outcome::from_str_name(s).map(|v| v as i32)),
         reason: a.reason.clone(),
@@ -42,7 +56,7 @@ pub(super) async fn run(ctx: &Ctx, cmd: AnswerCommand) -> Result<(), CliError> {
                 .comments()
                 .answer_comment(ctx.req(pb::AnswerCommentRequest {
                     name: names::comment(&consultation, &comment),
-                    disposition: Some(disposition(&answer)?),
+                    disposition: Some(disposition(ctx, &consultation, &answer).await?),
                 }))
                 .await?
                 .into_inner();
@@ -57,7 +71,7 @@ pub(super) async fn run(ctx: &Ctx, cmd: AnswerCommand) -> Result<(), CliError> {
                 .feedback()
                 .answer_opinion_group(ctx.req(pb::AnswerOpinionGroupRequest {
                     name: names::group(&consultation, &group),
-                    disposition: Some(disposition(&answer)?),
+                    disposition: Some(disposition(ctx, &consultation, &answer).await?),
                 }))
                 .await?
                 .into_inner();
@@ -97,7 +111,7 @@ pub(super) async fn run(ctx: &Ctx, cmd: AnswerCommand) -> Result<(), CliError> {
                 .start_bulk_answer_comments(ctx.req(pb::StartBulkAnswerCommentsRequest {
                     bulk_answer: Some(pb::BulkAnswerCommentsRequest {
                         parent: names::consultation(&consultation),
-                        disposition: Some(disposition(&answer)?),
+                        disposition: Some(disposition(ctx, &consultation, &answer).await?),
                         target: Some(pb::bulk_answer_comments_request::Target::Selection(
                             selection,
                         )),
@@ -129,7 +143,31 @@ pub(super) async fn run(ctx: &Ctx, cmd: AnswerCommand) -> Result<(), CliError> {
         } => {
             let bytes = std::fs::read(&file).map_err(|e| CliError::io(&file, e))?;
             let (text, note) = answer_file::decode(&bytes, encoding)?;
-            let mut parsed = answer_file::parse(&text, &consultation)?;
+            let templates = if answer_file::names_templates(&text) {
+                let department = super::templates::department_of(ctx, &consultation).await?;
+                super::templates::of_department(ctx, &department)
+                    .await?
+                    .into_iter()
+                    .filter_map(|t| {
+                        let d = t.disposition?;
+                        let outcome = pb::Outcome::try_from(d.outcome)
+                            .ok()
+                            .and_then(|o| names::from_proto::<Outcome>(o.as_str_name()))?;
+                        let short = t.name.rsplit('/').next()?.to_owned();
+                        Some((
+                            short,
+                            answer_file::Template {
+                                outcome,
+                                reason: d.reason,
+                                adopted_content: d.adopted_content,
+                            },
+                        ))
+                    })
+                    .collect()
+            } else {
+                answer_file::Templates::new()
+            };
+            let mut parsed = answer_file::parse(&text, &consultation, &templates)?;
             parsed.encoding_note = note;
             csv(
                 ctx,

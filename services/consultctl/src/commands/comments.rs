@@ -1212,7 +1212,12 @@ mod tests {
         assert!(with.contains("13800138000"));
         // An officer fills the outcome column and imports it back.
         let filled = csv.replacen("未答复,,,", "未答复,,采纳,,", 1);
-        let f = crate::answer_file::parse(filled.trim_start_matches('\u{feff}'), "C").unwrap();
+        let f = crate::answer_file::parse(
+            filled.trim_start_matches('\u{feff}'),
+            "C",
+            &crate::answer_file::Templates::new(),
+        )
+        .unwrap();
         assert!(f.problems.is_empty(), "{:?}", f.problems);
         assert_eq!(f.rows.len(), 1);
         assert_eq!(f.rows[0].name, "consultations/C/comments/01A");

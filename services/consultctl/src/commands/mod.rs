@@ -8,10 +8,12 @@ mod departments;
 mod export;
 mod reports;
 mod suggestions;
+mod templates;
 
 use std::path::Path;
 
 use consult_api::google::longrunning::{self, operations_client::OperationsClient};
+use consult_api::pb::answer_template_service_client::AnswerTemplateServiceClient;
 use consult_api::pb::caller_service_client::CallerServiceClient;
 use consult_api::pb::comment_service_client::CommentServiceClient;
 use consult_api::pb::consultation_service_client::ConsultationServiceClient;
@@ -54,6 +56,10 @@ impl Ctx {
     fn suggestions(&self) -> SuggestionServiceClient<GrpcChannel> {
         SuggestionServiceClient::new(self.conn.channel.clone())
             .max_decoding_message_size(MAX_MESSAGE)
+    }
+
+    fn templates(&self) -> AnswerTemplateServiceClient<GrpcChannel> {
+        AnswerTemplateServiceClient::new(self.conn.channel.clone())
     }
 
     fn operations(&self) -> OperationsClient<GrpcChannel> {
@@ -203,6 +209,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Report(c) => reports::run(&ctx, c).await,
         Command::Due(a) => reports::due(&ctx, a).await,
         Command::Department(c) => departments::run(&ctx, c).await,
+        Command::Template(c) => templates::run(&ctx, c).await,
         Command::Completions { .. } => Ok(()),
     }
 }
