@@ -36,15 +36,80 @@ pub const STRONG_AT: f64 = 0.6;
 /// campaigns (1.9 % of them at 20,000 comments, 11 % at 100,000; 0.02 % and 0.2 % with this).
 pub const MIN_SHARED: f64 = 24.0;
 
-/// A comment's MinHash signature: the low byte of each bin's minimum, and its band keys.
+/// A comment's MinHash signature: its sketch (what comparisons read) and its band keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signature {
-    /// b-bit MinHash: the low 8 bits of each bin's minimum.
-    bits: [u8; BINS],
+    sketch: Sketch,
     /// Each band's key: a hash of the band's full minima.
     bands: [u32; BANDS],
+}
+
+/// What comparing two comments reads: the low byte of each bin's minimum (b-bit MinHash),
+/// eight to a word, and the text's shingle count. 72 bytes, so that the members of a bucket,
+/// read in no particular order, cost about one cache line each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Sketch {
+    /// Byte `i` of the little-endian words is bin `i`'s low byte.
+    bits: [u64; BINS / 8],
     /// How many shingles the text has (saturating).
     shingles: u16,
+}
+
+/// How many of the 8 bytes of `x` are zero, without branches (no carry crosses a byte: each
+/// byte's low seven bits plus 0x7F stay below 0x100).
+fn zero_bytes(x: u64) -> u32 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let y = (x & LOW7).wrapping_add(LOW7);
+    (!(y | x | LOW7)).count_ones()
+}
+
+/// The estimated Jaccard similarity when `agree` of the [`BINS`] bins agree, corrected for the
+/// chance (1 in 256) that two different minima share their low byte.
+const fn estimate(agree: u32) -> f64 {
+    let fraction = agree as f64 / BINS as f64;
+    let j = (fraction - 1.0 / 256.0) / (1.0 - 1.0 / 256.0);
+    if j < 0.0 {
+        0.0
+    } else if j > 1.0 {
+        1.0
+    } else {
+        j
+    }
+}
+
+/// The fewest agreeing bins whose estimate reaches [`SIMILAR_AT`]: fewer are refused before
+/// any arithmetic.
+const MIN_AGREE: u32 = {
+    let mut agree = 0;
+    while estimate(agree) < SIMILAR_AT {
+        agree += 1;
+    }
+    agree
+};
+
+impl Sketch {
+    fn agreeing_bins(&self, other: &Self) -> u32 {
+        self.bits
+            .iter()
+            .zip(&other.bits)
+            .map(|(a, b)| zero_bytes(a ^ b))
+            .sum()
+    }
+
+    fn similarity(&self, other: &Self) -> f64 {
+        estimate(self.agreeing_bins(other))
+    }
+
+    fn is_similar(&self, other: &Self) -> bool {
+        let agree = self.agreeing_bins(other);
+        if agree < MIN_AGREE {
+            return false;
+        }
+        let j = estimate(agree);
+        let total = f64::from(self.shingles) + f64::from(other.shingles);
+        let shared = j / (1.0 + j) * total;
+        j >= STRONG_AT || shared >= MIN_SHARED
+    }
 }
 
 /// Folds a comment's text for comparison: full-width forms to half-width, ASCII to lower case,
@@ -152,9 +217,9 @@ impl Signature {
                 *m = mix(filled[(i + d) % BINS] ^ (d as u64).wrapping_mul(0x51_7CC1_B727_220A));
             }
         }
-        let mut bits = [0u8; BINS];
-        for (b, m) in bits.iter_mut().zip(&mins) {
-            *b = (mix(*m) & 0xFF) as u8;
+        let mut bits = [0u64; BINS / 8];
+        for (i, m) in mins.iter().enumerate() {
+            bits[i / 8] |= (mix(*m) & 0xFF) << (8 * (i % 8));
         }
         let mut bands = [0u32; BANDS];
         for (j, band) in bands.iter_mut().enumerate() {
@@ -163,35 +228,24 @@ impl Signature {
             *band = (h >> 32) as u32;
         }
         Self {
-            bits,
+            sketch: Sketch {
+                bits,
+                shingles: count.min(u16::MAX as usize) as u16,
+            },
             bands,
-            shingles: count.min(u16::MAX as usize) as u16,
         }
     }
 
     /// The estimated Jaccard similarity of the two texts' shingle sets, corrected for the
     /// chance (1 in 256) that two different minima share their low byte.
     pub fn similarity(&self, other: &Self) -> f64 {
-        let agree = self
-            .bits
-            .iter()
-            .zip(&other.bits)
-            .filter(|(a, b)| a == b)
-            .count() as f64
-            / BINS as f64;
-        ((agree - 1.0 / 256.0) / (1.0 - 1.0 / 256.0)).clamp(0.0, 1.0)
+        self.sketch.similarity(&other.sketch)
     }
 
     /// Whether two comments are similar enough to be joined: [`STRONG_AT`], or [`SIMILAR_AT`]
     /// over at least [`MIN_SHARED`] shingles (estimated from the similarity and both sizes).
     pub fn is_similar(&self, other: &Self) -> bool {
-        let j = self.similarity(other);
-        if j < SIMILAR_AT {
-            return false;
-        }
-        let total = f64::from(self.shingles) + f64::from(other.shingles);
-        let shared = j / (1.0 + j) * total;
-        j >= STRONG_AT || shared >= MIN_SHARED
+        self.sketch.is_similar(&other.sketch)
     }
 
     /// The key of band `j`.
@@ -267,56 +321,75 @@ impl Components {
 }
 
 /// The comments sharing one band key, grouped by component (the first of each group stands for
-/// it), so that a new member skips every member of its own component at once.
+/// it), so that a new member skips every member of its own component at once. Members are
+/// slots the caller maps to sketches and to positions.
 #[derive(Debug, Clone, Default)]
 struct Bucket {
     groups: Vec<Vec<u32>>,
+    /// How many groups there were after the last merge.
+    merged_at: usize,
 }
 
 impl Bucket {
-    /// Joins `member` to every component of the bucket to which it is similar (members of
+    /// Joins `slot` to every component of the bucket to which it is similar (members of
     /// another component are compared until one is similar), then files it. Exact: every
     /// similar pair of the bucket ends up in one component, whatever the order.
-    fn join(&mut self, member: u32, signatures: &[Signature], components: &mut Components) {
-        let signature = &signatures[member as usize];
+    fn join<'a>(
+        &mut self,
+        slot: u32,
+        sketch_of: impl Fn(u32) -> &'a Sketch,
+        position_of: impl Fn(u32) -> u32,
+        components: &mut Components,
+    ) {
+        let sketch = sketch_of(slot);
+        let member = position_of(slot);
+        let mut joined = false;
         for group in &self.groups {
-            if components.find(group[0]) == components.find(member) {
+            let first = position_of(group[0]);
+            if components.find(first) == components.find(member) {
                 continue;
             }
             if group
                 .iter()
-                .any(|&other| signature.is_similar(&signatures[other as usize]))
+                .any(|&other| sketch.is_similar(sketch_of(other)))
             {
-                components.union(member, group[0]);
+                components.union(member, first);
+                joined = true;
             }
         }
         let root = components.find(member);
         match self
             .groups
             .iter_mut()
-            .find(|g| components.find(g[0]) == root)
+            .find(|g| components.find(position_of(g[0])) == root)
         {
-            Some(group) => group.push(member),
-            None => self.groups.push(vec![member]),
+            Some(group) => group.push(slot),
+            None => self.groups.push(vec![slot]),
         }
-        // Groups whose components have since merged become one.
-        if self.groups.len() > 4 {
-            let mut merged: Vec<(u32, Vec<u32>)> = Vec::with_capacity(self.groups.len());
+        // Groups whose components have since merged (here, or through another band) become
+        // one: at once after a join here, otherwise when their number has doubled.
+        if self.groups.len() > 4 && (joined || self.groups.len() >= 2 * self.merged_at) {
+            let mut at: HashMap<u32, usize> = HashMap::with_capacity(self.groups.len());
+            let mut merged: Vec<Vec<u32>> = Vec::with_capacity(self.groups.len());
             for group in self.groups.drain(..) {
-                let root = components.find(group[0]);
-                match merged.iter_mut().find(|(r, _)| *r == root) {
-                    Some((_, g)) => g.extend(group),
-                    None => merged.push((root, group)),
+                let root = components.find(position_of(group[0]));
+                match at.get(&root) {
+                    Some(&i) => merged[i].extend(group),
+                    None => {
+                        at.insert(root, merged.len());
+                        merged.push(group);
+                    }
                 }
             }
-            self.groups = merged.into_iter().map(|(_, g)| g).collect();
+            self.groups = merged;
+            self.merged_at = self.groups.len();
         }
     }
 }
 
 /// Clusters `signatures` from scratch: returns each one's component label (the smallest
 /// position in its component). Works one band at a time, sorting the band's keys, so that
-/// memory beyond the signatures is one band's keys.
+/// memory beyond the signatures is one band's keys and one bucket's sketches.
 pub fn cluster(signatures: &[Signature]) -> Vec<u32> {
     let n = signatures.len();
     let mut components = Components::default();
@@ -324,6 +397,9 @@ pub fn cluster(signatures: &[Signature]) -> Vec<u32> {
         components.push();
     }
     let mut keys: Vec<(u32, u32)> = Vec::with_capacity(n);
+    // A bucket's members are compared with one another many times: their sketches are copied
+    // side by side, so that the comparisons read memory in order.
+    let mut sketches: Vec<Sketch> = Vec::new();
     for j in 0..BANDS {
         keys.clear();
         keys.extend(
@@ -341,9 +417,17 @@ pub fn cluster(signatures: &[Signature]) -> Vec<u32> {
                 end += 1;
             }
             if end - start > 1 {
+                let members = &keys[start..end];
+                sketches.clear();
+                sketches.extend(members.iter().map(|&(_, m)| signatures[m as usize].sketch));
                 let mut bucket = Bucket::default();
-                for &(_, member) in &keys[start..end] {
-                    bucket.join(member, signatures, &mut components);
+                for slot in 0..members.len() as u32 {
+                    bucket.join(
+                        slot,
+                        |s| &sketches[s as usize],
+                        |s| members[s as usize].1,
+                        &mut components,
+                    );
                 }
             }
             start = end;
@@ -421,7 +505,7 @@ pub fn shape(members: &[&Signature], outliers: usize) -> ClusterShape {
 /// comment is compared with its candidates only.
 #[derive(Debug, Default)]
 pub struct ClusterIndex {
-    signatures: Vec<Signature>,
+    sketches: Vec<Sketch>,
     buckets: Vec<HashMap<u32, Bucket>>,
     components: Components,
 }
@@ -438,12 +522,13 @@ impl ClusterIndex {
     /// Adds a comment's signature; returns its position.
     pub fn add(&mut self, signature: Signature) -> u32 {
         let member = self.components.push();
-        self.signatures.push(signature);
+        self.sketches.push(signature.sketch);
+        let sketches = &self.sketches;
         for j in 0..BANDS {
-            let key = self.signatures[member as usize].band(j);
-            self.buckets[j].entry(key).or_default().join(
+            self.buckets[j].entry(signature.band(j)).or_default().join(
                 member,
-                &self.signatures,
+                |s| &sketches[s as usize],
+                |s| s,
                 &mut self.components,
             );
         }
@@ -457,12 +542,12 @@ impl ClusterIndex {
 
     /// How many comments it holds.
     pub fn len(&self) -> usize {
-        self.signatures.len()
+        self.sketches.len()
     }
 
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
-        self.signatures.is_empty()
+        self.sketches.is_empty()
     }
 }
 
