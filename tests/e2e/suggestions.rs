@@ -766,3 +766,183 @@ async fn consultctl_computes_lists_shows_accepts_and_dismisses_suggestions() {
             .all(|s| s["name"] != first["name"] && s["name"] != listed[1]["name"])
     );
 }
+
+#[tokio::test]
+async fn malformed_and_mismatched_suggestion_requests_are_refused_by_field_and_change_nothing() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let c = published(&server, "关于夜间停车收费的规定（征求意见稿）").await;
+    let other = published(&server, "关于公共自行车管理的办法（征求意见稿）").await;
+    // A campaign of eight copies with a personal line, and two comments of their own.
+    let mut texts: Vec<(String, String, Label)> = (0..8)
+        .map(|i| {
+            (
+                format!(
+                    "我是第{i}小区的居民。强烈建议取消夜间停车收费，夜间车位本就空闲，收费只会把车赶到路边，\
+                     影响消防通道畅通，请有关部门认真考虑群众的实际困难。"
+                ),
+                String::new(),
+                Label::Campaign(0),
+            )
+        })
+        .collect();
+    texts.push(("公交站台应增加遮雨棚".into(), String::new(), Label::Organic));
+    texts.push((
+        "建议公示停车收费标准的测算依据".into(),
+        String::new(),
+        Label::Organic,
+    ));
+    let submitted = submit_corpus(&server, &c.name, texts).await;
+    let mut others = Vec::new();
+    for (i, text) in ["自行车桩太少", "建议增加自行车桩"].into_iter().enumerate() {
+        let saved = server
+            .comments()
+            .submit_comment(authed(
+                token::PORTAL,
+                pb::SubmitCommentRequest {
+                    parent: other.name.clone(),
+                    comment: Some(comment(pb::Channel::Portal, text)),
+                    request_id: format!("bicycle-{i}"),
+                    validate_only: false,
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        others.push(saved.name);
+    }
+    let group_elsewhere = server
+        .feedback()
+        .create_opinion_group(authed(
+            token::OFFICER_FGW,
+            pb::CreateOpinionGroupRequest {
+                parent: other.name.clone(),
+                opinion_group: Some(pb::OpinionGroup {
+                    summary: "增加自行车桩".into(),
+                    ..Default::default()
+                }),
+                comments: others,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let computed = compute(&server, &c.name).await;
+    assert_eq!(computed.suggestion_count, 1, "{computed:?}");
+    let s = list(&server, &c.name, pb::SuggestionState::Open)
+        .await
+        .remove(0);
+    assert_eq!(s.member_count, 8);
+
+    let before = server.row_counts().await;
+    let suggestions_before = server.table_count("suggestions").await;
+    let mut client = server.suggestions();
+    let accept = |into: Option<pb::accept_suggestion_request::Into>| pb::AcceptSuggestionRequest {
+        name: s.name.clone(),
+        into,
+    };
+    // Neither a summary nor a group to merge into.
+    assert_status(
+        client
+            .accept_suggestion(authed(token::OFFICER_FGW, accept(None)))
+            .await,
+        Code::InvalidArgument,
+        "summary",
+    );
+    // A group of another consultation.
+    assert_status(
+        client
+            .accept_suggestion(authed(
+                token::OFFICER_FGW,
+                accept(Some(pb::accept_suggestion_request::Into::OpinionGroup(
+                    group_elsewhere.name.clone(),
+                ))),
+            ))
+            .await,
+        Code::InvalidArgument,
+        "opinion_group",
+    );
+    // Malformed names.
+    let malformed = [
+        format!("{}/suggestions/", c.name),
+        format!(
+            "{}/suggestion/{}",
+            c.name,
+            s.name.rsplit('/').next().unwrap()
+        ),
+        "suggestions/01KS0000000000000000000000".to_owned(),
+    ];
+    for name in malformed {
+        assert_status(
+            client
+                .get_suggestion(authed(
+                    token::OFFICER_FGW,
+                    pb::GetSuggestionRequest { name: name.clone() },
+                ))
+                .await,
+            Code::InvalidArgument,
+            "name",
+        );
+        assert_status(
+            client
+                .dismiss_suggestion(authed(
+                    token::OFFICER_FGW,
+                    pb::DismissSuggestionRequest { name },
+                ))
+                .await,
+            Code::InvalidArgument,
+            "name",
+        );
+    }
+    // Splitting off comments that are not members.
+    let outsiders: Vec<String> = submitted[8..].iter().map(|(n, _)| n.clone()).collect();
+    let status = assert_status(
+        client
+            .split_suggestion(authed(
+                token::OFFICER_FGW,
+                pb::SplitSuggestionRequest {
+                    name: s.name.clone(),
+                    comments: outsiders,
+                },
+            ))
+            .await,
+        Code::InvalidArgument,
+        "comments",
+    );
+    assert!(format!("{status:?}").contains("not members"), "{status:?}");
+    // Splitting off all but one member leaves a part too small.
+    let members = members_of_suggestion(&server, &c.name, &s.name).await;
+    assert_status(
+        client
+            .split_suggestion(authed(
+                token::OFFICER_FGW,
+                pb::SplitSuggestionRequest {
+                    name: s.name.clone(),
+                    comments: members[1..].to_vec(),
+                },
+            ))
+            .await,
+        Code::InvalidArgument,
+        "comments",
+    );
+
+    assert_eq!(
+        server.row_counts().await,
+        before,
+        "a refusal writes nothing"
+    );
+    assert_eq!(server.table_count("suggestions").await, suggestions_before);
+    let still = client
+        .get_suggestion(authed(
+            token::OFFICER_FGW,
+            pb::GetSuggestionRequest {
+                name: s.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (still.state, still.member_count),
+        (pb::SuggestionState::Open as i32, 8)
+    );
+}
