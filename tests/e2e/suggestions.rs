@@ -946,3 +946,92 @@ async fn malformed_and_mismatched_suggestion_requests_are_refused_by_field_and_c
         (pb::SuggestionState::Open as i32, 8)
     );
 }
+
+#[tokio::test]
+async fn one_contact_behind_many_comments_is_shown_without_the_contact() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let c = published(&server, "关于夜间施工许可的规定（征求意见稿）").await;
+    // Five of eight copies left one telephone number, typed five ways.
+    let contacts = [
+        "13912345678",
+        "139-1234-5678",
+        "+86 139 1234 5678",
+        "１３９１２３４５６７８",
+        "(139)12345678",
+        "13800000005",
+        "13800000006",
+        "zhang@example.cn",
+    ];
+    for (i, contact) in contacts.iter().enumerate() {
+        let mut body = comment(
+            pb::Channel::Portal,
+            &format!(
+                "第{i}栋业主：坚决反对延长夜间施工时间至二十三点，施工噪声严重影响老人和孩子休息，\
+                 请严格执行二十二点后禁止施工的规定。"
+            ),
+        );
+        body.submitter.as_mut().unwrap().contact = (*contact).to_owned();
+        server
+            .comments()
+            .submit_comment(authed(
+                token::PORTAL,
+                pb::SubmitCommentRequest {
+                    parent: c.name.clone(),
+                    comment: Some(body),
+                    request_id: format!("night-{i}"),
+                    validate_only: false,
+                },
+            ))
+            .await
+            .unwrap();
+    }
+    compute(&server, &c.name).await;
+    let s = list(&server, &c.name, pb::SuggestionState::Open)
+        .await
+        .remove(0);
+    assert_eq!(s.member_count, 8);
+    let detail = server
+        .suggestions()
+        .get_suggestion(authed(
+            token::OFFICER_FGW,
+            pb::GetSuggestionRequest {
+                name: s.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let counts: Vec<i64> = detail.shared_contacts.iter().map(|x| x.count).collect();
+    assert_eq!(counts, [5], "{:?}", detail.shared_contacts);
+    let id = c.name.trim_start_matches("consultations/");
+    let shown = consult_e2e::consultctl(
+        &server.grpc,
+        Some(token::OFFICER_FGW),
+        &["suggestion", "show", id, s.name.rsplit('/').next().unwrap()],
+    )
+    .await
+    .expect(0);
+    assert!(
+        shown.stdout.contains("5 条意见留有同一联系方式"),
+        "{shown:?}"
+    );
+    assert!(
+        !shown.stdout.contains("1391234"),
+        "the contact is never shown: {shown:?}"
+    );
+    // Stored as a keyed digest beside the sealed contact, never as the number.
+    let plain = server
+        .query_count(
+            "SELECT COUNT(*) AS n FROM comments WHERE contact_digest LIKE '%1391234%' \
+             OR submitter_contact LIKE '%1391234%'",
+        )
+        .await;
+    assert_eq!(plain, 0);
+    let digests = server
+        .query_count("SELECT COUNT(DISTINCT contact_digest) AS n FROM comments")
+        .await;
+    assert_eq!(
+        digests, 4,
+        "one for the five, one for each of the three others"
+    );
+}

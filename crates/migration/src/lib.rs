@@ -20,6 +20,7 @@ mod m20261208_000015_comment_search;
 mod m20261209_000016_hidden_comments;
 mod m20261210_000017_suggestions;
 mod m20261211_000018_answer_templates;
+mod m20261212_000019_contact_digests;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000016_hidden_comments::Migration),
             Box::new(m20261210_000017_suggestions::Migration),
             Box::new(m20261211_000018_answer_templates::Migration),
+            Box::new(m20261212_000019_contact_digests::Migration),
         ]
     }
 }

@@ -303,6 +303,7 @@ fn to_row(
         private_key_id: Some(keys.current().to_owned()),
         redactions: redactions_column(&c.redactions),
         suggestion_id: None,
+        contact_digest: keys.contact_digest(&c.body.submitter_contact),
     })
 }
 

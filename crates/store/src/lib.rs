@@ -47,7 +47,9 @@ pub use publishing::{Parts, PublishedVersion, StoredEdition, TextCursor};
 pub use resealing::{KeyUsage, ResealProgress};
 pub use sea_orm::DbErr;
 pub use search::READ_FILTERED_BELOW as SEARCH_READS_FILTERED_BELOW;
-pub use suggestions::{AcceptInto, RepeatedText, SuggestionDetail, SuggestionsComputed};
+pub use suggestions::{
+    AcceptInto, RepeatedText, SharedContact, SuggestionDetail, SuggestionsComputed,
+};
 
 /// Why a storage operation failed.
 #[derive(Debug, thiserror::Error)]

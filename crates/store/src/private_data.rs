@@ -41,6 +41,27 @@ pub enum KeyError {
     DevelopmentKey,
 }
 
+/// A contact as compared: full-width forms folded, lower case, without spaces, hyphens,
+/// brackets and a leading country code of China.
+fn fold_contact(contact: &str) -> String {
+    let folded: String = contact
+        .chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            c => c,
+        })
+        .filter(|c| !(c.is_whitespace() || matches!(c, '-' | '(' | ')' | '.')))
+        .flat_map(char::to_lowercase)
+        .collect();
+    match folded
+        .strip_prefix("+86")
+        .or_else(|| folded.strip_prefix("0086"))
+    {
+        Some(rest) => rest.to_owned(),
+        None => folded,
+    }
+}
+
 /// Which private field a sealed value belongs to; bound into the ciphertext so that a value
 /// copied to another field or another comment no longer opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +94,9 @@ struct Keys {
     /// Per key, the HMAC key of request digests: a plain hash of a submission would let anyone
     /// holding the database guess names and telephone numbers against it.
     digest_keys: BTreeMap<String, hmac::Key>,
+    /// Per key, the HMAC key of contact digests: comments sharing a contact can be counted
+    /// without the contact being readable.
+    contact_keys: BTreeMap<String, hmac::Key>,
     fingerprints: BTreeMap<String, String>,
     random: SystemRandom,
 }
@@ -100,6 +124,7 @@ impl PrivateDataKeys {
         let mut map = BTreeMap::new();
         let mut fingerprints = BTreeMap::new();
         let mut digest_keys = BTreeMap::new();
+        let mut contact_keys = BTreeMap::new();
         for (id, bytes) in keys {
             if bytes.len() != KEY_BYTES {
                 return Err(KeyError::Malformed {
@@ -123,6 +148,14 @@ impl PrivateDataKeys {
                 id.clone(),
                 hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()),
             );
+            let derived = hmac::sign(
+                &hmac::Key::new(hmac::HMAC_SHA256, &bytes),
+                b"consult contact digest",
+            );
+            contact_keys.insert(
+                id.clone(),
+                hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()),
+            );
             map.insert(id, LessSafeKey::new(key));
         }
         if !map.contains_key(current) {
@@ -133,6 +166,7 @@ impl PrivateDataKeys {
                 current: current.to_owned(),
                 keys: map,
                 digest_keys,
+                contact_keys,
                 fingerprints,
                 random: SystemRandom::new(),
             }),
@@ -213,6 +247,22 @@ impl PrivateDataKeys {
                 .map(|k| hex::encode(hmac::sign(k, canonical).as_ref()))
                 .ok_or_else(|| format!("请求摘要密钥 {id} 未配置 (key not configured)")),
         }
+    }
+
+    /// The digest of a submitter's contact under the current key, so that the comments sharing
+    /// one contact can be counted (a sign of one sender behind many comments) while the contact
+    /// stays sealed; `None` for a blank contact. Written the same however it was typed: width,
+    /// case, spaces, hyphens, brackets and a leading +86 aside.
+    pub(crate) fn contact_digest(&self, contact: &str) -> Option<String> {
+        let folded = fold_contact(contact);
+        if folded.is_empty() {
+            return None;
+        }
+        let key = self.inner.contact_keys.get(&self.inner.current)?;
+        // 128 bits: enough to tell contacts apart, and no more than needed.
+        Some(hex::encode(
+            &hmac::sign(key, folded.as_bytes()).as_ref()[..16],
+        ))
     }
 
     /// Seals one field of comment `comment_id` under the current key.
@@ -306,6 +356,33 @@ mod tests {
             }),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn one_contact_however_typed_has_one_digest_and_another_key_another() {
+        let k = PrivateDataKeys::development();
+        let d = k.contact_digest("13800138000").unwrap();
+        for same in [
+            "138-0013-8000",
+            " +86 138 0013 8000",
+            "１３８００１３８０００",
+        ] {
+            assert_eq!(
+                k.contact_digest(same).as_deref(),
+                Some(d.as_str()),
+                "{same}"
+            );
+        }
+        assert_eq!(
+            k.contact_digest("Zhang.San@Example.cn"),
+            k.contact_digest("zhangsan@example.cn")
+        );
+        assert_ne!(k.contact_digest("13800138001").unwrap(), d);
+        assert_eq!(k.contact_digest("  "), None);
+        assert_eq!(d.len(), 32);
+        assert!(!d.contains("138"));
+        let other = PrivateDataKeys::new("b", [("b".to_owned(), vec![7; 32])]).unwrap();
+        assert_ne!(other.contact_digest("13800138000").unwrap(), d);
     }
 
     #[test]

@@ -157,6 +157,10 @@ impl Store {
                     Expr::value(seal(PrivateField::Contact, &c.body.submitter_contact)?),
                 )
                 .col_expr(comment::Column::RequestDigest, Expr::value(digest))
+                .col_expr(
+                    comment::Column::ContactDigest,
+                    Expr::value(self.keys.contact_digest(&c.body.submitter_contact)),
+                )
                 .col_expr(comment::Column::PrivateKeyId, Expr::value(current.clone()))
                 .filter(comment::Column::Id.eq(c.id.clone()))
                 .exec(&*txn)

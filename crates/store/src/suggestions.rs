@@ -66,6 +66,20 @@ pub struct SuggestionDetail {
     /// Texts carried identically by several visible members from one submitter, most repeated
     /// first (at most [`REPEATED_SHOWN`]).
     pub repeated: Vec<RepeatedText>,
+    /// Contacts shared by several visible members, the most shared first (at most
+    /// [`REPEATED_SHOWN`]); the contacts themselves stay sealed.
+    pub shared_contacts: Vec<SharedContact>,
+}
+
+/// Several members sent with one contact (told apart by its keyed digest, never shown).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedContact {
+    /// How many members.
+    pub count: u64,
+    /// When the first was received.
+    pub first: DateTime<Utc>,
+    /// When the last was received.
+    pub last: DateTime<Utc>,
 }
 
 /// A repeated text as counted: text, submitter, count, first and last receipt.
@@ -643,6 +657,31 @@ impl Store {
                 last,
             })
             .collect();
+        let shared: Vec<(String, i64, DateTime<Utc>, DateTime<Utc>)> = comment::Entity::find()
+            .select_only()
+            .column(comment::Column::ContactDigest)
+            .expr(Expr::cust("COUNT(*)"))
+            .expr(Expr::cust("MIN(received_at)"))
+            .expr(Expr::cust("MAX(received_at)"))
+            .filter(comment::Column::SuggestionId.eq(id))
+            .filter(comment::Column::HideReason.is_null())
+            .filter(comment::Column::ContactDigest.is_not_null())
+            .group_by(comment::Column::ContactDigest)
+            .having(Expr::cust("COUNT(*) > 1"))
+            .order_by_desc(Expr::cust("COUNT(*)"))
+            .order_by_asc(Expr::cust("MIN(received_at)"))
+            .limit(REPEATED_SHOWN)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let shared_contacts = shared
+            .into_iter()
+            .map(|(_, n, first, last)| SharedContact {
+                count: u64::try_from(n).unwrap_or(0),
+                first,
+                last,
+            })
+            .collect();
         let channels = to_counts(facet(comment::Column::Channel).await?);
         let categories = to_counts(facet(comment::Column::SubmitterCategory).await?);
         Ok(SuggestionDetail {
@@ -652,6 +691,7 @@ impl Store {
             channels,
             categories,
             repeated,
+            shared_contacts,
         })
     }
 

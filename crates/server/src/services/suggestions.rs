@@ -96,6 +96,15 @@ fn show_detail(d: &SuggestionDetail) -> pb::Suggestion {
                 excerpt: r.content.chars().take(60).collect(),
             })
             .collect(),
+        shared_contacts: d
+            .shared_contacts
+            .iter()
+            .map(|r| pb::SharedContact {
+                count: i64::try_from(r.count).unwrap_or(i64::MAX),
+                first_receive_time: Some(convert::timestamp(r.first)),
+                last_receive_time: Some(convert::timestamp(r.last)),
+            })
+            .collect(),
         ..show(&d.suggestion)
     }
 }

@@ -40,6 +40,9 @@ pub struct Model {
     pub redactions: Option<String>,
     /// The suggestion (of near-duplicates) the comment was last placed in; `None`: none.
     pub suggestion_id: Option<String>,
+    /// Keyed digest of the submitter's contact under the sealing key; `None`: no contact, or a
+    /// row from before digests.
+    pub contact_digest: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

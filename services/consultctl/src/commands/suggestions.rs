@@ -115,6 +115,19 @@ fn show_suggestion(out: &Out, s: &pb::Suggestion) {
         })
         .collect();
     rows.push(("同源重复", repeated.join("\n")));
+    let shared: Vec<String> = s
+        .shared_contacts
+        .iter()
+        .map(|r| {
+            format!(
+                "{} 条意见留有同一联系方式，{} 至 {}",
+                r.count,
+                ts(r.first_receive_time.as_ref()),
+                ts(r.last_receive_time.as_ref()),
+            )
+        })
+        .collect();
+    rows.push(("同一联系人", shared.join("\n")));
     output::fields(out, &rows);
 }
 
