@@ -25,7 +25,8 @@ pub struct Settings {
     /// Most comments committed in one transaction (1 disables group commit).
     pub comment_batch_size: usize,
     /// SQLite: a search reads the comments passing its other filters one by one when fewer
-    /// than this many do, and walks the trigram index otherwise.
+    /// than √(page size × the consultation's comments) do, but never more than this many, and
+    /// walks the trigram index otherwise.
     pub search_reads_filtered_below: u64,
     /// Who may call, each with the SHA-256 of its bearer token.
     pub principals: Vec<PrincipalSettings>,

@@ -605,12 +605,15 @@ impl Store {
                             filter.submitter_category,
                             filter.status,
                         );
+                        let reads_below = crate::search::read_filtered_below(
+                            tally.count_comments(None, None, None),
+                            limit,
+                            self.search_reads_filtered_below,
+                        );
                         // The kept counts are exact but know no clause or group.
-                        counted >= self.search_reads_filtered_below
+                        counted >= reads_below
                             && ((filter.clause.is_none() && filter.group_id.is_none())
-                                || self
-                                    .at_least(q.clone(), self.search_reads_filtered_below)
-                                    .await?)
+                                || self.at_least(q.clone(), reads_below).await?)
                     }
                 };
                 if walk_index {
