@@ -146,6 +146,23 @@ impl AffectedDigest {
     }
 }
 
+/// Changes, in id order, every comment `condition` holds for; returns what it touched.
+fn apply_to(
+    condition: CommentCondition<'_>,
+    comments: &mut [Comment],
+    mut change: impl FnMut(&mut Comment),
+) -> Affected {
+    let mut chosen: Vec<&mut Comment> =
+        comments.iter_mut().filter(|c| condition.holds(c)).collect();
+    chosen.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut digest = AffectedDigest::default();
+    for c in chosen {
+        digest.push(&c.id);
+        change(c);
+    }
+    digest.finish()
+}
+
 impl Consultation {
     /// Plans a bulk answer. `listed` holds the comments a [`CommentTarget::Listed`] names (the
     /// store loads them; each must exist); for a selection it is empty.
@@ -214,16 +231,9 @@ impl BulkAnswer {
 
     /// Applies the plan to comments held in memory (the model the store's SQL must equal).
     pub fn apply(&self, comments: &mut [Comment]) -> Affected {
-        let condition = self.condition();
-        let mut ids: Vec<&mut Comment> =
-            comments.iter_mut().filter(|c| condition.holds(c)).collect();
-        ids.sort_by(|a, b| a.id.cmp(&b.id));
-        let mut digest = AffectedDigest::default();
-        for c in ids {
-            digest.push(&c.id);
+        apply_to(self.condition(), comments, |c| {
             c.disposition = Some(self.disposition.clone());
-        }
-        digest.finish()
+        })
     }
 
     /// The audit record of the plan once the store has run it.
@@ -323,16 +333,9 @@ impl BulkHide {
 
     /// Applies the plan to comments held in memory (the model the store's SQL must equal).
     pub fn apply(&self, comments: &mut [Comment]) -> Affected {
-        let condition = self.condition();
-        let mut chosen: Vec<&mut Comment> =
-            comments.iter_mut().filter(|c| condition.holds(c)).collect();
-        chosen.sort_by(|a, b| a.id.cmp(&b.id));
-        let mut digest = AffectedDigest::default();
-        for c in chosen {
-            digest.push(&c.id);
+        apply_to(self.condition(), comments, |c| {
             c.moderation = Some(self.moderation.clone());
-        }
-        digest.finish()
+        })
     }
 
     /// The audit record of the plan once the store has run it.

@@ -88,7 +88,7 @@ fn change_of<'a>(
 }
 
 /// The `{code}` of `departments/{code}`.
-fn code_of(name: &str, field: &str) -> Result<String, DomainError> {
+pub(crate) fn code_of(name: &str, field: &str) -> Result<String, DomainError> {
     name.strip_prefix("departments/")
         .filter(|code| !code.is_empty() && !code.contains('/'))
         .map(str::to_owned)

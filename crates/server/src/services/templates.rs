@@ -9,6 +9,7 @@ use consult_domain::DomainError;
 use consult_domain::template::{AnswerTemplate, TemplateChange, check_template_id};
 use tonic::{Request, Response, Status};
 
+use super::departments::code_of;
 use super::{Core, signed};
 use crate::convert::{self, ProtoEnum, timestamp};
 use crate::error::ApiError;
@@ -39,19 +40,6 @@ fn to_proto(t: &AnswerTemplate) -> pb::AnswerTemplate {
     }
 }
 
-/// The `{department}` of `departments/{department}`.
-fn department_of(name: &str, field: &str) -> Result<String, DomainError> {
-    name.strip_prefix("departments/")
-        .filter(|code| !code.is_empty() && !code.contains('/'))
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            DomainError::invalid(
-                field,
-                "资源名称应为 departments/{部门代码} (expected departments/{code})",
-            )
-        })
-}
-
 /// The department and short name of `departments/{department}/answerTemplates/{template}`.
 fn template_of(name: &str, field: &str) -> Result<(String, String), DomainError> {
     let malformed = || {
@@ -75,7 +63,7 @@ impl Templates {
         request: Request<pb::CreateAnswerTemplateRequest>,
     ) -> Result<pb::AnswerTemplate, ApiError> {
         let (actor, req) = signed(&self.0.auth, request)?;
-        let department = department_of(&req.parent, "parent")?;
+        let department = code_of(&req.parent, "parent")?;
         actor.may_manage(&department)?;
         let t = req.answer_template.unwrap_or_default();
         let answer = convert::answer(t.disposition.as_ref(), "answer_template.disposition");
@@ -112,7 +100,7 @@ impl Templates {
         request: Request<pb::ListAnswerTemplatesRequest>,
     ) -> Result<pb::ListAnswerTemplatesResponse, ApiError> {
         let (actor, req) = signed(&self.0.auth, request)?;
-        let department = department_of(&req.parent, "parent")?;
+        let department = code_of(&req.parent, "parent")?;
         actor.may_read_internal(&department)?;
         Ok(pb::ListAnswerTemplatesResponse {
             answer_templates: self
