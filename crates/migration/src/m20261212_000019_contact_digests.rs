@@ -1,7 +1,6 @@
 //! Each comment's contact digest (a keyed hash of the submitter's contact), so that the comments
 //! sharing one contact can be counted while every contact stays sealed.
 
-use sea_orm_migration::sea_orm::ConnectionTrait;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -24,22 +23,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // Partial: comments without a contact (hotline notes, letters without one) are many.
-        manager
-            .get_connection()
-            .execute_unprepared(
-                "CREATE INDEX idx_comments_contact_digest ON comments \
-                 (consultation_id, contact_digest) WHERE contact_digest IS NOT NULL",
-            )
-            .await?;
+        // No index of its own: digests are counted among a suggestion's members, which the
+        // suggestion index finds, and an index of random digests would cost every intake a
+        // random page write.
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared("DROP INDEX idx_comments_contact_digest")
-            .await?;
         manager
             .alter_table(
                 Table::alter()
