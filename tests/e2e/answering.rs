@@ -132,7 +132,12 @@ fn selection(channel: pb::Channel, d: pb::Disposition) -> pb::BulkAnswerComments
     }
 }
 
-async fn progress(server: &TestServer, caller: &str, name: &str) -> pb::AnsweringProgress {
+/// A consultation's answering progress as `caller` reads it.
+pub(crate) async fn progress(
+    server: &TestServer,
+    caller: &str,
+    name: &str,
+) -> pb::AnsweringProgress {
     server
         .feedback()
         .get_answering_progress(authed(

@@ -7,6 +7,7 @@ use consult_api::pb;
 use consult_e2e::{TestServer, assert_status, authed, beijing, comment, consultctl, draft, token};
 use tonic::Code;
 
+use crate::answering::progress;
 use crate::{close, published, published_draft};
 
 /// Submits `bodies` through the portal in order; returns their names.
@@ -148,16 +149,7 @@ async fn a_group_keeps_two_members_and_dissolving_it_leaves_its_members_unanswer
         assert!(k.opinion_group.is_empty(), "{name} left the group");
         assert!(k.disposition.is_none(), "{name} is unanswered again");
     }
-    let progress = feedback
-        .get_answering_progress(authed(
-            token::OFFICER_FGW,
-            pb::GetAnsweringProgressRequest {
-                name: c.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let progress = progress(&server, token::OFFICER_FGW, &c.name).await;
     assert_eq!(progress.unanswered, 6, "{progress:?}");
     assert_eq!(progress.opinion_groups, 0, "{progress:?}");
     server.assert_counts_agree().await;
@@ -242,17 +234,8 @@ async fn a_dry_run_of_answer_filter_counts_and_shows_what_it_would_answer_and_wr
     assert_eq!(server.table_count("audit_events").await, audit_before);
 
     let unanswered = || async {
-        server
-            .feedback()
-            .get_answering_progress(authed(
-                token::OFFICER_FGW,
-                pb::GetAnsweringProgressRequest {
-                    name: c.name.clone(),
-                },
-            ))
+        progress(&server, token::OFFICER_FGW, &c.name)
             .await
-            .unwrap()
-            .into_inner()
             .unanswered
     };
     assert_eq!(unanswered().await, 8);
@@ -611,19 +594,7 @@ async fn a_flood_of_advertisements_is_hidden_by_one_filter_and_a_list_is_all_or_
         query: "代开发票 微信".into(),
         ..Default::default()
     });
-    let progress = || async {
-        server
-            .feedback()
-            .get_answering_progress(authed(
-                token::OFFICER_FGW,
-                pb::GetAnsweringProgressRequest {
-                    name: c.name.clone(),
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner()
-    };
+    let progress = || progress(&server, token::OFFICER_FGW, &c.name);
 
     let before = server.row_counts().await;
     let tried = server
@@ -985,6 +956,39 @@ async fn answer_templates_are_kept_per_department_and_used_by_name_in_commands_a
         "",
     );
 
+    // A malformed name, and a field that cannot be changed, are refused by field.
+    assert_status(
+        templates
+            .get_answer_template(authed(
+                token::OFFICER_FGW,
+                pb::GetAnswerTemplateRequest {
+                    name: "departments/fgw/answerTemplates/含 空格".into(),
+                },
+            ))
+            .await,
+        Code::InvalidArgument,
+        "name",
+    );
+    assert_status(
+        templates
+            .update_answer_template(authed(
+                token::OFFICER_FGW,
+                pb::UpdateAnswerTemplateRequest {
+                    answer_template: Some(pb::AnswerTemplate {
+                        name: "departments/fgw/answerTemplates/上位法".into(),
+                        creator: "someone-else".into(),
+                        ..Default::default()
+                    }),
+                    update_mask: Some(prost_types::FieldMask {
+                        paths: vec!["creator".into()],
+                    }),
+                },
+            ))
+            .await,
+        Code::InvalidArgument,
+        "update_mask",
+    );
+    assert_eq!(audit_of("answer_template.update").await, 1);
     ctl(args(&["template", "delete", "fgw", "上位法"]))
         .await
         .expect(0);

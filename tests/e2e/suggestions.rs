@@ -77,6 +77,19 @@ async fn compute(server: &TestServer, parent: &str) -> pb::ComputeSuggestionsRes
     response(&op)
 }
 
+/// Suggestion `name` as its department's officer reads it.
+async fn get(server: &TestServer, name: &str) -> pb::Suggestion {
+    server
+        .suggestions()
+        .get_suggestion(authed(
+            token::OFFICER_FGW,
+            pb::GetSuggestionRequest { name: name.into() },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 /// Every suggestion of `parent` in `state`, 7 a page.
 async fn list(
     server: &TestServer,
@@ -238,15 +251,7 @@ async fn campaigns_are_suggested_then_accepted_split_merged_and_dismissed() {
     );
 
     // What an officer judges a suggestion by.
-    let shown = server
-        .suggestions()
-        .get_suggestion(authed(
-            token::OFFICER_FGW,
-            pb::GetSuggestionRequest { name: s0.clone() },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let shown = get(&server, &s0).await;
     let representative = shown
         .representative_comment
         .clone()
@@ -931,16 +936,7 @@ async fn malformed_and_mismatched_suggestion_requests_are_refused_by_field_and_c
         "a refusal writes nothing"
     );
     assert_eq!(server.table_count("suggestions").await, suggestions_before);
-    let still = client
-        .get_suggestion(authed(
-            token::OFFICER_FGW,
-            pb::GetSuggestionRequest {
-                name: s.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let still = get(&server, &s.name).await;
     assert_eq!(
         (still.state, still.member_count),
         (pb::SuggestionState::Open as i32, 8)
@@ -990,17 +986,7 @@ async fn one_contact_behind_many_comments_is_shown_without_the_contact() {
         .await
         .remove(0);
     assert_eq!(s.member_count, 8);
-    let detail = server
-        .suggestions()
-        .get_suggestion(authed(
-            token::OFFICER_FGW,
-            pb::GetSuggestionRequest {
-                name: s.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let detail = get(&server, &s.name).await;
     let counts: Vec<i64> = detail.shared_contacts.iter().map(|x| x.count).collect();
     assert_eq!(counts, [5], "{:?}", detail.shared_contacts);
     let id = c.name.trim_start_matches("consultations/");
