@@ -334,7 +334,8 @@ impl Signature {
     /// Whether two comments are similar enough to be joined: [`STRONG_AT`], or [`SIMILAR_AT`]
     /// over at least [`MIN_SHARED`] shingles (estimated from the similarity and both sizes).
     pub fn is_similar(&self, other: &Self) -> bool {
-        self.sketch.plausible(&other.sketch) && confirms(self, other)
+        self.sketch.plausible(&other.sketch)
+            && confirms(&self.sketch, &self.detail, &other.sketch, &other.detail)
     }
 
     /// The key of band `j`.
@@ -344,9 +345,9 @@ impl Signature {
 }
 
 /// The detailed half of [`Signature::is_similar`], for a pair whose screening passed.
-fn confirms(a: &Signature, b: &Signature) -> bool {
-    let j = a.similarity(b);
-    let total = f64::from(a.sketch.shingles) + f64::from(b.sketch.shingles);
+fn confirms(a: &Sketch, a_detail: &Detail, b: &Sketch, b_detail: &Detail) -> bool {
+    let j = a_detail.similarity(b_detail);
+    let total = f64::from(a.shingles) + f64::from(b.shingles);
     let shared = j / (1.0 + j) * total;
     j >= STRONG_AT || (j >= SIMILAR_AT && shared >= MIN_SHARED)
 }
@@ -541,8 +542,10 @@ fn cluster_bands(signatures: &[Signature], bands: Vec<usize>) -> Components {
     }
     let mut keys: Vec<(u32, u32)> = Vec::with_capacity(n);
     // A bucket's members are compared with one another many times: their sketches are copied
-    // side by side, so that the comparisons read memory in order.
+    // side by side, so that the comparisons read memory in order (read where they lie, the
+    // detailed sketches of a million comments cost a cache miss per confirmation).
     let mut sketches: Vec<Sketch> = Vec::new();
+    let mut details: Vec<Detail> = Vec::new();
     for j in bands {
         keys.clear();
         keys.extend(
@@ -563,16 +566,16 @@ fn cluster_bands(signatures: &[Signature], bands: Vec<usize>) -> Components {
                 let members = &keys[start..end];
                 sketches.clear();
                 sketches.extend(members.iter().map(|&(_, m)| signatures[m as usize].sketch));
+                details.clear();
+                details.extend(members.iter().map(|&(_, m)| signatures[m as usize].detail));
                 let mut bucket = Bucket::default();
                 for slot in 0..members.len() as u32 {
                     bucket.join(
                         slot,
                         |a, b| {
-                            sketches[a as usize].plausible(&sketches[b as usize])
-                                && confirms(
-                                    &signatures[members[a as usize].1 as usize],
-                                    &signatures[members[b as usize].1 as usize],
-                                )
+                            let (a, b) = (a as usize, b as usize);
+                            sketches[a].plausible(&sketches[b])
+                                && confirms(&sketches[a], &details[a], &sketches[b], &details[b])
                         },
                         |s| members[s as usize].1,
                         &mut components,
