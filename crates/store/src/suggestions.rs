@@ -397,7 +397,16 @@ impl Store {
                 _ => break,
             }
         }
-        let labels = similarity::cluster(&signatures);
+        // Seconds of work on every core at a million comments: off the async workers.
+        let (labels, signatures) = tokio::task::spawn_blocking(move || {
+            let labels = similarity::cluster(&signatures);
+            (labels, signatures)
+        })
+        .await
+        .map_err(|e| match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(_) => StoreError::Cancelled,
+        })?;
         let mut clusters: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
         for (i, label) in labels.iter().enumerate() {
             clusters.entry(*label).or_default().push(i);
