@@ -21,6 +21,7 @@ mod m20261209_000016_hidden_comments;
 mod m20261210_000017_suggestions;
 mod m20261211_000018_answer_templates;
 mod m20261212_000019_contact_digests;
+mod m20261213_000020_search_rowids;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000017_suggestions::Migration),
             Box::new(m20261211_000018_answer_templates::Migration),
             Box::new(m20261212_000019_contact_digests::Migration),
+            Box::new(m20261213_000020_search_rowids::Migration),
         ]
     }
 }

@@ -70,7 +70,7 @@ fn conditions(backend: DbBackend, chosen: CommentCondition<'_>) -> Vec<Condition
             c = c.add(clause_condition(&clause));
         }
         if let Some(text) = &s.query {
-            c = c.add(crate::search::contains_every_word(backend, text.words()));
+            c = c.add(crate::search::contains_text(backend, text));
         }
     }
     match chosen.ids {

@@ -622,7 +622,7 @@ impl Store {
                         .await;
                 }
             }
-            q = q.filter(crate::search::contains_every_word(backend, text.words()));
+            q = q.filter(crate::search::contains_text(backend, text));
         }
         if let Some(a) = after {
             q = q.filter(comment::Column::Id.gt(a.to_owned()));

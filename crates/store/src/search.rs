@@ -93,6 +93,23 @@ pub(crate) fn contains_every_word<'a>(
     all
 }
 
+/// Comments whose text contains every word of `text`, case aside. On SQLite the words long
+/// enough for trigrams are looked up in the FTS5 index, whose rowids are the comments' own
+/// (migration 20), so that the comments passing the other filters are checked by rowid without
+/// reading their text: at a million comments, 4,000 passing 12345 + 第五条 took 25 µs each
+/// with `LIKE` (about 100 ms) and about 1.5 µs each this way. Shorter words are `LIKE`
+/// conditions; on PostgreSQL every word is an `ILIKE` condition, which its trigram index serves.
+pub(crate) fn contains_text(backend: DbBackend, text: &SearchText) -> Condition {
+    if backend != DbBackend::Sqlite || text.indexed_words().next().is_none() {
+        return contains_every_word(backend, text.words());
+    }
+    let short: Vec<String> = text.short_words().map(str::to_owned).collect();
+    contains_every_word(backend, &short).add(Expr::cust_with_values(
+        r#""comments"."rowid" IN (SELECT rowid FROM comments_fts WHERE comments_fts MATCH ?)"#,
+        [fts_query(text)],
+    ))
+}
+
 /// An FTS5 query requiring every word as a phrase (a substring, with the trigram tokenizer).
 fn fts_query(text: &SearchText) -> String {
     text.indexed_words()
