@@ -914,4 +914,92 @@ mod tests {
         store.close().await.expect("close");
         let _ = std::fs::remove_dir_all(dir);
     }
+
+    #[tokio::test]
+    async fn the_search_index_takes_its_comments_rowids_and_keeps_them_for_new_comments() {
+        use consult_migration::{Migrator, MigratorTrait};
+        use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+        let dir = std::env::temp_dir().join(format!("consult-fts-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let url = format!("sqlite://{}", dir.join("t.db").display());
+        let db = crate::pool::connect(&url).await.expect("connect");
+        let before = Migrator::migrations()
+            .iter()
+            .position(|m| m.name() == "m20261213_000020_search_rowids")
+            .expect("the rowid migration") as u32;
+        Migrator::up(&db, Some(before)).await.expect("migrate");
+        db.execute_unprepared(
+            "INSERT INTO consultations (id, department, kind, title, draft_text, basis, \
+             explanation, channels, shortened_reason, state, extensions, withdrawal_reason, \
+             warnings, created_by, created_at, updated_at) VALUES ('C1', 'fgw', 'rule', 't', \
+             '', '', '', '[]', '', 'open', '[]', '', '[]', 'o', '2026-03-01 00:00:00+00:00', \
+             '2026-03-01 00:00:00+00:00')",
+        )
+        .await
+        .expect("consultation");
+        let insert = |i: usize, text: &str| {
+            format!(
+                "INSERT INTO comments (id, consultation_id, channel, submitter_category, \
+                 submitter_name, submitter_organization, submitter_contact, content, \
+                 clause_reference, publish_name_consent, received_at, receipt_code, \
+                 submitted_by, request_id, request_digest) VALUES ('K{i}', 'C1', 'portal', \
+                 'citizen', '', '', '', '{text}', '', false, '2026-03-02 00:00:00+00:00', \
+                 'R{i}', 'portal', 'r{i}', 'd')"
+            )
+        };
+        let texts = [
+            "建议延长过渡期",
+            "停车收费过高",
+            "过渡期太短了",
+            "无关的意见",
+        ];
+        for (i, t) in texts.iter().enumerate() {
+            db.execute_unprepared(&insert(i, t)).await.expect("comment");
+        }
+        // As an index numbering its entries itself may have them: out of step.
+        db.execute_unprepared(
+            "DELETE FROM comments_fts; INSERT INTO comments_fts (rowid, content, comment_id, \
+             consultation_id) SELECT rowid + 100, content, id, consultation_id FROM comments",
+        )
+        .await
+        .expect("renumbered");
+        db.close().await.expect("close");
+        let store = Store::open(&url, PrivateDataKeys::development())
+            .await
+            .expect("the remaining migrations run");
+        store
+            .db
+            .execute_unprepared(&insert(4, "过渡期应当六个月"))
+            .await
+            .expect("a comment after");
+        let in_step = |sql: &str| Statement::from_string(DbBackend::Sqlite, sql.to_owned());
+        let matched = store
+            .db
+            .query_one_raw(in_step(
+                "SELECT count(*) FROM comments c JOIN comments_fts f \
+                 ON f.rowid = c.rowid AND f.comment_id = c.id",
+            ))
+            .await
+            .expect("count")
+            .expect("a row");
+        assert_eq!(matched.try_get_by_index::<i64>(0).expect("count"), 5);
+        let found: Vec<String> = comment::Entity::find()
+            .filter(crate::search::contains_text(
+                DbBackend::Sqlite,
+                &SearchText::parse("query", "过渡期")
+                    .expect("a query")
+                    .expect("words"),
+            ))
+            .order_by_asc(comment::Column::Id)
+            .all(&store.db)
+            .await
+            .expect("search")
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(found, ["K0", "K2", "K4"]);
+        store.close().await.expect("close");
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
