@@ -389,8 +389,37 @@ impl Application {
 /// gate are held up for milliseconds, not seconds.
 const RESEAL_BATCH: u64 = 500;
 
-/// Re-seals private fields left in plain text or under an older key, a batch at a time.
+/// Re-seals private fields left in plain text or under an older key, a batch at a time, then
+/// gives comments stored before contact digests existed their digest.
 async fn reseal_in_background(store: Store, clock: Arc<dyn Clock>) {
+    reseal(&store, clock).await;
+    digest_contacts(&store).await;
+}
+
+/// Computes the contact digests of comments stored before they existed, a batch at a time.
+async fn digest_contacts(store: &Store) {
+    let mut done = 0u64;
+    loop {
+        match store.digest_contacts_batch(RESEAL_BATCH).await {
+            Ok(p) if p.digested == 0 => break,
+            Ok(p) => done += p.digested,
+            Err(e) => {
+                tracing::error!(error = %e, "computing contact digests failed; retrying in 10 s");
+                tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    if done > 0 {
+        tracing::info!(
+            comments = done,
+            "contact digests computed for older comments"
+        );
+    }
+}
+
+/// Re-seals private fields left in plain text or under an older key, a batch at a time.
+async fn reseal(store: &Store, clock: Arc<dyn Clock>) {
     let waiting = match store.comments_to_reseal().await {
         Ok(0) => return,
         Ok(n) => n,

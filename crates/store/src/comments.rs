@@ -303,7 +303,7 @@ fn to_row(
         private_key_id: Some(keys.current().to_owned()),
         redactions: redactions_column(&c.redactions),
         suggestion_id: None,
-        contact_digest: keys.contact_digest(&c.body.submitter_contact),
+        contact_digest: Some(keys.contact_digest_column(&c.body.submitter_contact)),
     })
 }
 
@@ -999,6 +999,68 @@ mod tests {
             .map(|c| c.id)
             .collect();
         assert_eq!(found, ["K0", "K2", "K4"]);
+        store.close().await.expect("close");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn older_comments_get_their_contact_digest_once_and_blank_contacts_an_empty_one() {
+        use sea_orm::ConnectionTrait;
+
+        let dir = std::env::temp_dir().join(format!("consult-digest-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let url = format!("sqlite://{}", dir.join("t.db").display());
+        let store = Store::open(&url, PrivateDataKeys::development())
+            .await
+            .expect("open");
+        store
+            .db
+            .execute_unprepared(
+                "INSERT INTO consultations (id, department, kind, title, draft_text, basis, \
+                 explanation, channels, shortened_reason, state, extensions, withdrawal_reason, \
+                 warnings, created_by, created_at, updated_at) VALUES ('C1', 'fgw', 'rule', 't', \
+                 '', '', '', '[]', '', 'open', '[]', '', '[]', 'o', \
+                 '2026-03-01 00:00:00+00:00', '2026-03-01 00:00:00+00:00')",
+            )
+            .await
+            .expect("consultation");
+        // As stored before digests existed: contacts in plain text, no digest.
+        for (i, contact) in ["138 0013 8000", "", "+86-13800138000"].iter().enumerate() {
+            store
+                .db
+                .execute_unprepared(&format!(
+                    "INSERT INTO comments (id, consultation_id, channel, submitter_category, \
+                     submitter_name, submitter_organization, submitter_contact, content, \
+                     clause_reference, publish_name_consent, received_at, receipt_code, \
+                     submitted_by, request_id, request_digest) VALUES ('K{i}', 'C1', 'PORTAL', \
+                     'CITIZEN', '', '', '{contact}', '意见', '', false, \
+                     '2026-03-02 00:00:00+00:00', 'R{i}', 'portal', 'r{i}', 'd')"
+                ))
+                .await
+                .expect("comment");
+        }
+        let first = store.digest_contacts_batch(2).await.expect("a batch");
+        assert_eq!(first.digested, 2);
+        let second = store.digest_contacts_batch(2).await.expect("a batch");
+        assert_eq!(second.digested, 1);
+        assert_eq!(
+            store.digest_contacts_batch(2).await.expect("done").digested,
+            0
+        );
+        let digests: Vec<Option<String>> = comment::Entity::find()
+            .order_by_asc(comment::Column::Id)
+            .all(&store.db)
+            .await
+            .expect("rows")
+            .into_iter()
+            .map(|c| c.contact_digest)
+            .collect();
+        let expected = store.keys.contact_digest("13800138000");
+        assert!(expected.is_some());
+        assert_eq!(
+            digests,
+            vec![expected.clone(), Some(String::new()), expected]
+        );
         store.close().await.expect("close");
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -44,7 +44,7 @@ pub use operations::{
 };
 pub use private_data::{KeyError, PrivateDataKeys};
 pub use publishing::{Parts, PublishedVersion, StoredEdition, TextCursor};
-pub use resealing::{KeyUsage, ResealProgress};
+pub use resealing::{DigestProgress, KeyUsage, ResealProgress};
 pub use sea_orm::DbErr;
 pub use search::READ_FILTERED_BELOW as SEARCH_READS_FILTERED_BELOW;
 pub use suggestions::{

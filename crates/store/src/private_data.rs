@@ -249,6 +249,12 @@ impl PrivateDataKeys {
         }
     }
 
+    /// What `comments.contact_digest` holds for `contact`: its digest, or an empty string for
+    /// a blank contact (NULL is left for rows whose digest is still to be computed).
+    pub(crate) fn contact_digest_column(&self, contact: &str) -> String {
+        self.contact_digest(contact).unwrap_or_default()
+    }
+
     /// The digest of a submitter's contact under the current key, so that the comments sharing
     /// one contact can be counted (a sign of one sender behind many comments) while the contact
     /// stays sealed; `None` for a blank contact. Written the same however it was typed: width,

@@ -675,6 +675,7 @@ impl Store {
             .filter(comment::Column::SuggestionId.eq(id))
             .filter(comment::Column::HideReason.is_null())
             .filter(comment::Column::ContactDigest.is_not_null())
+            .filter(comment::Column::ContactDigest.ne(""))
             .group_by(comment::Column::ContactDigest)
             .having(Expr::cust("COUNT(*) > 1"))
             .order_by_desc(Expr::cust("COUNT(*)"))
