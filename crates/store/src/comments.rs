@@ -622,7 +622,17 @@ impl Store {
                         .await;
                 }
             }
-            q = q.filter(crate::search::contains_text(backend, text));
+            q = q.filter(
+                if crate::search::uses_fts(backend, text)
+                    && self
+                        .few_index_entries(text, crate::search::FEW_ENTRIES)
+                        .await?
+                {
+                    crate::search::contains_text(backend, text)
+                } else {
+                    crate::search::contains_every_word(backend, text.words())
+                },
+            );
         }
         if let Some(a) = after {
             q = q.filter(comment::Column::Id.gt(a.to_owned()));
