@@ -858,29 +858,49 @@ mod tests {
         assert_ne!(receipt_code(), receipt_code());
     }
 
+    /// A database file of its own for a test, and its URL.
+    fn temp_database(prefix: &str) -> (std::path::PathBuf, String) {
+        let dir = std::env::temp_dir().join(format!("consult-{prefix}-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let url = format!("sqlite://{}", dir.join("t.db").display());
+        (dir, url)
+    }
+
+    /// Consultation `C1`, as rows are written by hand for migration tests.
+    const CONSULTATION_C1: &str = "INSERT INTO consultations (id, department, kind, title, \
+        draft_text, basis, explanation, channels, shortened_reason, state, extensions, \
+        withdrawal_reason, warnings, created_by, created_at, updated_at) VALUES ('C1', 'fgw', \
+        'rule', 't', '', '', '', '[]', '', 'open', '[]', '', '[]', 'o', \
+        '2026-03-01 00:00:00+00:00', '2026-03-01 00:00:00+00:00')";
+
+    /// Comment `K{i}` on `C1` written by hand, its private fields in plain text as before
+    /// sealing existed.
+    fn comment_row(i: usize, contact: &str, content: &str, clause: &str) -> String {
+        format!(
+            "INSERT INTO comments (id, consultation_id, channel, submitter_category, \
+             submitter_name, submitter_organization, submitter_contact, content, \
+             clause_reference, publish_name_consent, received_at, receipt_code, submitted_by, \
+             request_id, request_digest) VALUES ('K{i}', 'C1', 'PORTAL', 'CITIZEN', '', '', \
+             '{contact}', '{content}', '{clause}', false, '2026-03-02 00:00:00+00:00', 'R{i}', \
+             'portal', 'r{i}', 'd')"
+        )
+    }
+
     #[tokio::test]
     async fn the_migration_reads_the_article_of_every_stored_reference() {
         use consult_migration::{Migrator, MigratorTrait};
         use sea_orm::{ConnectionTrait, QuerySelect};
 
-        let dir = std::env::temp_dir().join(format!("consult-clause-{}", rand::random::<u64>()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let url = format!("sqlite://{}", dir.join("t.db").display());
+        let (dir, url) = temp_database("clause");
         let db = crate::pool::connect(&url).await.expect("connect");
         let before = Migrator::migrations()
             .iter()
             .position(|m| m.name() == "m20261208_000014_clause_articles")
             .expect("the clause migration") as u32;
         Migrator::up(&db, Some(before)).await.expect("migrate");
-        db.execute_unprepared(
-            "INSERT INTO consultations (id, department, kind, title, draft_text, basis, \
-             explanation, channels, shortened_reason, state, extensions, withdrawal_reason, \
-             warnings, created_by, created_at, updated_at) VALUES ('C1', 'fgw', 'rule', 't', \
-             '', '', '', '[]', '', 'open', '[]', '', '[]', 'o', '2026-03-01 00:00:00+00:00', \
-             '2026-03-01 00:00:00+00:00')",
-        )
-        .await
-        .expect("consultation");
+        db.execute_unprepared(CONSULTATION_C1)
+            .await
+            .expect("consultation");
         let references = [
             "第五条",
             "5",
@@ -891,16 +911,9 @@ mod tests {
             "第十二条",
         ];
         for (i, r) in references.iter().enumerate() {
-            db.execute_unprepared(&format!(
-                "INSERT INTO comments (id, consultation_id, channel, submitter_category, \
-                 submitter_name, submitter_organization, submitter_contact, content, \
-                 clause_reference, publish_name_consent, received_at, receipt_code, \
-                 submitted_by, request_id, request_digest) VALUES ('K{i}', 'C1', 'portal', \
-                 'citizen', '', '', '', '意见', '{r}', false, '2026-03-02 00:00:00+00:00', \
-                 'R{i}', 'portal', 'r{i}', 'd')"
-            ))
-            .await
-            .expect("comment");
+            db.execute_unprepared(&comment_row(i, "", "意见", r))
+                .await
+                .expect("comment");
         }
         db.close().await.expect("close");
         let store = Store::open(&url, PrivateDataKeys::development())
@@ -930,34 +943,17 @@ mod tests {
         use consult_migration::{Migrator, MigratorTrait};
         use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-        let dir = std::env::temp_dir().join(format!("consult-fts-{}", rand::random::<u64>()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let url = format!("sqlite://{}", dir.join("t.db").display());
+        let (dir, url) = temp_database("fts");
         let db = crate::pool::connect(&url).await.expect("connect");
         let before = Migrator::migrations()
             .iter()
             .position(|m| m.name() == "m20261213_000020_search_rowids")
             .expect("the rowid migration") as u32;
         Migrator::up(&db, Some(before)).await.expect("migrate");
-        db.execute_unprepared(
-            "INSERT INTO consultations (id, department, kind, title, draft_text, basis, \
-             explanation, channels, shortened_reason, state, extensions, withdrawal_reason, \
-             warnings, created_by, created_at, updated_at) VALUES ('C1', 'fgw', 'rule', 't', \
-             '', '', '', '[]', '', 'open', '[]', '', '[]', 'o', '2026-03-01 00:00:00+00:00', \
-             '2026-03-01 00:00:00+00:00')",
-        )
-        .await
-        .expect("consultation");
-        let insert = |i: usize, text: &str| {
-            format!(
-                "INSERT INTO comments (id, consultation_id, channel, submitter_category, \
-                 submitter_name, submitter_organization, submitter_contact, content, \
-                 clause_reference, publish_name_consent, received_at, receipt_code, \
-                 submitted_by, request_id, request_digest) VALUES ('K{i}', 'C1', 'portal', \
-                 'citizen', '', '', '', '{text}', '', false, '2026-03-02 00:00:00+00:00', \
-                 'R{i}', 'portal', 'r{i}', 'd')"
-            )
-        };
+        db.execute_unprepared(CONSULTATION_C1)
+            .await
+            .expect("consultation");
+        let insert = |i: usize, text: &str| comment_row(i, "", text, "");
         let texts = [
             "建议延长过渡期",
             "停车收费过高",
@@ -1017,35 +1013,20 @@ mod tests {
     async fn older_comments_get_their_contact_digest_once_and_blank_contacts_an_empty_one() {
         use sea_orm::ConnectionTrait;
 
-        let dir = std::env::temp_dir().join(format!("consult-digest-{}", rand::random::<u64>()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let url = format!("sqlite://{}", dir.join("t.db").display());
+        let (dir, url) = temp_database("digest");
         let store = Store::open(&url, PrivateDataKeys::development())
             .await
             .expect("open");
         store
             .db
-            .execute_unprepared(
-                "INSERT INTO consultations (id, department, kind, title, draft_text, basis, \
-                 explanation, channels, shortened_reason, state, extensions, withdrawal_reason, \
-                 warnings, created_by, created_at, updated_at) VALUES ('C1', 'fgw', 'rule', 't', \
-                 '', '', '', '[]', '', 'open', '[]', '', '[]', 'o', \
-                 '2026-03-01 00:00:00+00:00', '2026-03-01 00:00:00+00:00')",
-            )
+            .execute_unprepared(CONSULTATION_C1)
             .await
             .expect("consultation");
         // As stored before digests existed: contacts in plain text, no digest.
         for (i, contact) in ["138 0013 8000", "", "+86-13800138000"].iter().enumerate() {
             store
                 .db
-                .execute_unprepared(&format!(
-                    "INSERT INTO comments (id, consultation_id, channel, submitter_category, \
-                     submitter_name, submitter_organization, submitter_contact, content, \
-                     clause_reference, publish_name_consent, received_at, receipt_code, \
-                     submitted_by, request_id, request_digest) VALUES ('K{i}', 'C1', 'PORTAL', \
-                     'CITIZEN', '', '', '{contact}', '意见', '', false, \
-                     '2026-03-02 00:00:00+00:00', 'R{i}', 'portal', 'r{i}', 'd')"
-                ))
+                .execute_unprepared(&comment_row(i, contact, "意见", ""))
                 .await
                 .expect("comment");
         }
