@@ -138,6 +138,7 @@ impl Store {
     pub async fn open(url: &str, keys: PrivateDataKeys) -> Result<Self, StoreError> {
         let db = pool::connect(url).await?;
         pool::check_character_type(&db).await?;
+        pool::warn_without_autovacuum(&db).await?;
         // Replicas starting together take turns: one migrates, the others find it done.
         let sealed = pool::exclusively(&db, async || {
             Migrator::up(&db, None).await?;
