@@ -154,20 +154,13 @@ where
 /// takes trigrams of letters and digits only, and under `C` no Chinese character is a letter:
 /// every search would silently find nothing.
 pub(crate) async fn check_character_type(db: &DatabaseConnection) -> Result<(), StoreError> {
-    use sea_orm::{ConnectionTrait, Statement};
-
-    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+    let Some(ctype) = postgres_text(
+        db,
+        "SELECT datctype FROM pg_database WHERE datname = current_database()",
+    )
+    .await?
+    else {
         return Ok(());
-    }
-    let row = db
-        .query_one_raw(Statement::from_string(
-            sea_orm::DbBackend::Postgres,
-            "SELECT datctype FROM pg_database WHERE datname = current_database()",
-        ))
-        .await?;
-    let ctype: String = match row {
-        Some(row) => row.try_get_by_index(0)?,
-        None => return Ok(()),
     };
     if refuses_character_type(&ctype) {
         return Err(StoreError::UnsuitableDatabase(format!(
@@ -186,27 +179,37 @@ pub(crate) async fn check_character_type(db: &DatabaseConnection) -> Result<(), 
 /// phrase read every comment containing it through the trigram index and sorted them (6.3 s)
 /// instead of walking the comments in order (under 1 ms once `ANALYZE comments` had run).
 pub(crate) async fn warn_without_autovacuum(db: &DatabaseConnection) -> Result<(), StoreError> {
-    use sea_orm::{ConnectionTrait, Statement};
-
-    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
-        return Ok(());
-    }
-    let row = db
-        .query_one_raw(Statement::from_string(
-            sea_orm::DbBackend::Postgres,
-            "SELECT setting FROM pg_settings WHERE name = 'autovacuum'",
-        ))
-        .await?;
-    let setting: Option<String> = match row {
-        Some(row) => Some(row.try_get_by_index(0)?),
-        None => None,
-    };
+    let setting = postgres_text(
+        db,
+        "SELECT setting FROM pg_settings WHERE name = 'autovacuum'",
+    )
+    .await?;
     if setting.as_deref() == Some("off") {
         tracing::warn!(
             "PostgreSQL 的 autovacuum 已关闭：请定期执行 ANALYZE comments，否则检索和列表会按过时的统计选择查询计划              (autovacuum is off: run ANALYZE regularly, or searches and lists are planned on stale statistics)"
         );
     }
     Ok(())
+}
+
+/// The text `query` answers on PostgreSQL (its first column of its first row); `None` on
+/// another database or when it answers no row.
+async fn postgres_text(db: &DatabaseConnection, query: &str) -> Result<Option<String>, StoreError> {
+    use sea_orm::{ConnectionTrait, Statement};
+
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(None);
+    }
+    let row = db
+        .query_one_raw(Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            query.to_owned(),
+        ))
+        .await?;
+    Ok(match row {
+        Some(row) => Some(row.try_get_by_index(0)?),
+        None => None,
+    })
 }
 
 /// Whether a PostgreSQL `LC_CTYPE` leaves Chinese characters out of trigrams.
