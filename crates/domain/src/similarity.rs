@@ -90,8 +90,7 @@ impl Detail {
         if used == 0 {
             return 1.0;
         }
-        let fraction = f64::from(equal - empty) / f64::from(used);
-        ((fraction - 1.0 / 255.0) / (1.0 - 1.0 / 255.0)).clamp(0.0, 1.0)
+        corrected(f64::from(equal - empty) / f64::from(used), 255.0)
     }
 }
 
@@ -117,8 +116,13 @@ fn zero_bytes(x: u64) -> u32 {
 /// The estimated Jaccard similarity when `agree` of `bins` bins agree, corrected for the
 /// chance (1 in 256) that two different minima share their low byte.
 const fn estimate(agree: u32, bins: usize) -> f64 {
-    let fraction = agree as f64 / bins as f64;
-    let j = (fraction - 1.0 / 256.0) / (1.0 - 1.0 / 256.0);
+    corrected(agree as f64 / bins as f64, 256.0)
+}
+
+/// The Jaccard similarity of which `fraction` of bins agreeing is the estimate when two
+/// different minima also share their stored value by chance, one in `values`; within 0..=1.
+const fn corrected(fraction: f64, values: f64) -> f64 {
+    let j = (fraction - 1.0 / values) / (1.0 - 1.0 / values);
     if j < 0.0 {
         0.0
     } else if j > 1.0 {
@@ -802,6 +806,21 @@ mod tests {
         let d =
             Signature::of("我是一名个体户。强烈建议将过渡期延长到六个月，给中小企业留出调整时间。");
         assert!(a.similarity(&d) >= SIMILAR_AT, "{}", a.similarity(&d));
+    }
+
+    #[test]
+    fn short_restatements_of_one_demand_join_where_a_shared_personal_frame_does_not() {
+        // Two short members of one sincere campaign: its two slogans in other words, about
+        // 0.5 over some 17 shingles, joined through CLOSE_AT.
+        let a = Signature::of("二号线不能没有医保卡，二号线的车位问题拖不起了，");
+        let b = Signature::of("不管怎么说，二号线不能没有医保卡。我认为二号线的车位问题拖不起了。");
+        let j = a.similarity(&b);
+        assert!((CLOSE_AT..STRONG_AT).contains(&j), "{j}");
+        assert!(a.is_similar(&b));
+        // Two people sharing a sentence frame and nothing else stay apart.
+        let c = Signature::of("我们楼28户人家，每个月都要为水电费发愁。出租车运价应当公开成本。");
+        let d = Signature::of("我们楼19户人家，每个月都要为监控发愁。学生票希望延长使用时间。");
+        assert!(!c.is_similar(&d), "{}", c.similarity(&d));
     }
 
     #[test]

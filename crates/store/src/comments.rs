@@ -1005,6 +1005,12 @@ mod tests {
             .map(|c| c.id)
             .collect();
         assert_eq!(found, ["K0", "K2", "K4"]);
+        // Listing gathers the index's entries only when they are few: three here.
+        let query = SearchText::parse("query", "过渡期")
+            .expect("a query")
+            .expect("words");
+        assert!(!store.few_index_entries(&query, 3).await.expect("probe"));
+        assert!(store.few_index_entries(&query, 4).await.expect("probe"));
         store.close().await.expect("close");
         let _ = std::fs::remove_dir_all(dir);
     }
