@@ -600,20 +600,14 @@ impl Store {
                 let walk_index = match after {
                     Some(a) => crate::search::is_index_position(a),
                     None => {
-                        let counted = tally.count_comments(
-                            filter.channel,
-                            filter.submitter_category,
-                            filter.status,
-                        );
+                        let total = tally.count_comments(None, None, None);
                         let reads_below = crate::search::read_filtered_below(
-                            tally.count_comments(None, None, None),
+                            total,
                             limit,
                             self.search_reads_filtered_below,
                         );
-                        // The kept counts are exact but know no clause or group.
-                        counted >= reads_below
-                            && ((filter.clause.is_none() && filter.group_id.is_none())
-                                || self.at_least(q.clone(), reads_below).await?)
+                        self.passing_at_least(consultation_id, filter, &tally, reads_below)
+                            .await?
                     }
                 };
                 if walk_index {
