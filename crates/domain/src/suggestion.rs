@@ -7,6 +7,8 @@
 //! members themselves, so that accepting a campaign of 400,000 comments costs what accepting
 //! five does.
 
+pub mod assigning;
+
 use chrono::{DateTime, Utc};
 
 use crate::answering::bulk::Affected;
@@ -33,6 +35,9 @@ vocabulary! {
 /// The fewest comments a computed cluster needs to be suggested: two copies are more often a
 /// retry than a concentrated opinion (exact retries are found anyway by idempotency keys).
 pub const SUGGESTION_MIN_MEMBERS: u64 = 3;
+
+/// The members least like the representative kept with a suggestion.
+pub const SUGGESTION_OUTLIERS: usize = 5;
 
 /// A suggested concentrated opinion.
 #[derive(Debug, Clone, PartialEq)]

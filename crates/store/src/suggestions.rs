@@ -36,8 +36,6 @@ use crate::{Store, StoreError, corrupt};
 const PAGE: u64 = 5_000;
 /// Ids bound per statement.
 const CHUNK: usize = 500;
-/// Outliers kept per suggestion.
-const OUTLIERS: usize = 5;
 
 /// What a computation found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -416,7 +414,7 @@ impl Store {
             .into_values()
             .map(|members| {
                 let sigs: Vec<&Signature> = members.iter().map(|&i| &signatures[i]).collect();
-                let shape = similarity::shape(&sigs, OUTLIERS);
+                let shape = similarity::shape(&sigs, SUGGESTION_OUTLIERS);
                 let s = Suggestion {
                     id: ulid::Ulid::new().to_string(),
                     consultation_id: consultation_id.to_owned(),
@@ -911,7 +909,7 @@ impl Store {
             .await?;
         let signatures: Vec<Signature> = rows.iter().map(|(_, t)| Signature::of(t)).collect();
         let refs: Vec<&Signature> = signatures.iter().collect();
-        let shape = similarity::shape(&refs, OUTLIERS);
+        let shape = similarity::shape(&refs, SUGGESTION_OUTLIERS);
         if let Some((rep, _)) = rows.get(shape.representative) {
             s.representative_id = rep.clone();
         }
