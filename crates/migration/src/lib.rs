@@ -23,6 +23,7 @@ mod m20261211_000018_answer_templates;
 mod m20261212_000019_contact_digests;
 mod m20261213_000020_search_rowids;
 mod m20261214_000021_pending_contact_digests;
+mod m20261215_000022_suggestion_assigning;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000019_contact_digests::Migration),
             Box::new(m20261213_000020_search_rowids::Migration),
             Box::new(m20261214_000021_pending_contact_digests::Migration),
+            Box::new(m20261215_000022_suggestion_assigning::Migration),
         ]
     }
 }

@@ -304,6 +304,7 @@ fn to_row(
         redactions: redactions_column(&c.redactions),
         suggestion_id: None,
         contact_digest: Some(keys.contact_digest_column(&c.body.submitter_contact)),
+        awaiting_comparison: true,
     })
 }
 
@@ -836,7 +837,7 @@ async fn load_stored<'a>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -853,7 +854,7 @@ mod tests {
     }
 
     /// A database file of its own for a test, and its URL.
-    fn temp_database(prefix: &str) -> (std::path::PathBuf, String) {
+    pub(crate) fn temp_database(prefix: &str) -> (std::path::PathBuf, String) {
         let dir = std::env::temp_dir().join(format!("consult-{prefix}-{}", rand::random::<u64>()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let url = format!("sqlite://{}", dir.join("t.db").display());
@@ -861,7 +862,7 @@ mod tests {
     }
 
     /// Consultation `C1`, as rows are written by hand for migration tests.
-    const CONSULTATION_C1: &str = "INSERT INTO consultations (id, department, kind, title, \
+    pub(crate) const CONSULTATION_C1: &str = "INSERT INTO consultations (id, department, kind, title, \
         draft_text, basis, explanation, channels, shortened_reason, state, extensions, \
         withdrawal_reason, warnings, created_by, created_at, updated_at) VALUES ('C1', 'fgw', \
         'rule', 't', '', '', '', '[]', '', 'open', '[]', '', '[]', 'o', \
@@ -869,7 +870,7 @@ mod tests {
 
     /// Comment `K{i}` on `C1` written by hand, its private fields in plain text as before
     /// sealing existed.
-    fn comment_row(i: usize, contact: &str, content: &str, clause: &str) -> String {
+    pub(crate) fn comment_row(i: usize, contact: &str, content: &str, clause: &str) -> String {
         format!(
             "INSERT INTO comments (id, consultation_id, channel, submitter_category, \
              submitter_name, submitter_organization, submitter_contact, content, \

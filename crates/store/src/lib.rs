@@ -3,6 +3,7 @@
 
 mod answering;
 mod archive;
+mod assigning;
 mod audit;
 mod bulk;
 mod comments;
@@ -28,6 +29,7 @@ use consult_migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 
 pub use answering::{Answering, CommentScope, DispositionRevision};
+pub use assigning::{ASSIGNER_ACTOR, LoadedAssigner};
 pub use audit::{AuditEvent, AuditFilter, AuditRecord, AuditVerification};
 pub use bulk::BulkDone;
 pub use comments::{

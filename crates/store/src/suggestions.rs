@@ -12,7 +12,7 @@ use consult_domain::answering::bulk::{Affected, AffectedDigest};
 use consult_domain::events::AuditPayload;
 use consult_domain::similarity::{self, Signature};
 use consult_domain::suggestion::{
-    MemberCensus, SUGGESTION_MIN_MEMBERS, Suggestion, SuggestionState,
+    MemberCensus, SUGGESTION_MIN_MEMBERS, SUGGESTION_OUTLIERS, Suggestion, SuggestionState,
 };
 use consult_domain::{Comment, Consultation, DomainError};
 use sea_orm::sea_query::{Expr, Query};
@@ -33,9 +33,9 @@ use crate::write::{RowLock, lock_consultations};
 use crate::{Store, StoreError, corrupt};
 
 /// Comments read per statement while computing, and ids per page while digesting.
-const PAGE: u64 = 5_000;
+pub(crate) const PAGE: u64 = 5_000;
 /// Ids bound per statement.
-const CHUNK: usize = 500;
+pub(crate) const CHUNK: usize = 500;
 
 /// What a computation found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +128,7 @@ fn from_row(m: suggestion::Model) -> Result<Suggestion, StoreError> {
     })
 }
 
-fn to_row(s: &Suggestion) -> suggestion::ActiveModel {
+pub(crate) fn to_row(s: &Suggestion) -> suggestion::ActiveModel {
     suggestion::ActiveModel {
         id: Set(s.id.clone()),
         consultation_id: Set(s.consultation_id.clone()),
@@ -184,7 +184,29 @@ async fn update_row(txn: &DatabaseTransaction, s: &Suggestion) -> Result<(), Sto
     Ok(())
 }
 
-async fn locked(
+/// The column counting officers' changes to a consultation's suggestions (migration 22; not in
+/// the entity, which the rest of the store reads and writes whole).
+pub(crate) const SUGGESTIONS_REVISION: &str = "suggestions_revision";
+
+/// Counts an officer's change to the suggestions of `consultation_id` (see
+/// [`Store::suggestions_revision`]).
+pub(crate) async fn revised(
+    txn: &DatabaseTransaction,
+    consultation_id: &str,
+) -> Result<(), StoreError> {
+    let update = Query::update()
+        .table(consultation::Entity)
+        .value(
+            sea_orm::sea_query::Alias::new(SUGGESTIONS_REVISION),
+            Expr::cust(format!("{SUGGESTIONS_REVISION} + 1")),
+        )
+        .and_where(consultation::Column::Id.eq(consultation_id))
+        .to_owned();
+    txn.execute(&update).await?;
+    Ok(())
+}
+
+pub(crate) async fn locked(
     txn: &DatabaseTransaction,
     consultation_id: &str,
 ) -> Result<Consultation, StoreError> {
@@ -299,7 +321,7 @@ async fn digest(txn: &DatabaseTransaction, condition: Condition) -> Result<Affec
 }
 
 /// Appends the audit event `payload` of `action` on `subject` in `txn`.
-async fn audited(
+pub(crate) async fn audited(
     txn: &DatabaseTransaction,
     consultation_id: &str,
     actor: &str,
@@ -519,6 +541,7 @@ impl Store {
             };
             run.finish_in(&txn, &outcome, now).await?;
         }
+        revised(&txn, consultation_id).await?;
         txn.commit().await?;
         Ok(computed)
     }
@@ -823,6 +846,7 @@ impl Store {
             .filter(comment::Column::HideReason.is_null())
             .count(&*txn)
             .await?;
+        revised(&txn, consultation_id).await?;
         txn.commit().await?;
         Ok((group, in_group))
     }
@@ -886,6 +910,7 @@ impl Store {
             now,
         )
         .await?;
+        revised(&txn, consultation_id).await?;
         txn.commit().await?;
         Ok((suggestion, part))
     }
@@ -946,6 +971,7 @@ impl Store {
             now,
         )
         .await?;
+        revised(&txn, consultation_id).await?;
         txn.commit().await?;
         Ok(suggestion)
     }

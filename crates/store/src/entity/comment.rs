@@ -43,6 +43,9 @@ pub struct Model {
     /// Keyed digest of the submitter's contact under the sealing key; `None`: no contact, or a
     /// row from before digests.
     pub contact_digest: Option<String>,
+    /// Whether the comment still awaits comparison with those before it for suggestions (set
+    /// for every comment stored since migration 22, cleared by the assigner).
+    pub awaiting_comparison: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

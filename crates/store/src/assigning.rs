@@ -1,0 +1,636 @@
+//! Suggestions kept up to date as comments arrive (see `consult_domain::suggestion::assigning`):
+//! the comments awaiting comparison are read a round at a time through their partial index,
+//! placed by the consultation's [`Assigner`] in one transaction that reads the neighbours'
+//! suggestions as they are now, and marked compared; one replica at a time does it, under a
+//! [lease](Store::hold_lease).
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, Utc};
+use consult_domain::similarity::Signature;
+use consult_domain::suggestion::assigning::{Assigner, OpenSuggestion, Placed, Plan};
+use consult_domain::suggestion::{SUGGESTION_MIN_MEMBERS, SuggestionState, check_computable};
+use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use crate::entity::{comment, consultation, suggestion};
+use crate::suggestions::{CHUNK, PAGE, SUGGESTIONS_REVISION, audited, locked, to_row};
+use crate::{Store, StoreError};
+
+/// The condition of `idx_comments_awaiting_comparison`, written as the index has it.
+const AWAITING: &str = r#""comments"."awaiting_comparison" = TRUE"#;
+
+/// Who the audit log names for the assigner's changes.
+pub const ASSIGNER_ACTOR: &str = "system:suggestions";
+
+/// A comment awaiting comparison: id, text, hide reason, group, suggestion.
+type AwaitingRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// A consultation's assigner, loaded from the database.
+#[derive(Debug)]
+pub struct LoadedAssigner {
+    /// The clusters of its comments already compared.
+    pub assigner: Assigner,
+    /// The consultation's suggestions revision when loaded.
+    pub revision: i64,
+}
+
+impl Store {
+    /// Takes the lease `name` for `holder` until `now + lease` if it is free, lapsed or
+    /// already `holder`'s; returns whether `holder` holds it. One conditional statement, so
+    /// that of replicas asking at once exactly one gets it.
+    pub async fn hold_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        // Here only: its methods shadow std's wherever it is in scope.
+        use sea_orm::sea_query::ExprTrait;
+
+        let (table, name_col, holder_col, until_col) = (
+            Alias::new("leases"),
+            Alias::new("name"),
+            Alias::new("holder"),
+            Alias::new("held_until"),
+        );
+        let insert = Query::insert()
+            .into_table(table.clone())
+            .columns([name_col.clone(), holder_col.clone(), until_col.clone()])
+            .values_panic([name.into(), holder.into(), (now + lease).into()])
+            .on_conflict(
+                OnConflict::column(name_col)
+                    .update_columns([holder_col.clone(), until_col.clone()])
+                    .action_and_where(
+                        Expr::col((table.clone(), holder_col.clone()))
+                            .eq(holder)
+                            .or(Expr::col((table, until_col)).lt(now)),
+                    )
+                    .to_owned(),
+            )
+            .to_owned();
+        let changed = self.db.execute(&insert).await?.rows_affected();
+        Ok(changed == 1)
+    }
+
+    /// Consultations with comments awaiting comparison, at most `limit`.
+    pub async fn consultations_awaiting_comparison(
+        &self,
+        limit: u64,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(comment::Entity::find()
+            .select_only()
+            .column(comment::Column::ConsultationId)
+            .distinct()
+            .filter(Expr::cust(AWAITING))
+            .limit(limit)
+            .into_tuple::<String>()
+            .all(&self.db)
+            .await?)
+    }
+
+    /// How many times officers have changed the suggestions of `consultation_id` (computed,
+    /// accepted, split, dismissed): an assigner loaded at another revision is out of date.
+    pub async fn suggestions_revision(&self, consultation_id: &str) -> Result<i64, StoreError> {
+        let revision: Option<i64> = consultation::Entity::find_by_id(consultation_id.to_owned())
+            .select_only()
+            .expr(Expr::col(Alias::new(SUGGESTIONS_REVISION)))
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        Ok(revision.unwrap_or(0))
+    }
+
+    /// Loads the assigner of `consultation_id`: the visible, ungrouped comments already
+    /// compared that are in no dismissed suggestion, a page at a time. `None` when there are
+    /// more than `most` comments (their clusters would not fit the memory allowed).
+    pub async fn load_assigner(
+        &self,
+        consultation_id: &str,
+        most: u64,
+    ) -> Result<Option<LoadedAssigner>, StoreError> {
+        let revision = self.suggestions_revision(consultation_id).await?;
+        let total = comment::Entity::find()
+            .filter(comment::Column::ConsultationId.eq(consultation_id))
+            .count(&self.db)
+            .await?;
+        if total > most {
+            return Ok(None);
+        }
+        let mut open: HashSet<String> = HashSet::new();
+        let mut dismissed: HashSet<String> = HashSet::new();
+        let states: Vec<(String, String)> = suggestion::Entity::find()
+            .select_only()
+            .column(suggestion::Column::Id)
+            .column(suggestion::Column::State)
+            .filter(suggestion::Column::ConsultationId.eq(consultation_id))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        for (id, state) in states {
+            match SuggestionState::from_code(&state) {
+                Some(SuggestionState::Open) => open.insert(id),
+                Some(SuggestionState::Dismissed) => dismissed.insert(id),
+                _ => false,
+            };
+        }
+        let mut assigner = Assigner::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut q = comment::Entity::find()
+                .select_only()
+                .column(comment::Column::Id)
+                .column(comment::Column::Content)
+                .column(comment::Column::SuggestionId)
+                .filter(comment::Column::ConsultationId.eq(consultation_id))
+                .filter(comment::Column::HideReason.is_null())
+                .filter(comment::Column::GroupId.is_null())
+                .filter(comment::Column::AwaitingComparison.eq(false));
+            if let Some(a) = &after {
+                q = q.filter(comment::Column::Id.gt(a.as_str()));
+            }
+            let rows: Vec<(String, String, Option<String>)> = q
+                .order_by_asc(comment::Column::Id)
+                .limit(PAGE)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            for (id, content, in_suggestion) in &rows {
+                if in_suggestion
+                    .as_ref()
+                    .is_some_and(|s| dismissed.contains(s))
+                {
+                    continue;
+                }
+                let placed = in_suggestion.as_ref().is_some_and(|s| open.contains(s));
+                assigner.add(id.clone(), Signature::of(content), placed);
+            }
+            match rows.last() {
+                Some(last) if rows.len() as u64 == PAGE => after = Some(last.0.clone()),
+                _ => break,
+            }
+        }
+        Ok(Some(LoadedAssigner { assigner, revision }))
+    }
+
+    /// Marks every comment of `consultation_id` awaiting comparison as compared without
+    /// placing it (a consultation too large to keep, or past grouping); returns how many.
+    pub async fn skip_comparison(&self, consultation_id: &str) -> Result<u64, StoreError> {
+        let txn = self.begin_write().await?;
+        let n = mark_compared(&txn, consultation_id, None).await?;
+        txn.commit().await?;
+        Ok(n)
+    }
+
+    /// One round of placing: up to `limit` comments of `consultation_id` awaiting comparison,
+    /// in the order received, are added to `assigner` and placed in one transaction. After an
+    /// error the assigner is ahead of the database and must be loaded again.
+    pub async fn assign_arrivals(
+        &self,
+        consultation_id: &str,
+        assigner: &mut Assigner,
+        limit: u64,
+        now: DateTime<Utc>,
+    ) -> Result<Placed, StoreError> {
+        let rows: Vec<AwaitingRow> = comment::Entity::find()
+            .select_only()
+            .column(comment::Column::Id)
+            .column(comment::Column::Content)
+            .column(comment::Column::HideReason)
+            .column(comment::Column::GroupId)
+            .column(comment::Column::SuggestionId)
+            .filter(comment::Column::ConsultationId.eq(consultation_id))
+            .filter(Expr::cust(AWAITING))
+            .order_by_asc(comment::Column::Id)
+            .limit(limit)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        if rows.is_empty() {
+            return Ok(Placed::default());
+        }
+        // Signatures before the transaction: CPU work holds no lock.
+        let arriving: Vec<(String, Option<Signature>)> = rows
+            .iter()
+            .map(|(id, content, hidden, grouped, suggested)| {
+                let eligible = hidden.is_none() && grouped.is_none() && suggested.is_none();
+                (id.clone(), eligible.then(|| Signature::of(content)))
+            })
+            .collect();
+        let txn = self.begin_write().await?;
+        let consultation = locked(&txn, consultation_id).await?;
+        let ids: Vec<String> = arriving.iter().map(|(id, _)| id.clone()).collect();
+        if check_computable(&consultation, now).is_err() {
+            // Groups can no longer change: nothing to suggest.
+            mark_compared(&txn, consultation_id, Some(&ids)).await?;
+            txn.commit().await?;
+            return Ok(Placed {
+                compared: ids.len() as u64,
+                ..Placed::default()
+            });
+        }
+        let mut placed = Placed {
+            compared: ids.len() as u64,
+            ..Placed::default()
+        };
+        for (id, signature) in arriving {
+            let Some(signature) = signature else {
+                continue;
+            };
+            let arrival = assigner.add(id, signature, false);
+            let open = open_suggestions_of(&txn, &arrival.neighbour_ids).await?;
+            let new_id = ulid::Ulid::new().to_string();
+            match assigner.plan(&arrival, &open, consultation_id, &new_id, now) {
+                Plan::Wait => {}
+                Plan::Join {
+                    suggestion_id,
+                    absorbed,
+                    members,
+                } => {
+                    let mut moved = 0;
+                    for other in &absorbed {
+                        moved += comment::Entity::update_many()
+                            .col_expr(
+                                comment::Column::SuggestionId,
+                                Expr::value(suggestion_id.clone()),
+                            )
+                            .filter(comment::Column::SuggestionId.eq(other.as_str()))
+                            .exec(&*txn)
+                            .await?
+                            .rows_affected;
+                        suggestion::Entity::delete_many()
+                            .filter(suggestion::Column::Id.eq(other.as_str()))
+                            .filter(suggestion::Column::State.eq(SuggestionState::Open.code()))
+                            .exec(&*txn)
+                            .await?;
+                    }
+                    let joined =
+                        take_members(&txn, consultation_id, &suggestion_id, &members).await?;
+                    suggestion::Entity::update_many()
+                        .col_expr(
+                            suggestion::Column::Members,
+                            sea_orm::sea_query::ExprTrait::add(
+                                Expr::col(suggestion::Column::Members),
+                                (moved + joined) as i64,
+                            ),
+                        )
+                        .col_expr(suggestion::Column::UpdatedAt, Expr::value(now))
+                        .filter(suggestion::Column::Id.eq(suggestion_id.as_str()))
+                        .exec(&*txn)
+                        .await?;
+                    placed.joined += joined;
+                    placed.merged += absorbed.len() as u64;
+                    assigner.placed(&arrival);
+                }
+                Plan::Form {
+                    mut suggestion,
+                    members,
+                } => {
+                    suggestion::Entity::insert(to_row(&suggestion))
+                        .exec(&*txn)
+                        .await?;
+                    let taken =
+                        take_members(&txn, consultation_id, &suggestion.id, &members).await?;
+                    if taken < SUGGESTION_MIN_MEMBERS {
+                        // Officers took some meanwhile: too few are left.
+                        comment::Entity::update_many()
+                            .col_expr(
+                                comment::Column::SuggestionId,
+                                Expr::value(Option::<String>::None),
+                            )
+                            .filter(comment::Column::SuggestionId.eq(suggestion.id.as_str()))
+                            .exec(&*txn)
+                            .await?;
+                        suggestion::Entity::delete_by_id(suggestion.id.clone())
+                            .exec(&*txn)
+                            .await?;
+                        continue;
+                    }
+                    if taken != suggestion.members {
+                        suggestion.members = taken;
+                        suggestion::Entity::update_many()
+                            .col_expr(suggestion::Column::Members, Expr::value(taken as i64))
+                            .filter(suggestion::Column::Id.eq(suggestion.id.as_str()))
+                            .exec(&*txn)
+                            .await?;
+                    }
+                    placed.formed += 1;
+                    placed.in_formed += taken;
+                    assigner.placed(&arrival);
+                }
+            }
+        }
+        mark_compared(&txn, consultation_id, Some(&ids)).await?;
+        if placed.changed() {
+            audited(
+                &txn,
+                consultation_id,
+                ASSIGNER_ACTOR,
+                "suggestion.assign",
+                format!("consultations/{consultation_id}"),
+                &placed.audit(),
+                now,
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(placed)
+    }
+}
+
+/// The open suggestions that the visible, ungrouped comments `ids` are in.
+async fn open_suggestions_of(
+    txn: &DatabaseTransaction,
+    ids: &[String],
+) -> Result<Vec<OpenSuggestion>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let in_open = Query::select()
+        .column(suggestion::Column::Id)
+        .from(suggestion::Entity)
+        .and_where(suggestion::Column::State.eq(SuggestionState::Open.code()))
+        .to_owned();
+    let ids_in: Vec<String> = comment::Entity::find()
+        .select_only()
+        .column(comment::Column::SuggestionId)
+        .filter(comment::Column::Id.is_in(ids.iter().cloned()))
+        .filter(comment::Column::HideReason.is_null())
+        .filter(comment::Column::GroupId.is_null())
+        .filter(comment::Column::SuggestionId.in_subquery(in_open))
+        .into_tuple::<Option<String>>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    if ids_in.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found: Vec<(String, i64)> = suggestion::Entity::find()
+        .select_only()
+        .column(suggestion::Column::Id)
+        .column(suggestion::Column::Members)
+        .filter(suggestion::Column::Id.is_in(ids_in))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    Ok(found
+        .into_iter()
+        .map(|(id, members)| OpenSuggestion {
+            id,
+            members: u64::try_from(members).unwrap_or(0),
+        })
+        .collect())
+}
+
+/// Puts those of `members` still visible, ungrouped and in no suggestion into `suggestion_id`;
+/// returns how many.
+async fn take_members(
+    txn: &DatabaseTransaction,
+    consultation_id: &str,
+    suggestion_id: &str,
+    members: &[String],
+) -> Result<u64, StoreError> {
+    let mut taken = 0;
+    for chunk in members.chunks(CHUNK) {
+        taken += comment::Entity::update_many()
+            .col_expr(
+                comment::Column::SuggestionId,
+                Expr::value(suggestion_id.to_owned()),
+            )
+            .filter(comment::Column::ConsultationId.eq(consultation_id))
+            .filter(comment::Column::Id.is_in(chunk.iter().cloned()))
+            .filter(comment::Column::HideReason.is_null())
+            .filter(comment::Column::GroupId.is_null())
+            .filter(comment::Column::SuggestionId.is_null())
+            .exec(txn)
+            .await?
+            .rows_affected;
+    }
+    Ok(taken)
+}
+
+/// Marks the comments `ids` of `consultation_id` (all awaiting, when `None`) compared.
+async fn mark_compared(
+    txn: &DatabaseTransaction,
+    consultation_id: &str,
+    ids: Option<&[String]>,
+) -> Result<u64, StoreError> {
+    let update = || {
+        comment::Entity::update_many()
+            .col_expr(comment::Column::AwaitingComparison, Expr::value(false))
+            .filter(comment::Column::ConsultationId.eq(consultation_id))
+            .filter(Expr::cust(AWAITING))
+    };
+    let Some(ids) = ids else {
+        return Ok(update().exec(txn).await?.rows_affected);
+    };
+    let mut n = 0;
+    for chunk in ids.chunks(CHUNK) {
+        n += update()
+            .filter(comment::Column::Id.is_in(chunk.iter().cloned()))
+            .exec(txn)
+            .await?
+            .rows_affected;
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use sea_orm::ConnectionTrait;
+
+    use super::*;
+    use crate::PrivateDataKeys;
+    use crate::comments::tests::{comment_row, temp_database};
+
+    /// Consultation `C1`, open in March 2026.
+    const OPEN_C1: &str = "INSERT INTO consultations (id, department, kind, title, draft_text, \
+        basis, explanation, channels, shortened_reason, state, extensions, withdrawal_reason, \
+        warnings, created_by, created_at, updated_at, opens_at, closes_at) VALUES ('C1', 'fgw', \
+        'RULE', 't', '', '', '', '[\"PORTAL\"]', '', 'OPEN', '[]', '', '[]', 'o', \
+        '2026-03-01 00:00:00+00:00', '2026-03-01 00:00:00+00:00', \
+        '2026-03-01 00:00:00+00:00', '2026-04-01 00:00:00+00:00')";
+
+    const CAMPAIGN: &str = "强烈建议将过渡期由三个月延长至六个月，给小微企业留出整改时间，\
+                            否则很多小店只能关门，请起草部门认真考虑我们的实际困难。";
+
+    fn copy(i: usize) -> String {
+        format!("{CAMPAIGN}（市民{i}号）")
+    }
+
+    async fn arrive(store: &Store, i: usize, content: &str) {
+        store
+            .db
+            .execute_unprepared(&comment_row(i, "", content, ""))
+            .await
+            .expect("comment");
+        store
+            .db
+            .execute_unprepared(&format!(
+                "UPDATE comments SET awaiting_comparison = TRUE WHERE id = 'K{i}'"
+            ))
+            .await
+            .expect("awaiting");
+    }
+
+    async fn suggestion_of(store: &Store, i: usize) -> Option<String> {
+        comment::Entity::find_by_id(format!("K{i}"))
+            .one(&store.db)
+            .await
+            .expect("read")
+            .expect("the comment")
+            .suggestion_id
+    }
+
+    #[tokio::test]
+    async fn arriving_copies_form_a_suggestion_then_join_it_across_a_reload() {
+        let (dir, url) = temp_database("assign");
+        let store = Store::open(&url, PrivateDataKeys::development())
+            .await
+            .expect("open");
+        store
+            .db
+            .execute_unprepared(OPEN_C1)
+            .await
+            .expect("consultation");
+        let now = Utc.with_ymd_and_hms(2026, 3, 3, 0, 0, 0).unwrap();
+        for i in 0..3 {
+            arrive(&store, i, &copy(i)).await;
+        }
+        arrive(&store, 3, "地铁票价应当按里程计算，老年人优惠应覆盖全天。").await;
+        assert_eq!(
+            store
+                .consultations_awaiting_comparison(10)
+                .await
+                .expect("awaiting"),
+            ["C1"]
+        );
+        let LoadedAssigner {
+            mut assigner,
+            revision,
+        } = store
+            .load_assigner("C1", 1_000)
+            .await
+            .expect("load")
+            .expect("small enough");
+        assert!(assigner.is_empty(), "comments awaiting are not loaded");
+        assert_eq!(revision, 0);
+
+        let placed = store
+            .assign_arrivals("C1", &mut assigner, 100, now)
+            .await
+            .expect("round");
+        assert_eq!(
+            placed,
+            Placed {
+                compared: 4,
+                joined: 0,
+                formed: 1,
+                in_formed: 3,
+                merged: 0
+            }
+        );
+        let formed = suggestion_of(&store, 0).await.expect("in a suggestion");
+        assert_eq!(suggestion_of(&store, 1).await.as_ref(), Some(&formed));
+        assert_eq!(suggestion_of(&store, 2).await.as_ref(), Some(&formed));
+        assert_eq!(suggestion_of(&store, 3).await, None);
+        assert!(
+            store
+                .consultations_awaiting_comparison(10)
+                .await
+                .expect("awaiting")
+                .is_empty()
+        );
+        let audited = crate::entity::audit_event::Entity::find()
+            .filter(crate::entity::audit_event::Column::Action.eq("suggestion.assign"))
+            .count(&store.db)
+            .await
+            .expect("audit");
+        assert_eq!(audited, 1);
+
+        // A hidden copy is compared but not placed; a visible one joins.
+        arrive(&store, 4, &copy(4)).await;
+        arrive(&store, 5, &copy(5)).await;
+        store
+            .db
+            .execute_unprepared("UPDATE comments SET hide_reason = 'SPAM' WHERE id = 'K5'")
+            .await
+            .expect("hidden");
+        let placed = store
+            .assign_arrivals("C1", &mut assigner, 100, now)
+            .await
+            .expect("round");
+        assert_eq!((placed.compared, placed.joined), (2, 1));
+        assert_eq!(suggestion_of(&store, 4).await.as_ref(), Some(&formed));
+        assert_eq!(suggestion_of(&store, 5).await, None);
+
+        // Another replica loads what is stored and carries on alike.
+        let mut reloaded = store
+            .load_assigner("C1", 1_000)
+            .await
+            .expect("load")
+            .expect("small enough")
+            .assigner;
+        assert_eq!(reloaded.len(), 5, "K0-K4: the hidden one stays out");
+        arrive(&store, 6, &copy(6)).await;
+        let placed = store
+            .assign_arrivals("C1", &mut reloaded, 100, now)
+            .await
+            .expect("round");
+        assert_eq!(placed.joined, 1);
+        assert_eq!(suggestion_of(&store, 6).await.as_ref(), Some(&formed));
+        let members = suggestion::Entity::find_by_id(formed.clone())
+            .one(&store.db)
+            .await
+            .expect("read")
+            .expect("the suggestion")
+            .members;
+        assert_eq!(members, 5);
+        assert!(
+            store.load_assigner("C1", 6).await.expect("load").is_none(),
+            "seven comments are more than six"
+        );
+        store.close().await.expect("close");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn one_holder_at_a_time_has_a_lease_until_it_lapses() {
+        let (dir, url) = temp_database("lease");
+        let store = Store::open(&url, PrivateDataKeys::development())
+            .await
+            .expect("open");
+        let at = Utc.with_ymd_and_hms(2026, 12, 6, 8, 0, 0).unwrap();
+        let lease = Duration::seconds(30);
+        let hold = |who: &'static str, after: i64| {
+            let store = store.clone();
+            async move {
+                store
+                    .hold_lease("assigner", who, at + Duration::seconds(after), lease)
+                    .await
+                    .expect("lease")
+            }
+        };
+        assert!(hold("A", 0).await);
+        assert!(!hold("B", 1).await, "A holds it");
+        assert!(hold("A", 20).await, "renewed until 50 s");
+        assert!(!hold("B", 40).await);
+        assert!(hold("B", 51).await, "lapsed");
+        assert!(!hold("A", 52).await);
+        store.close().await.expect("close");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
