@@ -1021,3 +1021,136 @@ async fn one_contact_behind_many_comments_is_shown_without_the_contact() {
         "one for the five, one for each of the three others"
     );
 }
+
+/// Every open suggestion of `parent` with its members' names, as `server` lists them.
+async fn open_with_members(
+    server: &TestServer,
+    parent: &str,
+) -> Vec<(pb::Suggestion, Vec<String>)> {
+    let mut out = Vec::new();
+    for s in list(server, parent, pb::SuggestionState::Open).await {
+        let mut m = members_of_suggestion(server, parent, &s.name).await;
+        m.sort();
+        out.push((s, m));
+    }
+    out
+}
+
+/// Polls `server` until the open suggestions of `parent` are `wanted` (member names, sorted);
+/// panics with what it saw after 30 s.
+async fn until_suggested(server: &TestServer, parent: &str, wanted: &[Vec<String>]) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let seen = open_with_members(server, parent).await;
+        let members: Vec<Vec<String>> = seen.iter().map(|(_, m)| m.clone()).collect();
+        if members == wanted {
+            for (s, m) in &seen {
+                assert_eq!(s.member_count, m.len() as i64, "{}", s.name);
+                assert!(m.contains(&s.representative), "{}", s.name);
+            }
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "suggestions never became {wanted:?}; last seen {members:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_keep_suggestions_up_to_date_as_copies_arrive_without_computing() {
+    let settings = format!(
+        "suggestion_assigner_interval_ms = 200\n{}",
+        consult_e2e::UNLIMITED
+    );
+    let replicas = consult_e2e::Replicas::start(2, beijing("2026-03-02 10:00"), &settings).await;
+    let c = crate::published(&replicas[0], "关于调整城区停车收费标准的通知（征求意见稿）").await;
+    const CAMPAIGN: &str = "强烈反对将老城区路内停车收费由每小时3元提高到8元，\
+                            周边居民和小商户承受不起，建议维持原标准或对居民实行包月优惠。";
+    const OTHER: &str = "建议在医院和学校周边增设临时停车泊位，高峰时段限时免费十五分钟，\
+                         方便家长接送和患者就医，同时加强对违停的巡查。";
+    let mut n = 0;
+    let mut submit = |text: String| {
+        n += 1;
+        let (server, i) = (&replicas[n % 2], n);
+        let parent = c.name.clone();
+        async move {
+            server
+                .comments()
+                .submit_comment(authed(
+                    token::PORTAL,
+                    pb::SubmitCommentRequest {
+                        parent,
+                        comment: Some(comment(pb::Channel::Portal, &text)),
+                        request_id: format!("arrive-{i}"),
+                        validate_only: false,
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+                .name
+        }
+    };
+    // Two copies and unrelated comments: nothing to suggest yet.
+    let mut campaign = vec![
+        submit(format!("{CAMPAIGN}（居民甲）")).await,
+        submit(format!("{CAMPAIGN}（居民乙）")).await,
+    ];
+    let organic = [
+        "公交专用道应当延伸到火车站，早高峰经常堵车。",
+        "停车收费的钱用在哪里了，应该每年公开一次收支情况。",
+    ];
+    for t in organic {
+        submit(t.to_owned()).await;
+    }
+    let mut other = vec![submit(OTHER.to_owned()).await];
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    until_suggested(&replicas[1], &c.name, &[]).await;
+
+    // A third copy: a suggestion of three forms on its own.
+    campaign.push(submit(format!("{CAMPAIGN}（居民丙）")).await);
+    campaign.sort();
+    until_suggested(&replicas[0], &c.name, std::slice::from_ref(&campaign)).await;
+
+    // Later copies join it, through either replica; a second opinion forms its own.
+    for who in ["丁", "戊", "己"] {
+        campaign.push(submit(format!("{CAMPAIGN}（居民{who}）")).await);
+    }
+    for i in 0..2 {
+        other.push(submit(format!("{OTHER}{}", ["谢谢。", "请采纳。"][i])).await);
+    }
+    campaign.sort();
+    other.sort();
+    until_suggested(&replicas[1], &c.name, &[campaign.clone(), other.clone()]).await;
+
+    // An officer dismisses the second: new copies of it do not bring it back by themselves,
+    // and computing from scratch agrees with what was kept up to date.
+    let second = open_with_members(&replicas[0], &c.name)
+        .await
+        .into_iter()
+        .find(|(_, m)| *m == other)
+        .expect("the second suggestion")
+        .0;
+    replicas[0]
+        .suggestions()
+        .dismiss_suggestion(authed(
+            token::OFFICER_FGW,
+            pb::DismissSuggestionRequest {
+                name: second.name.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+    let first = open_with_members(&replicas[0], &c.name).await[0].0.clone();
+    campaign.push(submit(format!("{CAMPAIGN}（居民庚）")).await);
+    submit(format!("{OTHER}支持。")).await;
+    campaign.sort();
+    until_suggested(&replicas[0], &c.name, std::slice::from_ref(&campaign)).await;
+    let kept = open_with_members(&replicas[1], &c.name).await;
+    assert_eq!(kept[0].0.name, first.name, "the same suggestion grew");
+    let computed = compute(&replicas[1], &c.name).await;
+    assert_eq!(computed.suggestion_count, 1, "{computed:?}");
+    until_suggested(&replicas[1], &c.name, std::slice::from_ref(&campaign)).await;
+}

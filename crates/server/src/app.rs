@@ -70,6 +70,8 @@ pub struct Application {
     header_timeout: std::time::Duration,
     /// How often the database is pinged for the health status.
     health_interval: std::time::Duration,
+    /// How suggestions are kept up to date as comments arrive; `None`: they are not.
+    assigner: Option<crate::assigning::AssignerSettings>,
     #[cfg(feature = "test-clock")]
     test_clock: Arc<crate::clock::ManualClock>,
 }
@@ -220,6 +222,14 @@ impl Application {
             health_interval: std::time::Duration::from_millis(
                 settings.health_check_interval_ms.max(100),
             ),
+            assigner: (settings.suggestion_assigner_interval_ms > 0).then(|| {
+                crate::assigning::AssignerSettings {
+                    every: std::time::Duration::from_millis(
+                        settings.suggestion_assigner_interval_ms,
+                    ),
+                    most_comments: settings.suggestion_assigner_most_comments,
+                }
+            }),
             limits: (
                 std::time::Duration::from_secs(settings.request_timeout_seconds.max(1)),
                 settings.max_concurrent_streams.max(1),
@@ -324,6 +334,9 @@ impl Application {
         // another replica (or the next start) takes the operation up once its lease runs out.
         let operations = tokio::spawn(crate::operations::run(self.core.clone()));
         let checkpoints = store.spawn_wal_checkpoints();
+        let assigner = self
+            .assigner
+            .map(|a| tokio::spawn(crate::assigning::run(self.core.clone(), a)));
         let health_task = tokio::spawn({
             let (readiness, store) = (readiness.clone(), store.clone());
             let every = self.health_interval;
@@ -373,6 +386,9 @@ impl Application {
         // A batch cut short rolls back whole; the next start carries on.
         resealer.abort();
         operations.abort();
+        if let Some(a) = assigner {
+            a.abort();
+        }
         if let Some(c) = checkpoints {
             c.abort();
         }

@@ -3,6 +3,7 @@
 
 mod access;
 pub mod app;
+mod assigning;
 pub mod auth;
 pub mod clock;
 mod convert;

@@ -49,6 +49,11 @@ impl Operations {
         }
     }
 
+    /// This replica's name in leases.
+    pub(crate) fn owner(&self) -> &str {
+        &self.owner
+    }
+
     /// Live progress of an operation this replica runs.
     pub(crate) fn live(&self, id: &str) -> Option<Arc<OperationProgress>> {
         self.running

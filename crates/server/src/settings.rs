@@ -28,6 +28,13 @@ pub struct Settings {
     /// than √(page size × the consultation's comments) do, but never more than this many, and
     /// walks the trigram index otherwise.
     pub search_reads_filtered_below: u64,
+    /// How often, in milliseconds, new comments are compared with those before them and
+    /// placed in suggestions (on the replica holding the assigner's lease); 0 turns it off,
+    /// leaving suggestions to be computed on demand.
+    pub suggestion_assigner_interval_ms: u64,
+    /// Consultations with more comments than this are not kept up to date (their clusters are
+    /// held in memory, about 1.3 KiB per comment); their suggestions are computed on demand.
+    pub suggestion_assigner_most_comments: u64,
     /// Who may call, each with the SHA-256 of its bearer token.
     pub principals: Vec<PrincipalSettings>,
     /// Per-caller limit on SubmitComment (`[submit_rate_limit]` with `per_second`, `burst`).
@@ -209,6 +216,8 @@ impl Default for Settings {
             calendar_files: Vec::new(),
             comment_batch_size: 256,
             search_reads_filtered_below: consult_store::SEARCH_READS_FILTERED_BELOW,
+            suggestion_assigner_interval_ms: 1_000,
+            suggestion_assigner_most_comments: 300_000,
             principals: Vec::new(),
             submit_rate_limit: crate::limits::RateLimit::default(),
             request_timeout_seconds: 60,
