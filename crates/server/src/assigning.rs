@@ -134,13 +134,27 @@ async fn pass(
         return Ok(());
     };
     h.used = Instant::now();
+    let started = Instant::now();
+    let mut compared = 0;
     for _ in 0..ROUNDS_PER_PASS {
         let placed = store
             .assign_arrivals(id, &mut h.loaded.assigner, ROUND, core.clock.now())
             .await?;
+        compared += placed.compared;
         if placed.compared < ROUND {
             break;
         }
+    }
+    if compared > 0 {
+        let elapsed = started.elapsed();
+        tracing::debug!(
+            consultation = %id,
+            compared,
+            held = h.loaded.assigner.len(),
+            ms = elapsed.as_secs_f64() * 1e3,
+            us_per_comment = elapsed.as_secs_f64() * 1e6 / compared as f64,
+            "suggestion assigner placed new comments"
+        );
     }
     if h.loaded.assigner.len() as u64 > settings.most_comments {
         // Grown past what it may hold: the next pass finds it too large to load.

@@ -186,6 +186,9 @@ pub(crate) async fn run(n: usize, args: &ScaleArgs) -> Result<(), Box<dyn std::e
     rss.stop();
     let exited = server.exited();
     bench.finish(exited.as_deref());
+    if let Some(row) = assigner_row(&dir.join("consultd.log")) {
+        bench.push(row);
+    }
     bench.print_table();
     if let Err(e) = &outcome {
         println!("the benchmark stopped early: {e}");
@@ -241,7 +244,8 @@ impl Server {
             .arg(&config)
             .arg("--database-url")
             .arg(database_url)
-            .env("RUST_LOG", "warn")
+            // The assigner's passes, for the row on suggestions kept up to date.
+            .env("RUST_LOG", "warn,consult_server::assigning=debug")
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
@@ -377,6 +381,55 @@ fn vm_status(pid: u32) -> Option<(u64, u64)> {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
     };
     Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// The value of the numeric field `name` in a JSON log line, read without a JSON parser.
+fn log_number(line: &str, name: &str) -> Option<f64> {
+    let at = line.find(&format!("\"{name}\":"))? + name.len() + 3;
+    let rest = &line[at..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+')))
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+/// What the server's suggestion assigner logged while the benchmark ran: comments placed as
+/// they arrived and the time per comment of its passes (each pass places up to 4,096 new
+/// comments in transactions of 256), against the target of 1 ms per comment.
+fn assigner_row(log: &std::path::Path) -> Option<Row> {
+    let text = std::fs::read_to_string(log).ok()?;
+    let (mut comments, mut micros, mut worst, mut passes) = (0.0, 0.0, 0.0f64, 0);
+    for line in text
+        .lines()
+        .filter(|l| l.contains("suggestion assigner placed"))
+    {
+        let (Some(n), Some(ms), Some(each)) = (
+            log_number(line, "compared"),
+            log_number(line, "ms"),
+            log_number(line, "us_per_comment"),
+        ) else {
+            continue;
+        };
+        comments += n;
+        micros += ms * 1e3;
+        worst = worst.max(each);
+        passes += 1;
+    }
+    if passes == 0 {
+        return None;
+    }
+    let mean = micros / comments;
+    Some(Row {
+        step: "assign".into(),
+        figure: format!(
+            "{comments:.0} comments placed in suggestions as they arrived: {mean:.0} µs each on \
+             average, {worst:.0} µs in the slowest of {passes} passes"
+        ),
+        target: "< 1 ms per comment".into(),
+        ok: Some(mean < 1_000.0),
+        reply: None,
+        rss_kb: None,
+    })
 }
 
 /// One line of the result table.
@@ -2100,6 +2153,40 @@ fn count_file(path: &Path, format: &str) -> Result<(u64, u64), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_assigner_row_adds_up_the_passes_logged() {
+        let dir = std::env::temp_dir().join(format!("scale-log-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let log = dir.join("consultd.log");
+        let pass = |n: u32, ms: f64| {
+            format!(
+                r#"{{"level":"DEBUG","fields":{{"message":"suggestion assigner placed new comments","consultation":"C","compared":{n},"held":9,"ms":{ms},"us_per_comment":{}}}}}"#,
+                ms * 1e3 / f64::from(n)
+            )
+        };
+        std::fs::write(
+            &log,
+            [
+                pass(100, 5.0),
+                r#"{"level":"WARN"}"#.to_owned(),
+                pass(300, 45.0),
+            ]
+            .join("\n"),
+        )
+        .expect("log");
+        let row = assigner_row(&log).expect("a row");
+        assert!(row.figure.starts_with("400 comments"), "{}", row.figure);
+        assert!(row.figure.contains("125 µs each"), "{}", row.figure);
+        assert!(
+            row.figure.contains("150 µs in the slowest of 2"),
+            "{}",
+            row.figure
+        );
+        assert_eq!(row.ok, Some(true));
+        assert_eq!(log_number(r#"{"ms":1.5e-3,"x":2}"#, "ms"), Some(0.0015));
+        std::fs::remove_dir_all(&dir).expect("clean");
+    }
 
     #[test]
     fn comments_are_the_same_for_a_seed_and_of_realistic_length() {
