@@ -24,6 +24,7 @@ const VALIDATED: &[&str] = &[
     ".consult.v1.LookupCommentRequest",
     ".consult.v1.HideCommentRequest",
     ".consult.v1.BulkHideCommentsRequest",
+    ".consult.v1.StartBulkHideCommentsRequest",
     ".consult.v1.CreateAnswerTemplateRequest",
     ".consult.v1.GetAnswerTemplateRequest",
     ".consult.v1.ListAnswerTemplatesRequest",
@@ -314,6 +315,7 @@ const FIELDS: &[(&str, &str)] = &[
         ".consult.v1.StartBulkAnswerCommentsRequest.bulk_answer",
         NESTED,
     ),
+    (".consult.v1.StartBulkHideCommentsRequest.bulk_hide", NESTED),
     (
         ".consult.v1.StartPublishFeedbackReportRequest.name",
         CONSULTATION_NAME,

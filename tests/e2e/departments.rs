@@ -273,6 +273,26 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             ),
         ),
         (
+            "CommentService/StartBulkHideComments",
+            Row::Departmental(
+                pb::StartBulkHideCommentsRequest {
+                    bulk_hide: Some(pb::BulkHideCommentsRequest {
+                        parent: c.clone(),
+                        reason: pb::HideReason::Spam as i32,
+                        target: Some(pb::bulk_hide_comments_request::Target::Selection(
+                            pb::CommentSelection {
+                                query: "代开发票".into(),
+                                ..Default::default()
+                            },
+                        )),
+                        validate_only: true,
+                        ..Default::default()
+                    }),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
             "CommentService/UnhideComment",
             Row::Departmental(
                 pb::UnhideCommentRequest {
@@ -758,5 +778,5 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
         }
         departmental += 1;
     }
-    assert_eq!(departmental, 51);
+    assert_eq!(departmental, 52);
 }

@@ -636,12 +636,22 @@ async fn a_flood_of_advertisements_is_hidden_by_one_filter_and_a_list_is_all_or_
         "a dry run writes nothing"
     );
 
-    let done = server
+    // Hidden by a long-running operation, as a selection too large for one request would be.
+    let op = server
         .comments()
-        .bulk_hide_comments(authed(token::OFFICER_FGW, hide(flood.clone(), false)))
+        .start_bulk_hide_comments(authed(
+            token::OFFICER_FGW,
+            pb::StartBulkHideCommentsRequest {
+                bulk_hide: Some(hide(flood.clone(), false)),
+            },
+        ))
         .await
         .unwrap()
         .into_inner();
+    assert_eq!(crate::operations::metadata(&op).kind, "bulkHideComments");
+    let op = crate::operations::wait_done(&server, &op.name).await;
+    let done: pb::BulkHideCommentsResponse = crate::operations::response(&op);
+    assert_eq!(done.hidden_count, 10);
     assert_eq!(
         done.comments, tried.comments,
         "the dry run named what it hid"
@@ -710,7 +720,21 @@ async fn a_flood_of_advertisements_is_hidden_by_one_filter_and_a_list_is_all_or_
     assert_status(
         server
             .comments()
-            .bulk_hide_comments(authed(token::OFFICER_FGW, hide(long, false)))
+            .bulk_hide_comments(authed(token::OFFICER_FGW, hide(long.clone(), false)))
+            .await,
+        Code::InvalidArgument,
+        "selection.query",
+    );
+    // Refused when asked, not as a failed operation.
+    assert_status(
+        server
+            .comments()
+            .start_bulk_hide_comments(authed(
+                token::OFFICER_FGW,
+                pb::StartBulkHideCommentsRequest {
+                    bulk_hide: Some(hide(long, false)),
+                },
+            ))
             .await,
         Code::InvalidArgument,
         "selection.query",

@@ -69,6 +69,7 @@ pub(crate) const EXPECTED: &[(&str, &str)] = &[
     ("CommentService/LookupComment", "*"),
     ("CommentService/HideComment", "O"),
     ("CommentService/BulkHideComments", "O"),
+    ("CommentService/StartBulkHideComments", "O"),
     ("CommentService/UnhideComment", "O"),
     ("CommentService/RedactComment", "O"),
     ("CommentService/AnswerComment", "O"),

@@ -113,7 +113,7 @@ pub(crate) async fn wait_done(server: &TestServer, name: &str) -> longrunning::O
     panic!("{name} not done within a minute");
 }
 
-fn metadata(op: &longrunning::Operation) -> pb::OperationMetadata {
+pub(crate) fn metadata(op: &longrunning::Operation) -> pb::OperationMetadata {
     let any = op.metadata.as_ref().expect("metadata");
     assert_eq!(
         any.type_url,

@@ -33,25 +33,6 @@ pub enum AuditPayload {
     /// A suggestion dismissed: its members are not one opinion.
     #[serde(rename = "suggestion.dismissed.v1")]
     SuggestionDismissed(SuggestionDismissedV1),
-    /// Comments that arrived compared with those before and placed in suggestions.
-    #[serde(rename = "suggestions.assigned.v1")]
-    SuggestionsAssigned(SuggestionsAssignedV1),
-}
-
-/// Newly arrived comments placed in suggestions as they came, version 1 (one event per round
-/// of the assigner and consultation, never one per comment).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SuggestionsAssignedV1 {
-    /// New comments compared with those before them.
-    pub comments_compared: u64,
-    /// Comments that joined an open suggestion.
-    pub comments_joined: u64,
-    /// Suggestions formed.
-    pub suggestions_formed: u64,
-    /// Comments in the suggestions formed.
-    pub comments_in_formed: u64,
-    /// Open suggestions merged into another that a new comment showed to be one.
-    pub suggestions_merged: u64,
 }
 
 /// Suggestions computed from scratch, version 1.

@@ -57,6 +57,7 @@ pub(crate) const MATRIX: &[(&str, &str, Audience)] = &[
     ("CommentService", "lookup_comment", Anyone),
     ("CommentService", "hide_comment", Officers),
     ("CommentService", "bulk_hide_comments", Officers),
+    ("CommentService", "start_bulk_hide_comments", Officers),
     ("CommentService", "unhide_comment", Officers),
     ("CommentService", "redact_comment", Officers),
     ("CommentService", "answer_comment", Officers),

@@ -20,7 +20,7 @@ use tokio::sync::Notify;
 use crate::convert;
 use crate::error::ApiError;
 use crate::services::Core;
-use crate::services::{feedback, suggestions};
+use crate::services::{comments, feedback, suggestions};
 
 /// How long a replica holds an operation without renewing its lease.
 const LEASE: Duration = Duration::from_secs(30);
@@ -200,6 +200,11 @@ async fn work(core: &Core, op: &StoredOperation, run: &OperationRun) -> Result<(
                 .map_err(corrupt)?;
             suggestions::compute(core, &op.actor, &req, Some(run)).await?;
         }
+        OperationKind::BulkHideComments => {
+            let req =
+                pb::BulkHideCommentsRequest::decode(op.request.as_slice()).map_err(corrupt)?;
+            comments::bulk_hide(core, &op.actor, &req, Some(run)).await?;
+        }
     }
     Ok(())
 }
@@ -286,6 +291,11 @@ pub(crate) async fn to_proto(
                 comments: names.clone(),
             })),
         ),
+        Some(Ok(OperationOutcome::Hidden { count, names })) => {
+            Some(longrunning::operation::Result::Response(any(
+                &comments::hidden_response(*count, names.clone()),
+            )))
+        }
         Some(Ok(OperationOutcome::SuggestionsComputed {
             compared,
             suggestions,

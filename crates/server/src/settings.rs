@@ -33,7 +33,8 @@ pub struct Settings {
     /// leaving suggestions to be computed on demand.
     pub suggestion_assigner_interval_ms: u64,
     /// Consultations with more comments than this are not kept up to date (their clusters are
-    /// held in memory, about 1.3 KiB per comment); their suggestions are computed on demand.
+    /// held in memory, about 1 KiB per comment: 100 MiB at the default); their suggestions are
+    /// computed on demand.
     pub suggestion_assigner_most_comments: u64,
     /// Who may call, each with the SHA-256 of its bearer token.
     pub principals: Vec<PrincipalSettings>,
@@ -217,7 +218,7 @@ impl Default for Settings {
             comment_batch_size: 256,
             search_reads_filtered_below: consult_store::SEARCH_READS_FILTERED_BELOW,
             suggestion_assigner_interval_ms: 1_000,
-            suggestion_assigner_most_comments: 300_000,
+            suggestion_assigner_most_comments: 100_000,
             principals: Vec::new(),
             submit_rate_limit: crate::limits::RateLimit::default(),
             request_timeout_seconds: 60,

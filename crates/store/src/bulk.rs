@@ -230,13 +230,15 @@ impl Store {
 
     /// Runs a bulk hide on consultation `consultation_id`: `decide` gets the consultation and
     /// the comments `listed` names (none for a selection) and returns the plan, which is run
-    /// with one audit event as `actor`, atomically.
+    /// with one audit event as `actor`, atomically; `run` is the operation doing it, if any.
+    #[allow(clippy::too_many_arguments)]
     pub async fn bulk_hide<F>(
         &self,
         consultation_id: &str,
         listed: &[String],
         actor: &str,
         now: DateTime<Utc>,
+        run: Option<&OperationRun>,
         validate_only: bool,
         decide: F,
     ) -> Result<BulkDone, StoreError>
@@ -252,8 +254,17 @@ impl Store {
             ..Moves::default()
         };
         let (affected, names, counts) =
-            digest(&txn, consultation_id, &conditions, moves, None).await?;
+            digest(&txn, consultation_id, &conditions, moves, run).await?;
+        let hidden = OperationOutcome::Hidden {
+            count: affected.count,
+            names: names.clone(),
+        };
         if validate_only {
+            // Only the operation, if any, records what the dry run found.
+            if let Some(run) = run {
+                run.finish_in(&txn, &hidden, now).await?;
+                txn.commit().await?;
+            }
             return Ok(BulkDone { affected, names });
         }
         let moderation = audit::to_json(&plan.moderation);
@@ -281,6 +292,9 @@ impl Store {
             },
         )
         .await?;
+        if let Some(run) = run {
+            run.finish_in(&txn, &hidden, now).await?;
+        }
         counts.write(&txn).await?;
         txn.commit().await?;
         Ok(BulkDone { affected, names })

@@ -29,7 +29,7 @@ use consult_migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 
 pub use answering::{Answering, CommentScope, DispositionRevision};
-pub use assigning::{ASSIGNER_ACTOR, LoadedAssigner};
+pub use assigning::LoadedAssigner;
 pub use audit::{AuditEvent, AuditFilter, AuditRecord, AuditVerification};
 pub use bulk::BulkDone;
 pub use comments::{

@@ -29,6 +29,8 @@ pub enum OperationKind {
     CorrectFeedbackReport,
     /// `StartComputeSuggestions`: a consultation's suggestions from scratch.
     ComputeSuggestions,
+    /// `BulkHideComments` of a selection too large for one request.
+    BulkHideComments,
 }
 
 impl OperationKind {
@@ -39,6 +41,7 @@ impl OperationKind {
             OperationKind::PublishFeedbackReport => "publishFeedbackReport",
             OperationKind::CorrectFeedbackReport => "correctFeedbackReport",
             OperationKind::ComputeSuggestions => "computeSuggestions",
+            OperationKind::BulkHideComments => "bulkHideComments",
         }
     }
 
@@ -48,6 +51,7 @@ impl OperationKind {
             OperationKind::PublishFeedbackReport,
             OperationKind::CorrectFeedbackReport,
             OperationKind::ComputeSuggestions,
+            OperationKind::BulkHideComments,
         ]
         .into_iter()
         .find(|k| k.code() == code)
@@ -60,6 +64,13 @@ impl OperationKind {
 pub enum OperationOutcome {
     /// Comments were answered.
     Answered {
+        /// How many.
+        count: u64,
+        /// Their names, when at most 1,000.
+        names: Vec<String>,
+    },
+    /// Comments were hidden.
+    Hidden {
         /// How many.
         count: u64,
         /// Their names, when at most 1,000.

@@ -75,6 +75,13 @@ impl CommentService for NoOp {
         unimplemented()
     }
 
+    async fn start_bulk_hide_comments(
+        &self,
+        _: Request<pb::StartBulkHideCommentsRequest>,
+    ) -> Result<Response<consult_api::google::longrunning::Operation>, Status> {
+        unimplemented()
+    }
+
     async fn unhide_comment(
         &self,
         _: Request<pb::UnhideCommentRequest>,

@@ -79,6 +79,10 @@ pub(crate) struct ScaleArgs {
     /// Keeps the temporary directory (database, server settings and log) instead of removing it.
     #[arg(long)]
     keep_temp: bool,
+    /// A top-level server setting as TOML, e.g. `suggestion_assigner_interval_ms = 0`; may be
+    /// given more than once.
+    #[arg(long, value_name = "KEY = VALUE")]
+    server_setting: Vec<String>,
 }
 
 /// The steps after ingest, in the order they run.
@@ -179,7 +183,13 @@ pub(crate) async fn run(n: usize, args: &ScaleArgs) -> Result<(), Box<dyn std::e
         },
         steps
     );
-    let server = Server::start(&consultd, &dir, &database_url, args.deadline_secs)?;
+    let server = Server::start(
+        &consultd,
+        &dir,
+        &database_url,
+        args.deadline_secs,
+        &args.server_setting,
+    )?;
     let rss = Rss::sample(server.pid(), Duration::from_millis(100));
     let mut bench = Bench::new(&server, rss.clone(), args).await?;
     let outcome = bench.run(n, &steps, &consultctl, &dir).await;
@@ -219,6 +229,7 @@ impl Server {
         dir: &Path,
         database_url: &str,
         deadline_secs: u64,
+        extra: &[String],
     ) -> Result<Self, String> {
         // The dev principals, a request timeout as long as the benchmark's deadlines (so that a
         // slow step is measured rather than cut at the default 60 s), and no submission limit.
@@ -231,8 +242,9 @@ impl Server {
             &config,
             format!(
                 "page_token_secret = \"scale-benchmark\"\nrequest_timeout_seconds = {deadline_secs}\n\
-                 max_concurrent_streams = 256\n\n[submit_rate_limit]\nper_second = 1000000.0\n\
-                 burst = 1000000\n\n{principals}"
+                 max_concurrent_streams = 256\n{}\n\n[submit_rate_limit]\nper_second = 1000000.0\n\
+                 burst = 1000000\n\n{principals}",
+                extra.join("\n")
             ),
         )
         .map_err(|e| format!("write {}: {e}", config.display()))?;

@@ -20,7 +20,6 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::events::{AuditPayload, SuggestionsAssignedV1};
 use crate::similarity::{self, ClusterIndex, Signature};
 
 use super::{SUGGESTION_MIN_MEMBERS, SUGGESTION_OUTLIERS, Suggestion, SuggestionState};
@@ -80,7 +79,10 @@ pub enum Plan {
     Wait,
 }
 
-/// What one round of placing changed in a consultation, for its audit event.
+/// What one round of placing changed in a consultation. No audit event records it: placing
+/// proposes and decides nothing (no comment's answer, group or visibility changes; officers'
+/// decisions on suggestions are audited), and a round per second of a surge would grow the log
+/// with the consultation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Placed {
     /// New comments compared.
@@ -93,24 +95,6 @@ pub struct Placed {
     pub in_formed: u64,
     /// Open suggestions merged into others.
     pub merged: u64,
-}
-
-impl Placed {
-    /// Whether anything changed (an unchanged round leaves no audit event).
-    pub fn changed(&self) -> bool {
-        self.joined + self.formed + self.merged > 0
-    }
-
-    /// The audit payload of the round.
-    pub fn audit(&self) -> AuditPayload {
-        AuditPayload::SuggestionsAssigned(SuggestionsAssignedV1 {
-            comments_compared: self.compared,
-            comments_joined: self.joined,
-            suggestions_formed: self.formed,
-            comments_in_formed: self.in_formed,
-            suggestions_merged: self.merged,
-        })
-    }
 }
 
 impl Assigner {
@@ -335,29 +319,5 @@ mod tests {
             "its neighbours' suggestion is no longer open: one new copy is not a suggestion"
         );
         assert_eq!(assigner.len(), 4);
-    }
-
-    #[test]
-    fn the_audit_event_counts_the_round() {
-        let placed = Placed {
-            compared: 10,
-            joined: 6,
-            formed: 1,
-            in_formed: 3,
-            merged: 0,
-        };
-        assert!(placed.changed());
-        assert!(
-            !Placed {
-                compared: 10,
-                ..Placed::default()
-            }
-            .changed()
-        );
-        let AuditPayload::SuggestionsAssigned(event) = placed.audit() else {
-            panic!("an assignment event");
-        };
-        assert_eq!(event.comments_joined, 6);
-        assert_eq!(event.comments_in_formed, 3);
     }
 }

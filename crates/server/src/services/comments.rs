@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use consult_api::google::longrunning;
 use consult_api::pb::comment_service_server::CommentService;
 use consult_api::pb::{self, Comment as PbComment};
 use consult_api::rules::{
@@ -15,7 +16,11 @@ use consult_domain::comment::{CommentFields, ReceiptCode};
 use consult_domain::error::Violations;
 use consult_domain::search::SearchText;
 use consult_domain::{Actor, Channel, DomainError, NewComment, SubmitterCategory};
-use consult_store::{Answering, AnsweringStatus, CommentFilter, CommentScope, Submission};
+use consult_store::{
+    Answering, AnsweringStatus, BulkDone, CommentFilter, CommentScope, OperationKind, OperationRun,
+    Submission,
+};
+use prost::Message;
 use tonic::{Request, Response, Status};
 
 use super::feedback::{comment_ids, effective, selection};
@@ -376,53 +381,30 @@ impl Comments {
         &self,
         request: Request<pb::BulkHideCommentsRequest>,
     ) -> Result<pb::BulkHideCommentsResponse, ApiError> {
-        use pb::bulk_hide_comments_request::Target;
         let (actor, req) = signed(&self.0.auth, request)?;
-        let cid = id_of(parse_consultation_name(&req.parent), "parent")?;
-        let mut v = Violations::new();
-        let reason = v.take(required::<HideReason>(req.reason, "reason"));
-        let target = match &req.target {
-            None => {
-                v.push(
-                    "target",
-                    "必须指定意见列表 comments 或筛选条件 selection (comments or selection is required)",
-                );
-                None
-            }
-            Some(Target::Comments(list)) => v
-                .take(comment_ids(&list.comments, &cid, "comments.comments"))
-                .map(CommentTarget::Listed),
-            Some(Target::Selection(s)) => v.take(selection(s)).map(CommentTarget::Selected),
-        };
-        v.finish()?;
-        let (Some(reason), Some(target)) = (reason, target) else {
-            return Err(DomainError::invalid("target", "无法读取 (unreadable)").into());
-        };
-        let listed = match &target {
-            CommentTarget::Listed(ids) => ids.clone(),
-            CommentTarget::Selected(_) => Vec::new(),
-        };
-        let now = self.0.clock.now();
-        let done = self
-            .0
-            .store
-            .bulk_hide(
-                &cid,
-                &listed,
-                &actor.id,
-                now,
-                req.validate_only,
-                |c, comments| {
-                    actor.may_manage(&c.department)?;
-                    c.bulk_hide(target, comments, reason, &req.note, &actor.id, now)
-                },
-            )
-            .await?;
-        tracing::info!(consultation = %cid, hidden = done.affected.count, ids_sha256 = %done.affected.ids_sha256, validate_only = req.validate_only, "bulk hide");
-        Ok(pb::BulkHideCommentsResponse {
-            hidden_count: i64::try_from(done.affected.count).unwrap_or(i64::MAX),
-            comments: done.names,
-        })
+        let done = bulk_hide(&self.0, &actor, &req, None).await?;
+        Ok(hidden_response(done.affected.count, done.names))
+    }
+
+    async fn start_bulk_hide_comments(
+        &self,
+        request: Request<pb::StartBulkHideCommentsRequest>,
+    ) -> Result<longrunning::Operation, ApiError> {
+        let (actor, req) = signed(&self.0.auth, request)?;
+        let bulk = req.bulk_hide.unwrap_or_default();
+        // Refused now rather than as a failed operation: malformed input, another department.
+        let (cid, _, _) = bulk_hide_command(&bulk)?;
+        let c = self.0.store.consultation(&cid).await?;
+        actor.may_manage(&c.department)?;
+        let op = crate::operations::start(
+            &self.0,
+            OperationKind::BulkHideComments,
+            cid,
+            actor,
+            bulk.encode_to_vec(),
+        )
+        .await?;
+        crate::operations::to_proto(&self.0, &op).await
     }
 
     async fn unhide_comment(
@@ -481,8 +463,77 @@ grpc_service! {
         lookup_comment(pb::LookupCommentRequest) -> pb::CommentReceipt;
         hide_comment(pb::HideCommentRequest) -> PbComment;
         bulk_hide_comments(pb::BulkHideCommentsRequest) -> pb::BulkHideCommentsResponse;
+        start_bulk_hide_comments(pb::StartBulkHideCommentsRequest) -> longrunning::Operation;
         unhide_comment(pb::UnhideCommentRequest) -> PbComment;
         answer_comment(pb::AnswerCommentRequest) -> PbComment;
         redact_comment(pb::RedactCommentRequest) -> PbComment;
     }
+}
+
+/// The response of a bulk hide that hid (or, validating, would hide) `count` comments.
+pub(crate) fn hidden_response(count: u64, names: Vec<String>) -> pb::BulkHideCommentsResponse {
+    pb::BulkHideCommentsResponse {
+        hidden_count: i64::try_from(count).unwrap_or(i64::MAX),
+        comments: names,
+    }
+}
+
+/// A bulk hide request read: the consultation, the reason and which comments.
+fn bulk_hide_command(
+    req: &pb::BulkHideCommentsRequest,
+) -> Result<(String, HideReason, CommentTarget), ApiError> {
+    use pb::bulk_hide_comments_request::Target;
+    let cid = id_of(parse_consultation_name(&req.parent), "parent")?;
+    let mut v = Violations::new();
+    let reason = v.take(required::<HideReason>(req.reason, "reason"));
+    let target = match &req.target {
+        None => {
+            v.push(
+                "target",
+                "必须指定意见列表 comments 或筛选条件 selection (comments or selection is required)",
+            );
+            None
+        }
+        Some(Target::Comments(list)) => v
+            .take(comment_ids(&list.comments, &cid, "comments.comments"))
+            .map(CommentTarget::Listed),
+        Some(Target::Selection(s)) => v.take(selection(s)).map(CommentTarget::Selected),
+    };
+    v.finish()?;
+    let (Some(reason), Some(target)) = (reason, target) else {
+        return Err(DomainError::invalid("target", "无法读取 (unreadable)").into());
+    };
+    Ok((cid, reason, target))
+}
+
+/// Hides the comments `req` chooses, all or none; `run` is the operation doing it, if any.
+pub(crate) async fn bulk_hide(
+    core: &Core,
+    actor: &Actor,
+    req: &pb::BulkHideCommentsRequest,
+    run: Option<&OperationRun>,
+) -> Result<BulkDone, ApiError> {
+    let (cid, reason, target) = bulk_hide_command(req)?;
+    let listed = match &target {
+        CommentTarget::Listed(ids) => ids.clone(),
+        CommentTarget::Selected(_) => Vec::new(),
+    };
+    let now = core.clock.now();
+    let done = core
+        .store
+        .bulk_hide(
+            &cid,
+            &listed,
+            &actor.id,
+            now,
+            run,
+            req.validate_only,
+            |c, comments| {
+                actor.may_manage(&c.department)?;
+                c.bulk_hide(target, comments, reason, &req.note, &actor.id, now)
+            },
+        )
+        .await?;
+    tracing::info!(consultation = %cid, hidden = done.affected.count, ids_sha256 = %done.affected.ids_sha256, validate_only = req.validate_only, "bulk hide");
+    Ok(done)
 }

@@ -251,19 +251,40 @@ pub(super) async fn run(ctx: &Ctx, cmd: CommentCommand) -> Result<(), CliError> 
                     })
                 }
             };
-            let r = ctx
-                .comments()
-                .bulk_hide_comments(ctx.req(pb::BulkHideCommentsRequest {
-                    parent: names::consultation(&consultation),
-                    reason: names::proto(reason, |s| {
-                        pb::HideReason::from_str_name(s).map(|v| v as i32)
-                    }),
-                    note,
-                    target: Some(target),
-                    validate_only: dry_run,
-                }))
+            let selected = matches!(target, pb::bulk_hide_comments_request::Target::Selection(_));
+            let request = pb::BulkHideCommentsRequest {
+                parent: names::consultation(&consultation),
+                reason: names::proto(reason, |s| {
+                    pb::HideReason::from_str_name(s).map(|v| v as i32)
+                }),
+                note,
+                target: Some(target),
+                validate_only: dry_run,
+            };
+            let r: pb::BulkHideCommentsResponse = if selected {
+                // As an operation: a selection of a million comments outlasts one request.
+                let op = ctx
+                    .comments()
+                    .start_bulk_hide_comments(ctx.req(pb::StartBulkHideCommentsRequest {
+                        bulk_hide: Some(request),
+                    }))
+                    .await?
+                    .into_inner();
+                ctx.follow(
+                    op,
+                    if dry_run {
+                        "正在统计"
+                    } else {
+                        "正在屏蔽"
+                    },
+                )
                 .await?
-                .into_inner();
+            } else {
+                ctx.comments()
+                    .bulk_hide_comments(ctx.req(request))
+                    .await?
+                    .into_inner()
+            };
             if !dry_run {
                 return ctx.done(
                     &r,
