@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use consult_domain::similarity::Signature;
-use consult_domain::suggestion::assigning::{Assigner, OpenSuggestion, Placed, Plan};
+use consult_domain::suggestion::assigning::{Assigner, Placed, Plan};
 use consult_domain::suggestion::{SUGGESTION_MIN_MEMBERS, SuggestionState, check_computable};
 use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
 use sea_orm::{
@@ -124,22 +124,27 @@ impl Store {
         if total > most {
             return Ok(None);
         }
-        let mut open: HashSet<String> = HashSet::new();
+        let mut open: HashMap<String, u64> = HashMap::new();
         let mut dismissed: HashSet<String> = HashSet::new();
-        let states: Vec<(String, String)> = suggestion::Entity::find()
+        let states: Vec<(String, String, i64)> = suggestion::Entity::find()
             .select_only()
             .column(suggestion::Column::Id)
             .column(suggestion::Column::State)
+            .column(suggestion::Column::Members)
             .filter(suggestion::Column::ConsultationId.eq(consultation_id))
             .into_tuple()
             .all(&self.db)
             .await?;
-        for (id, state) in states {
+        for (id, state, members) in states {
             match SuggestionState::from_code(&state) {
-                Some(SuggestionState::Open) => open.insert(id),
-                Some(SuggestionState::Dismissed) => dismissed.insert(id),
-                _ => false,
-            };
+                Some(SuggestionState::Open) => {
+                    open.insert(id, u64::try_from(members).unwrap_or(0));
+                }
+                Some(SuggestionState::Dismissed) => {
+                    dismissed.insert(id);
+                }
+                _ => {}
+            }
         }
         let mut assigner = Assigner::new();
         let mut after: Option<String> = None;
@@ -169,8 +174,10 @@ impl Store {
                 {
                     continue;
                 }
-                let placed = in_suggestion.as_ref().is_some_and(|s| open.contains(s));
-                assigner.add(id.clone(), Signature::of(content), placed);
+                let in_open = in_suggestion
+                    .as_ref()
+                    .and_then(|s| open.get(s).map(|n| (s.as_str(), *n)));
+                assigner.load(id.clone(), Signature::of(content), in_open);
             }
             match rows.last() {
                 Some(last) if rows.len() as u64 == PAGE => after = Some(last.0.clone()),
@@ -190,13 +197,12 @@ impl Store {
     }
 
     /// One round of placing: up to `limit` comments of `consultation_id` awaiting comparison,
-    /// in the order received, are added to `assigner` and placed. Where they go is decided
-    /// first, reading the neighbours' suggestions without holding the write lock (a statement or
-    /// three per arriving copy under the lock held it most of the time in a surge, and slowed
-    /// intake by 40 %); the changes are then written in one transaction, a statement per
-    /// suggestion, each conditional on what it assumed (the suggestion still open, the comment
-    /// still visible, ungrouped and in none). After an error the assigner is ahead of the
-    /// database and must be loaded again.
+    /// in the order received, are added to `assigner` and placed. Where they go is decided in
+    /// memory first (reading the neighbours' suggestions, a statement or two per arriving copy,
+    /// held intake back by a third in a surge); the changes are then written in one
+    /// transaction, a statement per suggestion, each conditional on what it assumed (the
+    /// suggestion still open, the comment still visible, ungrouped and in none). After an error
+    /// the assigner is ahead of the database and must be loaded again.
     pub async fn assign_arrivals(
         &self,
         consultation_id: &str,
@@ -239,15 +245,10 @@ impl Store {
             if hidden.is_some() || grouped.is_some() || suggested.is_some() {
                 continue;
             }
-            let arrival = assigner.add(id, Signature::of(&content), false);
-            let open = round
-                .open_suggestions_of(&self.db, &arrival.neighbour_ids)
-                .await?;
+            let arrival = assigner.add(id, Signature::of(&content));
             let new_id = ulid::Ulid::new().to_string();
-            let plan = assigner.plan(&arrival, &open, consultation_id, &new_id, now);
-            if !matches!(plan, Plan::Wait) {
-                assigner.placed(&arrival);
-            }
+            let plan = assigner.plan(&arrival, consultation_id, &new_id, now);
+            assigner.placed(&arrival, &plan);
             round.plan(plan);
         }
 
@@ -266,8 +267,7 @@ impl Store {
     }
 }
 
-/// What a round decided, before it is written, and what it has read or decided of the
-/// comments and suggestions it met.
+/// What a round decided, before it is written.
 #[derive(Default)]
 struct Round {
     /// Suggestions formed, with their members, in order.
@@ -276,10 +276,6 @@ struct Round {
     merged: Vec<(String, String)>,
     /// Comments joining a suggestion (as decided; merges are followed when written).
     joined: Vec<(String, String)>,
-    /// The open suggestion each comment met is in (`None`: none), as read or decided.
-    suggestion_of: HashMap<String, Option<String>>,
-    /// Members of each open suggestion met, as read or decided.
-    members: HashMap<String, u64>,
     /// Where each merged suggestion went.
     merged_into: HashMap<String, String>,
 }
@@ -294,38 +290,6 @@ impl Round {
         at
     }
 
-    /// The open suggestions the comments `ids` are in: as decided in this round, else as the
-    /// database has them (read once).
-    async fn open_suggestions_of(
-        &mut self,
-        db: &sea_orm::DatabaseConnection,
-        ids: &[String],
-    ) -> Result<Vec<OpenSuggestion>, StoreError> {
-        let unknown: Vec<String> = ids
-            .iter()
-            .filter(|id| !self.suggestion_of.contains_key(*id))
-            .cloned()
-            .collect();
-        if !unknown.is_empty() {
-            for id in &unknown {
-                self.suggestion_of.insert(id.clone(), None);
-            }
-            for (comment_id, suggestion_id, members) in open_suggestions_of(db, &unknown).await? {
-                self.members.entry(suggestion_id.clone()).or_insert(members);
-                self.suggestion_of.insert(comment_id, Some(suggestion_id));
-            }
-        }
-        let mut out: Vec<OpenSuggestion> = Vec::new();
-        for id in ids {
-            if let Some(Some(s)) = self.suggestion_of.get(id) {
-                let s = self.resolve(s);
-                let members = self.members.get(&s).copied().unwrap_or(0);
-                out.push(OpenSuggestion { id: s, members });
-            }
-        }
-        Ok(out)
-    }
-
     /// Takes a plan in.
     fn plan(&mut self, plan: Plan) {
         match plan {
@@ -336,31 +300,18 @@ impl Round {
                 members,
             } => {
                 for other in absorbed {
-                    let moved = self.members.remove(&other).unwrap_or(0);
-                    *self.members.entry(suggestion_id.clone()).or_insert(0) += moved;
                     self.merged_into
                         .insert(other.clone(), suggestion_id.clone());
                     self.merged.push((other, suggestion_id.clone()));
                 }
-                *self.members.entry(suggestion_id.clone()).or_insert(0) += members.len() as u64;
                 for m in members {
-                    self.suggestion_of
-                        .insert(m.clone(), Some(suggestion_id.clone()));
                     self.joined.push((m, suggestion_id.clone()));
                 }
             }
             Plan::Form {
                 suggestion,
                 members,
-            } => {
-                self.members
-                    .insert(suggestion.id.clone(), members.len() as u64);
-                for m in &members {
-                    self.suggestion_of
-                        .insert(m.clone(), Some(suggestion.id.clone()));
-                }
-                self.formed.push((suggestion, members));
-            }
+            } => self.formed.push((suggestion, members)),
         }
     }
 
@@ -479,57 +430,6 @@ async fn add_members(
         .exec(txn)
         .await?;
     Ok(())
-}
-
-/// For each of the visible, ungrouped comments `ids` in an open suggestion: the comment, the
-/// suggestion and its members.
-async fn open_suggestions_of<C: ConnectionTrait>(
-    db: &C,
-    ids: &[String],
-) -> Result<Vec<(String, String, u64)>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let in_open = Query::select()
-        .column(suggestion::Column::Id)
-        .from(suggestion::Entity)
-        .and_where(suggestion::Column::State.eq(SuggestionState::Open.code()))
-        .to_owned();
-    let found: Vec<(String, Option<String>)> = comment::Entity::find()
-        .select_only()
-        .column(comment::Column::Id)
-        .column(comment::Column::SuggestionId)
-        .filter(comment::Column::Id.is_in(ids.iter().cloned()))
-        .filter(comment::Column::HideReason.is_null())
-        .filter(comment::Column::GroupId.is_null())
-        .filter(comment::Column::SuggestionId.in_subquery(in_open))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let in_suggestions: Vec<(String, String)> = found
-        .into_iter()
-        .filter_map(|(c, s)| s.map(|s| (c, s)))
-        .collect();
-    if in_suggestions.is_empty() {
-        return Ok(Vec::new());
-    }
-    let members: HashMap<String, i64> = suggestion::Entity::find()
-        .select_only()
-        .column(suggestion::Column::Id)
-        .column(suggestion::Column::Members)
-        .filter(suggestion::Column::Id.is_in(in_suggestions.iter().map(|(_, s)| s.clone())))
-        .into_tuple::<(String, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    Ok(in_suggestions
-        .into_iter()
-        .map(|(c, s)| {
-            let n = members.get(&s).copied().unwrap_or(0);
-            (c, s, u64::try_from(n).unwrap_or(0))
-        })
-        .collect())
 }
 
 /// Puts those of `members` still visible, ungrouped and in no suggestion into `suggestion_id`;
