@@ -17,7 +17,7 @@ use sea_orm::{
 };
 
 use crate::entity::{comment, consultation, suggestion};
-use crate::suggestions::{CHUNK, PAGE, SUGGESTIONS_REVISION, locked, to_row};
+use crate::suggestions::{CHUNK, PAGE, SUGGESTIONS_REVISION, comparable_page, locked, to_row};
 use crate::{Store, StoreError};
 
 /// The condition of `idx_comments_awaiting_comparison`, written as the index has it.
@@ -149,24 +149,7 @@ impl Store {
         let mut assigner = Assigner::new();
         let mut after: Option<String> = None;
         loop {
-            let mut q = comment::Entity::find()
-                .select_only()
-                .column(comment::Column::Id)
-                .column(comment::Column::Content)
-                .column(comment::Column::SuggestionId)
-                .filter(comment::Column::ConsultationId.eq(consultation_id))
-                .filter(comment::Column::HideReason.is_null())
-                .filter(comment::Column::GroupId.is_null())
-                .filter(comment::Column::AwaitingComparison.eq(false));
-            if let Some(a) = &after {
-                q = q.filter(comment::Column::Id.gt(a.as_str()));
-            }
-            let rows: Vec<(String, String, Option<String>)> = q
-                .order_by_asc(comment::Column::Id)
-                .limit(PAGE)
-                .into_tuple()
-                .all(&self.db)
-                .await?;
+            let rows = comparable_page(&self.db, consultation_id, after.as_deref(), true).await?;
             for (id, content, in_suggestion) in &rows {
                 if in_suggestion
                     .as_ref()

@@ -188,6 +188,36 @@ async fn update_row(txn: &DatabaseTransaction, s: &Suggestion) -> Result<(), Sto
 /// the entity, which the rest of the store reads and writes whole).
 pub(crate) const SUGGESTIONS_REVISION: &str = "suggestions_revision";
 
+/// A page of the comments of `consultation_id` that suggestions compare (visible, ungrouped),
+/// after the id `after`, in id order: id, text and suggestion. With `compared_only`, those
+/// awaiting comparison are left out.
+pub(crate) async fn comparable_page<C: ConnectionTrait>(
+    db: &C,
+    consultation_id: &str,
+    after: Option<&str>,
+    compared_only: bool,
+) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
+    let mut q = comment::Entity::find()
+        .select_only()
+        .column(comment::Column::Id)
+        .column(comment::Column::Content)
+        .column(comment::Column::SuggestionId)
+        .filter(comment::Column::ConsultationId.eq(consultation_id))
+        .filter(comment::Column::HideReason.is_null())
+        .filter(comment::Column::GroupId.is_null());
+    if compared_only {
+        q = q.filter(comment::Column::AwaitingComparison.eq(false));
+    }
+    if let Some(a) = after {
+        q = q.filter(comment::Column::Id.gt(a));
+    }
+    Ok(q.order_by_asc(comment::Column::Id)
+        .limit(PAGE)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
 /// Counts an officer's change to the suggestions of `consultation_id` (see
 /// [`Store::suggestions_revision`]).
 pub(crate) async fn revised(
@@ -382,23 +412,7 @@ impl Store {
         let mut signatures: Vec<Signature> = Vec::new();
         let mut after: Option<String> = None;
         loop {
-            let mut q = comment::Entity::find()
-                .select_only()
-                .column(comment::Column::Id)
-                .column(comment::Column::Content)
-                .column(comment::Column::SuggestionId)
-                .filter(comment::Column::ConsultationId.eq(consultation_id))
-                .filter(comment::Column::HideReason.is_null())
-                .filter(comment::Column::GroupId.is_null());
-            if let Some(a) = &after {
-                q = q.filter(comment::Column::Id.gt(a.as_str()));
-            }
-            let rows: Vec<(String, String, Option<String>)> = q
-                .order_by_asc(comment::Column::Id)
-                .limit(PAGE)
-                .into_tuple()
-                .all(&self.db)
-                .await?;
+            let rows = comparable_page(&self.db, consultation_id, after.as_deref(), false).await?;
             for (id, content, in_suggestion) in &rows {
                 if in_suggestion
                     .as_ref()

@@ -95,6 +95,16 @@ pub enum CommentTarget {
     Selected(Selection),
 }
 
+impl CommentTarget {
+    /// The comments listed (none for a selection), which the store loads to check.
+    pub fn listed(&self) -> &[String] {
+        match self {
+            CommentTarget::Listed(ids) => ids,
+            CommentTarget::Selected(_) => &[],
+        }
+    }
+}
+
 /// The plan of a bulk answer: every comment the target chooses gets `disposition`, and a
 /// revision recording it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -970,10 +970,7 @@ pub(crate) async fn bulk_answer(
     run: Option<&OperationRun>,
 ) -> Result<BulkDone, ApiError> {
     let (cid, answer, target) = bulk_command(req)?;
-    let listed = match &target {
-        CommentTarget::Listed(ids) => ids.clone(),
-        CommentTarget::Selected(_) => Vec::new(),
-    };
+    let listed = target.listed().to_vec();
     let now = core.clock.now();
     let done = core
         .store
