@@ -1022,37 +1022,60 @@ async fn one_contact_behind_many_comments_is_shown_without_the_contact() {
     );
 }
 
-/// Every open suggestion of `parent` with its members' names, as `server` lists them.
+/// Every open suggestion of `parent` with its members' names, as `server` lists them while the
+/// assigner may be changing them (so no page is checked against another).
 async fn open_with_members(
     server: &TestServer,
     parent: &str,
 ) -> Vec<(pb::Suggestion, Vec<String>)> {
     let mut out = Vec::new();
-    for s in list(server, parent, pb::SuggestionState::Open).await {
-        let mut m = members_of_suggestion(server, parent, &s.name).await;
-        m.sort();
-        out.push((s, m));
+    let mut page_token = String::new();
+    loop {
+        let page = server
+            .suggestions()
+            .list_suggestions(authed(
+                token::OFFICER_FGW,
+                pb::ListSuggestionsRequest {
+                    parent: parent.to_owned(),
+                    state: pb::SuggestionState::Open as i32,
+                    page_size: 50,
+                    page_token,
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        for s in page.suggestions {
+            let mut m = members_of_suggestion(server, parent, &s.name).await;
+            m.sort();
+            out.push((s, m));
+        }
+        if page.next_page_token.is_empty() {
+            return out;
+        }
+        page_token = page.next_page_token;
     }
-    out
 }
 
-/// Polls `server` until the open suggestions of `parent` are `wanted` (member names, sorted);
-/// panics with what it saw after 30 s.
+/// Polls `server` until the open suggestions of `parent` are `wanted` (member names, sorted),
+/// each counting its members and showing one of them; panics with what it saw after 60 s.
 async fn until_suggested(server: &TestServer, parent: &str, wanted: &[Vec<String>]) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         let seen = open_with_members(server, parent).await;
         let members: Vec<Vec<String>> = seen.iter().map(|(_, m)| m.clone()).collect();
-        if members == wanted {
-            for (s, m) in &seen {
-                assert_eq!(s.member_count, m.len() as i64, "{}", s.name);
-                assert!(m.contains(&s.representative), "{}", s.name);
-            }
+        let consistent = seen
+            .iter()
+            .all(|(s, m)| s.member_count == m.len() as i64 && m.contains(&s.representative));
+        if members == wanted && consistent {
             return;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "suggestions never became {wanted:?}; last seen {members:?}"
+            "suggestions never became {wanted:?}; last seen {:?}",
+            seen.iter()
+                .map(|(s, m)| (s.member_count, m))
+                .collect::<Vec<_>>()
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
