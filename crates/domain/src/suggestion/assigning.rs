@@ -45,8 +45,6 @@ pub struct Assigner {
 pub struct Arrival {
     /// The comment.
     pub comment_id: String,
-    /// The comments it was found similar to, one per component it joined.
-    pub neighbour_ids: Vec<String>,
     /// The open suggestions of the components it joined, largest first.
     pub open: Vec<OpenSuggestion>,
     /// Its component's members in no suggestion, itself included.
@@ -187,11 +185,6 @@ impl Assigner {
         open.sort_by(|a, b| b.members.cmp(&a.members).then(a.id.cmp(&b.id)));
         Arrival {
             comment_id: id,
-            neighbour_ids: joined
-                .neighbours
-                .iter()
-                .map(|&(p, _)| self.ids[p as usize].clone())
-                .collect(),
             open,
             unplaced_ids,
             root,
@@ -297,7 +290,7 @@ mod tests {
     fn copies_wait_until_enough_then_form_a_suggestion_and_later_ones_join_it() {
         let mut assigner = Assigner::new();
         let first = assigner.add("A".into(), Signature::of(&copy(0)));
-        assert!(first.neighbour_ids.is_empty());
+        assert_eq!(first.unplaced_ids, ["A"]);
         assert_eq!(assigner.plan(&first, "C1", "S-new", now()), Plan::Wait);
         let unrelated = assigner.add(
             "X".into(),
@@ -305,7 +298,7 @@ mod tests {
         );
         assert_eq!(unrelated.unplaced_ids, ["X"]);
         let second = assigner.add("B".into(), Signature::of(&copy(1)));
-        assert_eq!(second.neighbour_ids, ["A"]);
+        assert_eq!(second.unplaced_ids, ["A", "B"], "found like A");
         assert_eq!(assigner.plan(&second, "C1", "S-new", now()), Plan::Wait);
         let third = assigner.add("C".into(), Signature::of(&copy(2)));
         assert_eq!(third.unplaced_ids, ["A", "B", "C"]);
