@@ -73,6 +73,19 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
     let suggestion = format!("{c}/suggestions/01KS0000000000000000000000");
     // An operation of fgw's (a bulk answer of a comment that does not exist, which fails).
     let unknown_comment = format!("{c}/comments/01HZZZZZZZZZZZZZZZZZZZZZZZ");
+    // Hides an advertisement flood, validating only: the same request called and started.
+    let hide_flood = pb::BulkHideCommentsRequest {
+        parent: c.clone(),
+        reason: pb::HideReason::Spam as i32,
+        target: Some(pb::bulk_hide_comments_request::Target::Selection(
+            pb::CommentSelection {
+                query: "代开发票".into(),
+                ..Default::default()
+            },
+        )),
+        validate_only: true,
+        ..Default::default()
+    };
     let bulk_of_unknown = pb::BulkAnswerCommentsRequest {
         parent: c.clone(),
         disposition: Some(answer()),
@@ -256,38 +269,13 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
         ),
         (
             "CommentService/BulkHideComments",
-            Row::Departmental(
-                pb::BulkHideCommentsRequest {
-                    parent: c.clone(),
-                    reason: pb::HideReason::Spam as i32,
-                    target: Some(pb::bulk_hide_comments_request::Target::Selection(
-                        pb::CommentSelection {
-                            query: "代开发票".into(),
-                            ..Default::default()
-                        },
-                    )),
-                    validate_only: true,
-                    ..Default::default()
-                }
-                .encode_to_vec(),
-            ),
+            Row::Departmental(hide_flood.encode_to_vec()),
         ),
         (
             "CommentService/StartBulkHideComments",
             Row::Departmental(
                 pb::StartBulkHideCommentsRequest {
-                    bulk_hide: Some(pb::BulkHideCommentsRequest {
-                        parent: c.clone(),
-                        reason: pb::HideReason::Spam as i32,
-                        target: Some(pb::bulk_hide_comments_request::Target::Selection(
-                            pb::CommentSelection {
-                                query: "代开发票".into(),
-                                ..Default::default()
-                            },
-                        )),
-                        validate_only: true,
-                        ..Default::default()
-                    }),
+                    bulk_hide: Some(hide_flood.clone()),
                 }
                 .encode_to_vec(),
             ),

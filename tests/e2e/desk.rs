@@ -739,6 +739,17 @@ async fn a_flood_of_advertisements_is_hidden_by_one_filter_and_a_list_is_all_or_
         Code::InvalidArgument,
         "selection.query",
     );
+    assert_status(
+        server
+            .comments()
+            .start_bulk_hide_comments(authed(
+                token::OFFICER_FGW,
+                pb::StartBulkHideCommentsRequest { bulk_hide: None },
+            ))
+            .await,
+        Code::InvalidArgument,
+        "parent",
+    );
     let mut no_target = hide(
         pb::bulk_hide_comments_request::Target::Comments(pb::CommentList::default()),
         false,
