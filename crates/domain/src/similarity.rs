@@ -16,6 +16,14 @@
 //! [`ClusterIndex`] assigns each new comment as it comes and [`cluster`] recomputes everything
 //! from scratch, with the same result.
 //!
+//! Computing from scratch ([`cluster_with_phrases`]) also joins comments that share several
+//! rare phrases ([`Phrases`], winnowed fingerprints of six characters held by few comments of
+//! the consultation) at a lower similarity: people restating one demand in their own words
+//! around a few slogans of their campaign's own are, as sets of shingles, no more alike than
+//! strangers sharing a stock phrase; that their shared phrases are rare tells them apart. How
+//! rare a phrase is depends on every comment, so comments placed one at a time are joined by
+//! similarity alone, and such a campaign is found whole the next time suggestions are computed.
+//!
 //! Bands of three bins rather than two: a pair at a similarity of 0.3 is a candidate less often
 //! (58 % rather than 95 %), but a campaign is joined through any of its many similar pairs, and
 //! each bucket holds far fewer comments that have nothing to do with one another (at a million,
@@ -546,10 +554,15 @@ impl Bucket {
 /// bands are shared among the machine's cores, each with components of its own, joined at
 /// the end: the same clusters, since each band joins every similar pair of its buckets.
 pub fn cluster(signatures: &[Signature]) -> Vec<u32> {
+    components(signatures).labels()
+}
+
+/// The components of the similarity relation of `signatures`, computed band by band.
+fn components(signatures: &[Signature]) -> Components {
     let threads = std::thread::available_parallelism()
         .map_or(1, |p| p.get())
         .clamp(1, BANDS);
-    let mut components = if threads == 1 {
+    if threads == 1 {
         cluster_bands(signatures, (0..BANDS).collect())
     } else {
         let parts: Vec<Components> = std::thread::scope(|scope| {
@@ -575,8 +588,7 @@ pub fn cluster(signatures: &[Signature]) -> Vec<u32> {
             }
         }
         all
-    };
-    components.labels()
+    }
 }
 
 /// The components joined by `bands` of `signatures`.
@@ -633,6 +645,156 @@ fn cluster_bands(signatures: &[Signature], bands: Vec<usize>) -> Components {
         }
     }
     components
+}
+
+/// Characters per phrase of [`Phrases`].
+pub const PHRASE_CHARS: usize = 6;
+/// Winnowing window, in phrases: two texts sharing a run of
+/// [`PHRASE_CHARS`] + [`PHRASE_WINDOW`] − 1 = 10 characters share at least one fingerprint.
+pub const PHRASE_WINDOW: usize = 5;
+/// A phrase is rare when at most this many comments of the consultation hold it. The small
+/// campaigns this is for (5-50 members) hold theirs fewer times; a stock phrase of a large
+/// consultation, far more.
+pub const RARE_AT_MOST: usize = 64;
+/// Rare phrases (fingerprints) two comments must share to be joined by them: about one
+/// sentence of a campaign's own. With three, two strangers sharing one rare turn of phrase
+/// were joined often enough to chain 0.1 % of organic comments, and on one seed 4 % of hard
+/// negatives, into campaigns.
+pub const RARE_SHARED: usize = 4;
+/// The estimated similarity two comments sharing rare phrases must also reach.
+pub const RARE_SIMILAR_AT: f64 = 0.2;
+/// Passes over the phrases, each taking the fingerprints of one residue: the sorted
+/// (fingerprint, comment) pairs of a million comments take 350 MB at once, a sixteenth of it
+/// per pass.
+const PHRASE_PASSES: u32 = 16;
+
+/// A comment's phrase fingerprints: winnowed hashes of its normalised text's runs of
+/// [`PHRASE_CHARS`] characters (Schleimer, Wilkerson and Aiken, "Winnowing", 2003), sorted and
+/// without repeats. Clustering from scratch counts in how many comments each occurs: people
+/// restating one demand in their own words share a few phrases of their campaign's own (a
+/// place, a slogan) and little else, no more alike as sets of shingles than two strangers
+/// sharing a stock phrase of the draft; what tells them apart is that their phrases are rare.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Phrases(Box<[u32]>);
+
+impl Phrases {
+    /// The phrases of `text`.
+    pub fn of(text: &str) -> Self {
+        Self::of_normalised(&normalise(text))
+    }
+
+    /// The phrases of an already normalised text.
+    pub fn of_normalised(chars: &[char]) -> Self {
+        if chars.len() < PHRASE_CHARS {
+            return Self::default();
+        }
+        let hashes: Vec<u32> = chars
+            .windows(PHRASE_CHARS)
+            .map(|w| {
+                let h = w.iter().fold(0x6A09_E667_F3BC_C908u64, |h, c| {
+                    mix(h ^ u64::from(*c as u32))
+                });
+                (h >> 32) as u32
+            })
+            .collect();
+        let mut out: Vec<u32> = hashes
+            .windows(PHRASE_WINDOW.min(hashes.len()))
+            .filter_map(|w| w.iter().min().copied())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        Self(out.into_boxed_slice())
+    }
+
+    /// How many fingerprints there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none (a text shorter than a phrase).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Clusters from scratch as [`cluster`] does, then also joins two comments sharing at least
+/// [`RARE_SHARED`] rare phrases (held by at most [`RARE_AT_MOST`] comments) at an estimated
+/// similarity of [`RARE_SIMILAR_AT`]: the members of small sincere campaigns. Rarity is a
+/// property of the whole consultation, so this needs every comment at once: it does not
+/// depend on their order, but [`ClusterIndex`], adding one comment at a time, cannot do it.
+pub fn cluster_with_phrases(signatures: &[Signature], phrases: &[Phrases]) -> Vec<u32> {
+    assert_eq!(
+        signatures.len(),
+        phrases.len(),
+        "one set of phrases per signature"
+    );
+    let mut components = components(signatures);
+    let roots: Vec<u32> = (0..signatures.len() as u32)
+        .map(|i| components.find(i))
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |p| p.get())
+        .clamp(1, PHRASE_PASSES as usize) as u32;
+    let mut pairs: Vec<u64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let roots = &roots;
+                scope.spawn(move || {
+                    let mut pairs = Vec::new();
+                    for pass in (t..PHRASE_PASSES).step_by(threads as usize) {
+                        pairs_sharing_rare_phrases(phrases, roots, pass, &mut pairs);
+                    }
+                    pairs
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    pairs.sort_unstable();
+    for run in pairs.chunk_by(|a, b| a == b) {
+        if run.len() < RARE_SHARED {
+            continue;
+        }
+        let (a, b) = ((run[0] >> 32) as u32, run[0] as u32);
+        if components.find(a) != components.find(b)
+            && signatures[a as usize].similarity(&signatures[b as usize]) >= RARE_SIMILAR_AT
+        {
+            components.union(a, b);
+        }
+    }
+    components.labels()
+}
+
+/// Appends to `pairs` each pair of comments (earlier position in the high half) in different
+/// components of `roots` sharing a rare phrase whose fingerprint is `pass` modulo
+/// [`PHRASE_PASSES`], once per such phrase.
+fn pairs_sharing_rare_phrases(phrases: &[Phrases], roots: &[u32], pass: u32, pairs: &mut Vec<u64>) {
+    let mut entries: Vec<u64> = Vec::new();
+    for (i, p) in phrases.iter().enumerate() {
+        entries.extend(
+            p.0.iter()
+                .filter(|f| *f % PHRASE_PASSES == pass)
+                .map(|f| (u64::from(*f) << 32) | i as u64),
+        );
+    }
+    entries.sort_unstable();
+    for run in entries.chunk_by(|a, b| a >> 32 == b >> 32) {
+        if run.len() < 2 || run.len() > RARE_AT_MOST {
+            continue;
+        }
+        for (x, a) in run.iter().enumerate() {
+            let a = *a as u32;
+            for b in &run[x + 1..] {
+                let b = *b as u32;
+                if roots[a as usize] != roots[b as usize] {
+                    pairs.push((u64::from(a) << 32) | u64::from(b));
+                }
+            }
+        }
+    }
 }
 
 /// How a cluster looks from its most typical member.
@@ -925,6 +1087,128 @@ mod tests {
         assert_eq!(c.labels(), vec![0, 1, 1, 1, 1]);
     }
 
+    /// Words of a person's own: `len` characters drawn from a pool by `k`, different for
+    /// every `k` (digits would all fold to 0).
+    fn own_words(k: u64, len: usize) -> String {
+        const POOL: &str = "春夏秋冬山水田林路桥车船门窗灯火风雨云雪花草树木鸟鱼虫马牛羊猪狗猫米面油盐酱醋茶\
+            笔墨纸砚琴棋书画衣帽鞋袜床桌椅柜锅碗瓢盆刀叉勺筷楼房院墙街巷村镇厂店铺摊河湖海岸";
+        let pool: Vec<char> = POOL.chars().collect();
+        let mut h = k.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x1234;
+        (0..len)
+            .map(|_| {
+                h = mix(h);
+                pool[(h % pool.len() as u64) as usize]
+            })
+            .collect()
+    }
+
+    /// A sincere campaign's slogans: its place's name in each, no two alike.
+    const SLOGANS: [&str; 3] = [
+        "账款拖欠是老街菜场的民生大事",
+        "账款拖欠不能一刀切老街菜场的客户最清楚",
+        "志愿者搬家难账款拖欠要为老街菜场着想",
+    ];
+
+    fn with_phrases(texts: &[String]) -> Vec<u32> {
+        let signatures: Vec<Signature> = texts.iter().map(|t| Signature::of(t)).collect();
+        let phrases: Vec<Phrases> = texts.iter().map(|t| Phrases::of(t)).collect();
+        cluster_with_phrases(&signatures, &phrases)
+    }
+
+    #[test]
+    fn rare_phrases_join_a_small_sincere_campaign_that_similarity_alone_misses() {
+        // Five people, each with two or three of the campaign's three slogans and 30
+        // characters of their own; 200 strangers with words of their own.
+        let picks: [&[usize]; 5] = [&[0, 1, 2], &[0, 1], &[1, 2], &[2, 0], &[2, 1, 0]];
+        let mut texts: Vec<String> = picks
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let slogans: Vec<&str> = p.iter().map(|&k| SLOGANS[k]).collect();
+                format!("{}。{}", slogans.join("，"), own_words(i as u64, 30))
+            })
+            .collect();
+        texts.extend((100..300).map(|k| own_words(k, 40)));
+        let signatures: Vec<Signature> = texts.iter().map(|t| Signature::of(t)).collect();
+        let alone = cluster(&signatures);
+        assert!(
+            (1..5).any(|i| alone[i] != alone[0]),
+            "similarity alone already joins them: {alone:?}"
+        );
+        let labels = with_phrases(&texts);
+        assert!((1..5).all(|i| labels[i] == labels[0]), "{labels:?}");
+        assert!(
+            labels[5..].iter().all(|l| *l != labels[0]),
+            "a stranger joined the campaign"
+        );
+    }
+
+    #[test]
+    fn a_phrase_many_comments_hold_joins_nobody() {
+        // The same 33-character sentence in 2 × RARE_AT_MOST comments, each with 50
+        // characters of its own: a stock phrase, not a campaign.
+        let stock = format!("{}，{}", SLOGANS[0], SLOGANS[1]);
+        let texts: Vec<String> = (0..2 * RARE_AT_MOST as u64)
+            .map(|k| format!("{stock}。{}", own_words(k, 50)))
+            .collect();
+        let labels = with_phrases(&texts);
+        let mut distinct = labels.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), texts.len(), "{labels:?}");
+        // The same comments, fewer of them: rare again, and the pairs with enough in common
+        // are joined.
+        let few = &texts[..RARE_AT_MOST / 4];
+        let signatures: Vec<Signature> = few.iter().map(|t| Signature::of(t)).collect();
+        let alone = cluster(&signatures);
+        let joined = with_phrases(few);
+        assert!(joined.iter().zip(&alone).any(|(j, a)| j != a), "{joined:?}");
+    }
+
+    #[test]
+    fn texts_sharing_ten_characters_share_a_fingerprint() {
+        for k in 0..50u64 {
+            let shared = own_words(10_000 + k, PHRASE_CHARS + PHRASE_WINDOW - 1);
+            let a = Phrases::of(&format!(
+                "{}{shared}{}",
+                own_words(k, 17),
+                own_words(k + 500, 9)
+            ));
+            let b = Phrases::of(&format!("{}{shared}", own_words(k + 900, 30)));
+            assert!(a.0.iter().any(|f| b.0.binary_search(f).is_ok()), "{shared}");
+        }
+        assert!(Phrases::of("五个字而已").is_empty());
+        assert_eq!(Phrases::of("六个字的句子").len(), 1);
+    }
+
+    /// Small sincere campaigns among strangers: each text two or three slogans of one of three
+    /// campaigns (or none) and words of its own.
+    fn sincere_texts() -> impl Strategy<Value = Vec<String>> {
+        prop::collection::vec((0usize..4, 1usize..8, 0u64..1_000, 10usize..80), 0..50).prop_map(
+            |spec| {
+                spec.into_iter()
+                    .map(|(campaign, mask, own, len)| {
+                        let mut t = String::new();
+                        if campaign < 3 {
+                            for (i, s) in SLOGANS.iter().enumerate() {
+                                if mask & (1 << i) != 0 {
+                                    // Each campaign's place in its slogans.
+                                    t.push_str(&s.replace(
+                                        "老街菜场",
+                                        ["老街菜场", "和平里", "十五路"][campaign],
+                                    ));
+                                    t.push('，');
+                                }
+                            }
+                        }
+                        t.push_str(&own_words(own, len));
+                        t
+                    })
+                    .collect()
+            },
+        )
+    }
+
     /// Texts built from a few templates, so that clusters exist.
     fn texts() -> impl Strategy<Value = Vec<String>> {
         const BASES: [&str; 4] = [
@@ -980,6 +1264,36 @@ mod tests {
                 in_order.add(s.clone());
             }
             prop_assert_eq!(in_order.labels(), batch);
+        }
+
+        #[test]
+        fn rare_phrases_join_the_same_comments_in_any_order(
+            texts in sincere_texts(),
+            seed in any::<u64>(),
+        ) {
+            let labels = with_phrases(&texts);
+            let mut order: Vec<usize> = (0..texts.len()).collect();
+            let mut h = seed;
+            for i in (1..order.len()).rev() {
+                h = mix(h);
+                order.swap(i, (h % (i as u64 + 1)) as usize);
+            }
+            let shuffled_texts: Vec<String> = order.iter().map(|&i| texts[i].clone()).collect();
+            let shuffled = with_phrases(&shuffled_texts);
+            let signatures: Vec<Signature> = texts.iter().map(|t| Signature::of(t)).collect();
+            let alone = cluster(&signatures);
+            for a in 0..order.len() {
+                for b in 0..order.len() {
+                    prop_assert_eq!(
+                        labels[order[a]] == labels[order[b]],
+                        shuffled[a] == shuffled[b]
+                    );
+                    // Rare phrases only ever join what similarity alone keeps apart.
+                    if alone[a] == alone[b] {
+                        prop_assert_eq!(labels[a], labels[b]);
+                    }
+                }
+            }
         }
 
         #[test]

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use consult_domain::answering::OpinionGroup;
 use consult_domain::answering::bulk::{Affected, AffectedDigest};
 use consult_domain::events::AuditPayload;
-use consult_domain::similarity::{self, Signature};
+use consult_domain::similarity::{self, Phrases, Signature};
 use consult_domain::suggestion::{
     MemberCensus, SUGGESTION_MIN_MEMBERS, SUGGESTION_OUTLIERS, Suggestion, SuggestionState,
 };
@@ -410,6 +410,7 @@ impl Store {
             .collect();
         let mut ids: Vec<String> = Vec::new();
         let mut signatures: Vec<Signature> = Vec::new();
+        let mut phrases: Vec<Phrases> = Vec::new();
         let mut after: Option<String> = None;
         loop {
             let rows = comparable_page(&self.db, consultation_id, after.as_deref(), false).await?;
@@ -420,7 +421,9 @@ impl Store {
                 {
                     continue;
                 }
-                signatures.push(Signature::of(content));
+                let chars = similarity::normalise(content);
+                signatures.push(Signature::of_normalised(&chars));
+                phrases.push(Phrases::of_normalised(&chars));
                 ids.push(id.clone());
             }
             if let Some(run) = run {
@@ -433,7 +436,7 @@ impl Store {
         }
         // Seconds of work on every core at a million comments: off the async workers.
         let (labels, signatures) = tokio::task::spawn_blocking(move || {
-            let labels = similarity::cluster(&signatures);
+            let labels = similarity::cluster_with_phrases(&signatures, &phrases);
             (labels, signatures)
         })
         .await

@@ -47,8 +47,11 @@ pub(crate) struct ScaleArgs {
     /// database, e.g. `postgres://postgres@localhost/consult_scale`.
     #[arg(long, default_value = "sqlite")]
     database: String,
-    /// Steps to run after ingest, comma-separated, in this order: moderate, list, search,
-    /// progress, bulk, gate, decision, publish, report, download, export; or `all`.
+    /// Steps to run after ingest, comma-separated, in this order: analyze, moderate, list,
+    /// search, progress, bulk, gate, decision, publish, report, download, export; or `all`.
+    /// `analyze` refreshes PostgreSQL's planner statistics (`ANALYZE` through `psql`), as
+    /// autovacuum does after a large ingest: a server with autovacuum off keeps an empty
+    /// table's statistics and plans every search for a few thousand rows.
     #[arg(long, value_delimiter = ',', default_value = "all")]
     steps: Vec<String>,
     /// SubmitComment calls in flight during ingest.
@@ -88,6 +91,7 @@ pub(crate) struct ScaleArgs {
 /// The steps after ingest, in the order they run.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Step {
+    Analyze,
     Moderate,
     List,
     Search,
@@ -101,7 +105,8 @@ enum Step {
     Export,
 }
 
-const STEPS: [(Step, &str); 11] = [
+const STEPS: [(Step, &str); 12] = [
+    (Step::Analyze, "analyze"),
     (Step::Moderate, "moderate"),
     (Step::List, "list"),
     (Step::Search, "search"),
@@ -489,6 +494,8 @@ struct Work {
     page_size: i32,
     noop_rate: Option<f64>,
     seed: u64,
+    /// The PostgreSQL database's URL (none on SQLite), for `ANALYZE`.
+    postgres: Option<String>,
 }
 
 impl Bench {
@@ -516,6 +523,7 @@ impl Bench {
                 page_size: args.page_size.clamp(1, WALK_PAGE),
                 noop_rate: args.noop_rate,
                 seed: args.scale_seed,
+                postgres: (args.database != "sqlite").then(|| args.database.clone()),
             },
         })
     }
@@ -681,6 +689,7 @@ impl Bench {
         for step in steps {
             self.rss.begin_step();
             match step {
+                Step::Analyze => self.analyze().await,
                 Step::Moderate => self.moderate(&parent, &picked).await,
                 Step::List => self.lists(&parent).await,
                 Step::Search => self.searches(&parent).await,
@@ -752,6 +761,36 @@ impl Bench {
             }
         }
         Ok(())
+    }
+
+    /// PostgreSQL's `ANALYZE` of the whole database, timed; nothing on SQLite (its planner
+    /// reads no statistics the benchmark's steps depend on).
+    async fn analyze(&mut self) {
+        let Some(url) = self.args.postgres.clone() else {
+            return;
+        };
+        let started = Instant::now();
+        let ran = tokio::task::spawn_blocking(move || {
+            Command::new("psql")
+                .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", "ANALYZE"])
+                .arg(&url)
+                .output()
+        })
+        .await;
+        let figure = match ran {
+            Ok(Ok(out)) if out.status.success() => ms(started.elapsed()),
+            Ok(Ok(out)) => format!("failed: {}", String::from_utf8_lossy(&out.stderr).trim()),
+            Ok(Err(e)) => format!("psql did not start: {e}"),
+            Err(e) => format!("failed: {e}"),
+        };
+        self.push(Row {
+            step: "ANALYZE (PostgreSQL statistics, as autovacuum would)".into(),
+            figure,
+            target: String::new(),
+            ok: None,
+            reply: None,
+            rss_kb: None,
+        });
     }
 
     async fn open_consultation(&self) -> Result<String, Box<dyn std::error::Error>> {

@@ -3,24 +3,32 @@
 //! then organic comments and hard negatives merged into a campaign, exact duplicates found,
 //! times and memory.
 //!
-//!     cargo run --release -p consult-corpus --bin cluster-bench -- [COMMENTS] [SEED] [--batch-only]
+//!     cargo run --release -p consult-corpus --bin cluster-bench -- [COMMENTS] [SEED] [--batch-only] [--similarity-only]
 //!
-//! `--batch-only` skips clustering one comment at a time (at a million it takes minutes).
+//! `--batch-only` skips clustering one comment at a time (at a million it takes minutes);
+//! `--similarity-only` clusters from scratch without rare phrases (as comments placed one at a
+//! time are), to compare. `CLUSTER_BENCH_EXPLAIN=1` shows organic comments merged into a
+//! campaign and the pairs of small campaigns missed.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use consult_corpus::{CampaignKind, Label, Shape, generate};
-use consult_domain::similarity::{ClusterIndex, Signature, cluster, normalise};
+use consult_domain::similarity::{
+    ClusterIndex, Phrases, Signature, cluster, cluster_with_phrases, normalise,
+};
 
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let (flags, mut args): (Vec<String>, Vec<String>) =
+        std::env::args().skip(1).partition(|a| a.starts_with("--"));
+    args.reverse();
     let n: usize = args
-        .next()
+        .pop()
         .and_then(|a| a.replace('_', "").parse().ok())
         .unwrap_or(100_000);
-    let seed: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(2021);
-    let batch_only = args.next().as_deref() == Some("--batch-only");
+    let seed: u64 = args.pop().and_then(|a| a.parse().ok()).unwrap_or(2021);
+    let batch_only = flags.iter().any(|f| f == "--batch-only");
+    let with_phrases = !flags.iter().any(|f| f == "--similarity-only");
     let started = Instant::now();
     let corpus = generate(seed, &Shape::benchmark(n));
     let texts: Vec<&str> = corpus.comments.iter().map(|c| c.text.as_str()).collect();
@@ -39,7 +47,16 @@ fn main() {
     let baseline = timed(|| {
         parallel(&texts, threads, |t| normalise(t).len());
     });
-    let (signatures, signing) = timed_value(|| parallel(&texts, threads, Signature::of));
+    let (signed, signing) = timed_value(|| {
+        parallel(&texts, threads, |t| {
+            let chars = normalise(t);
+            (
+                Signature::of_normalised(&chars),
+                Phrases::of_normalised(&chars),
+            )
+        })
+    });
+    let (signatures, phrases): (Vec<Signature>, Vec<Phrases>) = signed.into_iter().unzip();
     // As the service does, each draft (consultation) is clustered on its own.
     let drafts = corpus
         .comments
@@ -54,16 +71,24 @@ fn main() {
                 .collect()
         })
         .collect();
-    let (batch, clustering) = timed_value(|| {
+    let clusters = |with_phrases: bool| {
         let mut labels = vec![0u32; texts.len()];
         for positions in &of_draft {
             let part: Vec<Signature> = positions.iter().map(|&i| signatures[i].clone()).collect();
-            for (k, label) in cluster(&part).into_iter().enumerate() {
+            let part_labels = if with_phrases {
+                let part_phrases: Vec<Phrases> =
+                    positions.iter().map(|&i| phrases[i].clone()).collect();
+                cluster_with_phrases(&part, &part_phrases)
+            } else {
+                cluster(&part)
+            };
+            for (k, label) in part_labels.into_iter().enumerate() {
                 labels[positions[k]] = positions[label as usize] as u32;
             }
         }
         labels
-    });
+    };
+    let (batch, clustering) = timed_value(|| clusters(with_phrases));
     println!(
         "from scratch on {threads} threads: signatures {:.2} s ({:.1}× normalising alone, {:.2} s), \
          clustering {:.2} s, total {:.2} s; RSS {}",
@@ -86,6 +111,13 @@ fn main() {
             each.push(at.elapsed());
         }
         let whole = whole.elapsed();
+        // One at a time, comments are joined by similarity alone (how rare a phrase is
+        // depends on every comment).
+        let similar = if with_phrases {
+            clusters(false)
+        } else {
+            batch.clone()
+        };
         each.sort();
         let mut incremental = vec![0u32; texts.len()];
         for (positions, index) in of_draft.iter().zip(&mut indexes) {
@@ -95,11 +127,11 @@ fn main() {
         }
         println!(
             "one at a time: {:.1} µs per comment on average, p99 {:.1} µs, worst {:.1} ms; \
-             same clusters as from scratch: {}; RSS {}",
+             same clusters as from scratch by similarity alone: {}; RSS {}",
             whole.as_secs_f64() * 1e6 / texts.len() as f64,
             each[each.len() * 99 / 100].as_secs_f64() * 1e6,
             each.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
-            if incremental == batch { "yes" } else { "NO" },
+            if incremental == similar { "yes" } else { "NO" },
             rss()
         );
         drop(indexes);
@@ -187,6 +219,47 @@ fn main() {
             shown += 1;
             if shown == 6 {
                 break;
+            }
+        }
+    }
+    if std::env::var_os("CLUSTER_BENCH_EXPLAIN").is_some() {
+        // Campaigns of at most 12 members missed: each member's cluster, text, and the
+        // similarity of every pair.
+        for (k, c) in corpus.campaigns.iter().enumerate() {
+            let members: Vec<usize> = (0..corpus.comments.len())
+                .filter(|&i| corpus.comments[i].label == Label::Campaign(k))
+                .collect();
+            let most = members
+                .iter()
+                .filter(|&&i| batch[i] == main_cluster[k])
+                .count();
+            if members.len() > 12 || most as f64 >= 0.95 * c.members as f64 {
+                continue;
+            }
+            println!(
+                "\ncampaign {k} ({:?}), {most} of {} together:",
+                c.kind, c.members
+            );
+            for &i in &members {
+                println!("  {i} [cluster {}] {}", batch[i], corpus.comments[i].text);
+            }
+            for (x, &a) in members.iter().enumerate() {
+                let row: Vec<String> = members
+                    .iter()
+                    .take(x)
+                    .map(|&b| {
+                        format!(
+                            "{:.2}{}",
+                            signatures[a].similarity(&signatures[b]),
+                            if signatures[a].is_similar(&signatures[b]) {
+                                "*"
+                            } else {
+                                " "
+                            }
+                        )
+                    })
+                    .collect();
+                println!("  {a:>7} {}", row.join(" "));
             }
         }
     }
