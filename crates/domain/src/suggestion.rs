@@ -39,6 +39,24 @@ pub const SUGGESTION_MIN_MEMBERS: u64 = 3;
 /// The members least like the representative kept with a suggestion.
 pub const SUGGESTION_OUTLIERS: usize = 5;
 
+/// Whether a comment is among those suggestions are made of: visible and in no opinion group
+/// (a hidden comment is answered by its reason, a grouped one with its group).
+pub fn is_comparable(hidden: bool, grouped: bool) -> bool {
+    !hidden && !grouped
+}
+
+/// Whether a comment arriving may be placed in a suggestion: comparable, and in none yet.
+pub fn may_be_placed(hidden: bool, grouped: bool, suggested: bool) -> bool {
+    is_comparable(hidden, grouped) && !suggested
+}
+
+/// Whether a change made a comment comparable again (shown again, or released from a group):
+/// suggestions kept up to date as comments arrive must then take it in.
+pub fn became_comparable(before: &crate::Comment, after: &crate::Comment) -> bool {
+    let comparable = |c: &crate::Comment| is_comparable(!c.is_visible(), c.group_id.is_some());
+    !comparable(before) && comparable(after)
+}
+
 /// A suggested concentrated opinion.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suggestion {

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use consult_domain::answering::{Disposition, OpinionGroup};
+use consult_domain::suggestion::became_comparable;
 use consult_domain::{Comment, Consultation, ConsultationState, DomainError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -396,6 +397,14 @@ async fn write_differences(
     }
 
     let old: HashMap<&str, &Comment> = before.comments.iter().map(|c| (c.id.as_str(), c)).collect();
+    if after.comments.iter().any(|c| {
+        old.get(c.id.as_str())
+            .is_some_and(|prev| became_comparable(prev, c))
+    }) {
+        // Shown again or released from a group: suggestions kept up to date as comments
+        // arrive take such comments in when they are loaded again.
+        crate::suggestions::revised(txn, cid).await?;
+    }
     // Per new state: its mirrored columns (hide reason, outcome) and the comments taking it.
     type Columns = (Option<String>, Option<String>, Vec<String>);
     let mut by_state: BTreeMap<CommentState, Columns> = BTreeMap::new();

@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use consult_domain::similarity::Signature;
 use consult_domain::suggestion::assigning::{Assigner, Placed, Plan};
-use consult_domain::suggestion::{SUGGESTION_MIN_MEMBERS, SuggestionState, check_computable};
+use consult_domain::suggestion::{
+    SUGGESTION_MIN_MEMBERS, SuggestionState, check_computable, may_be_placed,
+};
 use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
@@ -97,7 +99,8 @@ impl Store {
     }
 
     /// How many times officers have changed the suggestions of `consultation_id` (computed,
-    /// accepted, split, dismissed): an assigner loaded at another revision is out of date.
+    /// accepted, split, dismissed) or made a comment comparable again (shown again, released
+    /// from a group): an assigner loaded at another revision is out of date.
     pub async fn suggestions_revision(&self, consultation_id: &str) -> Result<i64, StoreError> {
         let revision: Option<i64> = consultation::Entity::find_by_id(consultation_id.to_owned())
             .select_only()
@@ -225,7 +228,7 @@ impl Store {
 
         let mut round = Round::default();
         for (id, content, hidden, grouped, suggested) in rows {
-            if hidden.is_some() || grouped.is_some() || suggested.is_some() {
+            if !may_be_placed(hidden.is_some(), grouped.is_some(), suggested.is_some()) {
                 continue;
             }
             let arrival = assigner.add(id, Signature::of(&content));
@@ -443,6 +446,24 @@ async fn take_members(
 }
 
 /// Marks the comments `ids` of `consultation_id` (all awaiting, when `None`) compared.
+/// Marks the comments of `consultation_id` up to id `through` compared: computing from
+/// scratch read them (without it, with the assigner off, the partial index would keep every
+/// comment ever stored).
+pub(crate) async fn mark_compared_through(
+    txn: &DatabaseTransaction,
+    consultation_id: &str,
+    through: &str,
+) -> Result<u64, StoreError> {
+    Ok(comment::Entity::update_many()
+        .col_expr(comment::Column::AwaitingComparison, Expr::value(false))
+        .filter(comment::Column::ConsultationId.eq(consultation_id))
+        .filter(Expr::cust(AWAITING))
+        .filter(comment::Column::Id.lte(through))
+        .exec(txn)
+        .await?
+        .rows_affected)
+}
+
 async fn mark_compared(
     txn: &DatabaseTransaction,
     consultation_id: &str,
@@ -622,6 +643,104 @@ mod tests {
         assert!(
             store.load_assigner("C1", 6).await.expect("load").is_none(),
             "seven comments are more than six"
+        );
+        store.close().await.expect("close");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn a_comment_shown_again_reloads_the_assigner_and_computing_marks_what_it_read() {
+        use crate::answering::CommentScope;
+        use consult_domain::answering::HideReason;
+
+        let (dir, url) = temp_database("assign-unhide");
+        let store = Store::open(&url, PrivateDataKeys::development())
+            .await
+            .expect("open");
+        store
+            .db
+            .execute_unprepared(OPEN_C1)
+            .await
+            .expect("consultation");
+        let now = Utc.with_ymd_and_hms(2026, 3, 3, 0, 0, 0).unwrap();
+        for i in 0..3 {
+            arrive(&store, i, &copy(i)).await;
+        }
+        let mut assigner = store
+            .load_assigner("C1", 1_000)
+            .await
+            .expect("load")
+            .expect("small enough")
+            .assigner;
+        store
+            .assign_arrivals("C1", &mut assigner, 100, now)
+            .await
+            .expect("round");
+        assert_eq!(store.suggestions_revision("C1").await.expect("rev"), 0);
+
+        let moderate = |hide: bool| {
+            let store = &store;
+            async move {
+                store
+                    .change_answering(
+                        "C1",
+                        CommentScope::Ids(vec!["K1".into()]),
+                        "o",
+                        if hide {
+                            "comment.hide"
+                        } else {
+                            "comment.unhide"
+                        },
+                        "consultations/C1/comments/K1".into(),
+                        now,
+                        |a| {
+                            let consultation = a.consultation.clone();
+                            let c = a.comment_mut("K1")?;
+                            if hide {
+                                c.hide(&consultation, HideReason::Spam, "", "o", now)
+                            } else {
+                                c.unhide(&consultation, None, now)
+                            }
+                        },
+                    )
+                    .await
+                    .expect("moderated")
+            }
+        };
+        moderate(true).await;
+        assert_eq!(
+            store.suggestions_revision("C1").await.expect("rev"),
+            0,
+            "hiding leaves the assigner as it is"
+        );
+        moderate(false).await;
+        assert_eq!(
+            store.suggestions_revision("C1").await.expect("rev"),
+            1,
+            "shown again: the assigner loads it"
+        );
+
+        // With no assigner running, computing from scratch marks what it read compared.
+        arrive(&store, 3, &copy(3)).await;
+        arrive(&store, 4, &copy(4)).await;
+        assert_eq!(
+            store
+                .consultations_awaiting_comparison(10)
+                .await
+                .expect("awaiting"),
+            ["C1"]
+        );
+        let computed = store
+            .compute_suggestions("C1", "o", now, None, |_| Ok(()))
+            .await
+            .expect("computed");
+        assert_eq!((computed.compared, computed.suggested), (5, 5));
+        assert!(
+            store
+                .consultations_awaiting_comparison(10)
+                .await
+                .expect("awaiting")
+                .is_empty()
         );
         store.close().await.expect("close");
         let _ = std::fs::remove_dir_all(dir);

@@ -412,6 +412,8 @@ impl Store {
         let mut signatures: Vec<Signature> = Vec::new();
         let mut phrases: Vec<Phrases> = Vec::new();
         let mut after: Option<String> = None;
+        // The last comparable comment read: everything up to it has now been compared.
+        let mut read_through: Option<String> = None;
         loop {
             let rows = comparable_page(&self.db, consultation_id, after.as_deref(), false).await?;
             for (id, content, in_suggestion) in &rows {
@@ -428,6 +430,9 @@ impl Store {
             }
             if let Some(run) = run {
                 run.advance_local(rows.len() as u64)?;
+            }
+            if let Some(last) = rows.last() {
+                read_through = Some(last.0.clone());
             }
             match rows.last() {
                 Some(last) if rows.len() as u64 == PAGE => after = Some(last.0.clone()),
@@ -528,6 +533,9 @@ impl Store {
                 s.members = n;
                 update_row(&txn, &s).await?;
             }
+        }
+        if let Some(through) = &read_through {
+            crate::assigning::mark_compared_through(&txn, consultation_id, through).await?;
         }
         let computed = SuggestionsComputed {
             compared: ids.len() as u64,
