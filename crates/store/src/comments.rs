@@ -2,6 +2,8 @@
 //! one task that commits them together (group commit), so a surge costs one fsync per batch.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 use consult_domain::answering::tally::{AnsweringStatus, GroupTally};
@@ -68,6 +70,8 @@ type Reply = oneshot::Sender<Result<Comment, StoreError>>;
 #[derive(Clone)]
 pub struct CommentWriter {
     jobs: mpsc::Sender<(Submission, Reply)>,
+    /// Submissions taken from the queue since the writer started.
+    taken: Arc<AtomicU64>,
 }
 
 /// The running writer task, to stop it at shutdown.
@@ -92,6 +96,8 @@ impl CommentWriter {
         let (tx, mut rx) = mpsc::channel::<(Submission, Reply)>(config.queue.max(1));
         let (stop, mut stopping) = watch::channel(false);
         let max_batch = config.max_batch.max(1);
+        let taken = Arc::new(AtomicU64::new(0));
+        let counted = taken.clone();
         let task = tokio::spawn(async move {
             let mut ids = ulid::Generator::new();
             let mut batch = Vec::with_capacity(max_batch);
@@ -107,11 +113,19 @@ impl CommentWriter {
                 if received == 0 {
                     break;
                 }
+                counted.fetch_add(received as u64, Ordering::Relaxed);
                 let jobs = std::mem::take(&mut batch);
                 store.write_batch(jobs, &mut ids).await;
             }
         });
-        (Self { jobs: tx }, WriterTask { stop, task })
+        (Self { jobs: tx, taken }, WriterTask { stop, task })
+    }
+
+    /// How many submissions the writer has taken since it started: background work that
+    /// can wait (placing comments in suggestions) compares it between its passes to tell a
+    /// surge from a quiet time.
+    pub fn taken(&self) -> u64 {
+        self.taken.load(Ordering::Relaxed)
     }
 
     /// Records a submission once it is committed, or says why not.
