@@ -14,6 +14,7 @@ pub mod decision;
 pub mod department;
 pub mod error;
 pub mod events;
+pub mod hearing;
 mod names;
 pub mod pii;
 pub mod redaction;
