@@ -6,6 +6,7 @@ pub mod answering;
 pub mod archive;
 pub mod audit;
 pub mod calendar;
+pub mod catalogue;
 pub mod clause;
 pub mod clock;
 pub mod comment;

@@ -1,0 +1,247 @@
+use chrono::TimeZone;
+
+use super::*;
+
+fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, 2, 0, 0).unwrap()
+}
+
+fn draft() -> Catalogue {
+    Catalogue::draft(
+        "cat-nc-2026".into(),
+        "南昌市人民政府",
+        2026,
+        "南昌市人民政府2026年度重大行政决策事项目录",
+        "admin-1",
+        at(2026, 1, 5),
+    )
+    .expect("drafted")
+}
+
+fn item<'a>(title: &'a str, department: &'a str, month: u32, hearing: bool) -> ItemDraft<'a> {
+    ItemDraft {
+        title,
+        department,
+        planned: PlannedMonth::new(2026, month),
+        hearing_required: hearing,
+    }
+}
+
+fn approval(day: u32) -> Approval {
+    Approval {
+        document_number: "洪府字〔2026〕12号".into(),
+        approved_on: NaiveDate::from_ymd_opt(2026, 2, day).unwrap(),
+    }
+}
+
+fn rules(e: &DomainError) -> Vec<&'static str> {
+    match e {
+        DomainError::FailedPrecondition(v) => v.iter().map(|r| r.rule).collect(),
+        other => panic!("expected a failed precondition, got {other:?}"),
+    }
+}
+
+/// A published version 1 with two items.
+fn published() -> Catalogue {
+    let mut c = draft();
+    c.add_item(
+        "i1".into(),
+        item("南昌市养犬管理规定", "gaj", 9, true),
+        at(2026, 1, 6),
+    )
+    .unwrap();
+    c.add_item(
+        "i2".into(),
+        item("老旧小区改造三年行动计划", "zjj", 6, false),
+        at(2026, 1, 6),
+    )
+    .unwrap();
+    c.publish(approval(3), at(2026, 2, 4)).expect("published");
+    c
+}
+
+#[test]
+fn a_draft_is_published_once_approved_and_then_never_changes() {
+    let mut c = draft();
+    assert_eq!(
+        rules(&c.clone().publish(approval(3), at(2026, 2, 4)).unwrap_err()),
+        ["CATALOGUE_EMPTY"]
+    );
+    c.add_item(
+        "i1".into(),
+        item("南昌市养犬管理规定", "gaj", 9, true),
+        at(2026, 1, 6),
+    )
+    .unwrap();
+    // Approved tomorrow: not yet.
+    let e = c.clone().publish(approval(5), at(2026, 2, 4)).unwrap_err();
+    assert!(matches!(e, DomainError::InvalidArgument(_)), "{e:?}");
+    c.publish(approval(3), at(2026, 2, 4)).unwrap();
+    assert_eq!(c.state, CatalogueState::Published);
+    assert_eq!(
+        c.approval.as_ref().unwrap().document_number,
+        "洪府字〔2026〕12号"
+    );
+    let before = c.clone();
+    assert_eq!(
+        rules(
+            &c.add_item(
+                "i2".into(),
+                item("又一项", "gaj", 10, false),
+                at(2026, 3, 1)
+            )
+            .unwrap_err()
+        ),
+        ["CATALOGUE_NOT_DRAFT"]
+    );
+    assert_eq!(
+        rules(&c.remove_item("i1", at(2026, 3, 1)).unwrap_err()),
+        ["CATALOGUE_NOT_DRAFT"]
+    );
+    assert_eq!(c, before, "a refused change changes nothing");
+}
+
+#[test]
+fn an_adjustment_is_a_new_version_with_a_reason_and_keeps_what_it_drops() {
+    let v1 = published();
+    assert!(matches!(
+        v1.adjust("  ", "admin-1", at(2026, 5, 1)),
+        Err(DomainError::InvalidArgument(_))
+    ));
+    let mut v2 = v1
+        .adjust("根据市政府常务会议决定调整", "admin-2", at(2026, 5, 1))
+        .expect("adjusted");
+    assert_eq!((v2.version, v2.state), (2, CatalogueState::Draft));
+    assert_eq!(v2.name(), "catalogues/cat-nc-2026/versions/2");
+    assert_eq!(v2.approval, None);
+    v2.remove_item("i2", at(2026, 5, 2)).unwrap();
+    assert_eq!(
+        v2.item("i2").map(|i| i.status),
+        Some(ItemStatus::Withdrawn),
+        "withdrawn, not deleted"
+    );
+    v2.add_item(
+        "i3".into(),
+        item("公共停车场收费标准调整", "fgw", 11, true),
+        at(2026, 5, 2),
+    )
+    .unwrap();
+    v2.publish(
+        Approval {
+            document_number: "洪府字〔2026〕40号".into(),
+            approved_on: NaiveDate::from_ymd_opt(2026, 5, 8).unwrap(),
+        },
+        at(2026, 5, 9),
+    )
+    .unwrap();
+    // Version 1 is unchanged.
+    assert_eq!(v1.items.len(), 2);
+    assert_eq!(v1.item("i2").unwrap().status, ItemStatus::Planned);
+    // Only the published version may be adjusted.
+    assert_eq!(
+        rules(
+            &draft()
+                .adjust("理由充分", "admin-1", at(2026, 5, 1))
+                .unwrap_err()
+        ),
+        ["CATALOGUE_NOT_PUBLISHED"]
+    );
+}
+
+#[test]
+fn items_are_checked_field_by_field() {
+    let mut c = draft();
+    let e = c
+        .add_item(
+            "x".into(),
+            ItemDraft {
+                title: "",
+                department: " ",
+                planned: PlannedMonth::new(2024, 3),
+                hearing_required: false,
+            },
+            at(2026, 1, 6),
+        )
+        .unwrap_err();
+    let DomainError::InvalidArgument(fields) = e else {
+        panic!("expected invalid fields");
+    };
+    let named: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(named, ["item.title", "item.department", "item.planned"]);
+    assert_eq!(PlannedMonth::new(2026, 13), None);
+    assert_eq!(PlannedMonth::new(2026, 9).unwrap().label(), "2026年9月");
+    assert!(c.items.is_empty());
+}
+
+#[test]
+fn a_major_decision_needs_an_item_of_a_published_catalogue_of_its_department() {
+    let v1 = published();
+    let found = |id: &str| {
+        v1.item(id).map(|item| ItemReference {
+            catalogue: &v1,
+            item,
+        })
+    };
+    let name = "consultations/c1";
+    assert_eq!(
+        rules(
+            &check_reference(name, ConsultationKind::MajorDecision, "gaj", None, None).unwrap_err()
+        ),
+        ["CATALOGUE_ITEM_REQUIRED"]
+    );
+    check_reference(name, ConsultationKind::Plan, "gaj", None, None)
+        .expect("other kinds need none");
+    check_reference(
+        name,
+        ConsultationKind::MajorDecision,
+        "gaj",
+        Some("i1"),
+        found("i1"),
+    )
+    .expect("its department's item");
+    assert_eq!(
+        rules(
+            &check_reference(
+                name,
+                ConsultationKind::MajorDecision,
+                "fgw",
+                Some("i1"),
+                found("i1")
+            )
+            .unwrap_err()
+        ),
+        ["CATALOGUE_ITEM_OF_ANOTHER_DEPARTMENT"]
+    );
+    assert_eq!(
+        rules(
+            &check_reference(
+                name,
+                ConsultationKind::MajorDecision,
+                "gaj",
+                Some("i9"),
+                found("i9")
+            )
+            .unwrap_err()
+        ),
+        ["CATALOGUE_ITEM_UNKNOWN"]
+    );
+    let mut v2 = v1.adjust("事项调出", "admin-1", at(2026, 5, 1)).unwrap();
+    v2.remove_item("i1", at(2026, 5, 1)).unwrap();
+    let withdrawn = v2.item("i1").unwrap();
+    assert_eq!(
+        rules(
+            &check_reference(
+                name,
+                ConsultationKind::MajorDecision,
+                "gaj",
+                Some("i1"),
+                Some(ItemReference {
+                    catalogue: &v2,
+                    item: withdrawn
+                })
+            )
+            .unwrap_err()
+        ),
+        ["CATALOGUE_ITEM_WITHDRAWN"]
+    );
+}
