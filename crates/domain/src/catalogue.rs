@@ -113,7 +113,7 @@ pub struct ItemDraft<'a> {
 }
 
 /// One version of a government's catalogue of a year.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Catalogue {
     /// Its id, shared by every version.
     pub id: String,

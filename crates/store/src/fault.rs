@@ -74,15 +74,19 @@ pub enum Constraint {
     ReportVersion,
     /// `answer_templates` primary key: a template of this name was written concurrently.
     AnswerTemplate,
+    /// `catalogues` primary key: this version of a catalogue was created concurrently (two
+    /// adjustments started at once).
+    CatalogueVersion,
 }
 
 impl Constraint {
-    const ALL: [Constraint; 5] = [
+    const ALL: [Constraint; 6] = [
         Constraint::CommentRequest,
         Constraint::ReceiptCode,
         Constraint::AuditChainHead,
         Constraint::ReportVersion,
         Constraint::AnswerTemplate,
+        Constraint::CatalogueVersion,
     ];
 
     /// The PostgreSQL constraint (index) name.
@@ -93,6 +97,7 @@ impl Constraint {
             Self::AuditChainHead => "audit_chain_heads_pkey",
             Self::ReportVersion => "feedback_reports_pkey",
             Self::AnswerTemplate => "answer_templates_pkey",
+            Self::CatalogueVersion => "pk_catalogues",
         }
     }
 
@@ -104,6 +109,7 @@ impl Constraint {
             Self::AuditChainHead => "audit_chain_heads.chain",
             Self::ReportVersion => "feedback_reports.consultation_id, feedback_reports.version",
             Self::AnswerTemplate => "answer_templates.department, answer_templates.template_id",
+            Self::CatalogueVersion => "catalogues.id, catalogues.version",
         }
     }
 
@@ -134,6 +140,9 @@ impl Constraint {
                 }
                 Self::AnswerTemplate => {
                     "同名答复模板正由另一请求同时创建 (a template of this name is being created concurrently)"
+                }
+                Self::CatalogueVersion => {
+                    "该目录的这一版本正由另一请求同时创建 (this catalogue version is being created concurrently)"
                 }
             }
             .to_owned(),

@@ -6,6 +6,7 @@ mod archive;
 mod assigning;
 mod audit;
 mod bulk;
+mod catalogues;
 mod comments;
 mod consultations;
 mod counting;
@@ -32,6 +33,7 @@ pub use answering::{Answering, CommentScope, DispositionRevision};
 pub use assigning::LoadedAssigner;
 pub use audit::{AuditEvent, AuditFilter, AuditRecord, AuditVerification};
 pub use bulk::BulkDone;
+pub use catalogues::CatalogueView;
 pub use comments::{
     CLAUSE_LISTING_OTHERS, ClauseCounts, CommentFilter, CommentWriter, ListedComment, Submission,
     WriterConfig, WriterTask,
