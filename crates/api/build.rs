@@ -75,6 +75,16 @@ const VALIDATED: &[&str] = &[
     ".consult.v1.AcceptSuggestionRequest",
     ".consult.v1.SplitSuggestionRequest",
     ".consult.v1.DismissSuggestionRequest",
+    ".consult.v1.Catalogue",
+    ".consult.v1.CatalogueItem",
+    ".consult.v1.CatalogueApproval",
+    ".consult.v1.CreateCatalogueRequest",
+    ".consult.v1.GetCatalogueRequest",
+    ".consult.v1.ListCataloguesRequest",
+    ".consult.v1.ListCatalogueVersionsRequest",
+    ".consult.v1.UpdateCatalogueRequest",
+    ".consult.v1.PublishCatalogueRequest",
+    ".consult.v1.AdjustCatalogueRequest",
 ];
 
 const CONSULTATION_NAME: &str =
@@ -96,8 +106,44 @@ const DECISION_TEXT: &str =
 const PRIVATE_FIELD: &str =
     r#"#[validate(length(max = 1000, message = "不能超过1000个字符 (at most 1000 characters)"))]"#;
 
+const CATALOGUE_TEXT: &str =
+    r#"#[validate(length(max = 2000, message = "不能超过500个字符 (at most 500 characters)"))]"#;
+const CATALOGUE_NAME: &str =
+    r#"#[validate(length(max = 200, message = "资源名称格式不正确 (malformed name)"))]"#;
+
 /// Field attributes; domain parsing checks the same fields again after cleaning.
 const FIELDS: &[(&str, &str)] = &[
+    (".consult.v1.Catalogue.title", CATALOGUE_TEXT),
+    (".consult.v1.Catalogue.government", CATALOGUE_TEXT),
+    (".consult.v1.Catalogue.items", NESTED),
+    (".consult.v1.Catalogue.approval", NESTED),
+    (".consult.v1.Catalogue.name", CATALOGUE_NAME),
+    (".consult.v1.CatalogueItem.title", CATALOGUE_TEXT),
+    (".consult.v1.CatalogueItem.name", CATALOGUE_NAME),
+    (".consult.v1.CatalogueItem.department", DEPARTMENT),
+    (
+        ".consult.v1.CatalogueApproval.document_number",
+        CATALOGUE_TEXT,
+    ),
+    (
+        ".consult.v1.CatalogueApproval.approve_date",
+        r#"#[validate(custom(function = "crate::rules::local_date"))]"#,
+    ),
+    (".consult.v1.CreateCatalogueRequest.catalogue", NESTED),
+    (
+        ".consult.v1.CreateCatalogueRequest.catalogue_id",
+        r#"#[validate(length(max = 64, message = "目录标识不能超过64个字符 (catalogue_id has at most 64 characters)"))]"#,
+    ),
+    (".consult.v1.GetCatalogueRequest.name", CATALOGUE_NAME),
+    (
+        ".consult.v1.ListCatalogueVersionsRequest.name",
+        CATALOGUE_NAME,
+    ),
+    (".consult.v1.UpdateCatalogueRequest.catalogue", NESTED),
+    (".consult.v1.PublishCatalogueRequest.name", CATALOGUE_NAME),
+    (".consult.v1.PublishCatalogueRequest.approval", NESTED),
+    (".consult.v1.AdjustCatalogueRequest.name", CATALOGUE_NAME),
+    (".consult.v1.AdjustCatalogueRequest.reason", CATALOGUE_TEXT),
     (
         ".consult.v1.Consultation.title",
         r#"#[validate(length(max = 200, message = "标题不能超过200个字符 (title has at most 200 characters)"))]"#,
@@ -364,6 +410,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "consult/v1/audit.proto",
             "consult/v1/suggestion.proto",
             "consult/v1/answer_template.proto",
+            "consult/v1/catalogue.proto",
             "google/longrunning/operations.proto",
         ],
         [&root],

@@ -684,6 +684,34 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             Row::NotDepartmental("the registry is the government's, kept by administrators"),
         ),
         (
+            "CatalogueService/CreateCatalogue",
+            Row::NotDepartmental("the catalogue is the government's, kept by administrators"),
+        ),
+        (
+            "CatalogueService/GetCatalogue",
+            Row::NotDepartmental("published catalogues are public"),
+        ),
+        (
+            "CatalogueService/ListCatalogues",
+            Row::NotDepartmental("published catalogues are public"),
+        ),
+        (
+            "CatalogueService/ListCatalogueVersions",
+            Row::NotDepartmental("published catalogues are public"),
+        ),
+        (
+            "CatalogueService/UpdateCatalogue",
+            Row::NotDepartmental("the catalogue is the government's, kept by administrators"),
+        ),
+        (
+            "CatalogueService/PublishCatalogue",
+            Row::NotDepartmental("the catalogue is the government's, kept by administrators"),
+        ),
+        (
+            "CatalogueService/AdjustCatalogue",
+            Row::NotDepartmental("the catalogue is the government's, kept by administrators"),
+        ),
+        (
             "AuditService/ListAuditEvents",
             Row::NotDepartmental("auditors only, every department"),
         ),

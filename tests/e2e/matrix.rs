@@ -118,6 +118,13 @@ pub(crate) const EXPECTED: &[(&str, &str)] = &[
     ("DepartmentService/GetDepartment", "*"),
     ("DepartmentService/ListDepartments", "*"),
     ("DepartmentService/UpdateDepartment", "D"),
+    ("CatalogueService/CreateCatalogue", "D"),
+    ("CatalogueService/GetCatalogue", "*"),
+    ("CatalogueService/ListCatalogues", "*"),
+    ("CatalogueService/ListCatalogueVersions", "*"),
+    ("CatalogueService/UpdateCatalogue", "D"),
+    ("CatalogueService/PublishCatalogue", "D"),
+    ("CatalogueService/AdjustCatalogue", "D"),
 ];
 
 /// The package of the services the API serves besides `consult.v1`'s own.

@@ -97,6 +97,9 @@ pub struct CatalogueItem {
     pub status: ItemStatus,
     /// The consultation carrying it out, once there is one.
     pub consultation_id: Option<String>,
+    /// The version it first appeared in: removed from that version's draft it is gone;
+    /// removed from a later one it stays, marked withdrawn (已调出).
+    pub since_version: u32,
 }
 
 /// What an administrator gives for an item, before it is checked.
@@ -162,20 +165,61 @@ impl Catalogue {
         administrator: &str,
         now: DateTime<Utc>,
     ) -> Result<Self, DomainError> {
-        let mut v = Violations::new();
-        check_text(&mut v, "government", "政府名称", government, 100);
+        Self::draft_with_items(
+            id,
+            government,
+            year,
+            title,
+            ("items", &[]),
+            String::new,
+            administrator,
+            now,
+            Violations::new(),
+        )
+    }
+
+    /// Drafts version 1 with `items` (the request field's name, and the items as
+    /// [`Catalogue::replace_items`] takes them), reporting every problem at once, after those
+    /// the caller found already (`found`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn draft_with_items(
+        id: String,
+        government: &str,
+        year: i32,
+        title: &str,
+        items: (&str, &[(Option<&str>, ItemDraft<'_>)]),
+        new_id: impl FnMut() -> String,
+        administrator: &str,
+        now: DateTime<Utc>,
+        found: Violations,
+    ) -> Result<Self, DomainError> {
+        let mut v = found;
+        let id_ok = !id.is_empty()
+            && id.len() <= 64
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if !id_ok {
+            v.push(
+                "catalogue_id",
+                "目录标识应为1-64个小写字母、数字、- 或 _ (catalogue_id: 1-64 of a-z, 0-9, - or _)",
+            );
+        }
+        check_text(&mut v, "catalogue.government", "政府名称", government, 100);
         check_text(
             &mut v,
-            "title",
+            "catalogue.title",
             "目录标题",
             title,
             CATALOGUE_TITLE_MAX_CHARS,
         );
         if !(2000..=2100).contains(&year) {
-            v.push("year", "年度应在2000至2100之间 (year out of range)");
+            v.push(
+                "catalogue.year",
+                "年度应在2000至2100之间 (year out of range)",
+            );
         }
-        v.finish()?;
-        Ok(Self {
+        let mut c = Self {
             id,
             government: government.trim().to_owned(),
             year,
@@ -188,7 +232,10 @@ impl Catalogue {
             drafted_by: administrator.to_owned(),
             published_at: None,
             updated_at: now,
-        })
+        };
+        v.take(c.replace_items(items.0, items.1, new_id, now));
+        v.finish()?;
+        Ok(c)
     }
 
     /// The resource name of this version.
@@ -229,11 +276,11 @@ impl Catalogue {
         );
         match d.planned {
             None => v.push(
-                format!("{field}.planned"),
+                format!("{field}.planned_month"),
                 "决策时间应为有效的年月 (planned must be a year and month)",
             ),
             Some(p) if p.year != self.year && p.year != self.year + 1 => v.push(
-                format!("{field}.planned"),
+                format!("{field}.planned_month"),
                 format!(
                     "决策时间应在{}年或{}年 (planned falls outside the catalogue's year)",
                     self.year,
@@ -243,6 +290,23 @@ impl Catalogue {
             Some(_) => {}
         }
         v.finish()
+    }
+
+    /// Retitles a draft.
+    pub fn retitle(&mut self, title: &str, now: DateTime<Utc>) -> Result<(), DomainError> {
+        let mut v = Violations::new();
+        check_text(
+            &mut v,
+            "catalogue.title",
+            "目录标题",
+            title,
+            CATALOGUE_TITLE_MAX_CHARS,
+        );
+        v.finish()?;
+        self.editable()?;
+        self.title = title.trim().to_owned();
+        self.updated_at = now;
+        Ok(())
     }
 
     /// Adds an item to a draft.
@@ -268,6 +332,7 @@ impl Catalogue {
             hearing_required: d.hearing_required,
             status: ItemStatus::Planned,
             consultation_id: None,
+            since_version: self.version,
         });
         self.updated_at = now;
         Ok(self.items.last().expect("just pushed"))
@@ -299,12 +364,13 @@ impl Catalogue {
         Ok(())
     }
 
-    /// Removes an item from a draft: from version 1 outright; from an adjustment, an item
-    /// published before is kept and marked withdrawn (已调出), so that the change shows.
+    /// Removes an item from a draft: an item new in this version outright; an item published
+    /// before is kept and marked withdrawn (已调出), so that the adjustment shows.
     pub fn remove_item(&mut self, id: &str, now: DateTime<Utc>) -> Result<(), DomainError> {
         self.editable()?;
-        let first = self.version == 1;
+        let version = self.version;
         let item = self.item_mut(id)?;
+        let first = item.since_version == version;
         if item.consultation_id.is_some() {
             return Err(DomainError::precondition(
                 "ITEM_HAS_CONSULTATION",
@@ -317,6 +383,99 @@ impl Catalogue {
         } else {
             item.status = ItemStatus::Withdrawn;
         }
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Replaces the items of a draft (request field `field`) by `items`, in that order: one with the id of an item of
+    /// this version changes it (a withdrawn one comes back), one without is new and takes
+    /// `new_id()`; an item not listed is removed as [`Catalogue::remove_item`] removes it.
+    /// Every item is checked first, each refusal naming `{field}[k]`; nothing changes unless
+    /// all pass.
+    pub fn replace_items(
+        &mut self,
+        field: &str,
+        items: &[(Option<&str>, ItemDraft<'_>)],
+        mut new_id: impl FnMut() -> String,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        self.editable()?;
+        let mut v = Violations::new();
+        let mut listed: Vec<&str> = Vec::new();
+        for (k, (id, d)) in items.iter().enumerate() {
+            v.take(self.checked_item(&format!("{field}[{k}]"), d));
+            if let Some(id) = id {
+                if self.item(id).is_none() {
+                    v.push(
+                        format!("{field}[{k}].name"),
+                        format!("{id} 不是本目录的事项 (not an item of this catalogue)"),
+                    );
+                } else if listed.contains(id) {
+                    v.push(
+                        format!("{field}[{k}].name"),
+                        format!("{id} 重复 (listed twice)"),
+                    );
+                }
+                listed.push(id);
+            }
+        }
+        if items.len() > CATALOGUE_MAX_ITEMS {
+            v.push(
+                "items",
+                format!("目录最多{CATALOGUE_MAX_ITEMS}项 (too many items)"),
+            );
+        }
+        v.finish()?;
+        if let Some(carried) = self
+            .items
+            .iter()
+            .find(|i| i.consultation_id.is_some() && !listed.contains(&i.id.as_str()))
+        {
+            return Err(DomainError::precondition(
+                "ITEM_HAS_CONSULTATION",
+                format!("items/{}", carried.id),
+                format!(
+                    "事项“{}”已有征求意见事项，不能调出 (the item is carried out by a consultation)",
+                    carried.title
+                ),
+            ));
+        }
+        let mut next: Vec<CatalogueItem> = Vec::with_capacity(items.len());
+        for (id, d) in items {
+            let mut item = match id {
+                Some(id) => {
+                    let mut item = self.item(id).cloned().expect("checked");
+                    if item.status == ItemStatus::Withdrawn {
+                        item.status = ItemStatus::Planned;
+                    }
+                    item
+                }
+                None => CatalogueItem {
+                    id: new_id(),
+                    title: String::new(),
+                    department: String::new(),
+                    planned: d.planned.expect("checked"),
+                    hearing_required: false,
+                    status: ItemStatus::Planned,
+                    consultation_id: None,
+                    since_version: self.version,
+                },
+            };
+            item.title = d.title.trim().to_owned();
+            item.department = d.department.trim().to_owned();
+            item.planned = d.planned.expect("checked");
+            item.hearing_required = d.hearing_required;
+            next.push(item);
+        }
+        for old in &self.items {
+            if !listed.contains(&old.id.as_str()) && old.since_version < self.version {
+                next.push(CatalogueItem {
+                    status: ItemStatus::Withdrawn,
+                    ..old.clone()
+                });
+            }
+        }
+        self.items = next;
         self.updated_at = now;
         Ok(())
     }
@@ -334,8 +493,8 @@ impl Catalogue {
         );
         if approval.approved_on > local_date(now) {
             v.push(
-                "approval.approved_on",
-                "批准日期不能晚于今天 (approved_on is in the future)",
+                "approval.approve_date",
+                "批准日期不能晚于今天 (approve_date is in the future)",
             );
         }
         v.finish()?;

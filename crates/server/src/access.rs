@@ -131,6 +131,13 @@ pub(crate) const MATRIX: &[(&str, &str, Audience)] = &[
     ("DepartmentService", "get_department", Anyone),
     ("DepartmentService", "list_departments", Anyone),
     ("DepartmentService", "update_department", Administrators),
+    ("CatalogueService", "create_catalogue", Administrators),
+    ("CatalogueService", "get_catalogue", Anyone),
+    ("CatalogueService", "list_catalogues", Anyone),
+    ("CatalogueService", "list_catalogue_versions", Anyone),
+    ("CatalogueService", "update_catalogue", Administrators),
+    ("CatalogueService", "publish_catalogue", Administrators),
+    ("CatalogueService", "adjust_catalogue", Administrators),
 ];
 
 /// The audience of an RPC, if it has a row.

@@ -62,6 +62,16 @@ bridge!(
     pb::SuggestionState,
     "SUGGESTION_STATE_"
 );
+bridge!(
+    consult_domain::catalogue::CatalogueState,
+    pb::CatalogueState,
+    "CATALOGUE_STATE_"
+);
+bridge!(
+    consult_domain::catalogue::ItemStatus,
+    pb::CatalogueItemStatus,
+    "CATALOGUE_ITEM_STATUS_"
+);
 
 /// A required enum field: `_UNSPECIFIED` and unknown values are refused.
 pub(crate) fn required<E: ProtoEnum>(value: i32, field: &str) -> Result<E, DomainError> {

@@ -167,7 +167,10 @@ fn items_are_checked_field_by_field() {
         panic!("expected invalid fields");
     };
     let named: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
-    assert_eq!(named, ["item.title", "item.department", "item.planned"]);
+    assert_eq!(
+        named,
+        ["item.title", "item.department", "item.planned_month"]
+    );
     assert_eq!(PlannedMonth::new(2026, 13), None);
     assert_eq!(PlannedMonth::new(2026, 9).unwrap().label(), "2026年9月");
     assert!(c.items.is_empty());
@@ -244,4 +247,84 @@ fn a_major_decision_needs_an_item_of_a_published_catalogue_of_its_department() {
         ),
         ["CATALOGUE_ITEM_WITHDRAWN"]
     );
+}
+
+#[test]
+fn replacing_items_keeps_ids_adds_new_ones_and_withdraws_what_was_published() {
+    let v1 = published();
+    let mut v2 = v1.adjust("年中调整", "admin-1", at(2026, 6, 1)).unwrap();
+    let mut n = 0;
+    let mut new_id = || {
+        n += 1;
+        format!("new{n}")
+    };
+    // A bad item and an unknown id: refused, each named, nothing changed.
+    let before = v2.clone();
+    let e = v2
+        .replace_items(
+            "items",
+            &[
+                (Some("i1"), item("", "gaj", 9, true)),
+                (Some("i9"), item("某事项", "gaj", 9, true)),
+            ],
+            &mut new_id,
+            at(2026, 6, 2),
+        )
+        .unwrap_err();
+    let DomainError::InvalidArgument(fields) = e else {
+        panic!("expected invalid fields");
+    };
+    let named: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(named, ["items[0].title", "items[1].name"]);
+    assert_eq!(v2, before);
+
+    v2.replace_items(
+        "items",
+        &[
+            (None, item("公共停车场收费标准", "fgw", 11, true)),
+            (
+                Some("i1"),
+                item("南昌市养犬管理规定（修订）", "gaj", 10, true),
+            ),
+        ],
+        &mut new_id,
+        at(2026, 6, 2),
+    )
+    .unwrap();
+    let summary: Vec<(&str, ItemStatus, u32)> = v2
+        .items
+        .iter()
+        .map(|i| (i.id.as_str(), i.status, i.since_version))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("new1", ItemStatus::Planned, 2),
+            ("i1", ItemStatus::Planned, 1),
+            ("i2", ItemStatus::Withdrawn, 1)
+        ]
+    );
+    assert_eq!(
+        v2.item("i1").unwrap().planned,
+        PlannedMonth::new(2026, 10).unwrap()
+    );
+    // Dropping the item new in this version removes it; listing i2 again brings it back.
+    v2.replace_items(
+        "items",
+        &[
+            (
+                Some("i1"),
+                item("南昌市养犬管理规定（修订）", "gaj", 10, true),
+            ),
+            (
+                Some("i2"),
+                item("老旧小区改造三年行动计划", "zjj", 6, false),
+            ),
+        ],
+        &mut new_id,
+        at(2026, 6, 3),
+    )
+    .unwrap();
+    assert_eq!(v2.item("new1"), None);
+    assert_eq!(v2.item("i2").unwrap().status, ItemStatus::Planned);
 }

@@ -70,6 +70,7 @@ pub(crate) fn admit<T>(
 
 pub(crate) mod audit;
 pub(crate) mod caller;
+pub(crate) mod catalogues;
 pub(crate) mod comments;
 pub(crate) mod consultations;
 pub(crate) mod departments;

@@ -1,0 +1,385 @@
+//! The decision catalogue: administrators draft a government's yearly catalogue, publish it
+//! once approved and adjust it into a new version; anyone reads the published versions, every
+//! version stays readable, and drafts stay with administrators and auditors.
+
+use consult_api::pb;
+use consult_api::pb::catalogue_service_client::CatalogueServiceClient;
+use consult_e2e::{TestServer, authed, beijing, token};
+use tonic::Code;
+use tonic::transport::Channel;
+
+fn catalogues(server: &TestServer) -> CatalogueServiceClient<Channel> {
+    CatalogueServiceClient::new(server.channel.clone())
+}
+
+fn item(title: &str, department: &str, month: &str, hearing: bool) -> pb::CatalogueItem {
+    pb::CatalogueItem {
+        title: title.into(),
+        department: department.into(),
+        planned_month: month.into(),
+        hearing_required: hearing,
+        ..Default::default()
+    }
+}
+
+async fn register(server: &TestServer, code: &str, name: &str) {
+    pb::department_service_client::DepartmentServiceClient::new(server.channel.clone())
+        .create_department(authed(
+            token::ADMIN,
+            pb::CreateDepartmentRequest {
+                department: Some(pb::Department {
+                    code: code.into(),
+                    display_name: name.into(),
+                    government: "南昌市人民政府".into(),
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap();
+}
+
+fn unauthenticated<T>(message: T) -> tonic::Request<T> {
+    tonic::Request::new(message)
+}
+
+#[tokio::test]
+async fn a_catalogue_is_drafted_published_adjusted_and_every_version_stays_readable() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    register(&server, "gaj", "南昌市公安局").await;
+    register(&server, "zjj", "南昌市住房和城乡建设局").await;
+    let mut api = catalogues(&server);
+    let before = server.row_counts().await;
+
+    // Bad input names every field, and writes nothing.
+    let bad = api
+        .create_catalogue(authed(
+            token::ADMIN,
+            pb::CreateCatalogueRequest {
+                catalogue_id: "NC 2026".into(),
+                catalogue: Some(pb::Catalogue {
+                    government: "南昌市人民政府".into(),
+                    year: 2026,
+                    title: " ".into(),
+                    items: vec![
+                        item("南昌市养犬管理规定", "nobody", "2026-09", true),
+                        item("", "gaj", "2026-13", false),
+                    ],
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument, "{bad:?}");
+    for field in [
+        "catalogue_id",
+        "catalogue.title",
+        "catalogue.items[0].department",
+        "catalogue.items[1].title",
+        "catalogue.items[1].planned_month",
+    ] {
+        assert!(bad.message().contains(field), "{field}: {bad:?}");
+    }
+    assert_eq!(server.row_counts().await, before, "a refusal wrote");
+
+    let draft = api
+        .create_catalogue(authed(
+            token::ADMIN,
+            pb::CreateCatalogueRequest {
+                catalogue_id: "nc-2026".into(),
+                catalogue: Some(pb::Catalogue {
+                    government: "南昌市人民政府".into(),
+                    year: 2026,
+                    title: "南昌市人民政府2026年度重大行政决策事项目录".into(),
+                    items: vec![
+                        item("南昌市养犬管理规定", "gaj", "2026-09", true),
+                        item("老旧小区改造三年行动计划", "zjj", "2026-06", false),
+                    ],
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(draft.name, "catalogues/nc-2026/versions/1");
+    assert_eq!(draft.state, pb::CatalogueState::Draft as i32);
+    assert_eq!(draft.items.len(), 2);
+    let dogs = draft.items[0].name.clone();
+    assert!(dogs.starts_with("catalogues/nc-2026/items/"), "{dogs}");
+
+    // The public does not see a draft; administrators and auditors do.
+    let hidden = api
+        .get_catalogue(unauthenticated(pb::GetCatalogueRequest {
+            name: "catalogues/nc-2026".into(),
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(hidden.code(), Code::NotFound);
+    let listed = api
+        .list_catalogues(unauthenticated(pb::ListCataloguesRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.catalogues.is_empty());
+    let asked = api
+        .list_catalogues(authed(
+            token::OFFICER_FGW,
+            pb::ListCataloguesRequest {
+                include_drafts: true,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(asked.code(), Code::PermissionDenied);
+    let audited = api
+        .get_catalogue(authed(
+            token::AUDITOR,
+            pb::GetCatalogueRequest {
+                name: "catalogues/nc-2026".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(audited.version, 1);
+
+    // Officers cannot publish; an approval dated tomorrow is refused.
+    let denied = api
+        .publish_catalogue(authed(
+            token::OFFICER_FGW,
+            pb::PublishCatalogueRequest {
+                name: "catalogues/nc-2026".into(),
+                approval: None,
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    let future = api
+        .publish_catalogue(authed(
+            token::ADMIN,
+            pb::PublishCatalogueRequest {
+                name: "catalogues/nc-2026".into(),
+                approval: Some(pb::CatalogueApproval {
+                    document_number: "洪府字〔2026〕12号".into(),
+                    approve_date: "2026-03-03".into(),
+                }),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(future.code(), Code::InvalidArgument);
+    assert!(
+        future.message().contains("approval.approve_date"),
+        "{future:?}"
+    );
+    let v1 = api
+        .publish_catalogue(authed(
+            token::ADMIN,
+            pb::PublishCatalogueRequest {
+                name: "catalogues/nc-2026".into(),
+                approval: Some(pb::CatalogueApproval {
+                    document_number: "洪府字〔2026〕12号".into(),
+                    approve_date: "2026-02-27".into(),
+                }),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(v1.state, pb::CatalogueState::Published as i32);
+    assert!(v1.publish_time.is_some());
+
+    // A published version never changes: an update is refused until an adjustment starts.
+    let frozen = api
+        .update_catalogue(authed(
+            token::ADMIN,
+            pb::UpdateCatalogueRequest {
+                catalogue: Some(pb::Catalogue {
+                    name: "catalogues/nc-2026".into(),
+                    title: "改个标题".into(),
+                    ..Default::default()
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["title".into()],
+                }),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(frozen.code(), Code::FailedPrecondition, "{frozen:?}");
+
+    let v2 = api
+        .adjust_catalogue(authed(
+            token::ADMIN,
+            pb::AdjustCatalogueRequest {
+                name: "catalogues/nc-2026".into(),
+                reason: "根据市政府常务会议决定，调出老旧小区改造计划，增加停车收费事项".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (v2.version, v2.state),
+        (2, pb::CatalogueState::Draft as i32)
+    );
+    let again = api
+        .adjust_catalogue(authed(
+            token::ADMIN,
+            pb::AdjustCatalogueRequest {
+                name: "catalogues/nc-2026".into(),
+                reason: "再调整一次".into(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Code::FailedPrecondition, "{again:?}");
+    register(&server, "fgw", "南昌市发展和改革委员会").await;
+    let mut kept = v2.items[0].clone();
+    kept.planned_month = "2026-10".into();
+    let changed = api
+        .update_catalogue(authed(
+            token::ADMIN,
+            pb::UpdateCatalogueRequest {
+                catalogue: Some(pb::Catalogue {
+                    name: "catalogues/nc-2026".into(),
+                    items: vec![kept, item("公共停车场收费标准调整", "fgw", "2026-11", true)],
+                    ..Default::default()
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["items".into()],
+                }),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let statuses: Vec<(String, i32)> = changed
+        .items
+        .iter()
+        .map(|i| (i.title.clone(), i.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (
+                "南昌市养犬管理规定".to_owned(),
+                pb::CatalogueItemStatus::Planned as i32
+            ),
+            (
+                "公共停车场收费标准调整".to_owned(),
+                pb::CatalogueItemStatus::Planned as i32
+            ),
+            (
+                "老旧小区改造三年行动计划".to_owned(),
+                pb::CatalogueItemStatus::Withdrawn as i32
+            ),
+        ]
+    );
+    assert_eq!(changed.items[0].name, dogs, "an item keeps its name");
+    // While version 2 is drafted the public still reads version 1.
+    let public = api
+        .get_catalogue(unauthenticated(pb::GetCatalogueRequest {
+            name: "catalogues/nc-2026".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(public.version, 1);
+    api.publish_catalogue(authed(
+        token::ADMIN,
+        pb::PublishCatalogueRequest {
+            name: "catalogues/nc-2026".into(),
+            approval: Some(pb::CatalogueApproval {
+                document_number: "洪府字〔2026〕20号".into(),
+                approve_date: "2026-03-02".into(),
+            }),
+        },
+    ))
+    .await
+    .unwrap();
+
+    let versions = api
+        .list_catalogue_versions(unauthenticated(pb::ListCatalogueVersionsRequest {
+            name: "catalogues/nc-2026".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .versions;
+    let summary: Vec<(i32, i32, String)> = versions
+        .iter()
+        .map(|v| {
+            (
+                v.version,
+                v.state,
+                v.approval
+                    .as_ref()
+                    .map(|a| a.document_number.clone())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                1,
+                pb::CatalogueState::Superseded as i32,
+                "洪府字〔2026〕12号".to_owned()
+            ),
+            (
+                2,
+                pb::CatalogueState::Published as i32,
+                "洪府字〔2026〕20号".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(versions[0].items.len(), 2, "version 1 as it was published");
+    assert!(versions[1].adjustment_reason.contains("常务会议"));
+    let first = api
+        .get_catalogue(unauthenticated(pb::GetCatalogueRequest {
+            name: "catalogues/nc-2026/versions/1".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        first.items[1].status,
+        pb::CatalogueItemStatus::Planned as i32
+    );
+
+    // Every change is audited as the administrator's.
+    let events = server
+        .audit()
+        .list_audit_events(authed(
+            token::AUDITOR,
+            pb::ListAuditEventsRequest {
+                actor: "admin".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
+    let actions: Vec<&str> = events
+        .iter()
+        .map(|e| e.action.as_str())
+        .filter(|a| a.starts_with("catalogue."))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "catalogue.create",
+            "catalogue.publish",
+            "catalogue.adjust",
+            "catalogue.update",
+            "catalogue.publish"
+        ]
+    );
+}
