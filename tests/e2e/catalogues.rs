@@ -4,7 +4,7 @@
 
 use consult_api::pb;
 use consult_api::pb::catalogue_service_client::CatalogueServiceClient;
-use consult_e2e::{TestServer, authed, beijing, token};
+use consult_e2e::{TestServer, assert_status, authed, beijing, token};
 use tonic::Code;
 use tonic::transport::Channel;
 
@@ -381,5 +381,120 @@ async fn a_catalogue_is_drafted_published_adjusted_and_every_version_stays_reada
             "catalogue.update",
             "catalogue.publish"
         ]
+    );
+}
+
+/// Drafts and publishes catalogue `nc-2026` with one item of `fgw` and one of `gaj`; returns
+/// their names.
+async fn published_catalogue(server: &TestServer) -> (String, String) {
+    register(server, "fgw", "南昌市发展和改革委员会").await;
+    register(server, "gaj", "南昌市公安局").await;
+    let mut api = catalogues(server);
+    let draft = api
+        .create_catalogue(authed(
+            token::ADMIN,
+            pb::CreateCatalogueRequest {
+                catalogue_id: "nc-2026".into(),
+                catalogue: Some(pb::Catalogue {
+                    government: "南昌市人民政府".into(),
+                    year: 2026,
+                    title: "南昌市人民政府2026年度重大行政决策事项目录".into(),
+                    items: vec![
+                        item("促进民营经济高质量发展若干措施", "fgw", "2026-06", false),
+                        item("南昌市养犬管理规定", "gaj", "2026-09", true),
+                    ],
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    api.publish_catalogue(authed(
+        token::ADMIN,
+        pb::PublishCatalogueRequest {
+            name: "catalogues/nc-2026".into(),
+            approval: Some(pb::CatalogueApproval {
+                document_number: "洪府字〔2026〕12号".into(),
+                approve_date: "2026-02-27".into(),
+            }),
+        },
+    ))
+    .await
+    .unwrap();
+    (draft.items[0].name.clone(), draft.items[1].name.clone())
+}
+
+#[tokio::test]
+async fn a_major_decision_is_published_only_with_an_item_of_its_departments_published_catalogue() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let (fgw_item, gaj_item) = published_catalogue(&server).await;
+    let mut api = server.consultations();
+    let mut d = consult_e2e::draft("关于促进民营经济高质量发展的若干措施（征求意见稿）");
+    d.kind = pb::ConsultationKind::MajorDecision as i32;
+    let c = api
+        .create_consultation(authed(
+            token::OFFICER_FGW,
+            pb::CreateConsultationRequest {
+                consultation: Some(d),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let publish = |name: String| pb::PublishConsultationRequest { name };
+    let set_item = |item: &str| pb::UpdateConsultationRequest {
+        consultation: Some(pb::Consultation {
+            name: c.name.clone(),
+            catalogue_item: item.into(),
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["catalogue_item".into()],
+        }),
+    };
+
+    let before = server.row_counts().await;
+    assert_status(
+        api.publish_consultation(authed(token::OFFICER_FGW, publish(c.name.clone())))
+            .await,
+        Code::FailedPrecondition,
+        "CATALOGUE_ITEM_REQUIRED",
+    );
+    assert_eq!(server.row_counts().await, before, "a refusal wrote");
+    assert_status(
+        api.update_consultation(authed(token::OFFICER_FGW, set_item("nc-2026/i1")))
+            .await,
+        Code::InvalidArgument,
+        "consultation.catalogue_item",
+    );
+    for (item, rule) in [
+        (gaj_item.as_str(), "CATALOGUE_ITEM_OF_ANOTHER_DEPARTMENT"),
+        ("catalogues/nc-2026/items/nope", "CATALOGUE_ITEM_UNKNOWN"),
+        ("catalogues/nc-2025/items/x", "CATALOGUE_ITEM_UNKNOWN"),
+    ] {
+        api.update_consultation(authed(token::OFFICER_FGW, set_item(item)))
+            .await
+            .unwrap();
+        assert_status(
+            api.publish_consultation(authed(token::OFFICER_FGW, publish(c.name.clone())))
+                .await,
+            Code::FailedPrecondition,
+            rule,
+        );
+    }
+    api.update_consultation(authed(token::OFFICER_FGW, set_item(&fgw_item)))
+        .await
+        .unwrap();
+    let published = api
+        .publish_consultation(authed(token::OFFICER_FGW, publish(c.name.clone())))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(published.catalogue_item, fgw_item);
+    assert_eq!(
+        published.state,
+        pb::ConsultationState::Open as i32,
+        "{published:?}"
     );
 }

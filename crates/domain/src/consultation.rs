@@ -128,6 +128,10 @@ pub struct Consultation {
     pub feedback_version: u32,
     /// First publication of the feedback report.
     pub feedback_published_at: Option<DateTime<Utc>>,
+    /// The decision catalogue item it carries out, `catalogues/{catalogue}/items/{item}`, or
+    /// empty; a `MAJOR_DECISION` needs one at publication.
+    #[serde(default)]
+    pub catalogue_item: String,
 }
 
 /// The fields an officer writes on a draft; `None` leaves a field unchanged.
@@ -151,6 +155,8 @@ pub struct DraftChanges {
     pub closes_at: Option<Option<DateTime<Utc>>>,
     /// New shortening reason.
     pub shortened_reason: Option<String>,
+    /// New catalogue item (empty: none).
+    pub catalogue_item: Option<String>,
 }
 
 impl Consultation {
@@ -201,6 +207,7 @@ impl Consultation {
             feedback_due_on: None,
             feedback_version: 0,
             feedback_published_at: None,
+            catalogue_item: String::new(),
         };
         c.apply(changes)?;
         Ok(c)
@@ -303,6 +310,15 @@ impl Consultation {
                 format!("不能超过{REASON_MAX_CHARS}个字符 (reason too long)"),
             );
         }
+        if let Some(item) = &ch.catalogue_item
+            && !item.trim().is_empty()
+            && catalogue_item_of(item.trim()).is_none()
+        {
+            v.push(
+                "consultation.catalogue_item",
+                "目录事项应为 catalogues/{目录标识}/items/{事项} (expected catalogues/{catalogue}/items/{item})",
+            );
+        }
         if let Some(chs) = &ch.channels {
             let mut seen = chs.clone();
             seen.sort();
@@ -351,6 +367,9 @@ impl Consultation {
         self.closes_at = closes;
         if let Some(r) = ch.shortened_reason {
             self.shortened_reason = r.trim().to_owned();
+        }
+        if let Some(item) = ch.catalogue_item {
+            self.catalogue_item = item.trim().to_owned();
         }
         Ok(())
     }
@@ -584,6 +603,13 @@ pub fn check_reason(reason: &str, missing: &str) -> Result<(), DomainError> {
         ));
     }
     Ok(())
+}
+
+/// The catalogue and item of `catalogues/{catalogue}/items/{item}`.
+pub fn catalogue_item_of(name: &str) -> Option<(&str, &str)> {
+    let (catalogue, item) = name.strip_prefix("catalogues/")?.split_once("/items/")?;
+    let plain = |s: &str| !s.is_empty() && s.len() <= 64 && !s.contains('/');
+    (plain(catalogue) && plain(item)).then_some((catalogue, item))
 }
 
 /// A reason counts when it has at least two letters or ideographs (not only punctuation).

@@ -166,6 +166,7 @@ pub(crate) fn consultation(
             .unwrap_or_default(),
         feedback_version: i32::try_from(c.feedback_version).unwrap_or(i32::MAX),
         feedback_publish_time: opt_timestamp(c.feedback_published_at),
+        catalogue_item: c.catalogue_item.clone(),
     }
 }
 

@@ -56,6 +56,7 @@ pub(crate) fn to_row(c: &Consultation) -> consultation::Model {
         feedback_due_on: c.feedback_due_on.map(|d| d.format("%Y-%m-%d").to_string()),
         feedback_version: i32::try_from(c.feedback_version).unwrap_or(i32::MAX),
         feedback_published_at: c.feedback_published_at,
+        catalogue_item: c.catalogue_item.clone(),
     }
 }
 
@@ -102,6 +103,7 @@ pub(crate) fn from_row(m: consultation::Model) -> Result<Consultation, StoreErro
             .map_err(corrupt)?,
         feedback_version: u32::try_from(m.feedback_version).map_err(corrupt)?,
         feedback_published_at: m.feedback_published_at,
+        catalogue_item: m.catalogue_item,
     })
 }
 

@@ -7,7 +7,8 @@ use consult_api::pb::{self, Consultation as PbConsultation};
 use consult_api::rules::parse_consultation_name;
 use consult_domain::Role;
 use consult_domain::actor::{list_scope, may_read_consultation};
-use consult_domain::consultation::DraftChanges;
+use consult_domain::catalogue::{ItemReference, check_reference};
+use consult_domain::consultation::{DraftChanges, catalogue_item_of};
 use consult_domain::decision::FeedbackDeadline;
 use consult_domain::error::Violations;
 use consult_domain::window::local_date;
@@ -36,6 +37,7 @@ const DRAFT_PATHS: &[&str] = &[
     "opens_at",
     "closes_at",
     "shortened_reason",
+    "catalogue_item",
 ];
 
 fn draft_changes(c: &PbConsultation, paths: &[&str]) -> Result<DraftChanges, DomainError> {
@@ -72,6 +74,7 @@ fn draft_changes(c: &PbConsultation, paths: &[&str]) -> Result<DraftChanges, Dom
                 )
             }
             "shortened_reason" => ch.shortened_reason = Some(c.shortened_reason.clone()),
+            "catalogue_item" => ch.catalogue_item = Some(c.catalogue_item.clone()),
             other => v.push(
                 "update_mask",
                 format!(
@@ -255,7 +258,33 @@ impl Consultations {
         let (actor, req) = signed(&self.0.auth, request)?;
         let actor = &actor;
         let calendar = &self.0.calendar;
+        // The catalogue item it names, as the latest published catalogue has it.
+        let id = id_of(parse_consultation_name(&req.name), "name")?;
+        let named = self.0.store.consultation(&id).await?.catalogue_item;
+        let catalogue = match catalogue_item_of(&named) {
+            Some((catalogue, _)) => self.0.store.published_catalogue(catalogue).await?,
+            None => None,
+        };
         self.transition(actor, &req.name, "consultation.publish", |c, now| {
+            if c.catalogue_item != named {
+                return Err(DomainError::precondition(
+                    "CONSULTATION_CHANGED",
+                    format!("consultations/{}", c.id),
+                    "发布过程中目录事项被修改，请重试 (the catalogue item changed while publishing; retry)",
+                ));
+            }
+            let item = catalogue_item_of(&c.catalogue_item);
+            let found = catalogue.as_ref().zip(item).and_then(|(cat, (_, item))| {
+                cat.item(item)
+                    .map(|item| ItemReference { catalogue: cat, item })
+            });
+            check_reference(
+                &format!("consultations/{}", c.id),
+                c.kind,
+                &c.department,
+                item.map(|_| c.catalogue_item.as_str()),
+                found,
+            )?;
             c.publish(now, calendar)
         })
         .await

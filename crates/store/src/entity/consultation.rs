@@ -37,6 +37,8 @@ pub struct Model {
     pub feedback_due_on: Option<String>,
     pub feedback_version: i32,
     pub feedback_published_at: Option<DateTimeUtc>,
+    /// `catalogues/{catalogue}/items/{item}`, or empty (migration 23).
+    pub catalogue_item: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
