@@ -572,6 +572,39 @@ pub struct ItemReference<'a> {
     pub item: &'a CatalogueItem,
 }
 
+impl ItemReference<'_> {
+    /// The item as the public reads it: `{catalogue title}（第{version}版）：{item title}`.
+    pub fn label(&self) -> String {
+        format!(
+            "{}（第{}版）：{}",
+            self.catalogue.title, self.catalogue.version, self.item.title
+        )
+    }
+}
+
+/// Publishes `consultation` (see [`crate::Consultation::publish`]) carrying out the catalogue
+/// item it names, `found` as the latest published catalogue has it: the item is checked
+/// first ([`check_reference`]) and its label kept for the report.
+pub fn publish_carrying(
+    consultation: &mut crate::Consultation,
+    found: Option<ItemReference<'_>>,
+    now: DateTime<Utc>,
+    calendar: &crate::Calendar,
+) -> Result<(), DomainError> {
+    let named = crate::consultation::catalogue_item_of(&consultation.catalogue_item)
+        .map(|_| consultation.catalogue_item.clone());
+    check_reference(
+        &format!("consultations/{}", consultation.id),
+        consultation.kind,
+        &consultation.department,
+        named.as_deref(),
+        found,
+    )?;
+    consultation.publish(now, calendar)?;
+    consultation.catalogue_item_label = found.map(|f| f.label()).unwrap_or_default();
+    Ok(())
+}
+
 /// Checks a consultation's catalogue item at publication: a `MAJOR_DECISION` needs one, in a
 /// published catalogue, not withdrawn, of the consultation's department; other kinds may
 /// reference one under the same conditions. `given` is the item id the consultation carries,

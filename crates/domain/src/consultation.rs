@@ -132,6 +132,10 @@ pub struct Consultation {
     /// empty; a `MAJOR_DECISION` needs one at publication.
     #[serde(default)]
     pub catalogue_item: String,
+    /// That item as its catalogue named it at publication, e.g.
+    /// `南昌市人民政府2026年度重大行政决策事项目录（第1版）：南昌市养犬管理规定`; the report shows it.
+    #[serde(default)]
+    pub catalogue_item_label: String,
 }
 
 /// The fields an officer writes on a draft; `None` leaves a field unchanged.
@@ -208,6 +212,7 @@ impl Consultation {
             feedback_version: 0,
             feedback_published_at: None,
             catalogue_item: String::new(),
+            catalogue_item_label: String::new(),
         };
         c.apply(changes)?;
         Ok(c)

@@ -55,7 +55,8 @@ pub struct ReportSubject {
     pub department: String,
     /// Kind of decision.
     pub kind: Term,
-    /// Decision catalogue item (empty until catalogues exist).
+    /// The decision catalogue item it carried out, as the catalogue named it at publication
+    /// (empty for none).
     pub catalogue_item: String,
 }
 
@@ -608,7 +609,7 @@ impl FeedbackReport {
                 title: consultation.title.clone(),
                 department: consultation.department.clone(),
                 kind: term!(consultation.kind),
-                catalogue_item: String::new(),
+                catalogue_item: consultation.catalogue_item_label.clone(),
             },
             window: ReportWindow {
                 opens_at: consultation.opens_at,

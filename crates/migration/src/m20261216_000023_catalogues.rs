@@ -91,19 +91,25 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .get_connection()
-            .execute_unprepared(
-                "ALTER TABLE consultations ADD COLUMN catalogue_item TEXT NOT NULL DEFAULT ''",
-            )
-            .await?;
+        let db = manager.get_connection();
+        db.execute_unprepared(
+            "ALTER TABLE consultations ADD COLUMN catalogue_item TEXT NOT NULL DEFAULT ''",
+        )
+        .await?;
+        // The item as the catalogue named it when the consultation was published, for the
+        // report (which is hashed, and must not change when the catalogue is adjusted later).
+        db.execute_unprepared(
+            "ALTER TABLE consultations ADD COLUMN catalogue_item_label TEXT NOT NULL DEFAULT ''",
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared("ALTER TABLE consultations DROP COLUMN catalogue_item")
+        let db = manager.get_connection();
+        db.execute_unprepared("ALTER TABLE consultations DROP COLUMN catalogue_item_label")
+            .await?;
+        db.execute_unprepared("ALTER TABLE consultations DROP COLUMN catalogue_item")
             .await?;
         manager
             .drop_table(Table::drop().table(Catalogues::Table).to_owned())

@@ -57,6 +57,7 @@ pub(crate) fn to_row(c: &Consultation) -> consultation::Model {
         feedback_version: i32::try_from(c.feedback_version).unwrap_or(i32::MAX),
         feedback_published_at: c.feedback_published_at,
         catalogue_item: c.catalogue_item.clone(),
+        catalogue_item_label: c.catalogue_item_label.clone(),
     }
 }
 
@@ -104,6 +105,7 @@ pub(crate) fn from_row(m: consultation::Model) -> Result<Consultation, StoreErro
         feedback_version: u32::try_from(m.feedback_version).map_err(corrupt)?,
         feedback_published_at: m.feedback_published_at,
         catalogue_item: m.catalogue_item,
+        catalogue_item_label: m.catalogue_item_label,
     })
 }
 

@@ -328,3 +328,40 @@ fn replacing_items_keeps_ids_adds_new_ones_and_withdraws_what_was_published() {
     assert_eq!(v2.item("new1"), None);
     assert_eq!(v2.item("i2").unwrap().status, ItemStatus::Planned);
 }
+
+#[test]
+fn publishing_a_major_decision_checks_its_item_first_and_keeps_its_label() {
+    use crate::{Calendar, ConsultationState, DraftChanges, comment::Channel};
+    let v1 = published();
+    let now = at(2026, 3, 2);
+    let mut c = crate::Consultation::create(
+        "c1".into(),
+        "gaj".into(),
+        ConsultationKind::MajorDecision,
+        DraftChanges {
+            title: Some("南昌市养犬管理规定（征求意见稿）".into()),
+            draft_text: Some("第一条 为了……".into()),
+            basis: Some("《南昌市养犬管理条例》".into()),
+            channels: Some(vec![Channel::Portal]),
+            ..Default::default()
+        },
+        "officer-1",
+        now,
+    )
+    .unwrap();
+    let calendar = Calendar::built_in();
+    let e = publish_carrying(&mut c, None, now, &calendar).unwrap_err();
+    assert_eq!(rules(&e), ["CATALOGUE_ITEM_REQUIRED"]);
+    assert_eq!(c.state(now), ConsultationState::Draft, "refused: unchanged");
+    c.catalogue_item = "catalogues/cat-nc-2026/items/i1".into();
+    let found = v1.item("i1").map(|item| ItemReference {
+        catalogue: &v1,
+        item,
+    });
+    publish_carrying(&mut c, found, now, &calendar).unwrap();
+    assert_eq!(c.state(now), ConsultationState::Open);
+    assert_eq!(
+        c.catalogue_item_label,
+        "南昌市人民政府2026年度重大行政决策事项目录（第1版）：南昌市养犬管理规定"
+    );
+}

@@ -117,7 +117,7 @@ fn reference_build(
             title: consultation.title.clone(),
             department: consultation.department.clone(),
             kind: term!(consultation.kind),
-            catalogue_item: String::new(),
+            catalogue_item: consultation.catalogue_item_label.clone(),
         },
         window: ReportWindow {
             opens_at: consultation.opens_at,

@@ -7,7 +7,7 @@ use consult_api::pb::{self, Consultation as PbConsultation};
 use consult_api::rules::parse_consultation_name;
 use consult_domain::Role;
 use consult_domain::actor::{list_scope, may_read_consultation};
-use consult_domain::catalogue::{ItemReference, check_reference};
+use consult_domain::catalogue::{ItemReference, publish_carrying};
 use consult_domain::consultation::{DraftChanges, catalogue_item_of};
 use consult_domain::decision::FeedbackDeadline;
 use consult_domain::error::Violations;
@@ -273,19 +273,14 @@ impl Consultations {
                     "发布过程中目录事项被修改，请重试 (the catalogue item changed while publishing; retry)",
                 ));
             }
-            let item = catalogue_item_of(&c.catalogue_item);
-            let found = catalogue.as_ref().zip(item).and_then(|(cat, (_, item))| {
-                cat.item(item)
-                    .map(|item| ItemReference { catalogue: cat, item })
-            });
-            check_reference(
-                &format!("consultations/{}", c.id),
-                c.kind,
-                &c.department,
-                item.map(|_| c.catalogue_item.as_str()),
-                found,
-            )?;
-            c.publish(now, calendar)
+            let found = catalogue
+                .as_ref()
+                .zip(catalogue_item_of(&c.catalogue_item))
+                .and_then(|(cat, (_, item))| {
+                    cat.item(item)
+                        .map(|item| ItemReference { catalogue: cat, item })
+                });
+            publish_carrying(c, found, now, calendar)
         })
         .await
     }

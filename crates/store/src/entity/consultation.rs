@@ -39,6 +39,7 @@ pub struct Model {
     pub feedback_published_at: Option<DateTimeUtc>,
     /// `catalogues/{catalogue}/items/{item}`, or empty (migration 23).
     pub catalogue_item: String,
+    pub catalogue_item_label: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
