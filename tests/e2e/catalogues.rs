@@ -4,7 +4,7 @@
 
 use consult_api::pb;
 use consult_api::pb::catalogue_service_client::CatalogueServiceClient;
-use consult_e2e::{TestServer, assert_status, authed, beijing, token};
+use consult_e2e::{TestServer, assert_status, authed, beijing, consultctl, token};
 use tonic::Code;
 use tonic::transport::Channel;
 
@@ -497,4 +497,117 @@ async fn a_major_decision_is_published_only_with_an_item_of_its_departments_publ
         pb::ConsultationState::Open as i32,
         "{published:?}"
     );
+}
+
+#[tokio::test]
+async fn consultctl_drafts_publishes_and_adjusts_a_catalogue() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    register(&server, "gaj", "南昌市公安局").await;
+    let admin = |args: &'static [&'static str]| {
+        let grpc = server.grpc.clone();
+        async move { consultctl(&grpc, Some(token::ADMIN), args).await }
+    };
+    let run = admin(&[
+        "catalogue",
+        "create",
+        "nc-2026",
+        "--government",
+        "南昌市人民政府",
+        "--year",
+        "2026",
+        "--title",
+        "南昌市人民政府2026年度重大行政决策事项目录",
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = admin(&[
+        "catalogue",
+        "add-item",
+        "nc-2026",
+        "--title",
+        "南昌市养犬管理规定",
+        "--department",
+        "gaj",
+        "--month",
+        "2026-09",
+        "--hearing",
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    // A department not registered is refused, naming the field.
+    let run = admin(&[
+        "catalogue",
+        "add-item",
+        "nc-2026",
+        "--title",
+        "另一项",
+        "--department",
+        "nobody",
+        "--month",
+        "2026-10",
+    ])
+    .await;
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("department"), "{run:?}");
+    let run = admin(&[
+        "catalogue",
+        "publish",
+        "nc-2026",
+        "--number",
+        "洪府字〔2026〕12号",
+        "--date",
+        "2026-02-27",
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+
+    // Anyone reads it; the table says what a catalogue says.
+    let run = consultctl(&server.grpc, None, &["catalogue", "show", "nc-2026"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    for text in [
+        "南昌市养犬管理规定",
+        "gaj",
+        "2026-09",
+        "是",
+        "洪府字〔2026〕12号",
+    ] {
+        assert!(run.stdout.contains(text), "{text}: {}", run.stdout);
+    }
+    let run = admin(&[
+        "catalogue",
+        "adjust",
+        "nc-2026",
+        "--reason",
+        "根据市政府常务会议决定调整",
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = consultctl(
+        &server.grpc,
+        None,
+        &["catalogue", "versions", "nc-2026", "-o", "json"],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let versions = run.json();
+    assert_eq!(versions.as_array().map(Vec::len), Some(1), "{versions}");
+    let run = admin(&["catalogue", "versions", "nc-2026", "-o", "json"]).await;
+    let versions = run.json();
+    assert_eq!(versions[1]["state"], "CATALOGUE_STATE_DRAFT", "{versions}");
+    // An officer cannot publish.
+    let run = consultctl(
+        &server.grpc,
+        Some(token::OFFICER_FGW),
+        &[
+            "catalogue",
+            "publish",
+            "nc-2026",
+            "--number",
+            "x",
+            "--date",
+            "2026-03-01",
+        ],
+    )
+    .await;
+    assert_ne!(run.code, 0);
 }

@@ -97,6 +97,9 @@ pub(crate) enum Command {
     /// 部门名录（管理员登记、改名）(the registry of departments)
     #[command(subcommand)]
     Department(DepartmentCommand),
+    /// 重大行政决策事项目录（管理员编制、公布、调整）(the decision catalogue)
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
     /// 答复模板：本部门常用的答复理由，答复时按名称使用 (answer templates)
     #[command(subcommand)]
     Template(TemplateCommand),
@@ -175,6 +178,102 @@ pub(crate) struct TemplateAnswerArgs {
     /// 采纳内容 (what was adopted)
     #[arg(long, default_value = "")]
     pub(crate) adopted: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CatalogueCommand {
+    /// 列出已公布的目录 (list published catalogues)
+    #[command(
+        after_help = "示例：\n  consultctl catalogue list --year 2026\n  consultctl catalogue list --drafts"
+    )]
+    List {
+        /// 年度 (year)
+        #[arg(long)]
+        year: Option<i32>,
+        /// 含草稿（管理员、审计员）(include drafts; administrators and auditors)
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// 查看一个目录的事项 (show one catalogue and its items)
+    #[command(
+        after_help = "示例：\n  consultctl catalogue show nc-2026\n  consultctl catalogue show nc-2026 --version 1"
+    )]
+    Show {
+        /// 目录标识 (catalogue id)
+        id: String,
+        /// 版本（默认：最新公布的版本）(a version; default the latest published)
+        #[arg(long)]
+        version: Option<u32>,
+    },
+    /// 列出目录的各个版本 (every version)
+    #[command(after_help = "示例：\n  consultctl catalogue versions nc-2026")]
+    Versions { id: String },
+    /// 编制目录（系统管理员）(draft a new catalogue; administrators)
+    #[command(
+        after_help = "示例：\n  consultctl catalogue create nc-2026 --government 南昌市人民政府 --year 2026 --title 南昌市人民政府2026年度重大行政决策事项目录"
+    )]
+    Create {
+        /// 目录标识：小写字母、数字、- 或 _ (catalogue id)
+        id: String,
+        /// 政府名称 (government)
+        #[arg(long)]
+        government: String,
+        /// 年度 (year)
+        #[arg(long)]
+        year: i32,
+        /// 目录标题 (title)
+        #[arg(long)]
+        title: String,
+    },
+    /// 在草稿中增加决策事项（系统管理员）(add an item to the draft; administrators)
+    #[command(
+        after_help = "示例：\n  consultctl catalogue add-item nc-2026 --title 南昌市养犬管理规定 --department gaj --month 2026-09 --hearing"
+    )]
+    AddItem {
+        id: String,
+        /// 决策事项 (the decision)
+        #[arg(long)]
+        title: String,
+        /// 承办部门代码 (responsible department)
+        #[arg(long)]
+        department: String,
+        /// 决策时间，YYYY-MM (planned month)
+        #[arg(long)]
+        month: String,
+        /// 需要听证 (a hearing is held)
+        #[arg(long)]
+        hearing: bool,
+    },
+    /// 从草稿中移出决策事项；已公布过的事项标为“已调出”（系统管理员）(remove an item; administrators)
+    #[command(after_help = "示例：\n  consultctl catalogue remove-item nc-2026 01jd9x…")]
+    RemoveItem {
+        id: String,
+        /// 事项标识（catalogue show 所列）(the item's id)
+        item: String,
+    },
+    /// 经批准后公布草稿（系统管理员）(publish the draft once approved; administrators)
+    #[command(
+        after_help = "示例：\n  consultctl catalogue publish nc-2026 --number 洪府字〔2026〕12号 --date 2026-02-27"
+    )]
+    Publish {
+        id: String,
+        /// 批准文号 (the approving document's number)
+        #[arg(long)]
+        number: String,
+        /// 批准日期，YYYY-MM-DD (approval date)
+        #[arg(long)]
+        date: String,
+    },
+    /// 调整已公布的目录：生成新版本草稿（系统管理员）(start an adjustment; administrators)
+    #[command(
+        after_help = "示例：\n  consultctl catalogue adjust nc-2026 --reason 根据市政府常务会议决定调整"
+    )]
+    Adjust {
+        id: String,
+        /// 调整理由 (why)
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

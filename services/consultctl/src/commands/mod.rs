@@ -2,6 +2,7 @@
 //! printed as a table, a record or JSON.
 
 mod answers;
+mod catalogues;
 mod comments;
 mod consultations;
 mod departments;
@@ -15,6 +16,7 @@ use std::path::Path;
 use consult_api::google::longrunning::{self, operations_client::OperationsClient};
 use consult_api::pb::answer_template_service_client::AnswerTemplateServiceClient;
 use consult_api::pb::caller_service_client::CallerServiceClient;
+use consult_api::pb::catalogue_service_client::CatalogueServiceClient;
 use consult_api::pb::comment_service_client::CommentServiceClient;
 use consult_api::pb::consultation_service_client::ConsultationServiceClient;
 use consult_api::pb::department_service_client::DepartmentServiceClient;
@@ -55,6 +57,11 @@ impl Ctx {
 
     fn suggestions(&self) -> SuggestionServiceClient<GrpcChannel> {
         SuggestionServiceClient::new(self.conn.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE)
+    }
+
+    fn catalogues(&self) -> CatalogueServiceClient<GrpcChannel> {
+        CatalogueServiceClient::new(self.conn.channel.clone())
             .max_decoding_message_size(MAX_MESSAGE)
     }
 
@@ -209,6 +216,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Report(c) => reports::run(&ctx, c).await,
         Command::Due(a) => reports::due(&ctx, a).await,
         Command::Department(c) => departments::run(&ctx, c).await,
+        Command::Catalogue(c) => catalogues::run(&ctx, c).await,
         Command::Template(c) => templates::run(&ctx, c).await,
         Command::Completions { .. } => Ok(()),
     }
