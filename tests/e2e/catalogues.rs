@@ -39,6 +39,31 @@ async fn register(server: &TestServer, code: &str, name: &str) {
         .unwrap();
 }
 
+/// The request drafting catalogue `nc-2026` of 南昌市人民政府 for 2026 with `items`.
+fn nc_2026(items: Vec<pb::CatalogueItem>) -> pb::CreateCatalogueRequest {
+    pb::CreateCatalogueRequest {
+        catalogue_id: "nc-2026".into(),
+        catalogue: Some(pb::Catalogue {
+            government: "南昌市人民政府".into(),
+            year: 2026,
+            title: "南昌市人民政府2026年度重大行政决策事项目录".into(),
+            items,
+            ..Default::default()
+        }),
+    }
+}
+
+/// The request publishing `nc-2026`'s draft, approved by document `number` on `date`.
+fn approved(number: &str, date: &str) -> pb::PublishCatalogueRequest {
+    pb::PublishCatalogueRequest {
+        name: "catalogues/nc-2026".into(),
+        approval: Some(pb::CatalogueApproval {
+            document_number: number.into(),
+            approve_date: date.into(),
+        }),
+    }
+}
+
 fn unauthenticated<T>(message: T) -> tonic::Request<T> {
     tonic::Request::new(message)
 }
@@ -86,19 +111,10 @@ async fn a_catalogue_is_drafted_published_adjusted_and_every_version_stays_reada
     let draft = api
         .create_catalogue(authed(
             token::ADMIN,
-            pb::CreateCatalogueRequest {
-                catalogue_id: "nc-2026".into(),
-                catalogue: Some(pb::Catalogue {
-                    government: "南昌市人民政府".into(),
-                    year: 2026,
-                    title: "南昌市人民政府2026年度重大行政决策事项目录".into(),
-                    items: vec![
-                        item("南昌市养犬管理规定", "gaj", "2026-09", true),
-                        item("老旧小区改造三年行动计划", "zjj", "2026-06", false),
-                    ],
-                    ..Default::default()
-                }),
-            },
+            nc_2026(vec![
+                item("南昌市养犬管理规定", "gaj", "2026-09", true),
+                item("老旧小区改造三年行动计划", "zjj", "2026-06", false),
+            ]),
         ))
         .await
         .unwrap()
@@ -161,13 +177,7 @@ async fn a_catalogue_is_drafted_published_adjusted_and_every_version_stays_reada
     let future = api
         .publish_catalogue(authed(
             token::ADMIN,
-            pb::PublishCatalogueRequest {
-                name: "catalogues/nc-2026".into(),
-                approval: Some(pb::CatalogueApproval {
-                    document_number: "洪府字〔2026〕12号".into(),
-                    approve_date: "2026-03-03".into(),
-                }),
-            },
+            approved("洪府字〔2026〕12号", "2026-03-03"),
         ))
         .await
         .unwrap_err();
@@ -179,13 +189,7 @@ async fn a_catalogue_is_drafted_published_adjusted_and_every_version_stays_reada
     let v1 = api
         .publish_catalogue(authed(
             token::ADMIN,
-            pb::PublishCatalogueRequest {
-                name: "catalogues/nc-2026".into(),
-                approval: Some(pb::CatalogueApproval {
-                    document_number: "洪府字〔2026〕12号".into(),
-                    approve_date: "2026-02-27".into(),
-                }),
-            },
+            approved("洪府字〔2026〕12号", "2026-02-27"),
         ))
         .await
         .unwrap()
@@ -292,13 +296,7 @@ async fn a_catalogue_is_drafted_published_adjusted_and_every_version_stays_reada
     assert_eq!(public.version, 1);
     api.publish_catalogue(authed(
         token::ADMIN,
-        pb::PublishCatalogueRequest {
-            name: "catalogues/nc-2026".into(),
-            approval: Some(pb::CatalogueApproval {
-                document_number: "洪府字〔2026〕20号".into(),
-                approve_date: "2026-03-02".into(),
-            }),
-        },
+        approved("洪府字〔2026〕20号", "2026-03-02"),
     ))
     .await
     .unwrap();
@@ -393,32 +391,17 @@ async fn published_catalogue(server: &TestServer) -> (String, String) {
     let draft = api
         .create_catalogue(authed(
             token::ADMIN,
-            pb::CreateCatalogueRequest {
-                catalogue_id: "nc-2026".into(),
-                catalogue: Some(pb::Catalogue {
-                    government: "南昌市人民政府".into(),
-                    year: 2026,
-                    title: "南昌市人民政府2026年度重大行政决策事项目录".into(),
-                    items: vec![
-                        item("促进民营经济高质量发展若干措施", "fgw", "2026-06", false),
-                        item("南昌市养犬管理规定", "gaj", "2026-09", true),
-                    ],
-                    ..Default::default()
-                }),
-            },
+            nc_2026(vec![
+                item("促进民营经济高质量发展若干措施", "fgw", "2026-06", false),
+                item("南昌市养犬管理规定", "gaj", "2026-09", true),
+            ]),
         ))
         .await
         .unwrap()
         .into_inner();
     api.publish_catalogue(authed(
         token::ADMIN,
-        pb::PublishCatalogueRequest {
-            name: "catalogues/nc-2026".into(),
-            approval: Some(pb::CatalogueApproval {
-                document_number: "洪府字〔2026〕12号".into(),
-                approve_date: "2026-02-27".into(),
-            }),
-        },
+        approved("洪府字〔2026〕12号", "2026-02-27"),
     ))
     .await
     .unwrap();

@@ -144,17 +144,6 @@ pub struct Catalogue {
     pub updated_at: DateTime<Utc>,
 }
 
-fn check_text(v: &mut Violations, field: &str, label: &str, text: &str, most: usize) {
-    if text.trim().is_empty() {
-        v.push(field, format!("{label}不能为空 ({field} is required)"));
-    } else if text.chars().count() > most {
-        v.push(
-            field,
-            format!("{label}不能超过{most}个字符 ({field} too long)"),
-        );
-    }
-}
-
 impl Catalogue {
     /// Drafts version 1 of `government`'s catalogue of `year`.
     pub fn draft(
@@ -205,9 +194,8 @@ impl Catalogue {
                 "目录标识应为1-64个小写字母、数字、- 或 _ (catalogue_id: 1-64 of a-z, 0-9, - or _)",
             );
         }
-        check_text(&mut v, "catalogue.government", "政府名称", government, 100);
-        check_text(
-            &mut v,
+        v.require_text("catalogue.government", "政府名称", government, 100);
+        v.require_text(
             "catalogue.title",
             "目录标题",
             title,
@@ -260,20 +248,13 @@ impl Catalogue {
 
     fn checked_item(&self, field: &str, d: &ItemDraft<'_>) -> Result<(), DomainError> {
         let mut v = Violations::new();
-        check_text(
-            &mut v,
+        v.require_text(
             &format!("{field}.title"),
             "决策事项",
             d.title,
             CATALOGUE_TITLE_MAX_CHARS,
         );
-        check_text(
-            &mut v,
-            &format!("{field}.department"),
-            "承办部门",
-            d.department,
-            64,
-        );
+        v.require_text(&format!("{field}.department"), "承办部门", d.department, 64);
         match d.planned {
             None => v.push(
                 format!("{field}.planned_month"),
@@ -295,8 +276,7 @@ impl Catalogue {
     /// Retitles a draft.
     pub fn retitle(&mut self, title: &str, now: DateTime<Utc>) -> Result<(), DomainError> {
         let mut v = Violations::new();
-        check_text(
-            &mut v,
+        v.require_text(
             "catalogue.title",
             "目录标题",
             title,
@@ -484,8 +464,7 @@ impl Catalogue {
     /// and a date not in the future.
     pub fn publish(&mut self, approval: Approval, now: DateTime<Utc>) -> Result<(), DomainError> {
         let mut v = Violations::new();
-        check_text(
-            &mut v,
+        v.require_text(
             "approval.document_number",
             "批准文号",
             &approval.document_number,
@@ -526,13 +505,7 @@ impl Catalogue {
         now: DateTime<Utc>,
     ) -> Result<Self, DomainError> {
         let mut v = Violations::new();
-        check_text(
-            &mut v,
-            "reason",
-            "调整理由",
-            reason,
-            CATALOGUE_NOTE_MAX_CHARS,
-        );
+        v.require_text("reason", "调整理由", reason, CATALOGUE_NOTE_MAX_CHARS);
         if !reason.trim().is_empty() && !is_meaningful(reason) {
             v.push("reason", "请写明调整理由 (the reason must say something)");
         }

@@ -152,6 +152,19 @@ impl Violations {
         self.0.push(FieldViolation::new(field, description));
     }
 
+    /// Records a violation when `text` (field `field`, called `label` in Chinese) is blank or
+    /// longer than `most` characters.
+    pub fn require_text(&mut self, field: &str, label: &str, text: &str, most: usize) {
+        if text.trim().is_empty() {
+            self.push(field, format!("{label}不能为空 ({field} is required)"));
+        } else if text.chars().count() > most {
+            self.push(
+                field,
+                format!("{label}不能超过{most}个字符 ({field} too long)"),
+            );
+        }
+    }
+
     /// Records the violations of a failed parse, or keeps its value.
     pub fn take<T>(&mut self, r: Result<T, DomainError>) -> Option<T> {
         match r {

@@ -118,17 +118,6 @@ impl HearingStage {
     }
 }
 
-fn check_text(v: &mut crate::error::Violations, field: &str, label: &str, text: &str, most: usize) {
-    if text.trim().is_empty() {
-        v.push(field, format!("{label}不能为空 ({field} is required)"));
-    } else if text.chars().count() > most {
-        v.push(
-            field,
-            format!("{label}不能超过{most}个字符 ({field} too long)"),
-        );
-    }
-}
-
 /// The local date `days` before `d`.
 fn days_before(d: NaiveDate, days: u64) -> NaiveDate {
     d.checked_sub_days(Days::new(days))
@@ -150,22 +139,9 @@ impl Hearing {
         now: DateTime<Utc>,
     ) -> Result<Self, DomainError> {
         let mut v = crate::error::Violations::new();
-        check_text(
-            &mut v,
-            "place",
-            "听证地点",
-            &plan.place,
-            HEARING_TEXT_MAX_CHARS,
-        );
-        check_text(
-            &mut v,
-            "matters",
-            "听证事项",
-            &plan.matters,
-            HEARING_TEXT_MAX_CHARS,
-        );
-        check_text(
-            &mut v,
+        v.require_text("place", "听证地点", &plan.place, HEARING_TEXT_MAX_CHARS);
+        v.require_text("matters", "听证事项", &plan.matters, HEARING_TEXT_MAX_CHARS);
+        v.require_text(
             "selection_method",
             "参加人遴选办法",
             &plan.selection_method,
@@ -280,7 +256,7 @@ impl Hearing {
         now: DateTime<Utc>,
     ) -> Result<&Participant, DomainError> {
         let mut v = crate::error::Violations::new();
-        check_text(&mut v, "name", "参加人姓名", name, 100);
+        v.require_text("name", "参加人姓名", name, 100);
         v.finish()?;
         self.before_the_hearing("增加参加人", now)?;
         if self.participants_published_at.is_some() {
@@ -382,7 +358,7 @@ impl Hearing {
         now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
         let mut v = crate::error::Violations::new();
-        check_text(&mut v, "record", "听证笔录", text, RECORD_MAX_CHARS);
+        v.require_text("record", "听证笔录", text, RECORD_MAX_CHARS);
         v.finish()?;
         let mut missing = Vec::new();
         if now < self.plan.held_at {

@@ -537,10 +537,10 @@ mod tests {
             .suggestion_id
     }
 
-    #[tokio::test]
-    async fn arriving_copies_form_a_suggestion_then_join_it_across_a_reload() {
-        let (dir, url) = temp_database("assign");
-        let store = Store::open(&url, PrivateDataKeys::development())
+    /// A store with consultation `C1` open and three copies of the campaign awaiting
+    /// comparison (`K0`-`K2`), and a time while it is open.
+    async fn with_three_copies(url: &str) -> (Store, DateTime<Utc>) {
+        let store = Store::open(url, PrivateDataKeys::development())
             .await
             .expect("open");
         store
@@ -548,10 +548,16 @@ mod tests {
             .execute_unprepared(OPEN_C1)
             .await
             .expect("consultation");
-        let now = Utc.with_ymd_and_hms(2026, 3, 3, 0, 0, 0).unwrap();
         for i in 0..3 {
             arrive(&store, i, &copy(i)).await;
         }
+        (store, Utc.with_ymd_and_hms(2026, 3, 3, 0, 0, 0).unwrap())
+    }
+
+    #[tokio::test]
+    async fn arriving_copies_form_a_suggestion_then_join_it_across_a_reload() {
+        let (dir, url) = temp_database("assign");
+        let (store, now) = with_three_copies(&url).await;
         arrive(&store, 3, "地铁票价应当按里程计算，老年人优惠应覆盖全天。").await;
         assert_eq!(
             store
@@ -654,18 +660,7 @@ mod tests {
         use consult_domain::answering::HideReason;
 
         let (dir, url) = temp_database("assign-unhide");
-        let store = Store::open(&url, PrivateDataKeys::development())
-            .await
-            .expect("open");
-        store
-            .db
-            .execute_unprepared(OPEN_C1)
-            .await
-            .expect("consultation");
-        let now = Utc.with_ymd_and_hms(2026, 3, 3, 0, 0, 0).unwrap();
-        for i in 0..3 {
-            arrive(&store, i, &copy(i)).await;
-        }
+        let (store, now) = with_three_copies(&url).await;
         let mut assigner = store
             .load_assigner("C1", 1_000)
             .await
