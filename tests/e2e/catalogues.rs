@@ -197,6 +197,60 @@ async fn a_catalogue_is_drafted_published_adjusted_and_every_version_stays_reada
     assert_eq!(v1.state, pb::CatalogueState::Published as i32);
     assert!(v1.publish_time.is_some());
 
+    // Malformed requests name their field and change nothing.
+    let before = server.row_counts().await;
+    assert_status(
+        api.publish_catalogue(authed(
+            token::ADMIN,
+            pb::PublishCatalogueRequest {
+                name: "catalogues/nc-2026".into(),
+                approval: None,
+            },
+        ))
+        .await,
+        Code::InvalidArgument,
+        "approval",
+    );
+    assert_status(
+        api.get_catalogue(unauthenticated(pb::GetCatalogueRequest {
+            name: "catalogues/nc-2026/versions/0".into(),
+        }))
+        .await,
+        Code::InvalidArgument,
+        "name",
+    );
+    assert_status(
+        api.update_catalogue(authed(
+            token::ADMIN,
+            pb::UpdateCatalogueRequest {
+                catalogue: Some(pb::Catalogue {
+                    name: "catalogues/nc-2026".into(),
+                    year: 2027,
+                    ..Default::default()
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["year".into()],
+                }),
+            },
+        ))
+        .await,
+        Code::InvalidArgument,
+        "update_mask",
+    );
+    assert_status(
+        api.adjust_catalogue(authed(
+            token::ADMIN,
+            pb::AdjustCatalogueRequest {
+                name: "catalogues/nc-2026".into(),
+                reason: " ".into(),
+            },
+        ))
+        .await,
+        Code::InvalidArgument,
+        "reason",
+    );
+    assert_eq!(server.row_counts().await, before, "a refusal wrote");
+
     // A published version never changes: an update is refused until an adjustment starts.
     let frozen = api
         .update_catalogue(authed(
@@ -352,19 +406,7 @@ async fn a_catalogue_is_drafted_published_adjusted_and_every_version_stays_reada
     );
 
     // Every change is audited as the administrator's.
-    let events = server
-        .audit()
-        .list_audit_events(authed(
-            token::AUDITOR,
-            pb::ListAuditEventsRequest {
-                actor: "admin".into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .events;
+    let events = crate::registry::admin_events(&server).await;
     let actions: Vec<&str> = events
         .iter()
         .map(|e| e.action.as_str())

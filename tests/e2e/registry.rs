@@ -17,7 +17,7 @@ fn department(code: &str, name: &str, government: &str) -> pb::CreateDepartmentR
 }
 
 /// The audit events of the administrator's changes, oldest first.
-async fn admin_events(server: &TestServer) -> Vec<pb::AuditEvent> {
+pub(crate) async fn admin_events(server: &TestServer) -> Vec<pb::AuditEvent> {
     server
         .audit()
         .list_audit_events(authed(

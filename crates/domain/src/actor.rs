@@ -107,6 +107,12 @@ impl Actor {
         }
     }
 
+    /// Whether drafts of the government's registries (a catalogue not yet published) are
+    /// shown: to administrators, who write them, and auditors, who read everything.
+    pub fn reads_registry_drafts(&self) -> bool {
+        matches!(self.role, Role::Administrator | Role::Auditor)
+    }
+
     /// Calling systems submit on their bound channels; officers enter offline channels.
     pub fn may_submit(
         &self,

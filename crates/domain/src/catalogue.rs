@@ -273,6 +273,22 @@ impl Catalogue {
         v.finish()
     }
 
+    /// Checks that a request naming version `version` names this one (the draft changes only
+    /// as the latest version).
+    pub fn check_named_version(&self, version: Option<u32>) -> Result<(), DomainError> {
+        match version {
+            Some(v) if v != self.version => Err(DomainError::precondition(
+                "CATALOGUE_NOT_DRAFT",
+                format!("catalogues/{}/versions/{v}", self.id),
+                format!(
+                    "只能修改最新的草稿版本（第{}版） (only the latest, draft version changes)",
+                    self.version
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Retitles a draft.
     pub fn retitle(&mut self, title: &str, now: DateTime<Utc>) -> Result<(), DomainError> {
         let mut v = Violations::new();

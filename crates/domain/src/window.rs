@@ -122,19 +122,21 @@ pub fn earliest_close(opens_at: DateTime<Utc>, calendar: &Calendar) -> EarliestC
     }
 }
 
+/// The instant of Beijing local time `YYYY-MM-DD HH:MM`, for tests.
+#[cfg(test)]
+pub(crate) fn local(s: &str) -> DateTime<Utc> {
+    let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time");
+    Shanghai
+        .from_local_datetime(&naive)
+        .single()
+        .expect("unambiguous")
+        .with_timezone(&Utc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    fn local(s: &str) -> DateTime<Utc> {
-        let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time");
-        Shanghai
-            .from_local_datetime(&naive)
-            .single()
-            .expect("unambiguous")
-            .with_timezone(&Utc)
-    }
 
     #[test]
     fn spec_example_march_2026() {

@@ -1,19 +1,9 @@
-use chrono::{Duration, TimeZone};
-use chrono_tz::Asia::Shanghai;
+use chrono::Duration;
 use proptest::prelude::*;
 
 use super::*;
 use crate::comment::{CommentFields, NewComment, SubmitterCategory};
-use crate::window::end_of_local_day;
-
-fn local(s: &str) -> DateTime<Utc> {
-    let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time");
-    Shanghai
-        .from_local_datetime(&naive)
-        .single()
-        .expect("unambiguous")
-        .with_timezone(&Utc)
-}
+use crate::window::{end_of_local_day, local};
 
 fn complete_draft(now: DateTime<Utc>) -> Consultation {
     Consultation::create(

@@ -1,18 +1,7 @@
-use chrono::TimeZone;
-use chrono_tz::Asia::Shanghai;
-
 use super::*;
 use crate::DraftChanges;
 use crate::comment::Channel;
-
-fn local(s: &str) -> DateTime<Utc> {
-    let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time");
-    Shanghai
-        .from_local_datetime(&naive)
-        .single()
-        .expect("unambiguous")
-        .with_timezone(&Utc)
-}
+use crate::window::local;
 
 fn consultation(kind: ConsultationKind, now: DateTime<Utc>) -> Consultation {
     Consultation::create(

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use consult_api::pb;
 use consult_api::pb::catalogue_service_server::CatalogueService;
-use consult_domain::actor::Role;
 use consult_domain::catalogue::{
     Approval, Catalogue, CatalogueItem, CatalogueState, ItemDraft, PlannedMonth,
 };
@@ -137,10 +136,7 @@ fn planned_month(s: &str) -> Option<PlannedMonth> {
 
 /// Whether the caller reads drafts.
 fn reads_drafts(actor: Option<&Actor>) -> bool {
-    matches!(
-        actor.map(|a| &a.role),
-        Some(Role::Administrator | Role::Auditor)
-    )
+    actor.is_some_and(Actor::reads_registry_drafts)
 }
 
 /// The items of a request as drafts for the domain, with the ids of those kept; what is
@@ -352,18 +348,7 @@ impl Catalogues {
             .0
             .store
             .change_catalogue(&name.id, &actor.id, "catalogue.update", now, |cat| {
-                if let Some(v) = name.version
-                    && v != cat.version
-                {
-                    return Err(DomainError::precondition(
-                        "CATALOGUE_NOT_DRAFT",
-                        format!("catalogues/{}/versions/{v}", cat.id),
-                        format!(
-                            "只能修改最新的草稿版本（第{}版） (only the latest, draft version changes)",
-                            cat.version
-                        ),
-                    ));
-                }
+                cat.check_named_version(name.version)?;
                 if title {
                     cat.retitle(&c.title, now)?;
                 }
