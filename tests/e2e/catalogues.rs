@@ -457,16 +457,7 @@ async fn a_major_decision_is_published_only_with_an_item_of_its_departments_publ
     let mut api = server.consultations();
     let mut d = consult_e2e::draft("关于促进民营经济高质量发展的若干措施（征求意见稿）");
     d.kind = pb::ConsultationKind::MajorDecision as i32;
-    let c = api
-        .create_consultation(authed(
-            token::OFFICER_FGW,
-            pb::CreateConsultationRequest {
-                consultation: Some(d),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let c = crate::created_draft(&server, d).await;
     let publish = |name: String| pb::PublishConsultationRequest { name };
     let set_item = |item: &str| pb::UpdateConsultationRequest {
         consultation: Some(pb::Consultation {

@@ -45,10 +45,10 @@ pub(crate) async fn published(server: &TestServer, title: &str) -> pb::Consultat
     published_draft(server, draft(title)).await
 }
 
-/// Creates `d` as the fgw officer and publishes it; returns the published consultation.
-pub(crate) async fn published_draft(server: &TestServer, d: pb::Consultation) -> pb::Consultation {
-    let mut api = server.consultations();
-    let c = api
+/// Creates `d` as the fgw officer; returns the draft.
+pub(crate) async fn created_draft(server: &TestServer, d: pb::Consultation) -> pb::Consultation {
+    server
+        .consultations()
         .create_consultation(authed(
             token::OFFICER_FGW,
             pb::CreateConsultationRequest {
@@ -57,14 +57,21 @@ pub(crate) async fn published_draft(server: &TestServer, d: pb::Consultation) ->
         ))
         .await
         .unwrap()
-        .into_inner();
-    api.publish_consultation(authed(
-        token::OFFICER_FGW,
-        pb::PublishConsultationRequest { name: c.name },
-    ))
-    .await
-    .unwrap()
-    .into_inner()
+        .into_inner()
+}
+
+/// Creates `d` as the fgw officer and publishes it; returns the published consultation.
+pub(crate) async fn published_draft(server: &TestServer, d: pb::Consultation) -> pb::Consultation {
+    let c = created_draft(server, d).await;
+    server
+        .consultations()
+        .publish_consultation(authed(
+            token::OFFICER_FGW,
+            pb::PublishConsultationRequest { name: c.name },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
 }
 
 /// Closes consultation `name` as the fgw officer.

@@ -223,7 +223,7 @@ fn the_record_comes_after_the_hearing_and_every_participant_confirms_it() {
 
 #[test]
 fn a_record_needs_every_step_before_it_and_names_each_one_missing() {
-    let (c, mut h) = rule_hearing("2026-06-30 09:00", local("2026-05-01 09:00"));
+    let (_, mut h) = rule_hearing("2026-06-30 09:00", local("2026-05-01 09:00"));
     h.add_participant(
         "p1".into(),
         SubmitterCategory::Citizen,
@@ -231,7 +231,6 @@ fn a_record_needs_every_step_before_it_and_names_each_one_missing() {
         local("2026-05-02 09:00"),
     )
     .unwrap();
-    let _ = c;
     let e = h
         .enter_record("笔录", "officer-1", local("2026-06-30 12:00"))
         .unwrap_err();
