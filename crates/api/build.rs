@@ -85,6 +85,18 @@ const VALIDATED: &[&str] = &[
     ".consult.v1.UpdateCatalogueRequest",
     ".consult.v1.PublishCatalogueRequest",
     ".consult.v1.AdjustCatalogueRequest",
+    ".consult.v1.Hearing",
+    ".consult.v1.HearingParticipant",
+    ".consult.v1.PlanHearingRequest",
+    ".consult.v1.GetHearingRequest",
+    ".consult.v1.ListHearingsRequest",
+    ".consult.v1.PublishHearingNoticeRequest",
+    ".consult.v1.AddHearingParticipantRequest",
+    ".consult.v1.PublishHearingParticipantsRequest",
+    ".consult.v1.RecordMaterialsDeliveredRequest",
+    ".consult.v1.EnterHearingRecordRequest",
+    ".consult.v1.ConfirmHearingRecordRequest",
+    ".consult.v1.RecordHearingOpinionRequest",
 ];
 
 const CONSULTATION_NAME: &str =
@@ -108,11 +120,45 @@ const PRIVATE_FIELD: &str =
 
 const CATALOGUE_TEXT: &str =
     r#"#[validate(length(max = 2000, message = "不能超过500个字符 (at most 500 characters)"))]"#;
+const HEARING_TEXT: &str =
+    r#"#[validate(length(max = 8000, message = "不能超过2000个字符 (at most 2000 characters)"))]"#;
+/// Hearing and participant names are parsed where requests are converted.
+const HEARING_NAME: &str =
+    r#"#[validate(length(max = 300, message = "资源名称格式不正确 (malformed name)"))]"#;
 const CATALOGUE_NAME: &str =
     r#"#[validate(length(max = 200, message = "资源名称格式不正确 (malformed name)"))]"#;
 
 /// Field attributes; domain parsing checks the same fields again after cleaning.
 const FIELDS: &[(&str, &str)] = &[
+    (".consult.v1.Hearing.place", HEARING_TEXT),
+    (".consult.v1.Hearing.matters", HEARING_TEXT),
+    (".consult.v1.Hearing.selection_method", HEARING_TEXT),
+    (".consult.v1.HearingParticipant.display_name", PRIVATE_FIELD),
+    (".consult.v1.PlanHearingRequest.parent", CONSULTATION_NAME),
+    (".consult.v1.PlanHearingRequest.hearing_id", HEARING_NAME),
+    (".consult.v1.PlanHearingRequest.hearing", NESTED),
+    (".consult.v1.GetHearingRequest.name", HEARING_NAME),
+    (".consult.v1.ListHearingsRequest.parent", CONSULTATION_NAME),
+    (".consult.v1.PublishHearingNoticeRequest.name", HEARING_NAME),
+    (".consult.v1.AddHearingParticipantRequest.parent", HEARING_NAME),
+    (".consult.v1.AddHearingParticipantRequest.participant", NESTED),
+    (
+        ".consult.v1.PublishHearingParticipantsRequest.name",
+        HEARING_NAME,
+    ),
+    (".consult.v1.RecordMaterialsDeliveredRequest.name", CATALOGUE_NAME),
+    (".consult.v1.EnterHearingRecordRequest.name", HEARING_NAME),
+    (
+        ".consult.v1.EnterHearingRecordRequest.text",
+        r#"#[validate(length(max = 2000000, message = "笔录不能超过500000个字符 (the record has at most 500,000 characters)"))]"#,
+    ),
+    (".consult.v1.ConfirmHearingRecordRequest.name", HEARING_NAME),
+    (".consult.v1.RecordHearingOpinionRequest.parent", HEARING_NAME),
+    (".consult.v1.RecordHearingOpinionRequest.comment", NESTED),
+    (
+        ".consult.v1.RecordHearingOpinionRequest.request_id",
+        r#"#[validate(custom(function = "crate::rules::request_id"))]"#,
+    ),
     (".consult.v1.Catalogue.title", CATALOGUE_TEXT),
     (".consult.v1.Catalogue.government", CATALOGUE_TEXT),
     (".consult.v1.Catalogue.items", NESTED),
@@ -411,6 +457,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "consult/v1/suggestion.proto",
             "consult/v1/answer_template.proto",
             "consult/v1/catalogue.proto",
+            "consult/v1/hearing.proto",
             "google/longrunning/operations.proto",
         ],
         [&root],

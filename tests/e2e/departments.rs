@@ -6,7 +6,7 @@
 use std::str::FromStr;
 
 use consult_api::pb;
-use consult_e2e::{TestServer, authed, beijing, comment, draft, token};
+use consult_e2e::{TestServer, authed, beijing, comment, draft, token, ts};
 use prost::Message;
 use tonic::Code;
 use tonic::codegen::http::uri::PathAndQuery;
@@ -71,6 +71,8 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
     let c = &open.name;
     // No suggestion exists: the department check comes before the lookup.
     let suggestion = format!("{c}/suggestions/01KS0000000000000000000000");
+    // Planned by the fgw officer's own PlanHearing row, before the rows that change it.
+    let hearing = format!("{c}/hearings/h1");
     // An operation of fgw's (a bulk answer of a comment that does not exist, which fails).
     let unknown_comment = format!("{c}/comments/01HZZZZZZZZZZZZZZZZZZZZZZZ");
     // Hides an advertisement flood, validating only: the same request called and started.
@@ -712,6 +714,107 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             Row::NotDepartmental("the catalogue is the government's, kept by administrators"),
         ),
         (
+            "HearingService/PlanHearing",
+            Row::Departmental(
+                pb::PlanHearingRequest {
+                    parent: c.clone(),
+                    hearing_id: "h1".into(),
+                    hearing: Some(pb::Hearing {
+                        held_at: Some(ts(beijing("2026-05-10 09:30"))),
+                        place: "市政府第一会议室".into(),
+                        matters: "收费标准".into(),
+                        selection_method: "自愿报名，随机抽取".into(),
+                        ..Default::default()
+                    }),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "HearingService/GetHearing",
+            Row::NotDepartmental("a hearing's notice is public"),
+        ),
+        (
+            "HearingService/ListHearings",
+            Row::NotDepartmental("a hearing's notice is public"),
+        ),
+        (
+            "HearingService/PublishHearingNotice",
+            Row::Departmental(
+                pb::PublishHearingNoticeRequest {
+                    name: hearing.clone(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "HearingService/AddHearingParticipant",
+            Row::Departmental(
+                pb::AddHearingParticipantRequest {
+                    parent: hearing.clone(),
+                    participant: Some(pb::HearingParticipant {
+                        category: pb::SubmitterCategory::Citizen as i32,
+                        display_name: "张三".into(),
+                        ..Default::default()
+                    }),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "HearingService/PublishHearingParticipants",
+            Row::Departmental(
+                pb::PublishHearingParticipantsRequest {
+                    name: hearing.clone(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "HearingService/RecordMaterialsDelivered",
+            Row::Departmental(
+                pb::RecordMaterialsDeliveredRequest {
+                    name: format!("{hearing}/participants/1"),
+                    delivered_time: Some(ts(beijing("2026-03-02 09:00"))),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "HearingService/EnterHearingRecord",
+            Row::Departmental(
+                pb::EnterHearingRecordRequest {
+                    name: hearing.clone(),
+                    text: "听证笔录".into(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "HearingService/ConfirmHearingRecord",
+            Row::Departmental(
+                pb::ConfirmHearingRecordRequest {
+                    name: format!("{hearing}/participants/1"),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "HearingService/RecordHearingOpinion",
+            Row::Departmental(
+                pb::RecordHearingOpinionRequest {
+                    parent: hearing.clone(),
+                    comment: Some(pb::Comment {
+                        submitter_category: pb::SubmitterCategory::Citizen as i32,
+                        content: "建议降低收费标准".into(),
+                        ..Default::default()
+                    }),
+                    request_id: "hearing-opinion-1".into(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
             "AuditService/ListAuditEvents",
             Row::NotDepartmental("auditors only, every department"),
         ),
@@ -794,5 +897,5 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
         }
         departmental += 1;
     }
-    assert_eq!(departmental, 52);
+    assert_eq!(departmental, 60);
 }

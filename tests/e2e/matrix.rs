@@ -125,6 +125,16 @@ pub(crate) const EXPECTED: &[(&str, &str)] = &[
     ("CatalogueService/UpdateCatalogue", "D"),
     ("CatalogueService/PublishCatalogue", "D"),
     ("CatalogueService/AdjustCatalogue", "D"),
+    ("HearingService/PlanHearing", "O"),
+    ("HearingService/GetHearing", "*"),
+    ("HearingService/ListHearings", "*"),
+    ("HearingService/PublishHearingNotice", "O"),
+    ("HearingService/AddHearingParticipant", "O"),
+    ("HearingService/PublishHearingParticipants", "O"),
+    ("HearingService/RecordMaterialsDelivered", "O"),
+    ("HearingService/EnterHearingRecord", "O"),
+    ("HearingService/ConfirmHearingRecord", "O"),
+    ("HearingService/RecordHearingOpinion", "O"),
 ];
 
 /// The package of the services the API serves besides `consult.v1`'s own.

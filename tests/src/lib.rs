@@ -583,6 +583,12 @@ impl TestServer {
         FeedbackServiceClient::new(self.channel.clone())
     }
 
+    pub fn hearings(
+        &self,
+    ) -> consult_api::pb::hearing_service_client::HearingServiceClient<Channel> {
+        consult_api::pb::hearing_service_client::HearingServiceClient::new(self.channel.clone())
+    }
+
     pub fn suggestions(
         &self,
     ) -> consult_api::pb::suggestion_service_client::SuggestionServiceClient<Channel> {

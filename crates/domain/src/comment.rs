@@ -151,6 +151,10 @@ pub struct NewComment {
     pub postmarked_at: Option<DateTime<Utc>>,
     /// Whether the submitter consents to the name being published.
     pub publish_name_consent: bool,
+    /// The meeting where it was voiced, e.g. `consultations/{c}/hearings/{h}`; `None` for a
+    /// comment sent in. Left out of the request digest when `None`, as it was before meetings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting: Option<String>,
 }
 
 /// The raw fields of a submission, before cleaning.
@@ -231,6 +235,7 @@ impl NewComment {
             clause_reference,
             postmarked_at,
             publish_name_consent,
+            meeting: None,
         })
     }
 }
@@ -535,6 +540,7 @@ mod tests {
                 clause_reference: String::new(),
                 postmarked_at: None,
                 publish_name_consent: consent,
+                meeting: None,
             },
             received_at: chrono::DateTime::UNIX_EPOCH,
             receipt_code: "ABCD-EFGH-JKMN".into(),

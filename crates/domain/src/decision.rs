@@ -8,6 +8,7 @@ use crate::answering::tally::AnsweringTally;
 use crate::calendar::Calendar;
 use crate::consultation::{Consultation, ConsultationState, check_reason, is_meaningful};
 use crate::error::{DomainError, Violations};
+use crate::hearing::{Hearing, hearing_gate};
 use crate::window::local_date;
 
 /// Working days after the decision date within which the feedback report is due.
@@ -76,6 +77,16 @@ pub fn check_text_url(url: &str) -> Result<String, &'static str> {
     }
 }
 
+/// What the gate needs to know of hearings: whether the consultation's catalogue item requires
+/// one, and the consultation's hearings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HearingsNeeded<'a> {
+    /// The catalogue item requires a hearing (是否听证).
+    pub required: bool,
+    /// The consultation's hearings.
+    pub held: &'a [Hearing],
+}
+
 /// Where a decided consultation stands with its feedback deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FeedbackDeadline {
@@ -89,10 +100,12 @@ pub enum FeedbackDeadline {
 
 impl Consultation {
     /// Passes the deliberation gate (上会前置条件): every visible comment and group answered,
-    /// and for enterprise policies both kinds of business input.
+    /// for enterprise policies both kinds of business input, and, when the catalogue item
+    /// requires a hearing, a hearing whose record every participant confirmed.
     pub fn mark_ready(
         &mut self,
         tally: &AnsweringTally,
+        hearings: HearingsNeeded<'_>,
         now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
         let state = self.state(now);
@@ -107,7 +120,13 @@ impl Consultation {
                 ),
             ));
         }
-        let missing = tally.missing_for_deliberation(self);
+        let mut missing = tally.missing_for_deliberation(self);
+        missing.extend(hearing_gate(
+            &self.id,
+            hearings.required,
+            hearings.held,
+            now,
+        ));
         if !missing.is_empty() {
             return Err(DomainError::FailedPrecondition(missing));
         }

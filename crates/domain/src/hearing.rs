@@ -13,8 +13,9 @@
 //! a notice or a delivery on a holiday counts on the day it is made.
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 
-use crate::comment::SubmitterCategory;
+use crate::comment::{Channel, NewComment, SubmitterCategory};
 use crate::window::{local_date, official_date};
 use crate::{
     Consultation, ConsultationKind, ConsultationState, DomainError, PreconditionViolation,
@@ -30,7 +31,7 @@ pub const HEARING_TEXT_MAX_CHARS: usize = 2_000;
 pub const RECORD_MAX_CHARS: usize = 500_000;
 
 /// What an officer plans: when and where, on what, and how participants are chosen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HearingPlan {
     /// When it is held.
     pub held_at: DateTime<Utc>,
@@ -43,13 +44,15 @@ pub struct HearingPlan {
 }
 
 /// One participant of a hearing. The name is private (never published); the category is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// It is never serialised either: the store seals names apart, and audit events carry none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Participant {
     /// Its id within the hearing.
     pub id: String,
     /// Whom it represents.
     pub category: SubmitterCategory,
     /// Its name (private).
+    #[serde(skip)]
     pub name: String,
     /// When the materials were delivered.
     pub materials_delivered_at: Option<DateTime<Utc>>,
@@ -58,7 +61,7 @@ pub struct Participant {
 }
 
 /// The record of a hearing (听证笔录).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HearingRecord {
     /// Its text.
     pub text: String,
@@ -69,7 +72,7 @@ pub struct HearingRecord {
 }
 
 /// A hearing on a consultation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hearing {
     /// Its id.
     pub id: String,
@@ -416,6 +419,53 @@ impl Hearing {
             entered_at: now,
         });
         Ok(())
+    }
+
+    /// Whether opinions voiced at the hearing may be recorded at `now`, as comments on the
+    /// `HEARING` channel linked to it: once it is held (its notice published), and until the
+    /// consultation goes to the decision meeting, whatever its window.
+    pub fn admit_opinion(
+        &self,
+        consultation: &Consultation,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        check_consultation(consultation, now)?;
+        if now < self.plan.held_at {
+            return Err(DomainError::precondition(
+                "HEARING_NOT_HELD",
+                self.name(),
+                format!(
+                    "听证会将于{}举行，举行后才能登记听证意见 (the hearing has not been held)",
+                    crate::window::show_local(self.plan.held_at)
+                ),
+            ));
+        }
+        if self.notice_published_at.is_none() {
+            return Err(DomainError::precondition(
+                "NOTICE_NOT_PUBLISHED",
+                self.name(),
+                "听证公告未发布，该听证会不能登记意见 (the notice was never published)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// An opinion voiced at the hearing, as the comment recording it: on the `HEARING` channel,
+    /// linked to the hearing.
+    pub fn opinion(&self, mut comment: NewComment) -> Result<NewComment, DomainError> {
+        if comment.channel != Channel::Hearing {
+            return Err(DomainError::invalid(
+                "comment.channel",
+                "听证意见的渠道为听证会 (an opinion voiced at a hearing is on the HEARING channel)",
+            ));
+        }
+        comment.meeting = Some(self.name());
+        Ok(comment)
+    }
+
+    /// The hearing as the public sees it: nothing before its notice, no participant's name.
+    pub fn is_public(&self) -> bool {
+        self.notice_published_at.is_some()
     }
 
     /// Records that participant `id` confirmed (signed) the record.

@@ -21,6 +21,7 @@ fn comment(entry: &corpus::Entry) -> Comment {
             clause_reference: String::new(),
             postmarked_at: None,
             publish_name_consent: entry.consent,
+            meeting: None,
         },
         received_at: DateTime::UNIX_EPOCH,
         receipt_code: "ABCD-EFGH-JKMN".into(),

@@ -25,6 +25,7 @@ mod m20261213_000020_search_rowids;
 mod m20261214_000021_pending_contact_digests;
 mod m20261215_000022_suggestion_assigning;
 mod m20261216_000023_catalogues;
+mod m20261217_000024_hearings;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261214_000021_pending_contact_digests::Migration),
             Box::new(m20261215_000022_suggestion_assigning::Migration),
             Box::new(m20261216_000023_catalogues::Migration),
+            Box::new(m20261217_000024_hearings::Migration),
         ]
     }
 }

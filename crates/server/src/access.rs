@@ -138,6 +138,16 @@ pub(crate) const MATRIX: &[(&str, &str, Audience)] = &[
     ("CatalogueService", "update_catalogue", Administrators),
     ("CatalogueService", "publish_catalogue", Administrators),
     ("CatalogueService", "adjust_catalogue", Administrators),
+    ("HearingService", "plan_hearing", Officers),
+    ("HearingService", "get_hearing", Anyone),
+    ("HearingService", "list_hearings", Anyone),
+    ("HearingService", "publish_hearing_notice", Officers),
+    ("HearingService", "add_hearing_participant", Officers),
+    ("HearingService", "publish_hearing_participants", Officers),
+    ("HearingService", "record_materials_delivered", Officers),
+    ("HearingService", "enter_hearing_record", Officers),
+    ("HearingService", "confirm_hearing_record", Officers),
+    ("HearingService", "record_hearing_opinion", Officers),
 ];
 
 /// The audience of an RPC, if it has a row.

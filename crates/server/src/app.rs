@@ -10,6 +10,7 @@ use consult_api::pb::answer_template_service_server::AnswerTemplateServiceServer
 use consult_api::pb::audit_service_server::AuditServiceServer;
 use consult_api::pb::caller_service_server::CallerServiceServer;
 use consult_api::pb::catalogue_service_server::CatalogueServiceServer;
+use consult_api::pb::hearing_service_server::HearingServiceServer;
 use consult_api::pb::comment_service_server::CommentServiceServer;
 use consult_api::pb::consultation_service_server::ConsultationServiceServer;
 use consult_api::pb::department_service_server::DepartmentServiceServer;
@@ -28,6 +29,7 @@ use crate::services::Core;
 use crate::services::audit::Audit;
 use crate::services::caller::Caller;
 use crate::services::catalogues::Catalogues;
+use crate::services::hearings::Hearings;
 use crate::services::comments::Comments;
 use crate::services::consultations::Consultations;
 use crate::services::departments::Departments;
@@ -269,6 +271,7 @@ impl Application {
                     CallerServiceServer::<Caller>::NAME,
                     DepartmentServiceServer::<Departments>::NAME,
                     CatalogueServiceServer::<Catalogues>::NAME,
+                    HearingServiceServer::<Hearings>::NAME,
                     AuditServiceServer::<Audit>::NAME,
                     OperationsServer::<LongRunning>::NAME,
                 ],
@@ -323,6 +326,7 @@ impl Application {
             .add_service(CallerServiceServer::new(Caller(self.core.clone())))
             .add_service(DepartmentServiceServer::new(Departments(self.core.clone())))
             .add_service(CatalogueServiceServer::new(Catalogues(self.core.clone())))
+            .add_service(HearingServiceServer::new(Hearings(self.core.clone())))
             .add_service(AuditServiceServer::new(Audit(self.core.clone())))
             .add_service(OperationsServer::new(LongRunning(self.core.clone())));
         #[cfg(feature = "test-clock")]

@@ -412,6 +412,7 @@ pub(crate) fn comment(c: &Comment) -> pb::Comment {
         disposition: c.disposition.as_ref().map(disposition),
         redactions: c.redactions.iter().map(redaction).collect(),
         published_content: String::new(),
+        meeting: c.body.meeting.clone().unwrap_or_default(),
     }
 }
 

@@ -254,7 +254,7 @@ pub(crate) fn canonical_submission(consultation_id: &str, comment: &NewComment) 
     serde_json::to_vec(&(consultation_id, comment)).unwrap_or_default()
 }
 
-fn digest(
+pub(crate) fn digest(
     s: &Submission,
     keys: &PrivateDataKeys,
     key_id: Option<&str>,
@@ -301,6 +301,7 @@ fn to_row(
             .and_then(|n| i32::try_from(n).ok()),
         postmarked_at: c.body.postmarked_at,
         publish_name_consent: c.body.publish_name_consent,
+        meeting: c.body.meeting.clone(),
         received_at: c.received_at,
         receipt_code: c.receipt_code.clone(),
         submitted_by: c.submitted_by.clone(),
@@ -374,6 +375,7 @@ pub(crate) fn from_row(m: comment::Model, keys: &PrivateDataKeys) -> Result<Comm
             clause_reference: m.clause_reference,
             postmarked_at: m.postmarked_at,
             publish_name_consent: m.publish_name_consent,
+            meeting: m.meeting,
         },
         id: m.id,
         consultation_id: m.consultation_id,
@@ -385,11 +387,11 @@ pub(crate) fn from_row(m: comment::Model, keys: &PrivateDataKeys) -> Result<Comm
 }
 
 /// A request key: the submitting principal and its request id.
-type RequestKey = (String, String);
+pub(crate) type RequestKey = (String, String);
 
 /// A comment stored under a request key, with the digest of its request and the key the
 /// digest was taken with.
-type Stored = (Comment, String, Option<String>);
+pub(crate) type Stored = (Comment, String, Option<String>);
 
 /// Where one submission of a batch stands before the insert: decided without writing (a
 /// replay of a stored request, or a refusal), or `None`, to be answered after the insert by
@@ -740,7 +742,7 @@ impl Store {
 
 /// The answer to a submission whose request key is already stored (the domain decides; the
 /// store only knows whether the keyed digests match).
-fn resolve(
+pub(crate) fn resolve(
     s: &Submission,
     (existing, existing_digest, key_id): &Stored,
     keys: &PrivateDataKeys,
@@ -749,7 +751,7 @@ fn resolve(
     Ok(existing.answer_resubmission(same_content)?)
 }
 
-fn new_comment(s: &Submission, ids: &mut ulid::Generator) -> Comment {
+pub(crate) fn new_comment(s: &Submission, ids: &mut ulid::Generator) -> Comment {
     let id = ids
         .generate()
         .map(|u| u.to_string())
@@ -769,7 +771,7 @@ fn new_comment(s: &Submission, ids: &mut ulid::Generator) -> Comment {
     }
 }
 
-fn submission_event(c: &Comment, request_digest: &str) -> AuditRecord {
+pub(crate) fn submission_event(c: &Comment, request_digest: &str) -> AuditRecord {
     AuditRecord {
         consultation_id: Some(c.consultation_id.clone()),
         actor: c.submitted_by.clone(),
@@ -789,7 +791,7 @@ fn submission_event(c: &Comment, request_digest: &str) -> AuditRecord {
 
 /// Inserts the new comments, skipping any whose unique keys are taken (a concurrent
 /// submission of the same request committed first), and returns the ids inserted.
-async fn insert_new(
+pub(crate) async fn insert_new(
     txn: &DatabaseTransaction,
     fresh: &[(Comment, String)],
     keys: &PrivateDataKeys,
@@ -821,7 +823,7 @@ async fn insert_new(
 }
 
 /// The stored comments of these request keys.
-async fn load_stored<'a>(
+pub(crate) async fn load_stored<'a>(
     txn: &DatabaseTransaction,
     wanted: impl Iterator<Item = (&'a str, &'a str)>,
     keys: &PrivateDataKeys,

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use consult_domain::actor::ListScope;
 use consult_domain::answering::tally::AnsweringTally;
+use consult_domain::hearing::Hearing;
 use consult_domain::{Channel, Consultation, ConsultationKind, ConsultationState, DomainError};
 use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
@@ -171,7 +172,8 @@ impl Store {
     }
 
     /// Like [`Store::change_consultation`], for a change decided on the consultation's comments
-    /// counted by answering status (the deliberation gate), counted inside the transaction.
+    /// counted by answering status and on its hearings (the deliberation gate), both read
+    /// inside the transaction.
     pub async fn change_consultation_counted<F>(
         &self,
         id: &str,
@@ -181,12 +183,13 @@ impl Store {
         change: F,
     ) -> Result<Consultation, StoreError>
     where
-        F: FnOnce(&mut Consultation, &AnsweringTally) -> Result<(), DomainError>,
+        F: FnOnce(&mut Consultation, &AnsweringTally, &[Hearing]) -> Result<(), DomainError>,
     {
         let (txn, before) = self.lock_for_change(id).await?;
         let tally = crate::counting::tally(&*txn, id).await?;
+        let hearings = crate::hearings::hearings_of(&*txn, id, &self.keys).await?;
         let mut after = before.clone();
-        change(&mut after, &tally)?;
+        change(&mut after, &tally, &hearings)?;
         record_change(txn, id, actor, action, now, &before, &after).await?;
         Ok(after)
     }

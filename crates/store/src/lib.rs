@@ -11,6 +11,7 @@ mod comments;
 mod consultations;
 mod counting;
 mod departments;
+mod hearings;
 mod fault;
 mod operations;
 mod pool;

@@ -69,6 +69,8 @@ pub(crate) enum PrivateField {
     Name,
     Organization,
     Contact,
+    /// A hearing's participants' names (a JSON map), sealed under the hearing's name.
+    ParticipantNames,
 }
 
 impl PrivateField {
@@ -77,6 +79,7 @@ impl PrivateField {
             Self::Name => "submitter_name",
             Self::Organization => "submitter_organization",
             Self::Contact => "submitter_contact",
+            Self::ParticipantNames => "participant_names",
         }
     }
 }
@@ -341,8 +344,13 @@ impl PrivateDataKeys {
     }
 }
 
-fn associated(comment_id: &str, field: PrivateField) -> String {
-    format!("comments/{comment_id}/{}", field.column())
+/// What a sealed value is bound to: its row and column, so that it cannot be moved to another.
+fn associated(record: &str, field: PrivateField) -> String {
+    match field {
+        // `record` is the hearing's resource name.
+        PrivateField::ParticipantNames => format!("{record}/{}", field.column()),
+        _ => format!("comments/{record}/{}", field.column()),
+    }
 }
 
 fn fingerprint(bytes: &[u8]) -> String {

@@ -134,6 +134,7 @@ fn answering_opens_at_the_close_and_revises_after_publication() {
             comments: std::slice::from_ref(&k),
             groups: &[],
         }),
+        Default::default(),
         now,
     )
     .unwrap();
@@ -287,6 +288,7 @@ fn past_the_gate_only_answered_comments_come_back() {
             comments: &comments,
             groups: &[],
         }),
+        Default::default(),
         now,
     )
     .unwrap();
@@ -343,6 +345,7 @@ fn the_gate_lists_what_is_missing() {
                 comments: &comments,
                 groups: &groups,
             }),
+            Default::default(),
             now,
         )
         .unwrap_err();
@@ -376,6 +379,7 @@ fn the_gate_lists_what_is_missing() {
             comments: &comments,
             groups: &[g],
         }),
+        Default::default(),
         now,
     )
     .unwrap();
@@ -395,6 +399,7 @@ fn hidden_business_input_does_not_count() {
                 comments: &[e1, a1],
                 groups: &[],
             }),
+            Default::default(),
             now,
         )
         .unwrap_err();
@@ -410,6 +415,7 @@ fn feedback_is_due_twenty_working_days_after_the_decision() {
             comments: &[],
             groups: &[],
         }),
+        Default::default(),
         now,
     )
     .unwrap();
@@ -677,7 +683,7 @@ proptest! {
 
         let missing = view.missing_for_deliberation(&c);
         prop_assert_eq!(missing.is_empty(), p.unanswered == 0);
-        let gate = c.mark_ready(&tally::AnsweringTally::of(view), now);
+        let gate = c.mark_ready(&tally::AnsweringTally::of(view), Default::default(), now);
         prop_assert_eq!(gate.is_ok(), p.unanswered == 0);
 
         let r = FeedbackReport::build(&c, view, &calendar, ReportEdition {

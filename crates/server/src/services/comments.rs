@@ -32,7 +32,7 @@ use crate::pagination::page_size;
 /// The service over the shared core.
 pub(crate) struct Comments(pub(crate) Arc<Core>);
 
-fn new_comment(c: &PbComment) -> Result<NewComment, DomainError> {
+pub(crate) fn new_comment(c: &PbComment) -> Result<NewComment, DomainError> {
     let mut v = Violations::new();
     let channel = v.take(required::<Channel>(c.channel, "comment.channel"));
     let category = v.take(required::<SubmitterCategory>(

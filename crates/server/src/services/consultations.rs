@@ -9,7 +9,7 @@ use consult_domain::Role;
 use consult_domain::actor::{list_scope, may_read_consultation};
 use consult_domain::catalogue::{ItemReference, publish_carrying};
 use consult_domain::consultation::{DraftChanges, catalogue_item_of};
-use consult_domain::decision::FeedbackDeadline;
+use consult_domain::decision::{FeedbackDeadline, HearingsNeeded};
 use consult_domain::error::Violations;
 use consult_domain::window::local_date;
 use consult_domain::{
@@ -267,11 +267,7 @@ impl Consultations {
         };
         self.transition(actor, &req.name, "consultation.publish", |c, now| {
             if c.catalogue_item != named {
-                return Err(DomainError::precondition(
-                    "CONSULTATION_CHANGED",
-                    format!("consultations/{}", c.id),
-                    "发布过程中目录事项被修改，请重试 (the catalogue item changed while publishing; retry)",
-                ));
+                return Err(changed_while(c));
             }
             let found = catalogue
                 .as_ref()
@@ -330,21 +326,61 @@ impl Consultations {
     }
 }
 
+/// The consultation's catalogue item changed between its reading and the transaction.
+fn changed_while(c: &Consultation) -> DomainError {
+    DomainError::precondition(
+        "CONSULTATION_CHANGED",
+        format!("consultations/{}", c.id),
+        "办理过程中目录事项被修改，请重试 (the catalogue item changed meanwhile; retry)",
+    )
+}
+
 impl Consultations {
+    /// The catalogue item consultation `id` names, and that item as the latest published
+    /// version of its catalogue has it (`None`: no item, or none published).
+    async fn catalogue_item(
+        &self,
+        id: &str,
+    ) -> Result<(String, Option<consult_domain::catalogue::CatalogueItem>), ApiError> {
+        let named = self.0.store.consultation(id).await?.catalogue_item;
+        let item = match catalogue_item_of(&named) {
+            Some((catalogue, item)) => self
+                .0
+                .store
+                .published_catalogue(catalogue)
+                .await?
+                .and_then(|cat| cat.item(item).cloned()),
+            None => None,
+        };
+        Ok((named, item))
+    }
+
     async fn mark_ready_for_deliberation(
         &self,
         request: Request<pb::MarkReadyForDeliberationRequest>,
     ) -> Result<PbConsultation, ApiError> {
         let (actor, req) = signed(&self.0.auth, request)?;
         let id = id_of(parse_consultation_name(&req.name), "name")?;
+        // Whether a hearing is required is the catalogue's latest published word on the item.
+        let (named, item) = self.catalogue_item(&id).await?;
         let now = self.0.clock.now();
         let c = self
             .0
             .store
-            .change_consultation_counted(&id, &actor.id, "consultation.ready", now, |c, tally| {
-                actor.may_manage(&c.department)?;
-                c.mark_ready(tally, now)
-            })
+            .change_consultation_counted(
+                &id,
+                &actor.id,
+                "consultation.ready",
+                now,
+                |c, tally, held| {
+                    actor.may_manage(&c.department)?;
+                    if c.catalogue_item != named {
+                        return Err(changed_while(c));
+                    }
+                    let required = item.as_ref().is_some_and(|i| i.hearing_required);
+                    c.mark_ready(tally, HearingsNeeded { required, held }, now)
+                },
+            )
             .await?;
         tracing::info!(consultation = %id, actor = %actor.id, "ready for deliberation");
         Ok(self.show(&c))

@@ -75,6 +75,7 @@ pub(crate) mod comments;
 pub(crate) mod consultations;
 pub(crate) mod departments;
 pub(crate) mod feedback;
+pub(crate) mod hearings;
 pub(crate) mod operations;
 pub(crate) mod suggestions;
 pub(crate) mod templates;

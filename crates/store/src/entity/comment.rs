@@ -19,6 +19,8 @@ pub struct Model {
     pub clause_article: Option<i32>,
     pub postmarked_at: Option<DateTimeUtc>,
     pub publish_name_consent: bool,
+    /// The meeting where it was voiced (`consultations/{c}/hearings/{h}`); `None`: sent in.
+    pub meeting: Option<String>,
     pub received_at: DateTimeUtc,
     pub receipt_code: String,
     pub submitted_by: String,

@@ -1,0 +1,278 @@
+//! Hearings (听证会): each a row holding the hearing as a JSON document, its participants'
+//! names sealed apart (they are private; the document and its audit events carry none).
+//!
+//! Every change takes the consultation's row lock first, as a change of the consultation
+//! does: changes of one consultation's hearings, the opinions recorded from them and the
+//! deliberation gate that reads them are serialised by the database, on any number of
+//! replicas.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use consult_domain::hearing::Hearing;
+use consult_domain::{Comment, Consultation, DomainError, NewComment};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+
+use crate::audit::{self, AuditRecord};
+use crate::comments::{
+    Submission, insert_new, load_stored, new_comment, resolve, submission_event,
+};
+use crate::consultations::from_row as consultation_from_row;
+use crate::counting::{CountChanges, comment_key};
+use crate::entity::hearing;
+use crate::private_data::{PrivateDataKeys, PrivateField};
+use crate::write::{RowLock, WriteTxn, lock_consultations};
+use crate::{Store, StoreError, corrupt};
+
+fn not_found(consultation_id: &str, id: &str) -> StoreError {
+    StoreError::Domain(DomainError::not_found(format!(
+        "consultations/{consultation_id}/hearings/{id}"
+    )))
+}
+
+fn from_row(m: hearing::Model, keys: &PrivateDataKeys) -> Result<Hearing, StoreError> {
+    let name = format!("consultations/{}/hearings/{}", m.consultation_id, m.id);
+    let mut h: Hearing = serde_json::from_str(&m.document)
+        .map_err(|e| corrupt(format!("{name}: document: {e}")))?;
+    let names = keys
+        .open(
+            &m.private_key_id,
+            &name,
+            PrivateField::ParticipantNames,
+            &m.participant_names,
+        )
+        .map_err(StoreError::Keys)?;
+    let names: BTreeMap<String, String> = serde_json::from_str(&names)
+        .map_err(|e| corrupt(format!("{name}: participant names: {e}")))?;
+    for p in &mut h.participants {
+        p.name = names.get(&p.id).cloned().unwrap_or_default();
+    }
+    Ok(h)
+}
+
+fn to_row(
+    h: &Hearing,
+    now: DateTime<Utc>,
+    keys: &PrivateDataKeys,
+) -> Result<hearing::ActiveModel, StoreError> {
+    let names: BTreeMap<&str, &str> = h
+        .participants
+        .iter()
+        .map(|p| (p.id.as_str(), p.name.as_str()))
+        .collect();
+    let names = serde_json::to_string(&names).map_err(|e| corrupt(e.to_string()))?;
+    let sealed = keys
+        .seal(&h.name(), PrivateField::ParticipantNames, &names)
+        .map_err(StoreError::Keys)?;
+    Ok(hearing::ActiveModel {
+        consultation_id: Set(h.consultation_id.clone()),
+        id: Set(h.id.clone()),
+        held_at: Set(h.plan.held_at),
+        document: Set(serde_json::to_string(h).map_err(|e| corrupt(e.to_string()))?),
+        participant_names: Set(sealed),
+        private_key_id: Set(keys.current().to_owned()),
+        updated_at: Set(now),
+    })
+}
+
+/// The audit event of a change: the hearing without names, before and after.
+fn record(
+    h: &Hearing,
+    actor: &str,
+    action: &'static str,
+    before: Option<&Hearing>,
+    now: DateTime<Utc>,
+) -> AuditRecord {
+    AuditRecord {
+        consultation_id: Some(h.consultation_id.clone()),
+        actor: actor.to_owned(),
+        action,
+        subject: h.name(),
+        before: before.and_then(audit::to_json),
+        after: audit::to_json(h),
+        occurred_at: now,
+    }
+}
+
+async fn find<C: ConnectionTrait>(
+    db: &C,
+    consultation_id: &str,
+    id: &str,
+) -> Result<Option<hearing::Model>, StoreError> {
+    Ok(
+        hearing::Entity::find_by_id((consultation_id.to_owned(), id.to_owned()))
+            .one(db)
+            .await?,
+    )
+}
+
+/// The hearings of consultation `id`, earliest first.
+pub(crate) async fn hearings_of<C: ConnectionTrait>(
+    db: &C,
+    consultation_id: &str,
+    keys: &PrivateDataKeys,
+) -> Result<Vec<Hearing>, StoreError> {
+    hearing::Entity::find()
+        .filter(hearing::Column::ConsultationId.eq(consultation_id))
+        .order_by_asc(hearing::Column::HeldAt)
+        .order_by_asc(hearing::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| from_row(m, keys))
+        .collect()
+}
+
+impl Store {
+    /// A write transaction holding consultation `id`'s row for a change, and the consultation.
+    async fn lock_consultation(
+        &self,
+        consultation_id: &str,
+    ) -> Result<(WriteTxn, Consultation), StoreError> {
+        let txn = self.begin_write().await?;
+        let row = lock_consultations(&txn, [consultation_id], RowLock::Update)
+            .await?
+            .pop()
+            .ok_or_else(|| {
+                DomainError::not_found(format!("consultations/{consultation_id}"))
+            })?;
+        let c = consultation_from_row(row)?;
+        Ok((txn, c))
+    }
+
+    /// Stores the hearing `plan` makes of the consultation, with its `hearing.plan` event;
+    /// `ALREADY_EXISTS` if the consultation has a hearing of that id.
+    pub async fn plan_hearing<F>(
+        &self,
+        consultation_id: &str,
+        id: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+        plan: F,
+    ) -> Result<Hearing, StoreError>
+    where
+        F: FnOnce(&Consultation) -> Result<Hearing, DomainError>,
+    {
+        let (txn, c) = self.lock_consultation(consultation_id).await?;
+        let h = plan(&c)?;
+        if find(&*txn, consultation_id, id).await?.is_some() {
+            return Err(DomainError::AlreadyExists {
+                resource: h.name(),
+                description: format!("听证会 {id} 已存在 (the hearing exists already)"),
+            }
+            .into());
+        }
+        hearing::Entity::insert(to_row(&h, now, &self.keys)?)
+            .exec_without_returning(&*txn)
+            .await?;
+        audit::append(&*txn, record(&h, actor, "hearing.plan", None, now)).await?;
+        txn.commit().await?;
+        Ok(h)
+    }
+
+    /// Applies `change` to hearing `id` of the consultation, with its audit event `action`,
+    /// atomically; if it fails, nothing is written.
+    pub async fn change_hearing<F>(
+        &self,
+        consultation_id: &str,
+        id: &str,
+        actor: &str,
+        action: &'static str,
+        now: DateTime<Utc>,
+        change: F,
+    ) -> Result<Hearing, StoreError>
+    where
+        F: FnOnce(&Consultation, &mut Hearing) -> Result<(), DomainError>,
+    {
+        let (txn, c) = self.lock_consultation(consultation_id).await?;
+        let row = find(&*txn, consultation_id, id)
+            .await?
+            .ok_or_else(|| not_found(consultation_id, id))?;
+        let before = from_row(row, &self.keys)?;
+        let mut after = before.clone();
+        change(&c, &mut after)?;
+        hearing::Entity::update(to_row(&after, now, &self.keys)?)
+            .exec(&*txn)
+            .await?;
+        audit::append(&*txn, record(&after, actor, action, Some(&before), now)).await?;
+        txn.commit().await?;
+        Ok(after)
+    }
+
+    /// Hearing `id` of the consultation, or `NOT_FOUND`.
+    pub async fn hearing(&self, consultation_id: &str, id: &str) -> Result<Hearing, StoreError> {
+        let row = find(&self.db, consultation_id, id)
+            .await?
+            .ok_or_else(|| not_found(consultation_id, id))?;
+        from_row(row, &self.keys)
+    }
+
+    /// The consultation's hearings, earliest first.
+    pub async fn hearings(&self, consultation_id: &str) -> Result<Vec<Hearing>, StoreError> {
+        hearings_of(&self.db, consultation_id, &self.keys).await
+    }
+
+    /// Records an opinion voiced at hearing `hearing_id` as a comment linked to it: `voiced`
+    /// makes the submitted comment the hearing's, `admit` decides on the consultation and the
+    /// hearing. A retry of the same request (the actor's request id) answers with the stored
+    /// comment, as a submission does, even once the hearing no longer admits opinions.
+    pub async fn record_hearing_opinion<V, A>(
+        &self,
+        hearing_id: &str,
+        submission: Submission,
+        admit: A,
+        voiced: V,
+    ) -> Result<Comment, StoreError>
+    where
+        A: FnOnce(&Consultation, &Hearing) -> Result<(), DomainError>,
+        V: FnOnce(&Hearing, NewComment) -> Result<NewComment, DomainError>,
+    {
+        let mut s = submission;
+        let (txn, c) = self.lock_consultation(&s.consultation_id).await?;
+        let row = find(&*txn, &s.consultation_id, hearing_id)
+            .await?
+            .ok_or_else(|| not_found(&s.consultation_id, hearing_id))?;
+        let h = from_row(row, &self.keys)?;
+        s.comment = voiced(&h, s.comment)?;
+        let key = (s.actor.id.clone(), s.request_id.clone());
+        let stored = load_stored(
+            &txn,
+            std::iter::once((key.0.as_str(), key.1.as_str())),
+            &self.keys,
+        )
+        .await?;
+        if let Some(existing) = stored.get(&key) {
+            return resolve(&s, existing, &self.keys);
+        }
+        admit(&c, &h)?;
+        let mut ids = ulid::Generator::new();
+        let comment = new_comment(&s, &mut ids);
+        let digest = crate::comments::digest(&s, &self.keys, Some(self.keys.current()))?;
+        let fresh = [(comment, digest)];
+        // The consultation's row lock serialises this with every other hearing opinion, but a
+        // submission of the same request id through the writer takes only a shared lock: the
+        // unique key decides between them, as between two replicas' batches.
+        let inserted = insert_new(&txn, &fresh, &self.keys).await?;
+        let [(comment, digest)] = fresh;
+        if !inserted.contains(&comment.id) {
+            let stored = load_stored(
+                &txn,
+                std::iter::once((key.0.as_str(), key.1.as_str())),
+                &self.keys,
+            )
+            .await?;
+            return match stored.get(&key) {
+                Some(existing) => resolve(&s, existing, &self.keys),
+                None => Err(crate::Constraint::ReceiptCode.conflict()),
+            };
+        }
+        let mut counts = CountChanges::default();
+        counts.add(&comment.consultation_id, comment_key(&comment), 1);
+        counts.write(&txn).await?;
+        audit::append(&*txn, submission_event(&comment, &digest)).await?;
+        txn.commit().await?;
+        Ok(comment)
+    }
+}
