@@ -140,20 +140,32 @@ const FIELDS: &[(&str, &str)] = &[
     (".consult.v1.GetHearingRequest.name", HEARING_NAME),
     (".consult.v1.ListHearingsRequest.parent", CONSULTATION_NAME),
     (".consult.v1.PublishHearingNoticeRequest.name", HEARING_NAME),
-    (".consult.v1.AddHearingParticipantRequest.parent", HEARING_NAME),
-    (".consult.v1.AddHearingParticipantRequest.participant", NESTED),
+    (
+        ".consult.v1.AddHearingParticipantRequest.parent",
+        HEARING_NAME,
+    ),
+    (
+        ".consult.v1.AddHearingParticipantRequest.participant",
+        NESTED,
+    ),
     (
         ".consult.v1.PublishHearingParticipantsRequest.name",
         HEARING_NAME,
     ),
-    (".consult.v1.RecordMaterialsDeliveredRequest.name", CATALOGUE_NAME),
+    (
+        ".consult.v1.RecordMaterialsDeliveredRequest.name",
+        CATALOGUE_NAME,
+    ),
     (".consult.v1.EnterHearingRecordRequest.name", HEARING_NAME),
     (
         ".consult.v1.EnterHearingRecordRequest.text",
         r#"#[validate(length(max = 2000000, message = "笔录不能超过500000个字符 (the record has at most 500,000 characters)"))]"#,
     ),
     (".consult.v1.ConfirmHearingRecordRequest.name", HEARING_NAME),
-    (".consult.v1.RecordHearingOpinionRequest.parent", HEARING_NAME),
+    (
+        ".consult.v1.RecordHearingOpinionRequest.parent",
+        HEARING_NAME,
+    ),
     (".consult.v1.RecordHearingOpinionRequest.comment", NESTED),
     (
         ".consult.v1.RecordHearingOpinionRequest.request_id",

@@ -17,6 +17,7 @@ mod departments;
 mod desk;
 mod faults;
 mod fuzz;
+mod hearings;
 mod hostile;
 mod lifecycle;
 mod limits;

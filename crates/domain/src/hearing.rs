@@ -93,6 +93,8 @@ pub struct Hearing {
 /// How far a hearing has got, derived from what is recorded and the time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum HearingStage {
+    /// Its time came without a notice: it could not be held (and never counts as held).
+    Lapsed,
     /// Planned; the notice is not published.
     Planned,
     /// The notice is published.
@@ -111,6 +113,7 @@ impl HearingStage {
     /// The stage in Chinese, for officers and the report.
     pub fn label(self) -> &'static str {
         match self {
+            Self::Lapsed => "未发布公告，未举行",
             Self::Planned => "已计划",
             Self::Announced => "已公告",
             Self::ParticipantsPublished => "已公布参加人",
@@ -182,6 +185,9 @@ impl Hearing {
         match &self.record {
             Some(_) if self.is_confirmed() => HearingStage::Confirmed,
             Some(_) => HearingStage::Recorded,
+            None if now >= self.plan.held_at && self.notice_published_at.is_none() => {
+                HearingStage::Lapsed
+            }
             None if now >= self.plan.held_at => HearingStage::Held,
             None if self.participants_published_at.is_some() => HearingStage::ParticipantsPublished,
             None if self.notice_published_at.is_some() => HearingStage::Announced,

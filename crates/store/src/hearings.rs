@@ -34,8 +34,8 @@ fn not_found(consultation_id: &str, id: &str) -> StoreError {
 
 fn from_row(m: hearing::Model, keys: &PrivateDataKeys) -> Result<Hearing, StoreError> {
     let name = format!("consultations/{}/hearings/{}", m.consultation_id, m.id);
-    let mut h: Hearing = serde_json::from_str(&m.document)
-        .map_err(|e| corrupt(format!("{name}: document: {e}")))?;
+    let mut h: Hearing =
+        serde_json::from_str(&m.document).map_err(|e| corrupt(format!("{name}: document: {e}")))?;
     let names = keys
         .open(
             &m.private_key_id,
@@ -135,9 +135,7 @@ impl Store {
         let row = lock_consultations(&txn, [consultation_id], RowLock::Update)
             .await?
             .pop()
-            .ok_or_else(|| {
-                DomainError::not_found(format!("consultations/{consultation_id}"))
-            })?;
+            .ok_or_else(|| DomainError::not_found(format!("consultations/{consultation_id}")))?;
         let c = consultation_from_row(row)?;
         Ok((txn, c))
     }

@@ -291,3 +291,59 @@ fn planning_checks_every_field_and_the_consultations_stage() {
     let named: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(named, ["place", "matters", "held_at"]);
 }
+
+#[test]
+fn a_hearing_whose_time_came_without_a_notice_lapsed_and_takes_no_opinions() {
+    let (c, h) = rule_hearing("2026-06-30 09:00", local("2026-05-01 09:00"));
+    let after = local("2026-06-30 12:00");
+    assert_eq!(h.stage(after), HearingStage::Lapsed);
+    assert_eq!(
+        rules(&h.admit_opinion(&c, after).unwrap_err()),
+        ["NOTICE_NOT_PUBLISHED"]
+    );
+    // The gate names the hearing that got furthest, never a lapsed one over a held one.
+    let (_, held) = prepared();
+    let gate = hearing_gate("c1", true, &[h, held], after).expect("missing");
+    assert_eq!(gate.subject, "consultations/c1/hearings/h1");
+    assert!(gate.description.contains("笔录尚未录入"), "{gate:?}");
+}
+
+#[test]
+fn opinions_are_taken_once_the_hearing_is_held_on_its_channel_and_linked_to_it() {
+    let (c, h) = prepared();
+    assert_eq!(
+        rules(&h.admit_opinion(&c, local("2026-06-29 09:00")).unwrap_err()),
+        ["HEARING_NOT_HELD"]
+    );
+    h.admit_opinion(&c, local("2026-06-30 12:00"))
+        .expect("held, window or not");
+    let fields = crate::comment::CommentFields {
+        content: "建议降低犬只登记费用",
+        ..Default::default()
+    };
+    let voiced = NewComment::parse(
+        Channel::Hearing,
+        SubmitterCategory::Citizen,
+        fields.clone(),
+        None,
+        false,
+    )
+    .unwrap();
+    let linked = h.opinion(voiced).unwrap();
+    assert_eq!(
+        linked.meeting.as_deref(),
+        Some("consultations/c1/hearings/h1")
+    );
+    let sent_in = NewComment::parse(
+        Channel::Portal,
+        SubmitterCategory::Citizen,
+        fields,
+        None,
+        false,
+    )
+    .unwrap();
+    assert!(matches!(
+        h.opinion(sent_in),
+        Err(DomainError::InvalidArgument(v)) if v[0].field == "comment.channel"
+    ));
+}

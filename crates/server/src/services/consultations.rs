@@ -273,8 +273,10 @@ impl Consultations {
                 .as_ref()
                 .zip(catalogue_item_of(&c.catalogue_item))
                 .and_then(|(cat, (_, item))| {
-                    cat.item(item)
-                        .map(|item| ItemReference { catalogue: cat, item })
+                    cat.item(item).map(|item| ItemReference {
+                        catalogue: cat,
+                        item,
+                    })
                 });
             publish_carrying(c, found, now, calendar)
         })

@@ -82,6 +82,7 @@ impl HearingName {
 
 fn stage(s: HearingStage) -> i32 {
     (match s {
+        HearingStage::Lapsed => pb::HearingStage::Lapsed,
         HearingStage::Planned => pb::HearingStage::Planned,
         HearingStage::Announced => pb::HearingStage::Announced,
         HearingStage::ParticipantsPublished => pb::HearingStage::ParticipantsPublished,
@@ -158,7 +159,11 @@ impl Hearings {
     /// The consultation `id`, if `actor` is an officer of its department; checked before
     /// anything is looked up, so that another department learns nothing of its hearings.
     /// (A consultation's department never changes: reading it outside the transaction is safe.)
-    async fn managed(&self, actor: &Actor, consultation_id: &str) -> Result<Consultation, ApiError> {
+    async fn managed(
+        &self,
+        actor: &Actor,
+        consultation_id: &str,
+    ) -> Result<Consultation, ApiError> {
         let c = self.0.store.consultation(consultation_id).await?;
         actor.may_manage(&c.department)?;
         Ok(c)
@@ -173,7 +178,11 @@ impl Hearings {
         change: F,
     ) -> Result<pb::Hearing, ApiError>
     where
-        F: FnOnce(&Consultation, &mut Hearing, chrono::DateTime<chrono::Utc>) -> Result<(), DomainError>,
+        F: FnOnce(
+            &Consultation,
+            &mut Hearing,
+            chrono::DateTime<chrono::Utc>,
+        ) -> Result<(), DomainError>,
     {
         self.managed(actor, &name.consultation).await?;
         let now = self.0.clock.now();
@@ -309,9 +318,12 @@ impl Hearings {
     ) -> Result<pb::Hearing, ApiError> {
         let (actor, req) = signed(&self.0.auth, request)?;
         let name = HearingName::parse(&req.name, "name", false)?;
-        self.change(&actor, &name, "hearing.publish_participants", |_, h, now| {
-            h.publish_participants(now)
-        })
+        self.change(
+            &actor,
+            &name,
+            "hearing.publish_participants",
+            |_, h, now| h.publish_participants(now),
+        )
         .await
     }
 

@@ -1,0 +1,400 @@
+//! Hearings (听证会) on a rule's draft whose catalogue item requires one: the 30-day notice,
+//! the participant list, materials 7 days ahead, the record confirmed by each participant,
+//! opinions voiced at the hearing answered like any comment, and the deliberation gate that
+//! waits for all of it. Participants' names never reach the public.
+
+use consult_api::pb;
+use consult_e2e::{TestServer, assert_status, authed, beijing, token, ts};
+use tonic::Code;
+
+/// Registers `fgw` and publishes catalogue `nc-2026` with one item of fgw's that requires a
+/// hearing; returns the item's name.
+async fn item_requiring_a_hearing(server: &TestServer) -> String {
+    pb::department_service_client::DepartmentServiceClient::new(server.channel.clone())
+        .create_department(authed(
+            token::ADMIN,
+            pb::CreateDepartmentRequest {
+                department: Some(pb::Department {
+                    code: "fgw".into(),
+                    display_name: "南昌市发展和改革委员会".into(),
+                    government: "南昌市人民政府".into(),
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap();
+    let mut api = pb::catalogue_service_client::CatalogueServiceClient::new(server.channel.clone());
+    let draft = api
+        .create_catalogue(authed(
+            token::ADMIN,
+            pb::CreateCatalogueRequest {
+                catalogue_id: "nc-2026".into(),
+                catalogue: Some(pb::Catalogue {
+                    government: "南昌市人民政府".into(),
+                    year: 2026,
+                    title: "南昌市人民政府2026年度重大行政决策事项目录".into(),
+                    items: vec![pb::CatalogueItem {
+                        title: "南昌市公共停车场收费管理办法".into(),
+                        department: "fgw".into(),
+                        planned_month: "2026-05".into(),
+                        hearing_required: true,
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    api.publish_catalogue(authed(
+        token::ADMIN,
+        pb::PublishCatalogueRequest {
+            name: "catalogues/nc-2026".into(),
+            approval: Some(pb::CatalogueApproval {
+                document_number: "洪府字〔2026〕12号".into(),
+                approve_date: "2026-02-27".into(),
+            }),
+        },
+    ))
+    .await
+    .unwrap();
+    draft.items[0].name.clone()
+}
+
+fn plan(parent: &str, id: &str, held_at: &str) -> pb::PlanHearingRequest {
+    pb::PlanHearingRequest {
+        parent: parent.into(),
+        hearing_id: id.into(),
+        hearing: Some(pb::Hearing {
+            held_at: Some(ts(beijing(held_at))),
+            place: "南昌市政府第一会议室".into(),
+            matters: "公共停车场收费标准及减免范围".into(),
+            selection_method: "公开报名，按利益相关方类别随机抽取".into(),
+            ..Default::default()
+        }),
+    }
+}
+
+fn delivered(participant: &str, at: &str) -> pb::RecordMaterialsDeliveredRequest {
+    pb::RecordMaterialsDeliveredRequest {
+        name: participant.into(),
+        delivered_time: Some(ts(beijing(at))),
+    }
+}
+
+fn officer<T>(message: T) -> tonic::Request<T> {
+    authed(token::OFFICER_FGW, message)
+}
+
+#[tokio::test]
+async fn a_rules_hearing_is_announced_prepared_held_recorded_and_only_then_passes_the_gate() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let item = item_requiring_a_hearing(&server).await;
+    let mut d = consult_e2e::draft("南昌市公共停车场收费管理办法（征求意见稿）");
+    d.kind = pb::ConsultationKind::Rule as i32;
+    d.catalogue_item = item;
+    d.channels = vec![pb::Channel::Portal as i32];
+    let c = crate::published_draft(&server, d).await;
+    let mut api = server.hearings();
+
+    // A notice 29 days ahead of a hearing on a rule's draft is refused, and writes nothing.
+    api.plan_hearing(officer(plan(&c.name, "h1", "2026-03-31 14:00")))
+        .await
+        .unwrap();
+    let before = server.row_counts().await;
+    let late = assert_status(
+        api.publish_hearing_notice(officer(pb::PublishHearingNoticeRequest {
+            name: format!("{}/hearings/h1", c.name),
+        }))
+        .await,
+        Code::FailedPrecondition,
+        "HEARING_NOTICE_TOO_LATE",
+    );
+    assert!(late.message().contains("2026年3月1日"), "{late:?}");
+    assert_eq!(server.row_counts().await, before, "a refusal wrote");
+
+    // Another department's officer learns nothing of the hearing; a second plan of the same
+    // id is a conflict.
+    assert_status(
+        api.plan_hearing(authed(
+            token::OFFICER_JTJ,
+            plan(&c.name, "h9", "2026-04-20 09:00"),
+        ))
+        .await,
+        Code::PermissionDenied,
+        "",
+    );
+    assert_status(
+        api.plan_hearing(officer(plan(&c.name, "h1", "2026-04-20 09:00")))
+            .await,
+        Code::AlreadyExists,
+        "h1",
+    );
+
+    // The hearing held: announced 39 days ahead.
+    let h = api
+        .plan_hearing(officer(plan(&c.name, "h2", "2026-04-10 09:30")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(h.stage, pb::HearingStage::Planned as i32);
+    // Not public before its notice.
+    assert_status(
+        api.get_hearing(tonic::Request::new(pb::GetHearingRequest {
+            name: h.name.clone(),
+        }))
+        .await,
+        Code::NotFound,
+        "h2",
+    );
+    api.publish_hearing_notice(officer(pb::PublishHearingNoticeRequest {
+        name: h.name.clone(),
+    }))
+    .await
+    .unwrap();
+    for (category, name) in [
+        (pb::SubmitterCategory::Citizen, "王小明"),
+        (pb::SubmitterCategory::Enterprise, "赵经理"),
+    ] {
+        api.add_hearing_participant(officer(pb::AddHearingParticipantRequest {
+            parent: h.name.clone(),
+            participant: Some(pb::HearingParticipant {
+                category: category as i32,
+                display_name: name.into(),
+                ..Default::default()
+            }),
+        }))
+        .await
+        .unwrap();
+    }
+    let listed = api
+        .publish_hearing_participants(officer(pb::PublishHearingParticipantsRequest {
+            name: h.name.clone(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.stage, pb::HearingStage::ParticipantsPublished as i32);
+    let (p1, p2) = (
+        listed.participants[0].name.clone(),
+        listed.participants[1].name.clone(),
+    );
+    assert_eq!(listed.participants[0].display_name, "王小明");
+
+    // The public reads the notice and the participants' categories, never a name.
+    let public = api
+        .get_hearing(tonic::Request::new(pb::GetHearingRequest {
+            name: h.name.clone(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(public.participants.len(), 2);
+    assert!(
+        public
+            .participants
+            .iter()
+            .all(|p| p.display_name.is_empty())
+    );
+    assert_eq!(
+        public.participants[1].category,
+        pb::SubmitterCategory::Enterprise as i32
+    );
+    let publicly_listed = api
+        .list_hearings(tonic::Request::new(pb::ListHearingsRequest {
+            parent: c.name.clone(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        publicly_listed
+            .hearings
+            .iter()
+            .map(|x| x.name.as_str())
+            .collect::<Vec<_>>(),
+        [h.name.as_str()],
+        "the hearing never announced is not public"
+    );
+
+    // Materials: 7 days ahead in time, 6 days ahead refused.
+    server.set_time(beijing("2026-04-05 10:00")).await;
+    api.record_materials_delivered(officer(delivered(&p1, "2026-03-20 09:00")))
+        .await
+        .unwrap();
+    let before = server.row_counts().await;
+    assert_status(
+        api.record_materials_delivered(officer(delivered(&p2, "2026-04-04 15:00")))
+            .await,
+        Code::FailedPrecondition,
+        "MATERIALS_TOO_LATE",
+    );
+    assert_eq!(server.row_counts().await, before, "a refusal wrote");
+    api.record_materials_delivered(officer(delivered(&p2, "2026-04-03 09:00")))
+        .await
+        .unwrap();
+    assert_status(
+        api.enter_hearing_record(officer(pb::EnterHearingRecordRequest {
+            name: h.name.clone(),
+            text: "听证笔录".into(),
+        }))
+        .await,
+        Code::FailedPrecondition,
+        "HEARING_NOT_HELD",
+    );
+
+    // After the hearing: the window closed, opinions voiced there are recorded and answered.
+    server.set_time(beijing("2026-04-10 12:00")).await;
+    crate::close(&server, &c.name).await;
+    let opinion = api
+        .record_hearing_opinion(officer(pb::RecordHearingOpinionRequest {
+            parent: h.name.clone(),
+            comment: Some(pb::Comment {
+                submitter_category: pb::SubmitterCategory::Enterprise as i32,
+                content: "建议夜间停车收费减半".into(),
+                clause_reference: "第八条".into(),
+                ..Default::default()
+            }),
+            request_id: "h2-opinion-1".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(opinion.channel, pb::Channel::Hearing as i32);
+    assert_eq!(opinion.meeting, h.name);
+    let again = api
+        .record_hearing_opinion(officer(pb::RecordHearingOpinionRequest {
+            parent: h.name.clone(),
+            comment: Some(pb::Comment {
+                submitter_category: pb::SubmitterCategory::Enterprise as i32,
+                content: "建议夜间停车收费减半".into(),
+                clause_reference: "第八条".into(),
+                ..Default::default()
+            }),
+            request_id: "h2-opinion-1".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again.name, opinion.name, "a retry is the same comment");
+    assert_status(
+        api.record_hearing_opinion(officer(pb::RecordHearingOpinionRequest {
+            parent: format!("{}/hearings/h1", c.name),
+            comment: Some(pb::Comment {
+                submitter_category: pb::SubmitterCategory::Citizen as i32,
+                content: "未举行的听证会".into(),
+                ..Default::default()
+            }),
+            request_id: "h1-opinion-1".into(),
+        }))
+        .await,
+        Code::FailedPrecondition,
+        "NOTICE_NOT_PUBLISHED",
+    );
+
+    let mut consultations = server.consultations();
+    let ready = |name: &str| {
+        officer(pb::MarkReadyForDeliberationRequest {
+            name: name.to_owned(),
+        })
+    };
+    // Nothing recorded yet: the gate names the opinion unanswered and the missing record.
+    let gate = assert_status(
+        consultations
+            .mark_ready_for_deliberation(ready(&c.name))
+            .await,
+        Code::FailedPrecondition,
+        "HEARING_REQUIRED",
+    );
+    assert!(format!("{gate:?}").contains("笔录尚未录入"), "{gate:?}");
+    server
+        .comments()
+        .answer_comment(officer(pb::AnswerCommentRequest {
+            name: opinion.name.clone(),
+            disposition: Some(pb::Disposition {
+                outcome: pb::Outcome::PartiallyAdopted as i32,
+                reason: "夜间时段收费标准下调，减半幅度过大".into(),
+                adopted_content: "第八条增加夜间优惠时段".into(),
+                ..Default::default()
+            }),
+        }))
+        .await
+        .unwrap();
+    api.enter_hearing_record(officer(pb::EnterHearingRecordRequest {
+        name: h.name.clone(),
+        text: "听证笔录：主持人宣布听证会开始……参加人1（市民）发言……".into(),
+    }))
+    .await
+    .unwrap();
+    api.confirm_hearing_record(officer(pb::ConfirmHearingRecordRequest {
+        name: p1.clone(),
+    }))
+    .await
+    .unwrap();
+    let gate = assert_status(
+        consultations
+            .mark_ready_for_deliberation(ready(&c.name))
+            .await,
+        Code::FailedPrecondition,
+        "HEARING_REQUIRED",
+    );
+    let said = format!("{gate:?}");
+    assert!(said.contains("2（企业）"), "names who must confirm: {said}");
+    assert!(!said.contains("赵经理"), "names stay private: {said}");
+    api.confirm_hearing_record(officer(pb::ConfirmHearingRecordRequest {
+        name: p2.clone(),
+    }))
+    .await
+    .unwrap();
+    let passed = consultations
+        .mark_ready_for_deliberation(ready(&c.name))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        passed.state,
+        pb::ConsultationState::ReadyForDeliberation as i32
+    );
+
+    // The record is the department's; the public sees the hearing confirmed, not its text.
+    let public = api
+        .get_hearing(tonic::Request::new(pb::GetHearingRequest {
+            name: h.name.clone(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(public.stage, pb::HearingStage::Confirmed as i32);
+    assert!(public.record.is_none());
+    let internal = api
+        .get_hearing(officer(pb::GetHearingRequest {
+            name: h.name.clone(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(internal.record.unwrap().text.starts_with("听证笔录"));
+    // No name reaches the audit log in clear.
+    let events = server
+        .audit()
+        .list_audit_events(authed(
+            token::AUDITOR,
+            pb::ListAuditEventsRequest {
+                consultation: c.name.clone(),
+                page_size: 1000,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
+    let said = format!("{events:?}");
+    assert!(said.contains("hearing.confirm_record"), "{said}");
+    assert!(
+        !said.contains("王小明"),
+        "a participant's name in the audit log"
+    );
+}
