@@ -4,7 +4,7 @@
 //! waits for all of it. Participants' names never reach the public.
 
 use consult_api::pb;
-use consult_e2e::{TestServer, assert_status, authed, beijing, token, ts};
+use consult_e2e::{TestServer, assert_status, authed, beijing, http_get, token, ts};
 use tonic::Code;
 
 /// Registers `fgw` and publishes catalogue `nc-2026` with one item of fgw's that requires a
@@ -357,6 +357,40 @@ async fn a_rules_hearing_is_announced_prepared_held_recorded_and_only_then_passe
         passed.state,
         pb::ConsultationState::ReadyForDeliberation as i32
     );
+
+    // The report lists the hearing: categories, the opinion, the record confirmed; no name.
+    server.set_time(beijing("2026-04-16 10:00")).await;
+    let report = crate::record_and_publish(
+        &server,
+        &c.name,
+        (
+            "洪府规〔2026〕4号",
+            "南昌市公共停车场收费管理办法",
+            "2026-04-15",
+        ),
+    )
+    .await;
+    assert_eq!(report.hearings.len(), 1, "{:?}", report.hearings);
+    let heard = &report.hearings[0];
+    assert_eq!(heard.name, h.name);
+    assert_eq!(heard.opinions, 1);
+    assert!(heard.record_confirmed);
+    assert_eq!(
+        heard
+            .participant_categories
+            .iter()
+            .map(|t| t.count)
+            .sum::<i64>(),
+        2
+    );
+    assert!(!report.canonical_json.contains("王小明"));
+    let id = c.name.trim_start_matches("consultations/");
+    let page = http_get(&format!("{}/consultations/{id}/feedback", server.http))
+        .await
+        .text();
+    assert!(page.contains("南昌市政府第一会议室"), "{page}");
+    assert!(page.contains("经参加人确认"), "{page}");
+    assert!(!page.contains("赵经理"));
 
     // The record is the department's; the public sees the hearing confirmed, not its text.
     let public = api

@@ -94,13 +94,25 @@ pub(crate) async fn decide_and_publish(
     name: &str,
     (number, title, decide_date): (&str, &str, &str),
 ) -> pb::FeedbackReport {
+    server
+        .consultations()
+        .mark_ready_for_deliberation(authed(
+            token::OFFICER_FGW,
+            pb::MarkReadyForDeliberationRequest { name: name.into() },
+        ))
+        .await
+        .unwrap();
+    record_and_publish(server, name, (number, title, decide_date)).await
+}
+
+/// Records the decision of consultation `name`, past the gate (`number`, `title`, dated
+/// `decide_date`), and publishes its report; returns the reply.
+pub(crate) async fn record_and_publish(
+    server: &TestServer,
+    name: &str,
+    (number, title, decide_date): (&str, &str, &str),
+) -> pb::FeedbackReport {
     let mut api = server.consultations();
-    api.mark_ready_for_deliberation(authed(
-        token::OFFICER_FGW,
-        pb::MarkReadyForDeliberationRequest { name: name.into() },
-    ))
-    .await
-    .unwrap();
     api.record_decision(authed(
         token::OFFICER_FGW,
         pb::RecordDecisionRequest {

@@ -14,6 +14,7 @@ use crate::answering::{
 use crate::calendar::Calendar;
 use crate::comment::{Channel, Comment, SubmitterCategory};
 use crate::consultation::Consultation;
+use crate::hearing::Hearing;
 use crate::pii::mask_personal_information;
 
 /// A code with its Chinese label, as every vocabulary value appears in the report.
@@ -99,6 +100,28 @@ pub struct ReportMeeting {
     pub opinions: u64,
     /// Attendees' categories, by opinions recorded.
     pub attendee_categories: Vec<Count>,
+}
+
+/// A hearing held on the consultation (one whose notice was published), as the report lists
+/// it: participants by category, never by name; the record's text stays with the department.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportHearing {
+    /// `consultations/{c}/hearings/{h}`.
+    pub name: String,
+    /// When it was held.
+    pub held_at: DateTime<Utc>,
+    /// Where.
+    pub place: String,
+    /// The matters heard.
+    pub matters: String,
+    /// When its notice was published.
+    pub notice_published_at: Option<DateTime<Utc>>,
+    /// Its participants, by category.
+    pub participant_categories: Vec<Count>,
+    /// Opinions recorded from it (published ones; how they were handled is in the comments).
+    pub opinions: u64,
+    /// Whether every participant confirmed the record.
+    pub record_confirmed: bool,
 }
 
 /// Received comments counted several ways.
@@ -301,6 +324,9 @@ pub struct FeedbackReport {
     pub channels_used: Vec<Term>,
     /// Opinions from meetings.
     pub meetings: Vec<ReportMeeting>,
+    /// Hearings held (absent from versions published before hearings were recorded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hearings: Vec<ReportHearing>,
     /// Counts.
     pub totals: ReportTotals,
     /// Concentrated opinions.
@@ -528,6 +554,32 @@ impl FeedbackReport {
         report
     }
 
+    /// Lists the hearings whose notice was published, with the published opinions recorded
+    /// from each (`opinions`, by hearing name).
+    pub fn with_hearings(mut self, hearings: &[Hearing], opinions: &BTreeMap<String, u64>) -> Self {
+        self.hearings = hearings
+            .iter()
+            .filter(|h| h.is_public())
+            .map(|h| {
+                let mut by_category = BTreeMap::<SubmitterCategory, u64>::new();
+                for p in &h.participants {
+                    *by_category.entry(p.category).or_default() += 1;
+                }
+                ReportHearing {
+                    name: h.name(),
+                    held_at: h.plan.held_at,
+                    place: h.plan.place.clone(),
+                    matters: h.plan.matters.clone(),
+                    notice_published_at: h.notice_published_at,
+                    participant_categories: counts(&by_category, |k| term!(k)),
+                    opinions: opinions.get(&h.name()).copied().unwrap_or(0),
+                    record_confirmed: h.is_confirmed(),
+                }
+            })
+            .collect();
+        self
+    }
+
     /// Gives each group the words of its member in `representatives` (by group id), if that
     /// member is a visible member of it.
     pub fn represented_by(mut self, representatives: &BTreeMap<&str, &Comment>) -> Self {
@@ -638,6 +690,7 @@ impl FeedbackReport {
                     attendee_categories: counts(cats, |c| term!(c)),
                 })
                 .collect(),
+            hearings: Vec::new(),
             totals: ReportTotals {
                 received,
                 published: received - hidden,

@@ -515,6 +515,25 @@ pub fn report_frame(
                 }
             }
 
+            @if !r.hearings.is_empty() {
+                table.hearings {
+                    caption { "听证会" }
+                    thead { tr { th scope="col" { "时间" } th scope="col" { "地点" } th scope="col" { "听证事项" } th scope="col" { "参加人类别" } th scope="col" { "听证意见" } th scope="col" { "笔录" } } }
+                    tbody {
+                        @for h in &r.hearings {
+                            tr {
+                                td { (show_official(h.held_at)) }
+                                td { (h.place) }
+                                td { (h.matters) }
+                                td { (h.participant_categories.iter().map(|c| format!("{} {}人", c.term.label, c.count)).collect::<Vec<_>>().join("、")) }
+                                td.n { (h.opinions) "条" }
+                                td { @if h.record_confirmed { "经参加人确认" } @else { "未经全部参加人确认" } }
+                            }
+                        }
+                    }
+                }
+            }
+
             h2 { "三、采纳情况" }
             (count_table("按采纳情况统计（公开的意见）", "采纳情况", &r.totals.by_outcome))
             @if !r.totals.hidden_by_reason.is_empty() {

@@ -312,6 +312,20 @@ pub(crate) fn report(r: &FeedbackReport, content: &str, sha256: &str) -> pb::Fee
                 attendee_categories: counts(&m.attendee_categories),
             })
             .collect(),
+        hearings: r
+            .hearings
+            .iter()
+            .map(|h| pb::ReportHearing {
+                name: h.name.clone(),
+                held_at: Some(timestamp(h.held_at)),
+                place: h.place.clone(),
+                matters: h.matters.clone(),
+                notice_publish_time: opt_timestamp(h.notice_published_at),
+                participant_categories: counts(&h.participant_categories),
+                opinions: i64::try_from(h.opinions).unwrap_or(i64::MAX),
+                record_confirmed: h.record_confirmed,
+            })
+            .collect(),
         totals: Some(pb::ReportTotals {
             received: i64::try_from(r.totals.received).unwrap_or(i64::MAX),
             published: i64::try_from(r.totals.published).unwrap_or(i64::MAX),

@@ -13,6 +13,7 @@ use consult_domain::hearing::Hearing;
 use consult_domain::{Comment, Consultation, DomainError, NewComment};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use crate::audit::{self, AuditRecord};
@@ -21,7 +22,7 @@ use crate::comments::{
 };
 use crate::consultations::from_row as consultation_from_row;
 use crate::counting::{CountChanges, comment_key};
-use crate::entity::hearing;
+use crate::entity::{comment, hearing};
 use crate::private_data::{PrivateDataKeys, PrivateField};
 use crate::write::{RowLock, WriteTxn, lock_consultations};
 use crate::{Store, StoreError, corrupt};
@@ -123,6 +124,29 @@ pub(crate) async fn hearings_of<C: ConnectionTrait>(
         .into_iter()
         .map(|m| from_row(m, keys))
         .collect()
+}
+
+/// Published (not hidden) opinions recorded from each meeting of the consultation, by the
+/// meeting's name.
+pub(crate) async fn opinions_by_meeting<C: ConnectionTrait>(
+    db: &C,
+    consultation_id: &str,
+) -> Result<BTreeMap<String, u64>, StoreError> {
+    let rows: Vec<(Option<String>, i64)> = comment::Entity::find()
+        .select_only()
+        .column(comment::Column::Meeting)
+        .column_as(comment::Column::Id.count(), "n")
+        .filter(comment::Column::ConsultationId.eq(consultation_id))
+        .filter(comment::Column::Meeting.is_not_null())
+        .filter(comment::Column::HideReason.is_null())
+        .group_by(comment::Column::Meeting)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(m, n)| Some((m?, u64::try_from(n).unwrap_or(0))))
+        .collect())
 }
 
 impl Store {

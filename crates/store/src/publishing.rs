@@ -196,8 +196,11 @@ async fn write_report(
         .iter()
         .filter_map(|c| c.group_id.as_deref().map(|g| (g, c)))
         .collect();
+    let hearings = crate::hearings::hearings_of(txn, cid, keys).await?;
+    let opinions = crate::hearings::opinions_by_meeting(txn, cid).await?;
     let summary = FeedbackReport::summary(consultation, &counts, &groups, calendar, edition)
-        .represented_by(&by_group);
+        .represented_by(&by_group)
+        .with_hearings(&hearings, &opinions);
     if let Some(run) = sink.run {
         run.set_total(summary.totals.published);
     }

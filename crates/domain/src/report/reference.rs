@@ -146,6 +146,7 @@ fn reference_build(
                 attendee_categories: counts(cats, |c| term!(c)),
             })
             .collect(),
+        hearings: Vec::new(),
         totals: ReportTotals {
             received,
             published: received - hidden,
