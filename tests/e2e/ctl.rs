@@ -13,7 +13,7 @@ const OPENED: &str = "2026-03-02 10:00";
 const AFTER_WINDOW: &str = "2026-04-02 09:00";
 
 /// A fresh directory for one test's files.
-fn workdir(name: &str) -> PathBuf {
+pub(crate) fn workdir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("consult-e2e-{name}-{}", rand::random::<u64>()));
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -432,3 +432,121 @@ async fn a_rules_hearing_is_announced_prepared_held_recorded_and_only_then_passe
         "a participant's name in the audit log"
     );
 }
+
+#[tokio::test]
+async fn consultctl_runs_a_hearing_and_the_public_sees_no_names() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let c = crate::published(&server, "关于调整公共停车场收费标准的通知（征求意见稿）").await;
+    let id = c.name.trim_start_matches("consultations/").to_owned();
+    let officer = |args: Vec<&str>| {
+        let grpc = server.grpc.clone();
+        let args: Vec<String> = args.into_iter().map(str::to_owned).collect();
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            consult_e2e::consultctl(&grpc, Some(token::OFFICER_FGW), &args).await
+        }
+    };
+    let run = officer(vec![
+        "hearing",
+        "plan",
+        &id,
+        "h1",
+        "--at",
+        "2026-03-20 09:30",
+        "--place",
+        "市政府第一会议室",
+        "--matters",
+        "收费标准",
+        "--selection",
+        "公开报名，随机抽取",
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    for step in [
+        vec!["hearing", "announce", &id, "h1"],
+        vec![
+            "hearing",
+            "add-participant",
+            &id,
+            "h1",
+            "--category",
+            "企业",
+            "--name",
+            "赵经理",
+        ],
+        vec!["hearing", "publish-participants", &id, "h1"],
+        vec![
+            "hearing",
+            "deliver",
+            &id,
+            "h1",
+            "1",
+            "--at",
+            "2026-03-02 09:00",
+        ],
+    ] {
+        let run = officer(step.clone()).await;
+        assert_eq!(run.code, 0, "{step:?}: {run:?}");
+    }
+    // A rule refused by the server reaches the officer with its name and a non-zero exit.
+    let run = officer(vec!["hearing", "publish-participants", &id, "h1"]).await;
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("PARTICIPANTS_ALREADY_PUBLISHED"),
+        "{run:?}"
+    );
+    let run = officer(vec!["hearing", "show", &id, "h1"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    for text in ["赵经理", "企业", "市政府第一会议室", "已公布参加人"] {
+        assert!(run.stdout.contains(text), "{text}: {}", run.stdout);
+    }
+    let run = consult_e2e::consultctl(&server.grpc, None, &["hearing", "show", &id, "h1"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("企业"), "{}", run.stdout);
+    assert!(!run.stdout.contains("赵经理"), "{}", run.stdout);
+
+    // After the hearing: the record from a file, the confirmation, an opinion.
+    server.set_time(beijing("2026-03-20 12:00")).await;
+    let record = crate::ctl::workdir("hearing").join("笔录.txt");
+    std::fs::write(&record, "听证笔录：参加人1发言，建议分时段收费。").unwrap();
+    let record = record.to_string_lossy().into_owned();
+    for step in [
+        vec!["hearing", "record", &id, "h1", "--file", &record],
+        vec!["hearing", "confirm", &id, "h1", "1"],
+        vec![
+            "hearing",
+            "opinion",
+            &id,
+            "h1",
+            "--category",
+            "企业",
+            "--content",
+            "建议分时段收费",
+            "--request-id",
+            "ctl-h1-1",
+        ],
+    ] {
+        let run = officer(step.clone()).await;
+        assert_eq!(run.code, 0, "{step:?}: {run:?}");
+    }
+    let run = officer(vec!["hearing", "list", &id]).await;
+    assert!(run.stdout.contains("笔录已确认"), "{}", run.stdout);
+    let listed = server
+        .comments()
+        .list_comments(authed(
+            token::OFFICER_FGW,
+            pb::ListCommentsRequest {
+                parent: c.name.clone(),
+                channel: pb::Channel::Hearing as i32,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.comments.len(), 1);
+    assert_eq!(
+        listed.comments[0].meeting,
+        format!("{}/hearings/h1", c.name)
+    );
+}

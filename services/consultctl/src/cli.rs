@@ -88,6 +88,9 @@ pub(crate) enum Command {
     /// 上会前置条件 (the deliberation gate)
     #[command(subcommand)]
     Gate(GateCommand),
+    /// 听证会：公告、参加人、材料送达、笔录确认、听证意见 (hearings)
+    #[command(subcommand)]
+    Hearing(HearingCommand),
     /// 决策文件 (the decision)
     #[command(subcommand)]
     Decision(DecisionCommand),
@@ -883,6 +886,118 @@ pub(crate) enum GateCommand {
     /// 标记为待上会 (pass the gate)
     #[command(after_help = "示例：\n  consultctl gate pass 01JD…")]
     Pass { consultation: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum HearingCommand {
+    /// 列出事项的听证会 (list a consultation's hearings)
+    #[command(after_help = "示例：\n  consultctl hearing list 01JD…")]
+    List { consultation: String },
+    /// 查看听证会、参加人和笔录 (show one, with participants and the record)
+    #[command(after_help = "示例：\n  consultctl hearing show 01JD… h1")]
+    Show {
+        consultation: String,
+        hearing: String,
+    },
+    /// 安排听证会 (plan a hearing)
+    #[command(
+        after_help = "示例：\n  consultctl hearing plan 01JD… h1 --at \"2026-04-10 09:30\" --place 市政府第一会议室 \\\n    \
+--matters 公共停车场收费标准 --selection \"公开报名，按类别随机抽取\"\n\n\
+规章草案的听证会须在举行30日前发布公告（consultctl hearing announce）。"
+    )]
+    Plan {
+        consultation: String,
+        /// 听证会标识，如 h1 (the hearing's id)
+        hearing: String,
+        /// 举行时间（北京时间）(when it is held)
+        #[arg(long)]
+        at: String,
+        /// 地点 (place)
+        #[arg(long)]
+        place: String,
+        /// 听证事项 (matters heard)
+        #[arg(long)]
+        matters: String,
+        /// 参加人遴选办法 (how participants are chosen)
+        #[arg(long)]
+        selection: String,
+    },
+    /// 发布听证公告 (publish the notice)
+    #[command(after_help = "示例：\n  consultctl hearing announce 01JD… h1")]
+    Announce {
+        consultation: String,
+        hearing: String,
+    },
+    /// 增加参加人；姓名不公开 (add a participant; the name stays private)
+    #[command(
+        after_help = "示例：\n  consultctl hearing add-participant 01JD… h1 --category 企业 --name 赵经理"
+    )]
+    AddParticipant {
+        consultation: String,
+        hearing: String,
+        /// 类别 (category), e.g. citizen, enterprise, 市民
+        #[arg(long)]
+        category: String,
+        /// 姓名 (name)
+        #[arg(long)]
+        name: String,
+    },
+    /// 公布参加人名单 (publish the list of participants)
+    #[command(after_help = "示例：\n  consultctl hearing publish-participants 01JD… h1")]
+    PublishParticipants {
+        consultation: String,
+        hearing: String,
+    },
+    /// 登记听证材料送达参加人（须在举行7日前）(record the delivery of materials)
+    #[command(
+        after_help = "示例：\n  consultctl hearing deliver 01JD… h1 2 --at \"2026-04-03 09:00\""
+    )]
+    Deliver {
+        consultation: String,
+        hearing: String,
+        /// 参加人编号 (the participant's number)
+        participant: String,
+        /// 送达时间（北京时间）(when)
+        #[arg(long)]
+        at: String,
+    },
+    /// 录入或更正听证笔录（参加人确认前）(enter or correct the record)
+    #[command(after_help = "示例：\n  consultctl hearing record 01JD… h1 --file 听证笔录.txt")]
+    Record {
+        consultation: String,
+        hearing: String,
+        /// 笔录文件（UTF-8 文本）(the record, a UTF-8 text file)
+        #[arg(long)]
+        file: std::path::PathBuf,
+    },
+    /// 登记参加人确认（签字）笔录 (record a participant's confirmation)
+    #[command(after_help = "示例：\n  consultctl hearing confirm 01JD… h1 2")]
+    Confirm {
+        consultation: String,
+        hearing: String,
+        /// 参加人编号 (the participant's number)
+        participant: String,
+    },
+    /// 登记听证会上提出的意见，之后与其他意见一样答复 (record an opinion voiced at the hearing)
+    #[command(
+        after_help = "示例：\n  consultctl hearing opinion 01JD… h1 --category 企业 --content \"建议夜间停车收费减半\" --clause 第八条"
+    )]
+    Opinion {
+        consultation: String,
+        hearing: String,
+        /// 意见内容 (the opinion)
+        #[arg(long)]
+        content: String,
+        /// 提出者类别 (category), default citizen
+        #[arg(long)]
+        category: Option<String>,
+        /// 条款 (clause), e.g. 第五条
+        #[arg(long, default_value = "")]
+        clause: String,
+        /// 幂等键：重试时使用同一个值不会重复登记 (idempotency key)
+        #[arg(long)]
+        request_id: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

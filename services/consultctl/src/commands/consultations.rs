@@ -429,7 +429,7 @@ pub(crate) fn parse_time(s: &str, end_of_day: bool) -> Result<DateTime<Utc>, Str
         })
 }
 
-fn wire(t: DateTime<Utc>) -> prost_types::Timestamp {
+pub(crate) fn wire(t: DateTime<Utc>) -> prost_types::Timestamp {
     prost_types::Timestamp {
         seconds: t.timestamp(),
         nanos: i32::try_from(t.timestamp_subsec_nanos()).unwrap_or(0),

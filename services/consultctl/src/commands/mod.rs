@@ -7,6 +7,7 @@ mod comments;
 mod consultations;
 mod departments;
 mod export;
+mod hearings;
 mod reports;
 mod suggestions;
 mod templates;
@@ -21,6 +22,7 @@ use consult_api::pb::comment_service_client::CommentServiceClient;
 use consult_api::pb::consultation_service_client::ConsultationServiceClient;
 use consult_api::pb::department_service_client::DepartmentServiceClient;
 use consult_api::pb::feedback_service_client::FeedbackServiceClient;
+use consult_api::pb::hearing_service_client::HearingServiceClient;
 use consult_api::pb::suggestion_service_client::SuggestionServiceClient;
 use consult_api::pb::{self};
 use consult_domain::Channel;
@@ -63,6 +65,10 @@ impl Ctx {
     fn catalogues(&self) -> CatalogueServiceClient<GrpcChannel> {
         CatalogueServiceClient::new(self.conn.channel.clone())
             .max_decoding_message_size(MAX_MESSAGE)
+    }
+
+    fn hearings(&self) -> HearingServiceClient<GrpcChannel> {
+        HearingServiceClient::new(self.conn.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
     }
 
     fn templates(&self) -> AnswerTemplateServiceClient<GrpcChannel> {
@@ -217,6 +223,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Due(a) => reports::due(&ctx, a).await,
         Command::Department(c) => departments::run(&ctx, c).await,
         Command::Catalogue(c) => catalogues::run(&ctx, c).await,
+        Command::Hearing(c) => hearings::run(&ctx, c).await,
         Command::Template(c) => templates::run(&ctx, c).await,
         Command::Completions { .. } => Ok(()),
     }
