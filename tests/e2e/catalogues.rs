@@ -513,6 +513,53 @@ async fn a_major_decision_is_published_only_with_an_item_of_its_departments_publ
         pb::ConsultationState::Open as i32,
         "{published:?}"
     );
+
+    // The item follows its consultation, and cannot be taken out of the catalogue any more.
+    let mut catalogue = catalogues(&server);
+    let read = catalogue
+        .get_catalogue(unauthenticated(pb::GetCatalogueRequest {
+            name: "catalogues/nc-2026".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let carried = read.items.iter().find(|i| i.name == fgw_item).unwrap();
+    assert_eq!(carried.status, pb::CatalogueItemStatus::InProgress as i32);
+    assert_eq!(carried.consultation, c.name);
+    let other = read.items.iter().find(|i| i.name == gaj_item).unwrap();
+    assert_eq!(other.status, pb::CatalogueItemStatus::Planned as i32);
+    assert!(other.consultation.is_empty());
+    catalogue
+        .adjust_catalogue(authed(
+            token::ADMIN,
+            pb::AdjustCatalogueRequest {
+                name: "catalogues/nc-2026".into(),
+                reason: "根据市政府常务会议决定调整".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    let before = server.row_counts().await;
+    assert_status(
+        catalogue
+            .update_catalogue(authed(
+                token::ADMIN,
+                pb::UpdateCatalogueRequest {
+                    catalogue: Some(pb::Catalogue {
+                        name: "catalogues/nc-2026".into(),
+                        items: vec![other.clone()],
+                        ..Default::default()
+                    }),
+                    update_mask: Some(prost_types::FieldMask {
+                        paths: vec!["items".into()],
+                    }),
+                },
+            ))
+            .await,
+        Code::FailedPrecondition,
+        "ITEM_HAS_CONSULTATION",
+    );
+    assert_eq!(server.row_counts().await, before, "a refusal wrote");
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use crate::consultation::is_meaningful;
 use crate::error::Violations;
 use crate::names::vocabulary;
 use crate::window::local_date;
-use crate::{ConsultationKind, DomainError};
+use crate::{ConsultationKind, ConsultationState, DomainError};
 
 /// Longest title of a catalogue or an item, in characters.
 pub const CATALOGUE_TITLE_MAX_CHARS: usize = 200;
@@ -501,6 +501,21 @@ impl Catalogue {
                 "目录没有事项，不能公布 (a catalogue without items cannot be published)",
             ));
         }
+        // An item withdrawn in this draft may have been taken up by a consultation since.
+        if let Some(taken) = self
+            .items
+            .iter()
+            .find(|i| i.status == ItemStatus::Withdrawn && i.consultation_id.is_some())
+        {
+            return Err(DomainError::precondition(
+                "ITEM_HAS_CONSULTATION",
+                format!("items/{}", taken.id),
+                format!(
+                    "事项“{}”已有征求意见事项，不能调出 (the item is carried out by a consultation)",
+                    taken.title
+                ),
+            ));
+        }
         self.approval = Some(Approval {
             document_number: approval.document_number.trim().to_owned(),
             approved_on: approval.approved_on,
@@ -543,6 +558,28 @@ impl Catalogue {
             updated_at: now,
             ..self.clone()
         })
+    }
+
+    /// Sets each item's status and consultation from the published consultations carrying it
+    /// out (`carried`: consultation id, the item's id, the consultation's state): the furthest
+    /// one decides — decided once one is decided, in progress while one is under way; a
+    /// withdrawn consultation carries nothing, and a withdrawn item stays withdrawn.
+    pub fn follow(&mut self, carried: &[(String, String, ConsultationState)]) {
+        for item in &mut self.items {
+            let furthest = carried
+                .iter()
+                .filter(|(_, i, state)| *i == item.id && *state != ConsultationState::Withdrawn)
+                .max_by_key(|(id, _, state)| (is_decided(*state), id.clone()));
+            item.consultation_id = furthest.map(|(id, _, _)| id.clone());
+            if item.status == ItemStatus::Withdrawn {
+                continue;
+            }
+            item.status = match furthest {
+                Some((_, _, state)) if is_decided(*state) => ItemStatus::Decided,
+                Some(_) => ItemStatus::InProgress,
+                None => ItemStatus::Planned,
+            };
+        }
     }
 
     /// The item `id`, if this version has it.
@@ -592,6 +629,14 @@ pub fn publish_carrying(
     consultation.publish(now, calendar)?;
     consultation.catalogue_item_label = found.map(|f| f.label()).unwrap_or_default();
     Ok(())
+}
+
+/// Whether a consultation in `state` has its decision.
+fn is_decided(state: ConsultationState) -> bool {
+    matches!(
+        state,
+        ConsultationState::Decided | ConsultationState::FeedbackPublished
+    )
 }
 
 /// Checks a consultation's catalogue item at publication: a `MAJOR_DECISION` needs one, in a

@@ -4,8 +4,9 @@
 //! lets only one of two concurrent adjustments through.
 
 use chrono::{DateTime, Utc};
-use consult_domain::DomainError;
 use consult_domain::catalogue::{Catalogue, CatalogueItem, CatalogueState};
+use consult_domain::consultation::catalogue_item_of;
+use consult_domain::{ConsultationState, DomainError};
 use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -85,6 +86,36 @@ fn record(
     }
 }
 
+/// Sets the status of `c`'s items from the published consultations carrying them out (see
+/// [`Catalogue::follow`]): status is read from the consultations, never kept apart from them.
+async fn follow<C: ConnectionTrait>(db: &C, c: &mut Catalogue) -> Result<(), StoreError> {
+    use crate::entity::consultation;
+    let prefix = format!("catalogues/{}/items/", c.id);
+    let rows: Vec<(String, String, String)> = consultation::Entity::find()
+        .select_only()
+        .column(consultation::Column::Id)
+        .column(consultation::Column::CatalogueItem)
+        .column(consultation::Column::State)
+        .filter(consultation::Column::CatalogueItem.starts_with(&prefix))
+        .filter(consultation::Column::PublishedAt.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut carried = Vec::with_capacity(rows.len());
+    for (id, item, state) in rows {
+        let state = ConsultationState::from_code(&state)
+            .ok_or_else(|| corrupt(format!("consultations/{id}: state {state}")))?;
+        // `starts_with` is a LIKE, where `_` matches any character: check the catalogue again.
+        if let Some((catalogue, item)) = catalogue_item_of(&item)
+            && catalogue == c.id
+        {
+            carried.push((id, item.to_owned(), state));
+        }
+    }
+    c.follow(&carried);
+    Ok(())
+}
+
 /// Which catalogues a listing returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CatalogueView {
@@ -138,7 +169,8 @@ impl Store {
         F: FnOnce(&mut Catalogue) -> Result<(), DomainError>,
     {
         let txn = self.begin_write().await?;
-        let before = latest(&*txn, id, true).await?;
+        let mut before = latest(&*txn, id, true).await?;
+        follow(&*txn, &mut before).await?;
         let mut after = before.clone();
         change(&mut after)?;
         let updated = catalogue::Entity::update_many()
@@ -201,34 +233,43 @@ impl Store {
 
     /// Version `version` of catalogue `id`, or its latest version when `None`.
     pub async fn catalogue(&self, id: &str, version: Option<u32>) -> Result<Catalogue, StoreError> {
-        match version {
-            None => latest(&self.db, id, false).await,
+        let mut c = match version {
+            None => latest(&self.db, id, false).await?,
             Some(v) => catalogue::Entity::find_by_id((id.to_owned(), v as i32))
                 .one(&self.db)
                 .await?
                 .map(from_row)
                 .transpose()?
-                .ok_or_else(|| {
+                .ok_or_else(|| -> StoreError {
                     DomainError::not_found(format!("catalogues/{id}/versions/{v}")).into()
-                }),
-        }
+                })?,
+        };
+        follow(&self.db, &mut c).await?;
+        Ok(c)
     }
 
     /// The latest published version of catalogue `id`, if it has one.
     pub async fn published_catalogue(&self, id: &str) -> Result<Option<Catalogue>, StoreError> {
-        catalogue::Entity::find()
+        let c = catalogue::Entity::find()
             .filter(catalogue::Column::Id.eq(id))
             .filter(catalogue::Column::State.eq(CatalogueState::Published.code()))
             .order_by_desc(catalogue::Column::Version)
             .one(&self.db)
             .await?
             .map(from_row)
-            .transpose()
+            .transpose()?;
+        match c {
+            Some(mut c) => {
+                follow(&self.db, &mut c).await?;
+                Ok(Some(c))
+            }
+            None => Ok(None),
+        }
     }
 
     /// Every version of catalogue `id`, oldest first (`NOT_FOUND` when there is none).
     pub async fn catalogue_versions(&self, id: &str) -> Result<Vec<Catalogue>, StoreError> {
-        let versions = catalogue::Entity::find()
+        let mut versions = catalogue::Entity::find()
             .filter(catalogue::Column::Id.eq(id))
             .order_by_asc(catalogue::Column::Version)
             .all(&self.db)
@@ -236,6 +277,9 @@ impl Store {
             .into_iter()
             .map(from_row)
             .collect::<Result<Vec<_>, _>>()?;
+        for c in &mut versions {
+            follow(&self.db, c).await?;
+        }
         if versions.is_empty() {
             return Err(DomainError::not_found(format!("catalogues/{id}")).into());
         }
@@ -267,7 +311,9 @@ impl Store {
             if out.last().is_some_and(|c| c.id == row.id) {
                 continue;
             }
-            out.push(from_row(row)?);
+            let mut c = from_row(row)?;
+            follow(&self.db, &mut c).await?;
+            out.push(c);
         }
         Ok(out)
     }

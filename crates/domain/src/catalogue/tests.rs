@@ -365,3 +365,50 @@ fn publishing_a_major_decision_checks_its_item_first_and_keeps_its_label() {
         "南昌市人民政府2026年度重大行政决策事项目录（第1版）：南昌市养犬管理规定"
     );
 }
+
+#[test]
+fn items_follow_the_consultations_carrying_them_and_one_taken_up_cannot_be_withdrawn() {
+    let mut c = published();
+    c.follow(&[
+        ("k1".into(), "i1".into(), ConsultationState::Open),
+        ("k0".into(), "i2".into(), ConsultationState::Withdrawn),
+    ]);
+    assert_eq!(c.items[0].status, ItemStatus::InProgress);
+    assert_eq!(c.items[0].consultation_id.as_deref(), Some("k1"));
+    assert_eq!(
+        (c.items[1].status, c.items[1].consultation_id.as_deref()),
+        (ItemStatus::Planned, None),
+        "a withdrawn consultation carries nothing"
+    );
+    // The decided one is the furthest, whatever the order.
+    c.follow(&[
+        (
+            "k2".into(),
+            "i1".into(),
+            ConsultationState::FeedbackPublished,
+        ),
+        ("k1".into(), "i1".into(), ConsultationState::Closed),
+    ]);
+    assert_eq!(c.items[0].status, ItemStatus::Decided);
+    assert_eq!(c.items[0].consultation_id.as_deref(), Some("k2"));
+
+    // In the next version's draft the item taken up cannot be removed.
+    let mut next = c
+        .adjust("根据市政府常务会议决定调整", "admin-1", at(2026, 5, 1))
+        .unwrap();
+    next.follow(&[("k1".into(), "i1".into(), ConsultationState::Open)]);
+    assert_eq!(
+        rules(&next.remove_item("i1", at(2026, 5, 2)).unwrap_err()),
+        ["ITEM_HAS_CONSULTATION"]
+    );
+    // Withdrawn while no consultation carried it, then taken up before the draft's
+    // publication: the publication is refused.
+    next.follow(&[]);
+    next.remove_item("i1", at(2026, 5, 2)).unwrap();
+    next.follow(&[("k1".into(), "i1".into(), ConsultationState::Open)]);
+    assert_eq!(next.items[0].status, ItemStatus::Withdrawn);
+    assert_eq!(
+        rules(&next.publish(approval(3), at(2026, 5, 3)).unwrap_err()),
+        ["ITEM_HAS_CONSULTATION"]
+    );
+}

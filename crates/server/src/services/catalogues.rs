@@ -45,6 +45,11 @@ fn item_to_proto(catalogue: &str, i: &CatalogueItem) -> pb::CatalogueItem {
         planned_month: format!("{:04}-{:02}", i.planned.year, i.planned.month),
         hearing_required: i.hearing_required,
         status: i.status.to_proto(),
+        consultation: i
+            .consultation_id
+            .as_ref()
+            .map(|c| format!("consultations/{c}"))
+            .unwrap_or_default(),
     }
 }
 
