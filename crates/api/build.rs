@@ -97,6 +97,12 @@ const VALIDATED: &[&str] = &[
     ".consult.v1.EnterHearingRecordRequest",
     ".consult.v1.ConfirmHearingRecordRequest",
     ".consult.v1.RecordHearingOpinionRequest",
+    ".consult.v1.Meeting",
+    ".consult.v1.MeetingAttendees",
+    ".consult.v1.RecordMeetingRequest",
+    ".consult.v1.GetMeetingRequest",
+    ".consult.v1.ListMeetingsRequest",
+    ".consult.v1.RecordMeetingOpinionRequest",
 ];
 
 const CONSULTATION_NAME: &str =
@@ -130,6 +136,28 @@ const CATALOGUE_NAME: &str =
 
 /// Field attributes; domain parsing checks the same fields again after cleaning.
 const FIELDS: &[(&str, &str)] = &[
+    (".consult.v1.Meeting.title", HEARING_TEXT),
+    (".consult.v1.Meeting.opinions_summary", HEARING_TEXT),
+    (".consult.v1.Meeting.handling", HEARING_TEXT),
+    (".consult.v1.Meeting.attendees", NESTED),
+    (
+        ".consult.v1.MeetingAttendees.consented_names",
+        r#"#[validate(length(max = 1000, message = "姓名过多 (too many names)"))]"#,
+    ),
+    (".consult.v1.RecordMeetingRequest.parent", CONSULTATION_NAME),
+    (".consult.v1.RecordMeetingRequest.meeting_id", HEARING_NAME),
+    (".consult.v1.RecordMeetingRequest.meeting", NESTED),
+    (".consult.v1.GetMeetingRequest.name", HEARING_NAME),
+    (".consult.v1.ListMeetingsRequest.parent", CONSULTATION_NAME),
+    (
+        ".consult.v1.RecordMeetingOpinionRequest.parent",
+        HEARING_NAME,
+    ),
+    (".consult.v1.RecordMeetingOpinionRequest.comment", NESTED),
+    (
+        ".consult.v1.RecordMeetingOpinionRequest.request_id",
+        r#"#[validate(custom(function = "crate::rules::request_id"))]"#,
+    ),
     (".consult.v1.Hearing.place", HEARING_TEXT),
     (".consult.v1.Hearing.matters", HEARING_TEXT),
     (".consult.v1.Hearing.selection_method", HEARING_TEXT),
@@ -470,6 +498,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "consult/v1/answer_template.proto",
             "consult/v1/catalogue.proto",
             "consult/v1/hearing.proto",
+            "consult/v1/meeting.proto",
             "google/longrunning/operations.proto",
         ],
         [&root],

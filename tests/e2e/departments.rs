@@ -815,6 +815,50 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             ),
         ),
         (
+            "MeetingService/RecordMeeting",
+            Row::Departmental(
+                pb::RecordMeetingRequest {
+                    parent: c.clone(),
+                    meeting_id: "m1".into(),
+                    meeting: Some(pb::Meeting {
+                        kind: pb::MeetingKind::Symposium as i32,
+                        held_at: Some(ts(beijing("2026-03-02 09:00"))),
+                        title: "企业代表座谈会".into(),
+                        attendees: vec![pb::MeetingAttendees {
+                            category: pb::SubmitterCategory::Enterprise as i32,
+                            count: 5,
+                            consented_names: Vec::new(),
+                        }],
+                        ..Default::default()
+                    }),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "MeetingService/GetMeeting",
+            Row::NotDepartmental("what is recorded of a meeting is public"),
+        ),
+        (
+            "MeetingService/ListMeetings",
+            Row::NotDepartmental("what is recorded of a meeting is public"),
+        ),
+        (
+            "MeetingService/RecordMeetingOpinion",
+            Row::Departmental(
+                pb::RecordMeetingOpinionRequest {
+                    parent: format!("{c}/meetings/m1"),
+                    comment: Some(pb::Comment {
+                        submitter_category: pb::SubmitterCategory::Enterprise as i32,
+                        content: "建议延长过渡期".into(),
+                        ..Default::default()
+                    }),
+                    request_id: "meeting-opinion-1".into(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
             "AuditService/ListAuditEvents",
             Row::NotDepartmental("auditors only, every department"),
         ),
@@ -897,5 +941,5 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
         }
         departmental += 1;
     }
-    assert_eq!(departmental, 60);
+    assert_eq!(departmental, 62);
 }

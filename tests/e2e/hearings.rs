@@ -294,6 +294,86 @@ async fn a_rules_hearing_is_announced_prepared_held_recorded_and_only_then_passe
         "NOTICE_NOT_PUBLISHED",
     );
 
+    // A symposium with enterprises, held the same week: its opinion answered like any other.
+    let mut meetings =
+        pb::meeting_service_client::MeetingServiceClient::new(server.channel.clone());
+    let symposium = meetings
+        .record_meeting(officer(pb::RecordMeetingRequest {
+            parent: c.name.clone(),
+            meeting_id: "m1".into(),
+            meeting: Some(pb::Meeting {
+                kind: pb::MeetingKind::Symposium as i32,
+                held_at: Some(ts(beijing("2026-04-08 15:00"))),
+                title: "停车场经营企业座谈会".into(),
+                attendees: vec![pb::MeetingAttendees {
+                    category: pb::SubmitterCategory::Enterprise as i32,
+                    count: 6,
+                    consented_names: vec!["某停车管理公司".into()],
+                }],
+                ..Default::default()
+            }),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let voiced = meetings
+        .record_meeting_opinion(officer(pb::RecordMeetingOpinionRequest {
+            parent: symposium.name.clone(),
+            comment: Some(pb::Comment {
+                submitter_category: pb::SubmitterCategory::Enterprise as i32,
+                content: "建议允许企业自主确定白天时段价格".into(),
+                ..Default::default()
+            }),
+            request_id: "m1-opinion-1".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(voiced.channel, pb::Channel::Symposium as i32);
+    assert_eq!(voiced.meeting, symposium.name);
+    server
+        .comments()
+        .answer_comment(officer(pb::AnswerCommentRequest {
+            name: voiced.name.clone(),
+            disposition: Some(pb::Disposition {
+                outcome: pb::Outcome::NotAdopted as i32,
+                reason: "公共停车场收费属政府定价范围".into(),
+                ..Default::default()
+            }),
+        }))
+        .await
+        .unwrap();
+    // The decision meeting cannot be recorded before the gate.
+    let attended = pb::RecordMeetingRequest {
+        parent: c.name.clone(),
+        meeting_id: "m2".into(),
+        meeting: Some(pb::Meeting {
+            kind: pb::MeetingKind::DecisionMeeting as i32,
+            held_at: Some(ts(beijing("2026-04-10 11:00"))),
+            title: "市政府第十二次常务会议".into(),
+            attendees: vec![
+                pb::MeetingAttendees {
+                    category: pb::SubmitterCategory::Citizen as i32,
+                    count: 2,
+                    consented_names: Vec::new(),
+                },
+                pb::MeetingAttendees {
+                    category: pb::SubmitterCategory::Enterprise as i32,
+                    count: 1,
+                    consented_names: Vec::new(),
+                },
+            ],
+            opinions_summary: "市民代表建议设置六个月过渡期".into(),
+            handling: "采纳，办法自公布之日起六个月后施行".into(),
+            ..Default::default()
+        }),
+    };
+    assert_status(
+        meetings.record_meeting(officer(attended.clone())).await,
+        Code::FailedPrecondition,
+        "MEETING_OUT_OF_STAGE",
+    );
+
     let mut consultations = server.consultations();
     let ready = |name: &str| {
         officer(pb::MarkReadyForDeliberationRequest {
@@ -358,6 +438,9 @@ async fn a_rules_hearing_is_announced_prepared_held_recorded_and_only_then_passe
         pb::ConsultationState::ReadyForDeliberation as i32
     );
 
+    // Representatives of the public attend the decision meeting (列席).
+    meetings.record_meeting(officer(attended)).await.unwrap();
+
     // The report lists the hearing: categories, the opinion, the record confirmed; no name.
     server.set_time(beijing("2026-04-16 10:00")).await;
     let report = crate::record_and_publish(
@@ -384,12 +467,41 @@ async fn a_rules_hearing_is_announced_prepared_held_recorded_and_only_then_passe
         2
     );
     assert!(!report.canonical_json.contains("王小明"));
+    // And each meeting: the symposium with its opinion, the decision meeting with who
+    // attended and how their opinions were handled.
+    assert_eq!(
+        report
+            .held_meetings
+            .iter()
+            .map(|m| (m.kind, m.opinions))
+            .collect::<Vec<_>>(),
+        [
+            (pb::MeetingKind::Symposium as i32, 1),
+            (pb::MeetingKind::DecisionMeeting as i32, 0)
+        ]
+    );
+    let attended = &report.held_meetings[1];
+    assert_eq!(
+        attended
+            .attendee_categories
+            .iter()
+            .map(|t| (t.code.as_str(), t.count))
+            .collect::<Vec<_>>(),
+        [("CITIZEN", 2), ("ENTERPRISE", 1)]
+    );
+    assert_eq!(attended.handling, "采纳，办法自公布之日起六个月后施行");
     let id = c.name.trim_start_matches("consultations/");
     let page = http_get(&format!("{}/consultations/{id}/feedback", server.http))
         .await
         .text();
     assert!(page.contains("南昌市政府第一会议室"), "{page}");
     assert!(page.contains("经参加人确认"), "{page}");
+    assert!(page.contains("决策会议列席"), "{page}");
+    assert!(
+        page.contains("采纳，办法自公布之日起六个月后施行"),
+        "{page}"
+    );
+    assert!(page.contains("某停车管理公司"), "a consented name is shown");
     assert!(!page.contains("赵经理"));
 
     // The record is the department's; the public sees the hearing confirmed, not its text.
@@ -531,6 +643,66 @@ async fn consultctl_runs_a_hearing_and_the_public_sees_no_names() {
     }
     let run = officer(vec!["hearing", "list", &id]).await;
     assert!(run.stdout.contains("笔录已确认"), "{}", run.stdout);
+    // A symposium recorded the same way, its attendees typed as category:count[:names].
+    let run = officer(vec![
+        "meeting",
+        "record",
+        &id,
+        "m1",
+        "--kind",
+        "座谈会",
+        "--at",
+        "2026-03-19 15:00",
+        "--title",
+        "停车场经营企业座谈会",
+        "--attendees",
+        "企业:6:某停车管理公司",
+        "--attendees",
+        "行业协会商会:2",
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = officer(vec![
+        "meeting",
+        "record",
+        &id,
+        "m2",
+        "--kind",
+        "座谈会",
+        "--at",
+        "2026-03-19 15:00",
+        "--title",
+        "另一次",
+        "--attendees",
+        "企业",
+    ])
+    .await;
+    assert_ne!(run.code, 0, "a malformed attendees argument is refused");
+    assert!(run.stderr.contains("类别:人数"), "{run:?}");
+    let run = officer(vec![
+        "meeting",
+        "opinion",
+        &id,
+        "m1",
+        "--category",
+        "企业",
+        "--content",
+        "建议允许企业自主确定白天时段价格",
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = consult_e2e::consultctl(&server.grpc, None, &["meeting", "list", &id]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("停车场经营企业座谈会"),
+        "{}",
+        run.stdout
+    );
+    let run = consult_e2e::consultctl(&server.grpc, None, &["meeting", "show", &id, "m1"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    for text in ["座谈会", "企业6人（某停车管理公司）", "行业协会商会2人"] {
+        assert!(run.stdout.contains(text), "{text}: {}", run.stdout);
+    }
     let listed = server
         .comments()
         .list_comments(authed(

@@ -135,6 +135,10 @@ pub(crate) const EXPECTED: &[(&str, &str)] = &[
     ("HearingService/EnterHearingRecord", "O"),
     ("HearingService/ConfirmHearingRecord", "O"),
     ("HearingService/RecordHearingOpinion", "O"),
+    ("MeetingService/RecordMeeting", "O"),
+    ("MeetingService/GetMeeting", "*"),
+    ("MeetingService/ListMeetings", "*"),
+    ("MeetingService/RecordMeetingOpinion", "O"),
 ];
 
 /// The package of the services the API serves besides `consult.v1`'s own.

@@ -16,6 +16,7 @@ pub mod department;
 pub mod error;
 pub mod events;
 pub mod hearing;
+pub mod meeting;
 mod names;
 pub mod pii;
 pub mod redaction;

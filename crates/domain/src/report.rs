@@ -15,6 +15,7 @@ use crate::calendar::Calendar;
 use crate::comment::{Channel, Comment, SubmitterCategory};
 use crate::consultation::Consultation;
 use crate::hearing::Hearing;
+use crate::meeting::Meeting;
 use crate::pii::mask_personal_information;
 
 /// A code with its Chinese label, as every vocabulary value appears in the report.
@@ -122,6 +123,34 @@ pub struct ReportHearing {
     pub opinions: u64,
     /// Whether every participant confirmed the record.
     pub record_confirmed: bool,
+}
+
+/// A meeting recorded on the consultation (symposium, field visit, expert review, or the
+/// decision meeting attended by the public), as the report lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportHeldMeeting {
+    /// `consultations/{c}/meetings/{m}`.
+    pub name: String,
+    /// What kind.
+    pub kind: Term,
+    /// When it was held.
+    pub held_at: DateTime<Utc>,
+    /// Its title.
+    pub title: String,
+    /// Who attended, by category.
+    pub attendee_categories: Vec<Count>,
+    /// Names of attendees who consented to their publication.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consented_names: Vec<String>,
+    /// Published opinions recorded from it as comments (how each was handled is in the
+    /// comments); none for a decision meeting, whose opinions are summarised below.
+    pub opinions: u64,
+    /// For a decision meeting: what the attending representatives said.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub opinions_summary: String,
+    /// For a decision meeting: how it was handled.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub handling: String,
 }
 
 /// Received comments counted several ways.
@@ -327,6 +356,10 @@ pub struct FeedbackReport {
     /// Hearings held (absent from versions published before hearings were recorded).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hearings: Vec<ReportHearing>,
+    /// Other meetings recorded, decision meetings attended by the public included (absent
+    /// from versions published before meetings were recorded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held_meetings: Vec<ReportHeldMeeting>,
     /// Counts.
     pub totals: ReportTotals,
     /// Concentrated opinions.
@@ -580,6 +613,37 @@ impl FeedbackReport {
         self
     }
 
+    /// Lists the meetings recorded, with the published opinions recorded from each
+    /// (`opinions`, by meeting name).
+    pub fn with_meetings(mut self, meetings: &[Meeting], opinions: &BTreeMap<String, u64>) -> Self {
+        self.held_meetings = meetings
+            .iter()
+            .map(|m| ReportHeldMeeting {
+                name: m.name(),
+                kind: term!(m.kind),
+                held_at: m.held_at,
+                title: mask_personal_information(&m.title),
+                attendee_categories: m
+                    .attendees
+                    .iter()
+                    .map(|a| Count {
+                        term: term!(a.category),
+                        count: u64::from(a.count),
+                    })
+                    .collect(),
+                consented_names: m
+                    .attendees
+                    .iter()
+                    .flat_map(|a| a.consented_names.iter().cloned())
+                    .collect(),
+                opinions: opinions.get(&m.name()).copied().unwrap_or(0),
+                opinions_summary: mask_personal_information(&m.opinions_summary),
+                handling: mask_personal_information(&m.handling),
+            })
+            .collect();
+        self
+    }
+
     /// Gives each group the words of its member in `representatives` (by group id), if that
     /// member is a visible member of it.
     pub fn represented_by(mut self, representatives: &BTreeMap<&str, &Comment>) -> Self {
@@ -691,6 +755,7 @@ impl FeedbackReport {
                 })
                 .collect(),
             hearings: Vec::new(),
+            held_meetings: Vec::new(),
             totals: ReportTotals {
                 received,
                 published: received - hidden,

@@ -26,6 +26,7 @@ mod m20261214_000021_pending_contact_digests;
 mod m20261215_000022_suggestion_assigning;
 mod m20261216_000023_catalogues;
 mod m20261217_000024_hearings;
+mod m20261218_000025_meetings;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261215_000022_suggestion_assigning::Migration),
             Box::new(m20261216_000023_catalogues::Migration),
             Box::new(m20261217_000024_hearings::Migration),
+            Box::new(m20261218_000025_meetings::Migration),
         ]
     }
 }

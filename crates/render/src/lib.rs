@@ -534,6 +534,33 @@ pub fn report_frame(
                 }
             }
 
+            @if !r.held_meetings.is_empty() {
+                table.meetings {
+                    caption { "座谈会、实地走访、专家论证及决策会议列席情况" }
+                    thead { tr { th scope="col" { "形式" } th scope="col" { "时间" } th scope="col" { "会议" } th scope="col" { "参会人员类别" } th scope="col" { "意见及采纳情况" } } }
+                    tbody {
+                        @for m in &r.held_meetings {
+                            tr {
+                                td { (m.kind.label) }
+                                td { (show_official(m.held_at)) }
+                                td { (m.title) }
+                                td {
+                                    (m.attendee_categories.iter().map(|c| format!("{} {}人", c.term.label, c.count)).collect::<Vec<_>>().join("、"))
+                                    @if !m.consented_names.is_empty() { br; "（" (m.consented_names.join("、")) "）" }
+                                }
+                                td {
+                                    @if m.opinions_summary.is_empty() {
+                                        "登记意见 " (m.opinions) " 条，逐条答复见意见列表"
+                                    } @else {
+                                        (m.opinions_summary) br; "采纳情况：" (m.handling)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+
             h2 { "三、采纳情况" }
             (count_table("按采纳情况统计（公开的意见）", "采纳情况", &r.totals.by_outcome))
             @if !r.totals.hidden_by_reason.is_empty() {

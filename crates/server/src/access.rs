@@ -148,6 +148,10 @@ pub(crate) const MATRIX: &[(&str, &str, Audience)] = &[
     ("HearingService", "enter_hearing_record", Officers),
     ("HearingService", "confirm_hearing_record", Officers),
     ("HearingService", "record_hearing_opinion", Officers),
+    ("MeetingService", "record_meeting", Officers),
+    ("MeetingService", "get_meeting", Anyone),
+    ("MeetingService", "list_meetings", Anyone),
+    ("MeetingService", "record_meeting_opinion", Officers),
 ];
 
 /// The audience of an RPC, if it has a row.

@@ -15,6 +15,7 @@ use consult_api::pb::consultation_service_server::ConsultationServiceServer;
 use consult_api::pb::department_service_server::DepartmentServiceServer;
 use consult_api::pb::feedback_service_server::FeedbackServiceServer;
 use consult_api::pb::hearing_service_server::HearingServiceServer;
+use consult_api::pb::meeting_service_server::MeetingServiceServer;
 use consult_api::pb::suggestion_service_server::SuggestionServiceServer;
 use consult_domain::{Calendar, Clock};
 use consult_store::{CommentWriter, PrivateDataKeys, Store, WriterConfig, WriterTask};
@@ -34,6 +35,7 @@ use crate::services::consultations::Consultations;
 use crate::services::departments::Departments;
 use crate::services::feedback::Feedback;
 use crate::services::hearings::Hearings;
+use crate::services::meetings::Meetings;
 use crate::services::operations::LongRunning;
 use crate::services::suggestions::Suggestions;
 use crate::services::templates::Templates;
@@ -272,6 +274,7 @@ impl Application {
                     DepartmentServiceServer::<Departments>::NAME,
                     CatalogueServiceServer::<Catalogues>::NAME,
                     HearingServiceServer::<Hearings>::NAME,
+                    MeetingServiceServer::<Meetings>::NAME,
                     AuditServiceServer::<Audit>::NAME,
                     OperationsServer::<LongRunning>::NAME,
                 ],
@@ -327,6 +330,7 @@ impl Application {
             .add_service(DepartmentServiceServer::new(Departments(self.core.clone())))
             .add_service(CatalogueServiceServer::new(Catalogues(self.core.clone())))
             .add_service(HearingServiceServer::new(Hearings(self.core.clone())))
+            .add_service(MeetingServiceServer::new(Meetings(self.core.clone())))
             .add_service(AuditServiceServer::new(Audit(self.core.clone())))
             .add_service(OperationsServer::new(LongRunning(self.core.clone())));
         #[cfg(feature = "test-clock")]

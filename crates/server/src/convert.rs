@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use consult_api::pb;
 use consult_domain::answering::{Answer, Disposition, HideReason, Moderation, Outcome};
 use consult_domain::decision::DecisionDocument;
+use consult_domain::meeting::MeetingKind;
 use consult_domain::redaction::{Redaction, RedactionReason};
 use consult_domain::report::{FeedbackReport, PublishedReport, ReportAnswer, ReportComment, Term};
 use consult_domain::window::earliest_close;
@@ -62,6 +63,7 @@ bridge!(
     pb::SuggestionState,
     "SUGGESTION_STATE_"
 );
+bridge!(MeetingKind, pb::MeetingKind, "MEETING_KIND_");
 bridge!(
     consult_domain::catalogue::CatalogueState,
     pb::CatalogueState,
@@ -324,6 +326,21 @@ pub(crate) fn report(r: &FeedbackReport, content: &str, sha256: &str) -> pb::Fee
                 participant_categories: counts(&h.participant_categories),
                 opinions: i64::try_from(h.opinions).unwrap_or(i64::MAX),
                 record_confirmed: h.record_confirmed,
+            })
+            .collect(),
+        held_meetings: r
+            .held_meetings
+            .iter()
+            .map(|m| pb::ReportHeldMeeting {
+                name: m.name.clone(),
+                kind: code_of(&m.kind, MeetingKind::from_code),
+                held_at: Some(timestamp(m.held_at)),
+                title: m.title.clone(),
+                attendee_categories: counts(&m.attendee_categories),
+                consented_names: m.consented_names.clone(),
+                opinions: i64::try_from(m.opinions).unwrap_or(i64::MAX),
+                opinions_summary: m.opinions_summary.clone(),
+                handling: m.handling.clone(),
             })
             .collect(),
         totals: Some(pb::ReportTotals {

@@ -149,9 +149,47 @@ pub(crate) async fn opinions_by_meeting<C: ConnectionTrait>(
         .collect())
 }
 
+/// Stores an opinion voiced at a meeting, in a transaction that holds its consultation's row:
+/// a retry of the same request (the actor's request id) answers with the stored comment;
+/// otherwise `admit` decides, and the comment is inserted with its count and audit event. The
+/// caller commits.
+pub(crate) async fn store_voiced(
+    txn: &WriteTxn,
+    s: &Submission,
+    keys: &PrivateDataKeys,
+    admit: impl FnOnce() -> Result<(), DomainError>,
+) -> Result<Comment, StoreError> {
+    let key = (s.actor.id.clone(), s.request_id.clone());
+    let stored_under_key = || std::iter::once((key.0.as_str(), key.1.as_str()));
+    if let Some(existing) = load_stored(txn, stored_under_key(), keys).await?.get(&key) {
+        return resolve(s, existing, keys);
+    }
+    admit()?;
+    let mut ids = ulid::Generator::new();
+    let comment = new_comment(s, &mut ids);
+    let digest = crate::comments::digest(s, keys, Some(keys.current()))?;
+    let fresh = [(comment, digest)];
+    // The consultation's row lock serialises this with every other meeting opinion, but a
+    // submission of the same request id through the writer takes only a shared lock: the
+    // unique key decides between them, as between two replicas' batches.
+    let inserted = insert_new(txn, &fresh, keys).await?;
+    let [(comment, digest)] = fresh;
+    if !inserted.contains(&comment.id) {
+        return match load_stored(txn, stored_under_key(), keys).await?.get(&key) {
+            Some(existing) => resolve(s, existing, keys),
+            None => Err(crate::Constraint::ReceiptCode.conflict()),
+        };
+    }
+    let mut counts = CountChanges::default();
+    counts.add(&comment.consultation_id, comment_key(&comment), 1);
+    counts.write(txn).await?;
+    audit::append(&**txn, submission_event(&comment, &digest)).await?;
+    Ok(comment)
+}
+
 impl Store {
     /// A write transaction holding consultation `id`'s row for a change, and the consultation.
-    async fn lock_consultation(
+    pub(crate) async fn lock_consultation(
         &self,
         consultation_id: &str,
     ) -> Result<(WriteTxn, Consultation), StoreError> {
@@ -258,42 +296,7 @@ impl Store {
             .ok_or_else(|| not_found(&s.consultation_id, hearing_id))?;
         let h = from_row(row, &self.keys)?;
         s.comment = voiced(&h, s.comment)?;
-        let key = (s.actor.id.clone(), s.request_id.clone());
-        let stored = load_stored(
-            &txn,
-            std::iter::once((key.0.as_str(), key.1.as_str())),
-            &self.keys,
-        )
-        .await?;
-        if let Some(existing) = stored.get(&key) {
-            return resolve(&s, existing, &self.keys);
-        }
-        admit(&c, &h)?;
-        let mut ids = ulid::Generator::new();
-        let comment = new_comment(&s, &mut ids);
-        let digest = crate::comments::digest(&s, &self.keys, Some(self.keys.current()))?;
-        let fresh = [(comment, digest)];
-        // The consultation's row lock serialises this with every other hearing opinion, but a
-        // submission of the same request id through the writer takes only a shared lock: the
-        // unique key decides between them, as between two replicas' batches.
-        let inserted = insert_new(&txn, &fresh, &self.keys).await?;
-        let [(comment, digest)] = fresh;
-        if !inserted.contains(&comment.id) {
-            let stored = load_stored(
-                &txn,
-                std::iter::once((key.0.as_str(), key.1.as_str())),
-                &self.keys,
-            )
-            .await?;
-            return match stored.get(&key) {
-                Some(existing) => resolve(&s, existing, &self.keys),
-                None => Err(crate::Constraint::ReceiptCode.conflict()),
-            };
-        }
-        let mut counts = CountChanges::default();
-        counts.add(&comment.consultation_id, comment_key(&comment), 1);
-        counts.write(&txn).await?;
-        audit::append(&*txn, submission_event(&comment, &digest)).await?;
+        let comment = store_voiced(&txn, &s, &self.keys, || admit(&c, &h)).await?;
         txn.commit().await?;
         Ok(comment)
     }

@@ -13,6 +13,7 @@ mod counting;
 mod departments;
 mod fault;
 mod hearings;
+mod meetings;
 mod operations;
 mod pool;
 mod private_data;

@@ -200,7 +200,8 @@ async fn write_report(
     let opinions = crate::hearings::opinions_by_meeting(txn, cid).await?;
     let summary = FeedbackReport::summary(consultation, &counts, &groups, calendar, edition)
         .represented_by(&by_group)
-        .with_hearings(&hearings, &opinions);
+        .with_hearings(&hearings, &opinions)
+        .with_meetings(&crate::meetings::meetings_of(txn, cid).await?, &opinions);
     if let Some(run) = sink.run {
         run.set_total(summary.totals.published);
     }

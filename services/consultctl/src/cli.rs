@@ -91,6 +91,9 @@ pub(crate) enum Command {
     /// 听证会：公告、参加人、材料送达、笔录确认、听证意见 (hearings)
     #[command(subcommand)]
     Hearing(HearingCommand),
+    /// 座谈会、实地走访、专家论证和决策会议列席 (meetings)
+    #[command(subcommand)]
+    Meeting(MeetingCommand),
     /// 决策文件 (the decision)
     #[command(subcommand)]
     Decision(DecisionCommand),
@@ -985,6 +988,71 @@ pub(crate) enum HearingCommand {
     Opinion {
         consultation: String,
         hearing: String,
+        /// 意见内容 (the opinion)
+        #[arg(long)]
+        content: String,
+        /// 提出者类别 (category), default citizen
+        #[arg(long)]
+        category: Option<String>,
+        /// 条款 (clause), e.g. 第五条
+        #[arg(long, default_value = "")]
+        clause: String,
+        /// 幂等键：重试时使用同一个值不会重复登记 (idempotency key)
+        #[arg(long)]
+        request_id: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum MeetingCommand {
+    /// 列出事项的会议 (list a consultation's meetings)
+    #[command(after_help = "示例：\n  consultctl meeting list 01JD…")]
+    List { consultation: String },
+    /// 查看一个会议 (show one)
+    #[command(after_help = "示例：\n  consultctl meeting show 01JD… m1")]
+    Show {
+        consultation: String,
+        meeting: String,
+    },
+    /// 登记已召开的会议 (record a meeting held)
+    #[command(
+        after_help = "示例：\n  consultctl meeting record 01JD… m1 --kind 座谈会 --at \"2026-04-08 15:00\" --title 停车场经营企业座谈会 \\\n    \
+--attendees 企业:6:某停车管理公司 --attendees 行业协会商会:2\n  \
+consultctl meeting record 01JD… m2 --kind 决策会议列席 --at \"2026-04-20 09:00\" --title 市政府第十二次常务会议 \\\n    \
+--attendees 公民:2 --attendees 企业:1 --opinions \"市民代表建议设置过渡期\" --handling \"采纳，增设六个月过渡期\"\n\n\
+--attendees 写作 类别:人数[:同意公开的姓名,…]，每个类别一项。座谈会、实地走访、专家论证在上会前登记，意见用 meeting opinion 逐条登记并答复；\
+决策会议列席在通过上会前置条件后登记，须写明意见发表情况（--opinions）和采纳情况（--handling）。"
+    )]
+    Record {
+        consultation: String,
+        /// 会议标识，如 m1 (the meeting's id)
+        meeting: String,
+        /// 形式 (kind): 座谈会/symposium, 实地走访/field_visit, 专家论证/expert_review, 决策会议列席/decision_meeting
+        #[arg(long)]
+        kind: String,
+        /// 召开时间（北京时间）(when it was held)
+        #[arg(long)]
+        at: String,
+        /// 会议名称 (title)
+        #[arg(long)]
+        title: String,
+        /// 参会人员：类别:人数[:同意公开的姓名,…] (attendees of one category; repeat)
+        #[arg(long, required = true)]
+        attendees: Vec<String>,
+        /// 决策会议列席：意见发表情况 (what the representatives said)
+        #[arg(long, default_value = "")]
+        opinions: String,
+        /// 决策会议列席：采纳情况 (how it was handled)
+        #[arg(long, default_value = "")]
+        handling: String,
+    },
+    /// 登记会议上提出的意见，之后与其他意见一样答复 (record an opinion voiced at the meeting)
+    #[command(
+        after_help = "示例：\n  consultctl meeting opinion 01JD… m1 --category 企业 --content \"建议允许企业自主定价\""
+    )]
+    Opinion {
+        consultation: String,
+        meeting: String,
         /// 意见内容 (the opinion)
         #[arg(long)]
         content: String,

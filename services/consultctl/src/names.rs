@@ -117,6 +117,11 @@ term!(ConsultationKind, "CONSULTATION_KIND_", "事项类型");
 term!(ConsultationState, "CONSULTATION_STATE_", "状态");
 term!(HideReason, "HIDE_REASON_", "屏蔽原因");
 term!(RedactionReason, "REDACTION_REASON_", "隐去原因");
+term!(
+    consult_domain::meeting::MeetingKind,
+    "MEETING_KIND_",
+    "会议形式"
+);
 
 impl Term for Outcome {
     const ALL: &'static [Self] = Outcome::ALL;

@@ -147,6 +147,7 @@ fn reference_build(
             })
             .collect(),
         hearings: Vec::new(),
+        held_meetings: Vec::new(),
         totals: ReportTotals {
             received,
             published: received - hidden,

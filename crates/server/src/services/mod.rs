@@ -76,6 +76,7 @@ pub(crate) mod consultations;
 pub(crate) mod departments;
 pub(crate) mod feedback;
 pub(crate) mod hearings;
+pub(crate) mod meetings;
 pub(crate) mod operations;
 pub(crate) mod suggestions;
 pub(crate) mod templates;

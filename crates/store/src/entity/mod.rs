@@ -13,6 +13,7 @@ pub(crate) mod disposition_revision;
 pub(crate) mod feedback_report;
 pub(crate) mod feedback_report_part;
 pub(crate) mod hearing;
+pub(crate) mod meeting;
 pub(crate) mod operation;
 pub(crate) mod opinion_group;
 pub(crate) mod suggestion;

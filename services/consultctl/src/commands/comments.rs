@@ -112,12 +112,7 @@ pub(super) async fn run(ctx: &Ctx, cmd: CommentCommand) -> Result<(), CliError> 
                 .submit_comment(ctx.req(pb::SubmitCommentRequest {
                     parent: names::consultation(&consultation),
                     comment: Some(row.comment),
-                    request_id: request_id.unwrap_or_else(|| {
-                        let nanos = std::time::SystemTime::now()
-                            .duration_since(std::time::UNIX_EPOCH)
-                            .map_or(0, |d| d.as_nanos());
-                        format!("enter-{nanos}-{}", std::process::id())
-                    }),
+                    request_id: request_id.unwrap_or_else(super::fresh_request_id),
                     validate_only: false,
                 }))
                 .await?

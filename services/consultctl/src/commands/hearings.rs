@@ -297,12 +297,7 @@ pub(super) async fn run(ctx: &Ctx, cmd: HearingCommand) -> Result<(), CliError> 
                         clause_reference: clause,
                         ..Default::default()
                     }),
-                    request_id: request_id.unwrap_or_else(|| {
-                        let nanos = std::time::SystemTime::now()
-                            .duration_since(std::time::UNIX_EPOCH)
-                            .map_or(0, |d| d.as_nanos());
-                        format!("hearing-{nanos}-{}", std::process::id())
-                    }),
+                    request_id: request_id.unwrap_or_else(super::fresh_request_id),
                 }))
                 .await?
                 .into_inner();

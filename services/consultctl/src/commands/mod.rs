@@ -8,6 +8,7 @@ mod consultations;
 mod departments;
 mod export;
 mod hearings;
+mod meetings;
 mod reports;
 mod suggestions;
 mod templates;
@@ -23,6 +24,7 @@ use consult_api::pb::consultation_service_client::ConsultationServiceClient;
 use consult_api::pb::department_service_client::DepartmentServiceClient;
 use consult_api::pb::feedback_service_client::FeedbackServiceClient;
 use consult_api::pb::hearing_service_client::HearingServiceClient;
+use consult_api::pb::meeting_service_client::MeetingServiceClient;
 use consult_api::pb::suggestion_service_client::SuggestionServiceClient;
 use consult_api::pb::{self};
 use consult_domain::Channel;
@@ -34,6 +36,15 @@ use crate::connect::{Connection, MAX_MESSAGE, Settings};
 use crate::error::CliError;
 use crate::names;
 use crate::output::{self, Out};
+
+/// An idempotency key for one command typed by an officer: unique to this run, so that two
+/// runs are two requests (a retry within the run reuses it).
+fn fresh_request_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("ctl-{nanos}-{}", std::process::id())
+}
 
 /// A connection and how to print.
 pub(crate) struct Ctx {
@@ -69,6 +80,10 @@ impl Ctx {
 
     fn hearings(&self) -> HearingServiceClient<GrpcChannel> {
         HearingServiceClient::new(self.conn.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
+    }
+
+    fn meetings(&self) -> MeetingServiceClient<GrpcChannel> {
+        MeetingServiceClient::new(self.conn.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
     }
 
     fn templates(&self) -> AnswerTemplateServiceClient<GrpcChannel> {
@@ -224,6 +239,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Department(c) => departments::run(&ctx, c).await,
         Command::Catalogue(c) => catalogues::run(&ctx, c).await,
         Command::Hearing(c) => hearings::run(&ctx, c).await,
+        Command::Meeting(c) => meetings::run(&ctx, c).await,
         Command::Template(c) => templates::run(&ctx, c).await,
         Command::Completions { .. } => Ok(()),
     }

@@ -1,0 +1,212 @@
+//! `consultctl meeting …`: symposiums, field visits, expert reviews and decision meetings
+//! attended by the public, and the opinions voiced at them.
+
+use consult_api::pb;
+use consult_domain::SubmitterCategory;
+use consult_domain::meeting::MeetingKind;
+
+use super::Ctx;
+use super::consultations::{parse_time, wire};
+use crate::cli::MeetingCommand;
+use crate::error::CliError;
+use crate::names;
+use crate::output::{self, Out, Table, ts};
+
+fn meeting_name(consultation: &str, meeting: &str) -> String {
+    format!("{}/meetings/{meeting}", names::consultation(consultation))
+}
+
+fn kind_label(kind: i32) -> String {
+    pb::MeetingKind::try_from(kind)
+        .map(|k| names::label::<MeetingKind>(k.as_str_name()))
+        .unwrap_or_default()
+}
+
+fn attendance(m: &pb::Meeting) -> String {
+    m.attendees
+        .iter()
+        .map(|a| {
+            let category = pb::SubmitterCategory::try_from(a.category)
+                .map(|c| names::label::<SubmitterCategory>(c.as_str_name()))
+                .unwrap_or_default();
+            match a.consented_names.is_empty() {
+                true => format!("{category}{}人", a.count),
+                false => format!(
+                    "{category}{}人（{}）",
+                    a.count,
+                    a.consented_names.join("、")
+                ),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+fn show(out: &Out, m: &pb::Meeting) {
+    output::fields(
+        out,
+        &[
+            ("会议", m.name.clone()),
+            ("形式", kind_label(m.kind)),
+            ("时间", ts(m.held_at.as_ref())),
+            ("名称", m.title.clone()),
+            ("参会人员", attendance(m)),
+            ("意见发表情况", m.opinions_summary.clone()),
+            ("采纳情况", m.handling.clone()),
+            (
+                "登记",
+                format!("{} {}", m.recorded_by, ts(m.record_time.as_ref())),
+            ),
+        ],
+    );
+}
+
+fn list(out: &Out, meetings: &[pb::Meeting]) {
+    if meetings.is_empty() {
+        out.line("没有登记的会议（consultctl meeting record 登记）。");
+        return;
+    }
+    let mut t = Table::new(&["会议", "形式", "时间", "名称", "参会人员"]);
+    for m in meetings {
+        t.row(vec![
+            names::short(&m.name).to_owned(),
+            kind_label(m.kind),
+            ts(m.held_at.as_ref()),
+            m.title.clone(),
+            attendance(m),
+        ]);
+    }
+    t.print(out);
+}
+
+/// `类别:人数[:姓名,…]`.
+fn attendees(arg: &str) -> Result<pb::MeetingAttendees, CliError> {
+    let bad = || {
+        CliError::Usage(format!(
+            "参会人员“{arg}”应写作 类别:人数[:姓名,…]，如 企业:6 或 企业:2:张三,李四 (category:count[:names])"
+        ))
+    };
+    let mut parts = arg.splitn(3, [':', '：']);
+    let category = parts.next().ok_or_else(bad)?;
+    let count: i32 = parts
+        .next()
+        .and_then(|n| n.trim().parse().ok())
+        .ok_or_else(bad)?;
+    let consented_names = parts
+        .next()
+        .map(|names| {
+            names
+                .split([',', '，', '、'])
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(pb::MeetingAttendees {
+        category: names::arg::<SubmitterCategory>(Some(category.trim()), |s| {
+            pb::SubmitterCategory::from_str_name(s).map(|v| v as i32)
+        })?,
+        count,
+        consented_names,
+    })
+}
+
+pub(super) async fn run(ctx: &Ctx, cmd: MeetingCommand) -> Result<(), CliError> {
+    let mut api = ctx.meetings();
+    match cmd {
+        MeetingCommand::List { consultation } => {
+            let r = api
+                .list_meetings(ctx.req(pb::ListMeetingsRequest {
+                    parent: names::consultation(&consultation),
+                }))
+                .await?
+                .into_inner();
+            ctx.show_all(&r.meetings, list)
+        }
+        MeetingCommand::Show {
+            consultation,
+            meeting,
+        } => {
+            let m = api
+                .get_meeting(ctx.req(pb::GetMeetingRequest {
+                    name: meeting_name(&consultation, &meeting),
+                }))
+                .await?
+                .into_inner();
+            ctx.show(&m, show)
+        }
+        MeetingCommand::Record {
+            consultation,
+            meeting,
+            kind,
+            at,
+            title,
+            attendees: given,
+            opinions,
+            handling,
+        } => {
+            let kind = names::arg::<MeetingKind>(Some(&kind), |s| {
+                pb::MeetingKind::from_str_name(s).map(|v| v as i32)
+            })?;
+            let held_at = parse_time(&at, false).map_err(CliError::Usage)?;
+            let attendees = given
+                .iter()
+                .map(|a| attendees(a))
+                .collect::<Result<Vec<_>, _>>()?;
+            let m = api
+                .record_meeting(ctx.req(pb::RecordMeetingRequest {
+                    parent: names::consultation(&consultation),
+                    meeting_id: meeting,
+                    meeting: Some(pb::Meeting {
+                        kind,
+                        held_at: Some(wire(held_at)),
+                        title,
+                        attendees,
+                        opinions_summary: opinions,
+                        handling,
+                        ..Default::default()
+                    }),
+                }))
+                .await?
+                .into_inner();
+            ctx.done(
+                &m,
+                format!(
+                    "已登记{} {}（{}）",
+                    kind_label(m.kind),
+                    m.title,
+                    attendance(&m)
+                ),
+            )
+        }
+        MeetingCommand::Opinion {
+            consultation,
+            meeting,
+            content,
+            category,
+            clause,
+            request_id,
+        } => {
+            let submitter_category = match category {
+                Some(c) => names::arg::<SubmitterCategory>(Some(&c), |s| {
+                    pb::SubmitterCategory::from_str_name(s).map(|v| v as i32)
+                })?,
+                None => pb::SubmitterCategory::Citizen as i32,
+            };
+            let c = api
+                .record_meeting_opinion(ctx.req(pb::RecordMeetingOpinionRequest {
+                    parent: meeting_name(&consultation, &meeting),
+                    comment: Some(pb::Comment {
+                        submitter_category,
+                        content,
+                        clause_reference: clause,
+                        ..Default::default()
+                    }),
+                    request_id: request_id.unwrap_or_else(super::fresh_request_id),
+                }))
+                .await?
+                .into_inner();
+            ctx.done(&c, format!("已登记会议意见 {}", names::short(&c.name)))
+        }
+    }
+}
