@@ -674,3 +674,88 @@ async fn consultctl_drafts_publishes_and_adjusts_a_catalogue() {
     .await;
     assert_ne!(run.code, 0);
 }
+
+#[tokio::test]
+async fn the_public_reads_the_catalogue_in_chromium_and_downloads_it_as_json_and_csv() {
+    let Some(browser) = crate::web::chromium() else {
+        // The browser is installed by .ci/run; CI must never pass without it.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs Debian's chromium package (installed by .ci/run)"
+        );
+        eprintln!("chromium not installed: skipping the browser test (apt-get install chromium)");
+        return;
+    };
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let (fgw_item, _) = published_catalogue(&server).await;
+    let base = server.http.clone();
+    // A draft is never public: the adjustment under way is not shown.
+    catalogues(&server)
+        .adjust_catalogue(authed(
+            token::ADMIN,
+            pb::AdjustCatalogueRequest {
+                name: "catalogues/nc-2026".into(),
+                reason: "根据市政府常务会议决定调整".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        consult_e2e::http_get(&format!("{base}/catalogues/nc-2026/versions/2"))
+            .await
+            .status,
+        404
+    );
+    let dir = crate::web::screenshots_dir();
+    let url = format!("{base}/catalogues/nc-2026");
+    let dom = tokio::task::spawn_blocking(move || {
+        crate::web::render(&browser, &url, &dir.join("catalogue.png"))
+    })
+    .await
+    .unwrap();
+    assert!(dom.contains("lang=\"zh-CN\""));
+    for text in [
+        "南昌市人民政府2026年度重大行政决策事项目录",
+        "促进民营经济高质量发展若干措施",
+        "南昌市发展和改革委员会",
+        "2026年6月",
+        "洪府字〔2026〕12号",
+        "未启动",
+    ] {
+        assert!(dom.contains(text), "{text}: {dom}");
+    }
+    assert!(
+        !dom.contains("根据市政府常务会议决定调整"),
+        "the draft shows"
+    );
+
+    let json = consult_e2e::http_get(&format!("{base}/catalogues/nc-2026/versions/1.json"))
+        .await
+        .text();
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["approval"]["document_number"], "洪府字〔2026〕12号");
+    let items = json["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(
+        format!(
+            "catalogues/nc-2026/items/{}",
+            items[0]["id"].as_str().unwrap()
+        ),
+        fgw_item
+    );
+    assert_eq!(items[1]["hearing_required"], true);
+    let csv = consult_e2e::http_get(&format!("{base}/catalogues/nc-2026/versions/1.csv"))
+        .await
+        .text();
+    let rows: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        rows[0],
+        "序号,决策事项,承办部门,决策时间,是否听证,状态,征求意见"
+    );
+    assert_eq!(
+        rows[2],
+        "2,南昌市养犬管理规定,南昌市公安局,2026年9月,是,未启动,"
+    );
+    assert_eq!(rows.len(), 3);
+}

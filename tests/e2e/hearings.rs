@@ -504,6 +504,43 @@ async fn a_rules_hearing_is_announced_prepared_held_recorded_and_only_then_passe
     assert!(page.contains("某停车管理公司"), "a consented name is shown");
     assert!(!page.contains("赵经理"));
 
+    // The year's account: fgw held one consultation (two opinions: one partly adopted, one
+    // not), reported on time, one hearing held (the one never announced does not count), one
+    // decision meeting attended; jtj held none and is flagged.
+    pb::department_service_client::DepartmentServiceClient::new(server.channel.clone())
+        .create_department(authed(
+            token::ADMIN,
+            pb::CreateDepartmentRequest {
+                department: Some(pb::Department {
+                    code: "jtj".into(),
+                    display_name: "南昌市交通运输局".into(),
+                    government: "南昌市人民政府".into(),
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap();
+    let csv = http_get(&format!("{}/accountability/2026.csv", server.http))
+        .await
+        .text();
+    let rows: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(rows.len(), 4, "header, two units, total: {csv}");
+    assert_eq!(
+        rows[1], "南昌市发展和改革委员会,1,2,0,1,1,0,50.0%,1,0,0,1,1,达到",
+        "{csv}"
+    );
+    assert_eq!(rows[2], "南昌市交通运输局,0,0,0,0,0,0,—,0,0,0,0,0,未达到");
+    assert!(rows[3].starts_with("合计,1,2,"), "{csv}");
+    let page = http_get(&format!("{}/accountability/2026", server.http))
+        .await
+        .text();
+    assert!(page.contains("2026年度公众参与重大行政决策情况"), "{page}");
+    assert!(
+        page.contains("年内邀请公众代表列席决策会议少于1次的单位：南昌市交通运输局"),
+        "{page}"
+    );
+
     // The record is the department's; the public sees the hearing confirmed, not its text.
     let public = api
         .get_hearing(tonic::Request::new(pb::GetHearingRequest {

@@ -582,14 +582,14 @@ async fn public_pages_serve_only_what_is_published() {
     assert_eq!(http_get(&format!("{base}/receipt")).await.status, 200);
 }
 
-fn chromium() -> Option<PathBuf> {
+pub(crate) fn chromium() -> Option<PathBuf> {
     ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
         .iter()
         .map(PathBuf::from)
         .find(|p| p.exists())
 }
 
-fn screenshots_dir() -> PathBuf {
+pub(crate) fn screenshots_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join("target")
@@ -618,7 +618,7 @@ fn chromium_args(profile: &Path) -> Vec<String> {
 }
 
 /// The DOM after Chromium loaded and laid out `url`, and a screenshot of it.
-fn render(browser: &Path, url: &str, shot: &Path) -> String {
+pub(crate) fn render(browser: &Path, url: &str, shot: &Path) -> String {
     let profile = std::env::temp_dir().join(format!("consult-chromium-{}", rand::random::<u64>()));
     let dom = Command::new(browser)
         .args(chromium_args(&profile))

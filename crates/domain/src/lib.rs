@@ -1,6 +1,7 @@
 //! The rules of a public consultation on a draft government decision, free of I/O.
 //! Handlers translate requests into these types; everything that decides lives here.
 
+pub mod accountability;
 pub mod actor;
 pub mod answering;
 pub mod archive;

@@ -448,6 +448,14 @@ async fn digest_contacts(store: &Store) {
 
 /// Re-seals private fields left in plain text or under an older key, a batch at a time.
 async fn reseal(store: &Store, clock: Arc<dyn Clock>) {
+    match store.reseal_hearings(clock.now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            hearings = n,
+            "hearing participants re-sealed under the current key"
+        ),
+        Err(e) => tracing::error!(error = %e, "cannot re-seal hearing participants"),
+    }
     let waiting = match store.comments_to_reseal().await {
         Ok(0) => return,
         Ok(n) => n,

@@ -33,7 +33,7 @@ fn not_found(consultation_id: &str, id: &str) -> StoreError {
     )))
 }
 
-fn from_row(m: hearing::Model, keys: &PrivateDataKeys) -> Result<Hearing, StoreError> {
+pub(crate) fn from_row(m: hearing::Model, keys: &PrivateDataKeys) -> Result<Hearing, StoreError> {
     let name = format!("consultations/{}/hearings/{}", m.consultation_id, m.id);
     let mut h: Hearing =
         serde_json::from_str(&m.document).map_err(|e| corrupt(format!("{name}: document: {e}")))?;
@@ -261,6 +261,56 @@ impl Store {
         Ok(after)
     }
 
+    /// The keys hearings' participant names are sealed with.
+    pub(crate) async fn hearing_keys(&self) -> Result<Vec<String>, StoreError> {
+        Ok(hearing::Entity::find()
+            .select_only()
+            .column(hearing::Column::PrivateKeyId)
+            .distinct()
+            .into_tuple()
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Re-seals the participant names of every hearing sealed under an older key with the
+    /// current one (hearings are few: one transaction), with an audit event; returns how many.
+    pub async fn reseal_hearings(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let current = self.keys.current().to_owned();
+        let txn = self.begin_write().await?;
+        let rows = hearing::Entity::find()
+            .filter(hearing::Column::PrivateKeyId.ne(current.clone()))
+            .all(&*txn)
+            .await?;
+        let n = rows.len() as u64;
+        if n == 0 {
+            return Ok(0);
+        }
+        let mut from: BTreeMap<String, u64> = BTreeMap::new();
+        for row in rows {
+            *from.entry(row.private_key_id.clone()).or_default() += 1;
+            let updated_at = row.updated_at;
+            let h = from_row(row, &self.keys)?;
+            hearing::Entity::update(to_row(&h, updated_at, &self.keys)?)
+                .exec(&*txn)
+                .await?;
+        }
+        audit::append(
+            &*txn,
+            AuditRecord {
+                consultation_id: None,
+                actor: "system:private-data".to_owned(),
+                action: "private_data.reseal",
+                subject: "hearings".to_owned(),
+                before: audit::to_json(&from),
+                after: audit::to_json(&serde_json::json!({ "key": current, "hearings": n })),
+                occurred_at: now,
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(n)
+    }
+
     /// Hearing `id` of the consultation, or `NOT_FOUND`.
     pub async fn hearing(&self, consultation_id: &str, id: &str) -> Result<Hearing, StoreError> {
         let row = find(&self.db, consultation_id, id)
@@ -299,5 +349,131 @@ impl Store {
         let comment = store_voiced(&txn, &s, &self.keys, || admit(&c, &h)).await?;
         txn.commit().await?;
         Ok(comment)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use consult_domain::hearing::HearingPlan;
+    use consult_domain::{Channel, ConsultationKind, DraftChanges, SubmitterCategory};
+    use sea_orm::{ConnectionTrait, Statement};
+
+    use super::*;
+    use crate::comments::tests::temp_database;
+
+    fn at(m: u32, d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, m, d, 2, 0, 0).unwrap()
+    }
+
+    fn keys(current: &str, ids: &[&str]) -> PrivateDataKeys {
+        PrivateDataKeys::new(
+            current,
+            ids.iter()
+                .map(|id| ((*id).to_owned(), vec![id.as_bytes()[0]; 32])),
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn participants_names_are_sealed_resealed_under_a_new_key_and_never_stored_plain() {
+        let (_dir, url) = temp_database("hearings");
+        let store = Store::open(&url, keys("a", &["a"])).await.unwrap();
+        let c = Consultation::create(
+            "c1".into(),
+            "fgw".into(),
+            ConsultationKind::Rule,
+            DraftChanges {
+                title: Some("南昌市公共停车场收费管理办法（征求意见稿）".into()),
+                draft_text: Some("第一条 为了……".into()),
+                basis: Some("《价格法》".into()),
+                channels: Some(vec![Channel::Portal]),
+                ..Default::default()
+            },
+            "officer-1",
+            at(3, 1),
+        )
+        .unwrap();
+        store.create_consultation(&c, "officer-1").await.unwrap();
+        store
+            .plan_hearing("c1", "h1", "officer-1", at(3, 2), |c| {
+                Hearing::plan(
+                    c,
+                    "h1".into(),
+                    HearingPlan {
+                        held_at: at(5, 10),
+                        place: "市政府第一会议室".into(),
+                        matters: "收费标准".into(),
+                        selection_method: "随机抽取".into(),
+                    },
+                    at(3, 2),
+                )
+            })
+            .await
+            .unwrap();
+        store
+            .change_hearing(
+                "c1",
+                "h1",
+                "officer-1",
+                "hearing.add_participant",
+                at(3, 3),
+                |_, h| {
+                    h.add_participant("1".into(), SubmitterCategory::Citizen, "王小明", at(3, 3))
+                        .map(|_| ())
+                },
+            )
+            .await
+            .unwrap();
+        let raw = |store: &Store| {
+            let db = store.db.clone();
+            async move {
+                db.query_one_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    "SELECT document, participant_names, private_key_id FROM hearings",
+                ))
+                .await
+                .unwrap()
+                .unwrap()
+            }
+        };
+        let row = raw(&store).await;
+        let stored = format!(
+            "{}{}",
+            row.try_get::<String>("", "document").unwrap(),
+            row.try_get::<String>("", "participant_names").unwrap()
+        );
+        assert!(
+            !stored.contains("王小明"),
+            "a name stored in clear: {stored}"
+        );
+        assert_eq!(
+            store.hearing("c1", "h1").await.unwrap().participants[0].name,
+            "王小明"
+        );
+        store.close().await.unwrap();
+
+        // Without key a, the service refuses to start rather than fail on every read.
+        assert!(matches!(
+            Store::open(&url, keys("b", &["b"])).await,
+            Err(StoreError::Keys(_))
+        ));
+        let rotated = Store::open(&url, keys("b", &["a", "b"])).await.unwrap();
+        assert_eq!(rotated.reseal_hearings(at(3, 4)).await.unwrap(), 1);
+        assert_eq!(rotated.reseal_hearings(at(3, 4)).await.unwrap(), 0);
+        assert_eq!(
+            raw(&rotated)
+                .await
+                .try_get::<String>("", "private_key_id")
+                .unwrap(),
+            "b"
+        );
+        rotated.close().await.unwrap();
+        // Key a retired: the names still open.
+        let retired = Store::open(&url, keys("b", &["b"])).await.unwrap();
+        assert_eq!(
+            retired.hearing("c1", "h1").await.unwrap().participants[0].name,
+            "王小明"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Persistence of consultations, comments and the audit log on SQLite or PostgreSQL.
 //! Every change is one transaction that also appends its audit event.
 
+mod accountability;
 mod answering;
 mod archive;
 mod assigning;

@@ -95,6 +95,13 @@ impl Store {
                 Some(_) => {}
             }
         }
+        for id in self.hearing_keys().await? {
+            if !self.keys.knows(&id) {
+                return Err(StoreError::Keys(format!(
+                    "听证会参加人姓名由密钥 {id} 加密，但配置中没有该密钥；请把它加入 [private_data] 的 keys (hearing participants sealed with key {id}, which is not configured)"
+                )));
+            }
+        }
         Ok(())
     }
 

@@ -42,6 +42,10 @@ pub(crate) fn router(core: Arc<Core>) -> Router {
         .route("/consultations/{id}/comments", post(form::submit))
         .route("/consultations/{id}/feedback", get(report_page))
         .route("/consultations/{id}/feedback/{file}", get(report_file))
+        .route("/accountability/{year}", get(accountability))
+        .route("/catalogues", get(catalogue_list))
+        .route("/catalogues/{id}", get(catalogue_page))
+        .route("/catalogues/{id}/versions/{file}", get(catalogue_version))
         .layer(axum::middleware::from_fn_with_state(
             core.clone(),
             render_error_pages,
@@ -185,6 +189,144 @@ impl IntoResponse for PageError {
 
 fn not_found() -> PageError {
     PageError::NotFound("未找到该页面，或该事项尚未公开 (not found or not published)".to_owned())
+}
+
+/// The published catalogues.
+async fn catalogue_list(
+    State(core): State<Arc<Core>>,
+    ReaderChoice(reader): ReaderChoice,
+) -> Result<Html<String>, PageError> {
+    let list = core
+        .store
+        .list_catalogues(None, consult_store::CatalogueView::Published)
+        .await?;
+    Ok(Html(pages::catalogues(&core.site, &reader, &list)))
+}
+
+/// A catalogue's latest published version.
+async fn catalogue_page(
+    State(core): State<Arc<Core>>,
+    ReaderChoice(reader): ReaderChoice,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    if !is_resource_id(&id) {
+        return Err(not_found());
+    }
+    let c = core
+        .store
+        .published_catalogue(&id)
+        .await?
+        .ok_or_else(not_found)?;
+    catalogue_response(&core, &reader, c, Format::Html).await
+}
+
+/// One version of a catalogue (never a draft): `…/versions/2` as a page, `2.json`, `2.csv`.
+async fn catalogue_version(
+    State(core): State<Arc<Core>>,
+    ReaderChoice(reader): ReaderChoice,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let (version, format) = match file.split_once('.') {
+        Some((v, "json")) => (v, Format::Json),
+        Some((v, "csv")) => (v, Format::Csv),
+        Some(_) => return Err(not_found()),
+        None => (file.as_str(), Format::Html),
+    };
+    let version: u32 = version
+        .parse()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(not_found)?;
+    if !is_resource_id(&id) {
+        return Err(not_found());
+    }
+    let c = core.store.catalogue(&id, Some(version)).await?;
+    if c.state == consult_domain::catalogue::CatalogueState::Draft {
+        return Err(not_found());
+    }
+    catalogue_response(&core, &reader, c, format).await
+}
+
+async fn catalogue_response(
+    core: &Core,
+    reader: &consult_render::Reader,
+    c: consult_domain::catalogue::Catalogue,
+    format: Format,
+) -> Result<Response, PageError> {
+    let departments = core.store.department_names().await?;
+    let (body, content_type) = match format {
+        Format::Html => {
+            let versions: Vec<_> = core
+                .store
+                .catalogue_versions(&c.id)
+                .await?
+                .into_iter()
+                .filter(|v| v.state != consult_domain::catalogue::CatalogueState::Draft)
+                .collect();
+            (
+                pages::catalogue(&core.site, reader, &c, &versions, &departments),
+                "text/html; charset=utf-8",
+            )
+        }
+        Format::Json => (pages::catalogue_json(&c), "application/json; charset=utf-8"),
+        Format::Csv => (
+            pages::catalogue_csv(&c, &departments),
+            "text/csv; charset=utf-8",
+        ),
+    };
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if format == Format::Csv
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "attachment; filename=\"catalogue-{}-v{}.csv\"",
+            c.id, c.version
+        ))
+    {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}
+
+/// The yearly account of public participation: `/accountability/2026` as a page,
+/// `/accountability/2026.csv` as a table to download.
+async fn accountability(
+    State(core): State<Arc<Core>>,
+    ReaderChoice(reader): ReaderChoice,
+    Path(year): Path<String>,
+) -> Result<Response, PageError> {
+    let (digits, csv) = match year.strip_suffix(".csv") {
+        Some(y) => (y, true),
+        None => (year.as_str(), false),
+    };
+    let year: i32 = digits
+        .parse()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .ok_or_else(not_found)?;
+    let account = core.store.yearly_account(year, core.clock.now()).await?;
+    let departments = core.store.department_names().await?;
+    if csv {
+        let mut response = pages::accountability_csv(&account, &departments).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/csv; charset=utf-8"),
+        );
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "attachment; filename=\"accountability-{year}.csv\""
+        )) {
+            headers.insert(header::CONTENT_DISPOSITION, v);
+        }
+        return Ok(response);
+    }
+    Ok(Html(pages::accountability(
+        &core.site,
+        &reader,
+        &account,
+        &departments,
+    ))
+    .into_response())
 }
 
 #[derive(Deserialize)]

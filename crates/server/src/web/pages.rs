@@ -3,10 +3,13 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
+use consult_domain::accountability::{YearFigures, YearlyAccount};
+use consult_domain::answering::Outcome;
+use consult_domain::catalogue::{Catalogue, CatalogueItem};
 use consult_domain::department::{ChannelGuide, Department};
 use consult_domain::report::{ReportAnswer, ReportVersion};
-use consult_domain::window::{official_date, show_official};
+use consult_domain::window::{local_date, official_date, show_official};
 use consult_domain::{
     Calendar, Channel, Comment, Consultation, ConsultationState, SubmitterCategory,
 };
@@ -79,6 +82,10 @@ pub(super) fn list(
             }
             @if let Some(n) = next {
                 p.no-print { a href={ "/?after=" (n) } { "下一页" } }
+            }
+            p.no-print {
+                a href="/catalogues" { "重大行政决策事项目录" } "　"
+                a href={ "/accountability/" (local_date(now).year()) } { "年度公众参与情况" }
             }
         },
     )
@@ -347,4 +354,316 @@ pub(super) fn receipt(
             p.no-print { a href="/receipt" { "查询其他回执码" } }
         },
     )
+}
+
+/// Adoption in per mille as a percentage with one decimal, or a dash.
+fn adoption(f: &YearFigures) -> String {
+    f.adoption_per_mille()
+        .map(|p| format!("{}.{}%", p / 10, p % 10))
+        .unwrap_or_else(|| "—".to_owned())
+}
+
+/// One row of the yearly account, as the page and the CSV show it.
+fn account_cells(f: &YearFigures, name: &str) -> Vec<String> {
+    let outcome = |o: Outcome| f.by_outcome.get(&o).copied().unwrap_or(0).to_string();
+    vec![
+        name.to_owned(),
+        f.consultations.to_string(),
+        f.comments_received.to_string(),
+        outcome(Outcome::Adopted),
+        outcome(Outcome::PartiallyAdopted),
+        outcome(Outcome::NotAdopted),
+        outcome(Outcome::OutOfScope),
+        adoption(f),
+        f.reports_on_time.to_string(),
+        f.reports_late.to_string(),
+        f.reports_overdue.to_string(),
+        f.hearings_held.to_string(),
+        f.attended_meetings.to_string(),
+        if f.below_attendance() {
+            "未达到"
+        } else {
+            "达到"
+        }
+        .to_owned(),
+    ]
+}
+
+const ACCOUNT_HEADERS: [&str; 14] = [
+    "单位",
+    "公开征求意见事项",
+    "收到意见",
+    "采纳",
+    "部分采纳",
+    "未采纳",
+    "不属于征求意见范围",
+    "采纳率（含部分采纳）",
+    "按时反馈",
+    "逾期反馈",
+    "逾期未反馈",
+    "举行听证会",
+    "决策会议邀请公众列席",
+    "年内列席不少于1次",
+];
+
+/// The yearly account of public participation.
+pub(super) fn accountability(
+    site: &Site,
+    reader: &Reader,
+    account: &YearlyAccount,
+    departments: &HashMap<String, String>,
+) -> String {
+    let name = |code: &str| {
+        departments
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_owned())
+    };
+    let flagged: Vec<&YearFigures> = account
+        .departments
+        .iter()
+        .filter(|f| f.below_attendance())
+        .collect();
+    let title = format!("{}年度公众参与重大行政决策情况", account.year);
+    layout(
+        &title,
+        site,
+        reader,
+        html! {
+            h1 { (title) }
+            p {
+                "全年公开征求意见事项 " strong { (account.total.consultations) } " 件，收到意见 "
+                strong { (account.total.comments_received) } " 条，采纳率 " (adoption(&account.total))
+                "；按时反馈 " (account.total.reports_on_time) " 件，逾期反馈 " (account.total.reports_late)
+                " 件，逾期未反馈 " (account.total.reports_overdue) " 件；举行听证会 " (account.total.hearings_held)
+                " 次，决策会议邀请公众列席 " (account.total.attended_meetings) " 次。"
+            }
+            @if !flagged.is_empty() {
+                p.warning {
+                    "年内邀请公众代表列席决策会议少于1次的单位："
+                    (flagged.iter().map(|f| name(&f.department)).collect::<Vec<_>>().join("、"))
+                }
+            }
+            table.cards {
+                caption { "按单位统计（事项按发布日期、会议按召开日期计入年度）" }
+                thead { tr { @for h in ACCOUNT_HEADERS { th scope="col" { (h) } } } }
+                tbody {
+                    @for f in &account.departments {
+                        tr.flagged[f.below_attendance()] {
+                            @for (i, cell) in account_cells(f, &name(&f.department)).iter().enumerate() {
+                                td data-label=(ACCOUNT_HEADERS[i]) { (cell) }
+                            }
+                        }
+                    }
+                    tr.total {
+                        @for (i, cell) in account_cells(&account.total, "合计").iter().enumerate() {
+                            td data-label=(ACCOUNT_HEADERS[i]) { (cell) }
+                        }
+                    }
+                }
+            }
+            p.no-print {
+                a href={ "/accountability/" (account.year) ".csv" } { "下载表格（CSV）" }
+            }
+        },
+    )
+}
+
+/// The yearly account as CSV, one row per unit and the total.
+pub(super) fn accountability_csv(
+    account: &YearlyAccount,
+    departments: &HashMap<String, String>,
+) -> String {
+    let mut out = String::from(consult_render::csv::BOM);
+    consult_render::csv::row(&mut out, &ACCOUNT_HEADERS);
+    for f in &account.departments {
+        let name = departments
+            .get(&f.department)
+            .cloned()
+            .unwrap_or_else(|| f.department.clone());
+        let cells = account_cells(f, &name);
+        consult_render::csv::row(
+            &mut out,
+            &cells.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+    }
+    let cells = account_cells(&account.total, "合计");
+    consult_render::csv::row(
+        &mut out,
+        &cells.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    out
+}
+
+/// A catalogue item's planned month as officials write it: `2026年9月`.
+fn planned(i: &CatalogueItem) -> String {
+    format!("{}年{}月", i.planned.year, i.planned.month)
+}
+
+const CATALOGUE_HEADERS: [&str; 7] = [
+    "序号",
+    "决策事项",
+    "承办部门",
+    "决策时间",
+    "是否听证",
+    "状态",
+    "征求意见",
+];
+
+fn catalogue_cells(n: usize, i: &CatalogueItem, department: &str) -> [String; 7] {
+    [
+        n.to_string(),
+        i.title.clone(),
+        department.to_owned(),
+        planned(i),
+        if i.hearing_required { "是" } else { "否" }.to_owned(),
+        i.status.label().to_owned(),
+        i.consultation_id.clone().unwrap_or_default(),
+    ]
+}
+
+/// The published catalogues, by year.
+pub(super) fn catalogues(site: &Site, reader: &Reader, list: &[Catalogue]) -> String {
+    layout(
+        "重大行政决策事项目录",
+        site,
+        reader,
+        html! {
+            h1 { "重大行政决策事项目录" }
+            @if list.is_empty() {
+                p { "暂无公布的决策事项目录。" }
+            } @else {
+                ul {
+                    @for c in list {
+                        li {
+                            a href={ "/catalogues/" (c.id) } { (c.title) }
+                            " （第" (c.version) "版，" (c.items.len()) "项）"
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// One published version of a catalogue, with its items, approval and other versions.
+pub(super) fn catalogue(
+    site: &Site,
+    reader: &Reader,
+    c: &Catalogue,
+    versions: &[Catalogue],
+    departments: &HashMap<String, String>,
+) -> String {
+    let department = |code: &str| {
+        departments
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_owned())
+    };
+    let version_path = format!("/catalogues/{}/versions/{}", c.id, c.version);
+    layout(
+        &c.title,
+        site,
+        reader,
+        html! {
+            h1 { (c.title) }
+            p {
+                (c.government) "，第" (c.version) "版（" (c.state.label()) "）"
+                @if let Some(a) = &c.approval {
+                    "，经 " (a.document_number) " 于" (official_date(a.approved_on)) "批准"
+                }
+                @if let Some(t) = c.published_at { "，" (show_official(t)) "公布" }
+                "。"
+            }
+            @if !c.adjustment_reason.is_empty() {
+                p { "调整理由：" (c.adjustment_reason) }
+            }
+            table.cards {
+                caption { "决策事项（" (c.items.len()) "项）" }
+                thead { tr { @for h in CATALOGUE_HEADERS { th scope="col" { (h) } } } }
+                tbody {
+                    @for (n, i) in c.items.iter().enumerate() {
+                        tr {
+                            @let cells = catalogue_cells(n + 1, i, &department(&i.department));
+                            @for (k, cell) in cells.iter().enumerate() {
+                                td data-label=(CATALOGUE_HEADERS[k]) {
+                                    @if k == 6 && !cell.is_empty() {
+                                        a href={ "/consultations/" (cell) } { "查看" }
+                                    } @else { (cell) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            p.no-print {
+                "下载：" a href={ (version_path) ".json" } { "JSON" } "　" a href={ (version_path) ".csv" } { "CSV" }
+            }
+            @if versions.len() > 1 {
+                h2 { "历次版本" }
+                ul {
+                    @for v in versions {
+                        li {
+                            a href={ "/catalogues/" (v.id) "/versions/" (v.version) } { "第" (v.version) "版" }
+                            " " (v.state.label())
+                            @if !v.adjustment_reason.is_empty() { "：" (v.adjustment_reason) }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// A catalogue version as CSV, one row per item.
+pub(super) fn catalogue_csv(c: &Catalogue, departments: &HashMap<String, String>) -> String {
+    let mut out = String::from(consult_render::csv::BOM);
+    consult_render::csv::row(&mut out, &CATALOGUE_HEADERS);
+    for (n, i) in c.items.iter().enumerate() {
+        let department = departments
+            .get(&i.department)
+            .cloned()
+            .unwrap_or_else(|| i.department.clone());
+        let cells = catalogue_cells(n + 1, i, &department);
+        consult_render::csv::row(
+            &mut out,
+            &cells.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+    }
+    out
+}
+
+/// A catalogue version as JSON: what the page shows, for other systems.
+pub(super) fn catalogue_json(c: &Catalogue) -> String {
+    let items: Vec<serde_json::Value> = c
+        .items
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "id": i.id,
+                "title": i.title,
+                "department": i.department,
+                "planned_month": format!("{:04}-{:02}", i.planned.year, i.planned.month),
+                "hearing_required": i.hearing_required,
+                "status": i.status.code(),
+                "consultation": i.consultation_id.as_ref().map(|id| format!("consultations/{id}")),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "name": c.name(),
+        "government": c.government,
+        "year": c.year,
+        "title": c.title,
+        "version": c.version,
+        "state": c.state.code(),
+        "approval": c.approval.as_ref().map(|a| serde_json::json!({
+            "document_number": a.document_number,
+            "approved_on": a.approved_on.format("%Y-%m-%d").to_string(),
+        })),
+        "adjustment_reason": c.adjustment_reason,
+        "published_at": c.published_at.map(|t| t.to_rfc3339()),
+        "items": items,
+    })
+    .to_string()
 }
