@@ -103,6 +103,8 @@ const VALIDATED: &[&str] = &[
     ".consult.v1.GetMeetingRequest",
     ".consult.v1.ListMeetingsRequest",
     ".consult.v1.RecordMeetingOpinionRequest",
+    ".consult.v1.LoadCalendarYearRequest",
+    ".consult.v1.ListCalendarYearsRequest",
 ];
 
 const CONSULTATION_NAME: &str =
@@ -136,6 +138,10 @@ const CATALOGUE_NAME: &str =
 
 /// Field attributes; domain parsing checks the same fields again after cleaning.
 const FIELDS: &[(&str, &str)] = &[
+    (
+        ".consult.v1.LoadCalendarYearRequest.notice",
+        r#"#[validate(length(max = 200000, message = "节假日文件不能超过200000个字符 (the notice has at most 200,000 characters)"))]"#,
+    ),
     (".consult.v1.Meeting.title", HEARING_TEXT),
     (".consult.v1.Meeting.opinions_summary", HEARING_TEXT),
     (".consult.v1.Meeting.handling", HEARING_TEXT),
@@ -499,6 +505,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "consult/v1/catalogue.proto",
             "consult/v1/hearing.proto",
             "consult/v1/meeting.proto",
+            "consult/v1/calendar.proto",
             "google/longrunning/operations.proto",
         ],
         [&root],

@@ -859,6 +859,14 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             ),
         ),
         (
+            "CalendarService/LoadCalendarYear",
+            Row::NotDepartmental("the calendar is the government's, kept by administrators"),
+        ),
+        (
+            "CalendarService/ListCalendarYears",
+            Row::NotDepartmental("the calendar is public"),
+        ),
+        (
             "AuditService/ListAuditEvents",
             Row::NotDepartmental("auditors only, every department"),
         ),

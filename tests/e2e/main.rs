@@ -7,6 +7,7 @@ mod answering;
 mod audit;
 mod bad_input;
 mod batch;
+mod calendar;
 mod catalogues;
 mod comments;
 #[path = "../../crates/domain/tests/support/corpus.rs"]

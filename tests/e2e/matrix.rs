@@ -139,6 +139,8 @@ pub(crate) const EXPECTED: &[(&str, &str)] = &[
     ("MeetingService/GetMeeting", "*"),
     ("MeetingService/ListMeetings", "*"),
     ("MeetingService/RecordMeetingOpinion", "O"),
+    ("CalendarService/LoadCalendarYear", "D"),
+    ("CalendarService/ListCalendarYears", "*"),
 ];
 
 /// The package of the services the API serves besides `consult.v1`'s own.

@@ -15,9 +15,96 @@ pub enum CalendarError {
         /// The year without a notice.
         year: i32,
     },
-    /// A notice file could not be read.
-    #[error("节假日文件格式错误 (malformed holiday file): {0}")]
-    Malformed(String),
+    /// A notice file is readable but wrong: where, and what.
+    #[error("节假日文件第{line}行 {field}：{reason} (holiday file line {line}, {field})")]
+    Invalid {
+        /// The line of the file, from 1.
+        line: usize,
+        /// The field, e.g. `days[3].date`.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// One year's State Council notice, checked: every listed date in or next to its year, none
+/// twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The year.
+    pub year: i32,
+    /// The dates that differ from the weekday rule (holidays, make-up working days).
+    pub days: Vec<(NaiveDate, DayKind)>,
+}
+
+/// The line (from 1) of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// The field a serde error message names (`missing field `isOffDay``), if any.
+fn field_in(message: &str) -> String {
+    message
+        .split('`')
+        .nth(1)
+        .map(str::to_owned)
+        .unwrap_or_else(|| "notice".to_owned())
+}
+
+impl Notice {
+    /// Reads a notice in the holiday-cn JSON format, naming the line and field of the first
+    /// thing wrong.
+    pub fn parse(json: &str) -> Result<Self, CalendarError> {
+        let file: NoticeFile = serde_json::from_str(json).map_err(|e| CalendarError::Invalid {
+            line: e.line().max(1),
+            field: field_in(&e.to_string()),
+            reason: e.to_string(),
+        })?;
+        let located = |needle: &str| json.find(needle).map(|at| line_of(json, at)).unwrap_or(1);
+        if !(2000..=2100).contains(&file.year) {
+            return Err(CalendarError::Invalid {
+                line: located("\"year\""),
+                field: "year".into(),
+                reason: format!("年份{}不在2000至2100之间 (year out of range)", file.year),
+            });
+        }
+        let mut seen = BTreeSet::new();
+        let mut days = Vec::with_capacity(file.days.len());
+        for (i, d) in file.days.iter().enumerate() {
+            let text = d.date.format("%Y-%m-%d").to_string();
+            // A notice may list make-up working days of the previous December or the next
+            // January (2019's lists 2018-12-29), never further.
+            if (d.date.year() - file.year).abs() > 1 {
+                return Err(CalendarError::Invalid {
+                    line: located(&text),
+                    field: format!("days[{i}].date"),
+                    reason: format!(
+                        "日期{text}不在{}年前后 (a date far from the notice's year)",
+                        file.year
+                    ),
+                });
+            }
+            if !seen.insert(d.date) {
+                return Err(CalendarError::Invalid {
+                    line: located(&text),
+                    field: format!("days[{i}].date"),
+                    reason: format!("日期{text}重复 (a date listed twice)"),
+                });
+            }
+            days.push((
+                d.date,
+                if d.is_off_day {
+                    DayKind::Off
+                } else {
+                    DayKind::Working
+                },
+            ));
+        }
+        Ok(Self {
+            year: file.year,
+            days,
+        })
+    }
 }
 
 /// What the calendar says of one date.
@@ -56,7 +143,9 @@ const BUILT_IN: [&str; 8] = [
 /// Working days and days off by the State Council's annual notices.
 #[derive(Debug, Clone, Default)]
 pub struct Calendar {
-    years: BTreeSet<i32>,
+    /// Each year's notice.
+    notices: BTreeMap<i32, Notice>,
+    /// Every notice's listed days, later years over earlier ones.
     exceptions: BTreeMap<NaiveDate, DayKind>,
 }
 
@@ -79,28 +168,59 @@ impl Calendar {
 
     /// Adds one year's notice in the holiday-cn JSON format and returns its year.
     pub fn load_notice(&mut self, json: &str) -> Result<i32, CalendarError> {
-        let notice: NoticeFile =
-            serde_json::from_str(json).map_err(|e| CalendarError::Malformed(e.to_string()))?;
-        for d in notice.days {
-            let kind = if d.is_off_day {
-                DayKind::Off
-            } else {
-                DayKind::Working
-            };
-            self.exceptions.insert(d.date, kind);
-        }
-        self.years.insert(notice.year);
+        let notice = Notice::parse(json)?;
+        self.add(&notice);
         Ok(notice.year)
+    }
+
+    /// Adds (or replaces) one year's notice.
+    pub fn add(&mut self, notice: &Notice) {
+        self.notices.insert(notice.year, notice.clone());
+        self.exceptions = self
+            .notices
+            .values()
+            .flat_map(|n| n.days.iter().copied())
+            .collect();
+    }
+
+    /// The date `n` working days after `start` as far as it is known: in a year whose notice
+    /// is not loaded, weekends only are days off. `None` when every year on the way is known
+    /// (then [`Calendar::add_working_days`] answers).
+    pub fn provisional_working_days(&self, start: NaiveDate, n: u32) -> Option<NaiveDate> {
+        let mut date = start;
+        let mut left = n;
+        let mut guessed = false;
+        while left > 0 {
+            date = next_day(date);
+            let working = match self.is_working_day(date) {
+                Ok(w) => w,
+                Err(_) => {
+                    guessed = true;
+                    !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+                }
+            };
+            if working {
+                left -= 1;
+            }
+        }
+        guessed.then_some(date)
     }
 
     /// The years whose notice is loaded.
     pub fn known_years(&self) -> impl Iterator<Item = i32> + '_ {
-        self.years.iter().copied()
+        self.notices.keys().copied()
+    }
+
+    /// How many dates the notice of `year` lists (0 when it is not known).
+    pub fn listed_days(&self, year: i32) -> i32 {
+        self.notices
+            .get(&year)
+            .map_or(0, |n| i32::try_from(n.days.len()).unwrap_or(i32::MAX))
     }
 
     /// Whether `date` is a working day or a day off.
     pub fn day_kind(&self, date: NaiveDate) -> Result<DayKind, CalendarError> {
-        if !self.years.contains(&date.year()) {
+        if !self.notices.contains_key(&date.year()) {
             return Err(CalendarError::UnknownYear { year: date.year() });
         }
         Ok(self
@@ -221,8 +341,59 @@ mod tests {
         assert!(cal.is_working_day(d("2027-01-04")).unwrap());
         assert!(matches!(
             cal.load_notice("{\"year\":2028}"),
-            Err(CalendarError::Malformed(_))
+            Err(CalendarError::Invalid { line: 1, ref field, .. }) if field == "days"
         ));
+    }
+
+    #[test]
+    fn a_malformed_notice_is_refused_with_its_line_and_field() {
+        let missing = "{\n  \"year\": 2027,\n  \"days\": [\n    {\"date\": \"2027-01-01\"}\n  ]\n}";
+        let e = Notice::parse(missing).unwrap_err();
+        assert!(
+            matches!(&e, CalendarError::Invalid { line: 4, field, .. } if field == "isOffDay"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("第4行"), "{e}");
+        let bad_date =
+            "{\"year\": 2027,\n\"days\": [\n{\"date\": \"2027-02-30\", \"isOffDay\": true}]}";
+        assert!(matches!(
+            Notice::parse(bad_date).unwrap_err(),
+            CalendarError::Invalid { line: 3, .. }
+        ));
+        let other_year = "{\"year\": 2027,\n\"days\": [\n{\"date\": \"2026-12-26\", \"isOffDay\": false},\n{\"date\": \"2029-01-01\", \"isOffDay\": true}]}";
+        assert_eq!(
+            Notice::parse(other_year).unwrap_err(),
+            CalendarError::Invalid {
+                line: 4,
+                field: "days[1].date".into(),
+                reason: "日期2029-01-01不在2027年前后 (a date far from the notice's year)".into(),
+            }
+        );
+        let twice = "{\"year\": 2027, \"days\": [{\"date\": \"2027-01-01\", \"isOffDay\": true}, {\"date\": \"2027-01-01\", \"isOffDay\": false}]}";
+        assert!(matches!(
+            Notice::parse(twice).unwrap_err(),
+            CalendarError::Invalid { ref field, .. } if field == "days[1].date"
+        ));
+    }
+
+    #[test]
+    fn an_unknown_year_gives_a_provisional_date_counting_weekends_only() {
+        let mut cal = Calendar::built_in();
+        // Decided Friday 2026-12-18: 20 working days reach into 2027, whose notice is missing.
+        let provisional = cal
+            .provisional_working_days(d("2026-12-18"), 20)
+            .expect("provisional");
+        // 2026: 21-25, 28-31 Dec (9 days); 2027 by weekdays: 1, 4-8, 11-15 Jan (11).
+        assert_eq!(provisional, d("2027-01-15"));
+        assert_eq!(cal.provisional_working_days(d("2026-03-02"), 20), None);
+        cal.load_notice(r#"{"year":2027,"days":[{"date":"2027-01-01","isOffDay":true}]}"#)
+            .unwrap();
+        assert_eq!(cal.provisional_working_days(d("2026-12-18"), 20), None);
+        // New Year's Day off: one working day later.
+        assert_eq!(
+            cal.add_working_days(d("2026-12-18"), 20),
+            Ok(d("2027-01-18"))
+        );
     }
 
     #[test]

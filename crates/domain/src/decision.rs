@@ -94,7 +94,10 @@ pub enum FeedbackDeadline {
     Due(NaiveDate),
     /// Past this day and not yet published.
     Overdue(NaiveDate),
-    /// The calendar of the due year is not loaded: the date cannot be computed.
+    /// The calendar of the due year is not loaded: due on this day by weekends alone, to be
+    /// confirmed once the year's notice is loaded.
+    Provisional(NaiveDate),
+    /// The date cannot be computed.
     Unknown,
 }
 
@@ -244,16 +247,51 @@ impl Consultation {
     }
 
     /// Where the feedback deadline stands on local day `today`; `None` before a decision or
-    /// after publication.
-    pub fn feedback_deadline(&self, today: NaiveDate) -> Option<FeedbackDeadline> {
+    /// after publication. A due date not yet stored is computed with `calendar` as it is now:
+    /// confirmed if the year's notice has been loaded since the decision, provisional if not.
+    pub fn feedback_deadline(
+        &self,
+        today: NaiveDate,
+        calendar: &Calendar,
+    ) -> Option<FeedbackDeadline> {
         if self.stored_state != ConsultationState::Decided {
             return None;
         }
-        Some(match self.feedback_due_on {
-            Some(d) if today > d => FeedbackDeadline::Overdue(d),
-            Some(d) => FeedbackDeadline::Due(d),
-            None => FeedbackDeadline::Unknown,
+        let due = self.feedback_due_on.map(Ok).or_else(|| {
+            let decided_on = self.decision.as_ref()?.decided_on;
+            Some(
+                calendar
+                    .add_working_days(decided_on, FEEDBACK_DUE_WORKING_DAYS)
+                    .map_err(|_| {
+                        calendar.provisional_working_days(decided_on, FEEDBACK_DUE_WORKING_DAYS)
+                    }),
+            )
+        });
+        Some(match due {
+            Some(Ok(d)) if today > d => FeedbackDeadline::Overdue(d),
+            Some(Ok(d)) => FeedbackDeadline::Due(d),
+            Some(Err(Some(d))) => FeedbackDeadline::Provisional(d),
+            Some(Err(None)) | None => FeedbackDeadline::Unknown,
         })
+    }
+
+    /// Stores the due date of a decided consultation whose date was unknown, now that
+    /// `calendar` knows the year; returns whether it did.
+    pub fn confirm_feedback_due(&mut self, calendar: &Calendar) -> bool {
+        if self.stored_state != ConsultationState::Decided || self.feedback_due_on.is_some() {
+            return false;
+        }
+        let Some(decided_on) = self.decision.as_ref().map(|d| d.decided_on) else {
+            return false;
+        };
+        match calendar.add_working_days(decided_on, FEEDBACK_DUE_WORKING_DAYS) {
+            Ok(d) => {
+                self.feedback_due_on = Some(d);
+                self.warnings.retain(|w| !w.starts_with(DUE_UNKNOWN));
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     /// Whether the feedback report may be previewed: any time after the formal close.
@@ -348,6 +386,9 @@ pub fn show_deadline(d: FeedbackDeadline) -> String {
     match d {
         FeedbackDeadline::Due(d) => format!("应于{d}前公开反馈"),
         FeedbackDeadline::Overdue(d) => format!("已超过反馈期限{d}"),
+        FeedbackDeadline::Provisional(d) => {
+            format!("暂按周末推算应于{d}前公开反馈（节假日安排载入后确定）")
+        }
         FeedbackDeadline::Unknown => "节假日安排未载入，反馈期限未知".to_owned(),
     }
 }

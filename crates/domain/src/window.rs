@@ -113,7 +113,7 @@ pub fn earliest_close(opens_at: DateTime<Utc>, calendar: &Calendar) -> EarliestC
         Ok(d) => (d, None),
         // Spec 3.7: with no notice for the year, accept the unrolled day and warn.
         Err(CalendarError::UnknownYear { year }) => (day_30, Some(year)),
-        Err(CalendarError::Malformed(_)) => (day_30, None),
+        Err(CalendarError::Invalid { .. }) => (day_30, None),
     };
     EarliestClose {
         closes_at: end_of_local_day(last_day),

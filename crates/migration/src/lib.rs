@@ -27,6 +27,7 @@ mod m20261215_000022_suggestion_assigning;
 mod m20261216_000023_catalogues;
 mod m20261217_000024_hearings;
 mod m20261218_000025_meetings;
+mod m20261219_000026_calendar_years;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261216_000023_catalogues::Migration),
             Box::new(m20261217_000024_hearings::Migration),
             Box::new(m20261218_000025_meetings::Migration),
+            Box::new(m20261219_000026_calendar_years::Migration),
         ]
     }
 }

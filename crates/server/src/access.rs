@@ -152,6 +152,8 @@ pub(crate) const MATRIX: &[(&str, &str, Audience)] = &[
     ("MeetingService", "get_meeting", Anyone),
     ("MeetingService", "list_meetings", Anyone),
     ("MeetingService", "record_meeting_opinion", Officers),
+    ("CalendarService", "load_calendar_year", Administrators),
+    ("CalendarService", "list_calendar_years", Anyone),
 ];
 
 /// The audience of an RPC, if it has a row.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use consult_api::google::longrunning::operations_server::OperationsServer;
 use consult_api::pb::answer_template_service_server::AnswerTemplateServiceServer;
 use consult_api::pb::audit_service_server::AuditServiceServer;
+use consult_api::pb::calendar_service_server::CalendarServiceServer;
 use consult_api::pb::caller_service_server::CallerServiceServer;
 use consult_api::pb::catalogue_service_server::CatalogueServiceServer;
 use consult_api::pb::comment_service_server::CommentServiceServer;
@@ -28,6 +29,7 @@ use crate::health::Readiness;
 use crate::pagination::PageTokens;
 use crate::services::Core;
 use crate::services::audit::Audit;
+use crate::services::calendar::Calendars;
 use crate::services::caller::Caller;
 use crate::services::catalogues::Catalogues;
 use crate::services::comments::Comments;
@@ -174,6 +176,9 @@ impl Application {
         let keys = load_private_data_keys(&settings)?;
         let mut store = Store::open(&settings.database_url, keys).await?;
         store.set_search_reads_filtered_below(settings.search_reads_filtered_below);
+        // Years loaded at run time are known before the first call is served.
+        let calendars = Arc::new(crate::calendar::SharedCalendar::new(calendar));
+        calendars.refresh(&store).await?;
         let (writer, writer_task) = CommentWriter::start(
             store.clone(),
             WriterConfig {
@@ -209,7 +214,7 @@ impl Application {
                 store,
                 writer,
                 clock,
-                calendar,
+                calendars,
                 auth,
                 pages: PageTokens::new(key),
                 submit_limiter: crate::limits::Limiter::new(settings.submit_rate_limit),
@@ -275,6 +280,7 @@ impl Application {
                     CatalogueServiceServer::<Catalogues>::NAME,
                     HearingServiceServer::<Hearings>::NAME,
                     MeetingServiceServer::<Meetings>::NAME,
+                    CalendarServiceServer::<Calendars>::NAME,
                     AuditServiceServer::<Audit>::NAME,
                     OperationsServer::<LongRunning>::NAME,
                 ],
@@ -331,6 +337,7 @@ impl Application {
             .add_service(CatalogueServiceServer::new(Catalogues(self.core.clone())))
             .add_service(HearingServiceServer::new(Hearings(self.core.clone())))
             .add_service(MeetingServiceServer::new(Meetings(self.core.clone())))
+            .add_service(CalendarServiceServer::new(Calendars(self.core.clone())))
             .add_service(AuditServiceServer::new(Audit(self.core.clone())))
             .add_service(OperationsServer::new(LongRunning(self.core.clone())));
         #[cfg(feature = "test-clock")]
@@ -342,6 +349,17 @@ impl Application {
 
         let store = self.core.store.clone();
         let resealer = tokio::spawn(reseal_in_background(store.clone(), self.core.clock.clone()));
+        let calendars = tokio::spawn({
+            let core = self.core.clone();
+            async move {
+                loop {
+                    tokio::time::sleep(crate::calendar::REFRESH).await;
+                    if let Err(e) = core.calendars.refresh(&core.store).await {
+                        tracing::warn!(error = %e, "cannot read the holiday notices loaded at run time");
+                    }
+                }
+            }
+        });
         // Operations started here or left by a stopped replica; a stop mid-way rolls back and
         // another replica (or the next start) takes the operation up once its lease runs out.
         let operations = tokio::spawn(crate::operations::run(self.core.clone()));
@@ -397,6 +415,7 @@ impl Application {
         }
         // A batch cut short rolls back whole; the next start carries on.
         resealer.abort();
+        calendars.abort();
         operations.abort();
         if let Some(a) = assigner {
             a.abort();

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use consult_api::pb;
 use consult_domain::answering::{Answer, Disposition, HideReason, Moderation, Outcome};
-use consult_domain::decision::DecisionDocument;
+use consult_domain::decision::{DecisionDocument, FeedbackDeadline};
 use consult_domain::meeting::MeetingKind;
 use consult_domain::redaction::{Redaction, RedactionReason};
 use consult_domain::report::{FeedbackReport, PublishedReport, ReportAnswer, ReportComment, Term};
@@ -124,6 +124,7 @@ pub(crate) fn consultation(
     now: DateTime<Utc>,
     calendar: &Calendar,
 ) -> pb::Consultation {
+    let deadline = c.feedback_deadline(consult_domain::window::local_date(now), calendar);
     pb::Consultation {
         name: format!("consultations/{}", c.id),
         title: c.title.clone(),
@@ -162,10 +163,19 @@ pub(crate) fn consultation(
         creator: c.created_by.clone(),
         ready_time: opt_timestamp(c.ready_at),
         decision: c.decision.as_ref().map(decision),
-        feedback_due_date: c
-            .feedback_due_on
-            .map(|d| d.format("%Y-%m-%d").to_string())
-            .unwrap_or_default(),
+        feedback_due_date: match deadline {
+            Some(
+                FeedbackDeadline::Due(d)
+                | FeedbackDeadline::Overdue(d)
+                | FeedbackDeadline::Provisional(d),
+            ) => d.format("%Y-%m-%d").to_string(),
+            // Published: the date it was due stays on record.
+            _ => c
+                .feedback_due_on
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+        },
+        feedback_due_provisional: matches!(deadline, Some(FeedbackDeadline::Provisional(_))),
         feedback_version: i32::try_from(c.feedback_version).unwrap_or(i32::MAX),
         feedback_publish_time: opt_timestamp(c.feedback_published_at),
         catalogue_item: c.catalogue_item.clone(),

@@ -5,6 +5,7 @@ mod access;
 pub mod app;
 mod assigning;
 pub mod auth;
+mod calendar;
 pub mod clock;
 mod convert;
 pub mod error;

@@ -7,6 +7,7 @@ mod archive;
 mod assigning;
 mod audit;
 mod bulk;
+mod calendar;
 mod catalogues;
 mod comments;
 mod consultations;
@@ -36,6 +37,7 @@ pub use answering::{Answering, CommentScope, DispositionRevision};
 pub use assigning::LoadedAssigner;
 pub use audit::{AuditEvent, AuditFilter, AuditRecord, AuditVerification};
 pub use bulk::BulkDone;
+pub use calendar::{LoadedYear, YearLoaded};
 pub use catalogues::CatalogueView;
 pub use comments::{
     CLAUSE_LISTING_OTHERS, ClauseCounts, CommentFilter, CommentWriter, ListedComment, Submission,

@@ -106,6 +106,9 @@ pub(crate) enum Command {
     /// 重大行政决策事项目录（管理员编制、公布、调整）(the decision catalogue)
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
+    /// 国务院节假日安排：载入新一年度，查看已知年度 (the holiday calendar)
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
     /// 答复模板：本部门常用的答复理由，答复时按名称使用 (answer templates)
     #[command(subcommand)]
     Template(TemplateCommand),
@@ -279,6 +282,26 @@ pub(crate) enum CatalogueCommand {
         /// 调整理由 (why)
         #[arg(long)]
         reason: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CalendarCommand {
+    /// 列出已知年度 (the years the calendar knows)
+    #[command(after_help = "示例：\n  consultctl calendar list")]
+    List,
+    /// 载入或更正一年的国务院节假日安排（系统管理员）(load a year's notice; administrators)
+    #[command(
+        after_help = "示例：\n  consultctl calendar load 2027.json --dry-run\n  consultctl calendar load 2027.json\n\n\
+文件为 holiday-cn 格式：{\"year\": 2027, \"days\": [{\"name\": \"元旦\", \"date\": \"2027-01-01\", \"isOffDay\": true}, …]}。\
+载入前落在该年度的反馈截止日按周末推算并标为暂定，载入后确定。"
+    )]
+    Load {
+        /// 节假日安排文件（JSON）(the notice file)
+        file: std::path::PathBuf,
+        /// 只检查，不载入 (check only)
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 

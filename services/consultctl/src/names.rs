@@ -181,6 +181,14 @@ pub(crate) fn arg<T: Term>(
     }
 }
 
+/// A submitter category typed by an officer (code or label), as its proto enum number; 0 when
+/// absent (the server's default or refusal applies).
+pub(crate) fn submitter_category(input: Option<&str>) -> Result<i32, CliError> {
+    arg::<SubmitterCategory>(input.map(str::trim), |s| {
+        consult_api::pb::SubmitterCategory::from_str_name(s).map(|v| v as i32)
+    })
+}
+
 /// The proto enum number of a term.
 pub(crate) fn proto<T: Term>(t: T, to_proto: fn(&str) -> Option<i32>) -> i32 {
     to_proto(&format!("{}{}", T::PREFIX, t.code())).unwrap_or(0)

@@ -475,17 +475,17 @@ fn feedback_is_due_twenty_working_days_after_the_decision() {
     assert_eq!(n, 20);
     assert!(calendar.is_working_day(due).unwrap());
     assert_eq!(
-        c.feedback_deadline(due),
+        c.feedback_deadline(due, &calendar),
         Some(crate::decision::FeedbackDeadline::Due(due))
     );
     assert_eq!(
-        c.feedback_deadline(due.succ_opt().unwrap()),
+        c.feedback_deadline(due.succ_opt().unwrap(), &calendar),
         Some(crate::decision::FeedbackDeadline::Overdue(due))
     );
 }
 
 #[test]
-fn an_unknown_calendar_year_leaves_the_due_date_unknown() {
+fn an_unknown_calendar_year_gives_a_provisional_due_date_confirmed_once_loaded() {
     let (mut c, now) = closed(ConsultationKind::Plan);
     c.stored_state = ConsultationState::ReadyForDeliberation;
     let decided = NaiveDate::from_ymd_opt(2026, 4, 13).unwrap();
@@ -502,11 +502,26 @@ fn an_unknown_calendar_year_leaves_the_due_date_unknown() {
     )
     .unwrap();
     assert_eq!(c.feedback_due_on, None);
-    assert_eq!(
-        c.feedback_deadline(decided),
-        Some(crate::decision::FeedbackDeadline::Unknown)
-    );
     assert!(c.warnings.iter().any(|w| w.contains("calendar unknown")));
+    // Weekends only meanwhile: Monday 13 April + 20 weekdays = Monday 11 May.
+    let provisional = NaiveDate::from_ymd_opt(2026, 5, 11).unwrap();
+    assert_eq!(
+        c.feedback_deadline(decided, &Calendar::empty()),
+        Some(crate::decision::FeedbackDeadline::Provisional(provisional))
+    );
+    assert!(!c.confirm_feedback_due(&Calendar::empty()));
+    // With 2026's notice (Labour Day 1-5 May, make-up days 26 April and 9 May) it is confirmed.
+    let calendar = Calendar::built_in();
+    let confirmed = calendar.add_working_days(decided, 20).unwrap();
+    assert_ne!(confirmed, provisional);
+    assert_eq!(
+        c.feedback_deadline(decided, &calendar),
+        Some(crate::decision::FeedbackDeadline::Due(confirmed))
+    );
+    assert!(c.confirm_feedback_due(&calendar));
+    assert_eq!(c.feedback_due_on, Some(confirmed));
+    assert!(!c.warnings.iter().any(|w| w.contains("calendar unknown")));
+    assert!(!c.confirm_feedback_due(&calendar), "once only");
 }
 
 #[test]

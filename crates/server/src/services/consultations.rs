@@ -90,7 +90,7 @@ fn draft_changes(c: &PbConsultation, paths: &[&str]) -> Result<DraftChanges, Dom
 
 impl Consultations {
     fn show(&self, c: &Consultation) -> PbConsultation {
-        convert::consultation(c, self.0.clock.now(), &self.0.calendar)
+        convert::consultation(c, self.0.clock.now(), &self.0.calendar())
     }
 
     /// Runs one lifecycle transition as the officer of the consultation's department.
@@ -204,10 +204,11 @@ impl Consultations {
             .await?;
         let (rows, next_page_token) =
             page(rows, limit, |c| self.0.pages.issue(&token_scope, &c.id));
+        let calendar = self.0.calendar();
         Ok(pb::ListConsultationsResponse {
             consultations: rows
                 .iter()
-                .map(|c| convert::consultation(c, now, &self.0.calendar))
+                .map(|c| convert::consultation(c, now, &calendar))
                 .collect(),
             next_page_token,
         })
@@ -257,7 +258,7 @@ impl Consultations {
     ) -> Result<PbConsultation, ApiError> {
         let (actor, req) = signed(&self.0.auth, request)?;
         let actor = &actor;
-        let calendar = &self.0.calendar;
+        let calendar = &*self.0.calendar();
         // The catalogue item it names, as the latest published catalogue has it.
         let id = id_of(parse_consultation_name(&req.name), "name")?;
         let named = self.0.store.consultation(&id).await?.catalogue_item;
@@ -398,7 +399,7 @@ impl Consultations {
         })?;
         let date = convert::date(&d.decide_date, "decision.decide_date")?;
         let officer = actor.id.clone();
-        let calendar = &self.0.calendar;
+        let calendar = &*self.0.calendar();
         self.transition(&actor, &req.name, "consultation.decide", |c, now| {
             c.record_decision(
                 consult_domain::decision::DecisionFields {
@@ -438,6 +439,7 @@ impl Consultations {
         };
         let now = self.0.clock.now();
         let today = local_date(now);
+        let calendar = self.0.calendar();
         let within = if req.within_days == 0 {
             7
         } else {
@@ -453,7 +455,7 @@ impl Consultations {
             items: rows
                 .iter()
                 .map(|c| {
-                    let deadline = c.feedback_deadline(today);
+                    let deadline = c.feedback_deadline(today, &calendar);
                     pb::FeedbackDue {
                         consultation: format!("consultations/{}", c.id),
                         title: c.title.clone(),
@@ -463,11 +465,16 @@ impl Consultations {
                             .as_ref()
                             .map(|d| d.decided_on.format("%Y-%m-%d").to_string())
                             .unwrap_or_default(),
-                        due_date: c
-                            .feedback_due_on
-                            .map(|d| d.format("%Y-%m-%d").to_string())
-                            .unwrap_or_default(),
+                        due_date: match deadline {
+                            Some(
+                                FeedbackDeadline::Due(d)
+                                | FeedbackDeadline::Overdue(d)
+                                | FeedbackDeadline::Provisional(d),
+                            ) => d.format("%Y-%m-%d").to_string(),
+                            _ => String::new(),
+                        },
                         overdue: matches!(deadline, Some(FeedbackDeadline::Overdue(_))),
+                        provisional: matches!(deadline, Some(FeedbackDeadline::Provisional(_))),
                     }
                 })
                 .collect(),

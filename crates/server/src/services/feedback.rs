@@ -465,14 +465,14 @@ impl Feedback {
         })?;
         let cid = id_of(parse_consultation_name(&correction.name), "correction.name")?;
         let decision = correction_decision(&correction)?;
-        let (officer, now, calendar) = (actor.id.clone(), self.now(), &self.0.calendar);
+        let (officer, now, calendar) = (actor.id.clone(), self.now(), self.0.calendar());
         self.start(
             OperationKind::CorrectFeedbackReport,
             cid,
             actor,
             &correction,
             |mut c| {
-                c.correct_feedback(&correction.reason, decision, &officer, now, calendar)
+                c.correct_feedback(&correction.reason, decision, &officer, now, &calendar)
                     .map(|_| ())
             },
         )
@@ -625,7 +625,7 @@ impl Feedback {
         let (summary, content, sha) = self
             .0
             .store
-            .preview_report(&c, &self.0.calendar, full, self.0.full_report_max_bytes)
+            .preview_report(&c, &self.0.calendar(), full, self.0.full_report_max_bytes)
             .await?;
         let report = match full {
             true => serde_json::from_str::<FeedbackReport>(&content).map_err(|e| {
@@ -1031,7 +1031,7 @@ pub(crate) async fn correct_feedback(
 ) -> Result<pb::FeedbackReport, ApiError> {
     let decision = correction_decision(req)?;
     let officer = actor.id.clone();
-    let calendar = &core.calendar;
+    let calendar = &*core.calendar();
     publish_version(core, actor, &req.name, "feedback.correct", run, |c, now| {
         c.correct_feedback(&req.reason, decision, &officer, now, calendar)?;
         Ok(req.reason.trim().to_owned())
@@ -1063,7 +1063,7 @@ where
             action,
             name.to_owned(),
             now,
-            &core.calendar,
+            &core.calendar(),
             run,
             |c| {
                 actor.may_manage(&c.department)?;

@@ -69,6 +69,7 @@ pub(crate) fn admit<T>(
 }
 
 pub(crate) mod audit;
+pub(crate) mod calendar;
 pub(crate) mod caller;
 pub(crate) mod catalogues;
 pub(crate) mod comments;
@@ -88,7 +89,8 @@ pub(crate) struct Core {
     pub(crate) store: Store,
     pub(crate) writer: CommentWriter,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) calendar: Calendar,
+    /// The working-day calendar, years loaded at run time included: see [`Core::calendar`].
+    pub(crate) calendars: Arc<crate::calendar::SharedCalendar>,
     pub(crate) auth: Authenticator,
     pub(crate) pages: PageTokens,
     pub(crate) submit_limiter: crate::limits::Limiter,
@@ -100,6 +102,13 @@ pub(crate) struct Core {
     pub(crate) site: consult_render::Site,
     /// The public site's comment form.
     pub(crate) form: crate::web::CommentFormSettings,
+}
+
+impl Core {
+    /// The working-day calendar as it stands now.
+    pub(crate) fn calendar(&self) -> Arc<Calendar> {
+        self.calendars.get()
+    }
 }
 
 /// The `{id}` of a resource name that validation already checked.

@@ -401,7 +401,7 @@ async fn consultation_page(
         reader,
         &c,
         now,
-        &core.calendar,
+        &core.calendar(),
         &versions,
         received,
         department.as_ref(),

@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use consult_api::pb;
 use consult_domain::Channel;
-use consult_domain::SubmitterCategory;
 use consult_domain::answering::Outcome;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -98,9 +97,7 @@ pub(super) async fn run(ctx: &Ctx, cmd: AnswerCommand) -> Result<(), CliError> {
                 channel: names::arg::<Channel>(channel.as_deref(), |s| {
                     pb::Channel::from_str_name(s).map(|v| v as i32)
                 })?,
-                submitter_category: names::arg::<SubmitterCategory>(category.as_deref(), |s| {
-                    pb::SubmitterCategory::from_str_name(s).map(|v| v as i32)
-                })?,
+                submitter_category: names::submitter_category(category.as_deref())?,
                 clause_reference: clause.unwrap_or_default(),
                 only_unanswered,
                 query: search.unwrap_or_default(),
@@ -520,6 +517,11 @@ pub(super) async fn run_decision(ctx: &Ctx, cmd: DecisionCommand) -> Result<(), 
                 .into_inner();
             let due = if c.feedback_due_date.is_empty() {
                 "反馈截止日未能计算（该年度节假日安排未知），请留意".to_owned()
+            } else if c.feedback_due_provisional {
+                format!(
+                    "反馈截止日暂按周末推算为 {}（该年度节假日安排载入后确定）",
+                    c.feedback_due_date
+                )
             } else {
                 format!("意见采纳情况须于 {} 前公开反馈", c.feedback_due_date)
             };

@@ -236,10 +236,7 @@ pub(super) async fn run(ctx: &Ctx, cmd: CommentCommand) -> Result<(), CliError> 
                         channel: names::arg::<Channel>(channel.as_deref(), |s| {
                             pb::Channel::from_str_name(s).map(|v| v as i32)
                         })?,
-                        submitter_category: names::arg::<SubmitterCategory>(
-                            category.as_deref(),
-                            |s| pb::SubmitterCategory::from_str_name(s).map(|v| v as i32),
-                        )?,
+                        submitter_category: names::submitter_category(category.as_deref())?,
                         clause_reference: clause.unwrap_or_default(),
                         query: search.unwrap_or_default(),
                         ..Default::default()
@@ -409,9 +406,7 @@ pub(super) fn filter_request(
         channel: names::arg::<Channel>(f.channel.as_deref(), |s| {
             pb::Channel::from_str_name(s).map(|v| v as i32)
         })?,
-        submitter_category: names::arg::<SubmitterCategory>(f.category.as_deref(), |s| {
-            pb::SubmitterCategory::from_str_name(s).map(|v| v as i32)
-        })?,
+        submitter_category: names::submitter_category(f.category.as_deref())?,
         clause_reference: f.clause.clone().unwrap_or_default(),
         status,
         opinion_group: f

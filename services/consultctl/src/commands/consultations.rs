@@ -262,7 +262,14 @@ fn show(out: &Out, c: &pb::Consultation) {
             ("截止时间", ts(c.close_time.as_ref())),
             ("待上会", ts(c.ready_time.as_ref())),
             ("决策文件", decision),
-            ("反馈截止日", c.feedback_due_date.clone()),
+            (
+                "反馈截止日",
+                if c.feedback_due_provisional {
+                    format!("{}（暂定：节假日安排未载入）", c.feedback_due_date)
+                } else {
+                    c.feedback_due_date.clone()
+                },
+            ),
             ("反馈报告", feedback),
             ("依据", c.basis.clone()),
             (

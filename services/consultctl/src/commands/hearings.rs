@@ -167,9 +167,7 @@ pub(super) async fn run(ctx: &Ctx, cmd: HearingCommand) -> Result<(), CliError> 
             category,
             name,
         } => {
-            let category = names::arg::<SubmitterCategory>(Some(&category), |s| {
-                pb::SubmitterCategory::from_str_name(s).map(|v| v as i32)
-            })?;
+            let category = names::submitter_category(Some(&category))?;
             let h = api
                 .add_hearing_participant(ctx.req(pb::AddHearingParticipantRequest {
                     parent: hearing_name(&consultation, &hearing),
@@ -283,9 +281,7 @@ pub(super) async fn run(ctx: &Ctx, cmd: HearingCommand) -> Result<(), CliError> 
             request_id,
         } => {
             let submitter_category = match category {
-                Some(c) => names::arg::<SubmitterCategory>(Some(&c), |s| {
-                    pb::SubmitterCategory::from_str_name(s).map(|v| v as i32)
-                })?,
+                Some(c) => names::submitter_category(Some(&c))?,
                 None => pb::SubmitterCategory::Citizen as i32,
             };
             let c = api

@@ -103,9 +103,7 @@ fn attendees(arg: &str) -> Result<pb::MeetingAttendees, CliError> {
         })
         .unwrap_or_default();
     Ok(pb::MeetingAttendees {
-        category: names::arg::<SubmitterCategory>(Some(category.trim()), |s| {
-            pb::SubmitterCategory::from_str_name(s).map(|v| v as i32)
-        })?,
+        category: names::submitter_category(Some(category))?,
         count,
         consented_names,
     })
@@ -188,9 +186,7 @@ pub(super) async fn run(ctx: &Ctx, cmd: MeetingCommand) -> Result<(), CliError> 
             request_id,
         } => {
             let submitter_category = match category {
-                Some(c) => names::arg::<SubmitterCategory>(Some(&c), |s| {
-                    pb::SubmitterCategory::from_str_name(s).map(|v| v as i32)
-                })?,
+                Some(c) => names::submitter_category(Some(&c))?,
                 None => pb::SubmitterCategory::Citizen as i32,
             };
             let c = api

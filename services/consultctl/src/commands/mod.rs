@@ -2,6 +2,7 @@
 //! printed as a table, a record or JSON.
 
 mod answers;
+mod calendar;
 mod catalogues;
 mod comments;
 mod consultations;
@@ -17,6 +18,7 @@ use std::path::Path;
 
 use consult_api::google::longrunning::{self, operations_client::OperationsClient};
 use consult_api::pb::answer_template_service_client::AnswerTemplateServiceClient;
+use consult_api::pb::calendar_service_client::CalendarServiceClient;
 use consult_api::pb::caller_service_client::CallerServiceClient;
 use consult_api::pb::catalogue_service_client::CatalogueServiceClient;
 use consult_api::pb::comment_service_client::CommentServiceClient;
@@ -80,6 +82,10 @@ impl Ctx {
 
     fn hearings(&self) -> HearingServiceClient<GrpcChannel> {
         HearingServiceClient::new(self.conn.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
+    }
+
+    fn calendars(&self) -> CalendarServiceClient<GrpcChannel> {
+        CalendarServiceClient::new(self.conn.channel.clone())
     }
 
     fn meetings(&self) -> MeetingServiceClient<GrpcChannel> {
@@ -240,6 +246,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Catalogue(c) => catalogues::run(&ctx, c).await,
         Command::Hearing(c) => hearings::run(&ctx, c).await,
         Command::Meeting(c) => meetings::run(&ctx, c).await,
+        Command::Calendar(c) => calendar::run(&ctx, c).await,
         Command::Template(c) => templates::run(&ctx, c).await,
         Command::Completions { .. } => Ok(()),
     }

@@ -386,6 +386,8 @@ pub(super) async fn due(ctx: &Ctx, a: DueArgs) -> Result<(), CliError> {
                 "已逾期".to_owned()
             } else if i.due_date.is_empty() {
                 "截止日未知".to_owned()
+            } else if i.provisional {
+                "暂定（节假日安排未载入）".to_owned()
             } else {
                 "即将到期".to_owned()
             };
