@@ -105,6 +105,10 @@ const VALIDATED: &[&str] = &[
     ".consult.v1.RecordMeetingOpinionRequest",
     ".consult.v1.LoadCalendarYearRequest",
     ".consult.v1.ListCalendarYearsRequest",
+    ".consult.v1.Representative",
+    ".consult.v1.CreateRepresentativeRequest",
+    ".consult.v1.ListRepresentativesRequest",
+    ".consult.v1.SetRepresentativeActiveRequest",
 ];
 
 const CONSULTATION_NAME: &str =
@@ -130,8 +134,8 @@ const CATALOGUE_TEXT: &str =
     r#"#[validate(length(max = 2000, message = "不能超过500个字符 (at most 500 characters)"))]"#;
 const HEARING_TEXT: &str =
     r#"#[validate(length(max = 8000, message = "不能超过2000个字符 (at most 2000 characters)"))]"#;
-/// Hearing and participant names are parsed where requests are converted.
-const HEARING_NAME: &str =
+/// Resource names (and ids) parsed where requests are converted: only their length here.
+const PARSED_NAME: &str =
     r#"#[validate(length(max = 300, message = "资源名称格式不正确 (malformed name)"))]"#;
 const CATALOGUE_NAME: &str =
     r#"#[validate(length(max = 200, message = "资源名称格式不正确 (malformed name)"))]"#;
@@ -142,22 +146,45 @@ const FIELDS: &[(&str, &str)] = &[
         ".consult.v1.LoadCalendarYearRequest.notice",
         r#"#[validate(length(max = 200000, message = "节假日文件不能超过200000个字符 (the notice has at most 200,000 characters)"))]"#,
     ),
+    (".consult.v1.Representative.display_name", PRIVATE_FIELD),
+    (".consult.v1.Representative.contact", PRIVATE_FIELD),
+    (
+        ".consult.v1.CreateRepresentativeRequest.parent",
+        PARSED_NAME,
+    ),
+    (
+        ".consult.v1.CreateRepresentativeRequest.representative_id",
+        PARSED_NAME,
+    ),
+    (
+        ".consult.v1.CreateRepresentativeRequest.representative",
+        NESTED,
+    ),
+    (".consult.v1.ListRepresentativesRequest.parent", PARSED_NAME),
+    (
+        ".consult.v1.SetRepresentativeActiveRequest.name",
+        PARSED_NAME,
+    ),
     (".consult.v1.Meeting.title", HEARING_TEXT),
     (".consult.v1.Meeting.opinions_summary", HEARING_TEXT),
     (".consult.v1.Meeting.handling", HEARING_TEXT),
     (".consult.v1.Meeting.attendees", NESTED),
     (
+        ".consult.v1.MeetingAttendees.representatives",
+        r#"#[validate(length(max = 1000, message = "代表过多 (too many representatives)"))]"#,
+    ),
+    (
         ".consult.v1.MeetingAttendees.consented_names",
         r#"#[validate(length(max = 1000, message = "姓名过多 (too many names)"))]"#,
     ),
     (".consult.v1.RecordMeetingRequest.parent", CONSULTATION_NAME),
-    (".consult.v1.RecordMeetingRequest.meeting_id", HEARING_NAME),
+    (".consult.v1.RecordMeetingRequest.meeting_id", PARSED_NAME),
     (".consult.v1.RecordMeetingRequest.meeting", NESTED),
-    (".consult.v1.GetMeetingRequest.name", HEARING_NAME),
+    (".consult.v1.GetMeetingRequest.name", PARSED_NAME),
     (".consult.v1.ListMeetingsRequest.parent", CONSULTATION_NAME),
     (
         ".consult.v1.RecordMeetingOpinionRequest.parent",
-        HEARING_NAME,
+        PARSED_NAME,
     ),
     (".consult.v1.RecordMeetingOpinionRequest.comment", NESTED),
     (
@@ -169,14 +196,14 @@ const FIELDS: &[(&str, &str)] = &[
     (".consult.v1.Hearing.selection_method", HEARING_TEXT),
     (".consult.v1.HearingParticipant.display_name", PRIVATE_FIELD),
     (".consult.v1.PlanHearingRequest.parent", CONSULTATION_NAME),
-    (".consult.v1.PlanHearingRequest.hearing_id", HEARING_NAME),
+    (".consult.v1.PlanHearingRequest.hearing_id", PARSED_NAME),
     (".consult.v1.PlanHearingRequest.hearing", NESTED),
-    (".consult.v1.GetHearingRequest.name", HEARING_NAME),
+    (".consult.v1.GetHearingRequest.name", PARSED_NAME),
     (".consult.v1.ListHearingsRequest.parent", CONSULTATION_NAME),
-    (".consult.v1.PublishHearingNoticeRequest.name", HEARING_NAME),
+    (".consult.v1.PublishHearingNoticeRequest.name", PARSED_NAME),
     (
         ".consult.v1.AddHearingParticipantRequest.parent",
-        HEARING_NAME,
+        PARSED_NAME,
     ),
     (
         ".consult.v1.AddHearingParticipantRequest.participant",
@@ -184,21 +211,21 @@ const FIELDS: &[(&str, &str)] = &[
     ),
     (
         ".consult.v1.PublishHearingParticipantsRequest.name",
-        HEARING_NAME,
+        PARSED_NAME,
     ),
     (
         ".consult.v1.RecordMaterialsDeliveredRequest.name",
         CATALOGUE_NAME,
     ),
-    (".consult.v1.EnterHearingRecordRequest.name", HEARING_NAME),
+    (".consult.v1.EnterHearingRecordRequest.name", PARSED_NAME),
     (
         ".consult.v1.EnterHearingRecordRequest.text",
         r#"#[validate(length(max = 2000000, message = "笔录不能超过500000个字符 (the record has at most 500,000 characters)"))]"#,
     ),
-    (".consult.v1.ConfirmHearingRecordRequest.name", HEARING_NAME),
+    (".consult.v1.ConfirmHearingRecordRequest.name", PARSED_NAME),
     (
         ".consult.v1.RecordHearingOpinionRequest.parent",
-        HEARING_NAME,
+        PARSED_NAME,
     ),
     (".consult.v1.RecordHearingOpinionRequest.comment", NESTED),
     (
@@ -506,6 +533,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "consult/v1/hearing.proto",
             "consult/v1/meeting.proto",
             "consult/v1/calendar.proto",
+            "consult/v1/representative.proto",
             "google/longrunning/operations.proto",
         ],
         [&root],

@@ -828,6 +828,7 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
                             category: pb::SubmitterCategory::Enterprise as i32,
                             count: 5,
                             consented_names: Vec::new(),
+                            representatives: Vec::new(),
                         }],
                         ..Default::default()
                     }),
@@ -854,6 +855,35 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
                         ..Default::default()
                     }),
                     request_id: "meeting-opinion-1".into(),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "RepresentativeService/CreateRepresentative",
+            Row::Departmental(
+                pb::CreateRepresentativeRequest {
+                    parent: "departments/fgw".into(),
+                    representative_id: "r1".into(),
+                    representative: Some(pb::Representative {
+                        category: pb::SubmitterCategory::Enterprise as i32,
+                        display_name: "赵经理".into(),
+                        ..Default::default()
+                    }),
+                }
+                .encode_to_vec(),
+            ),
+        ),
+        (
+            "RepresentativeService/ListRepresentatives",
+            Row::NotDepartmental("the counts are public; entries only for the department"),
+        ),
+        (
+            "RepresentativeService/SetRepresentativeActive",
+            Row::Departmental(
+                pb::SetRepresentativeActiveRequest {
+                    name: "departments/fgw/representatives/r1".into(),
+                    active: false,
                 }
                 .encode_to_vec(),
             ),
@@ -949,5 +979,5 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
         }
         departmental += 1;
     }
-    assert_eq!(departmental, 62);
+    assert_eq!(departmental, 64);
 }

@@ -309,6 +309,7 @@ async fn a_rules_hearing_is_announced_prepared_held_recorded_and_only_then_passe
                     category: pb::SubmitterCategory::Enterprise as i32,
                     count: 6,
                     consented_names: vec!["某停车管理公司".into()],
+                    representatives: Vec::new(),
                 }],
                 ..Default::default()
             }),
@@ -343,7 +344,20 @@ async fn a_rules_hearing_is_announced_prepared_held_recorded_and_only_then_passe
         }))
         .await
         .unwrap();
-    // The decision meeting cannot be recorded before the gate.
+    // The decision meeting cannot be recorded before the gate. One citizen attending comes
+    // from the department's register of representatives.
+    pb::representative_service_client::RepresentativeServiceClient::new(server.channel.clone())
+        .create_representative(officer(pb::CreateRepresentativeRequest {
+            parent: "departments/fgw".into(),
+            representative_id: "r1".into(),
+            representative: Some(pb::Representative {
+                category: pb::SubmitterCategory::Citizen as i32,
+                display_name: "周市民".into(),
+                ..Default::default()
+            }),
+        }))
+        .await
+        .unwrap();
     let attended = pb::RecordMeetingRequest {
         parent: c.name.clone(),
         meeting_id: "m2".into(),
@@ -356,11 +370,13 @@ async fn a_rules_hearing_is_announced_prepared_held_recorded_and_only_then_passe
                     category: pb::SubmitterCategory::Citizen as i32,
                     count: 2,
                     consented_names: Vec::new(),
+                    representatives: vec!["departments/fgw/representatives/r1".into()],
                 },
                 pb::MeetingAttendees {
                     category: pb::SubmitterCategory::Enterprise as i32,
                     count: 1,
                     consented_names: Vec::new(),
+                    representatives: Vec::new(),
                 },
             ],
             opinions_summary: "市民代表建议设置六个月过渡期".into(),
@@ -438,8 +454,26 @@ async fn a_rules_hearing_is_announced_prepared_held_recorded_and_only_then_passe
         pb::ConsultationState::ReadyForDeliberation as i32
     );
 
-    // Representatives of the public attend the decision meeting (列席).
-    meetings.record_meeting(officer(attended)).await.unwrap();
+    // Representatives of the public attend the decision meeting (列席); one not in the
+    // register is refused, naming the row.
+    let mut unknown = attended.clone();
+    if let Some(m) = unknown.meeting.as_mut() {
+        m.attendees[0].representatives = vec!["departments/fgw/representatives/r9".into()];
+    }
+    assert_status(
+        meetings.record_meeting(officer(unknown)).await,
+        Code::InvalidArgument,
+        "meeting.attendees[0].representatives",
+    );
+    let recorded = meetings
+        .record_meeting(officer(attended))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        recorded.attendees[0].representatives,
+        ["departments/fgw/representatives/r1"]
+    );
 
     // The report lists the hearing: categories, the opinion, the record confirmed; no name.
     server.set_time(beijing("2026-04-16 10:00")).await;
@@ -758,4 +792,139 @@ async fn consultctl_runs_a_hearing_and_the_public_sees_no_names() {
         listed.comments[0].meeting,
         format!("{}/hearings/h1", c.name)
     );
+}
+
+#[tokio::test]
+async fn bad_hearings_and_meetings_are_refused_naming_each_field_and_write_nothing() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let c = crate::published(&server, "关于调整公共停车场收费标准的通知（征求意见稿）").await;
+    let before = server.row_counts().await;
+    let mut hearings = server.hearings();
+    let bad = hearings
+        .plan_hearing(officer(pb::PlanHearingRequest {
+            parent: c.name.clone(),
+            hearing_id: "h1".into(),
+            hearing: Some(pb::Hearing {
+                place: "  ".into(),
+                matters: "收费标准".into(),
+                selection_method: "随机抽取".into(),
+                ..Default::default()
+            }),
+        }))
+        .await;
+    assert_status(bad, Code::InvalidArgument, "hearing.held_at");
+    let bad = hearings
+        .plan_hearing(officer(pb::PlanHearingRequest {
+            parent: c.name.clone(),
+            hearing_id: "h1".into(),
+            hearing: Some(pb::Hearing {
+                held_at: Some(ts(beijing("2026-03-01 09:00"))),
+                place: "  ".into(),
+                matters: "收费标准".into(),
+                selection_method: "随机抽取".into(),
+                ..Default::default()
+            }),
+        }))
+        .await;
+    let said = format!("{:?}", assert_status(bad, Code::InvalidArgument, "place"));
+    assert!(said.contains("held_at"), "every bad field is named: {said}");
+    assert_status(
+        hearings
+            .plan_hearing(officer(pb::PlanHearingRequest {
+                parent: c.name.clone(),
+                hearing_id: "h 1".into(),
+                hearing: None,
+            }))
+            .await,
+        Code::InvalidArgument,
+        "hearing_id",
+    );
+    assert_status(
+        hearings
+            .publish_hearing_notice(officer(pb::PublishHearingNoticeRequest {
+                name: format!("{}/hearings/none", c.name),
+            }))
+            .await,
+        Code::NotFound,
+        "hearings/none",
+    );
+    assert_status(
+        hearings
+            .confirm_hearing_record(officer(pb::ConfirmHearingRecordRequest {
+                name: format!("{}/hearings/h1", c.name),
+            }))
+            .await,
+        Code::InvalidArgument,
+        "participants",
+    );
+
+    let mut meetings =
+        pb::meeting_service_client::MeetingServiceClient::new(server.channel.clone());
+    let bad = meetings
+        .record_meeting(officer(pb::RecordMeetingRequest {
+            parent: c.name.clone(),
+            meeting_id: "m1".into(),
+            meeting: Some(pb::Meeting {
+                held_at: Some(ts(beijing("2026-03-02 09:00"))),
+                title: "座谈会".into(),
+                attendees: vec![pb::MeetingAttendees {
+                    category: pb::SubmitterCategory::Enterprise as i32,
+                    count: 0,
+                    consented_names: Vec::new(),
+                    representatives: Vec::new(),
+                }],
+                ..Default::default()
+            }),
+        }))
+        .await;
+    let said = format!(
+        "{:?}",
+        assert_status(bad, Code::InvalidArgument, "meeting.kind")
+    );
+    assert!(said.contains("meeting.attendees[0].count"), "{said}");
+    let bad = meetings
+        .record_meeting(officer(pb::RecordMeetingRequest {
+            parent: c.name.clone(),
+            meeting_id: "m1".into(),
+            meeting: Some(pb::Meeting {
+                kind: pb::MeetingKind::Symposium as i32,
+                held_at: Some(ts(beijing("2026-03-03 09:00"))),
+                title: "座谈会".into(),
+                attendees: vec![pb::MeetingAttendees {
+                    category: pb::SubmitterCategory::Enterprise as i32,
+                    count: 1,
+                    consented_names: vec!["甲".into(), "乙".into()],
+                    representatives: Vec::new(),
+                }],
+                opinions_summary: "逐条登记".into(),
+                ..Default::default()
+            }),
+        }))
+        .await;
+    let said = format!(
+        "{:?}",
+        assert_status(bad, Code::InvalidArgument, "meeting.held_at")
+    );
+    for field in [
+        "meeting.attendees[0].consented_names",
+        "meeting.opinions_summary",
+    ] {
+        assert!(said.contains(field), "{field}: {said}");
+    }
+    assert_status(
+        meetings
+            .record_meeting_opinion(officer(pb::RecordMeetingOpinionRequest {
+                parent: format!("{}/meetings/none", c.name),
+                comment: Some(pb::Comment {
+                    content: "意见".into(),
+                    submitter_category: pb::SubmitterCategory::Citizen as i32,
+                    ..Default::default()
+                }),
+                request_id: "m-none-1".into(),
+            }))
+            .await,
+        Code::NotFound,
+        "meetings/none",
+    );
+    assert_eq!(server.row_counts().await, before, "a refusal wrote");
 }

@@ -31,6 +31,7 @@ mod platform;
 mod private_data;
 mod registry;
 mod replicas;
+mod representatives;
 mod scale;
 mod search;
 mod suggestions;

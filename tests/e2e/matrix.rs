@@ -141,6 +141,9 @@ pub(crate) const EXPECTED: &[(&str, &str)] = &[
     ("MeetingService/RecordMeetingOpinion", "O"),
     ("CalendarService/LoadCalendarYear", "D"),
     ("CalendarService/ListCalendarYears", "*"),
+    ("RepresentativeService/CreateRepresentative", "O"),
+    ("RepresentativeService/ListRepresentatives", "*"),
+    ("RepresentativeService/SetRepresentativeActive", "O"),
 ];
 
 /// The package of the services the API serves besides `consult.v1`'s own.

@@ -256,10 +256,10 @@ impl Hearing {
         Ok(())
     }
 
-    /// Adds a participant, while the list is not yet published.
+    /// Adds a participant, while the list is not yet published; participants are numbered in
+    /// the order they are added (1, 2, …), the number their name is known by in public.
     pub fn add_participant(
         &mut self,
-        id: String,
         category: SubmitterCategory,
         name: &str,
         now: DateTime<Utc>,
@@ -276,7 +276,7 @@ impl Hearing {
             ));
         }
         self.participants.push(Participant {
-            id,
+            id: (self.participants.len() + 1).to_string(),
             category,
             name: name.trim().to_owned(),
             materials_delivered_at: None,

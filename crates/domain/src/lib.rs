@@ -22,6 +22,7 @@ mod names;
 pub mod pii;
 pub mod redaction;
 pub mod report;
+pub mod representative;
 pub mod search;
 pub mod similarity;
 pub mod suggestion;

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::comment::{Channel, NewComment, SubmitterCategory};
 use crate::error::Violations;
 use crate::names::vocabulary;
+use crate::representative::Representative;
 use crate::{Consultation, ConsultationState, DomainError};
 
 /// Longest title, opinions summary or handling, in characters.
@@ -62,6 +63,10 @@ pub struct Attendees {
     /// Names of those who consented to their publication.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub consented_names: Vec<String>,
+    /// Representatives invited from the unit's register (their ids) who attended: each counts
+    /// in this category.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub representatives: Vec<String>,
 }
 
 /// What an officer records of a meeting.
@@ -79,6 +84,9 @@ pub struct MeetingRecord {
     pub opinions_summary: String,
     /// For a decision meeting: how it was handled (采纳情况).
     pub handling: String,
+    /// The register of the consultation's department, against which invited representatives
+    /// are checked (empty when none is named).
+    pub register: Vec<Representative>,
 }
 
 /// A meeting of a consultation, as recorded.
@@ -164,6 +172,32 @@ impl Meeting {
                     "姓名不能超过100个字符 (a name has at most 100 characters)",
                 );
             }
+            if a.representatives.len() > a.count as usize {
+                v.push(
+                    format!("meeting.attendees[{i}].representatives"),
+                    "代表库中的代表多于参会人数 (more representatives than attendees)",
+                );
+            }
+            for (j, id) in a.representatives.iter().enumerate() {
+                // Listed already: earlier in this row, or in an earlier row.
+                let listed = a.representatives[..j].contains(id)
+                    || r.attendees[..i]
+                        .iter()
+                        .any(|x| x.representatives.contains(id));
+                let why = match r.register.iter().find(|p| p.id == *id) {
+                    None => Some(format!("代表库中没有代表 {id} (not in the register)")),
+                    Some(p) if !p.active => Some(format!("代表 {id} 已停用 (inactive)")),
+                    Some(p) if p.category != a.category => Some(format!(
+                        "代表 {id} 属于“{}”类别 (of another category)",
+                        p.category.label()
+                    )),
+                    Some(_) if listed => Some(format!("代表 {id} 重复 (listed twice)")),
+                    Some(_) => None,
+                };
+                if let Some(why) = why {
+                    v.push(format!("meeting.attendees[{i}].representatives"), why);
+                }
+            }
             match attendees.iter_mut().find(|x| x.category == a.category) {
                 Some(_) => v.push(
                     format!("meeting.attendees[{i}].category"),
@@ -173,6 +207,7 @@ impl Meeting {
                     category: a.category,
                     count: a.count,
                     consented_names: names,
+                    representatives: a.representatives.clone(),
                 }),
             }
         }

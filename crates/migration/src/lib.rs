@@ -28,6 +28,7 @@ mod m20261216_000023_catalogues;
 mod m20261217_000024_hearings;
 mod m20261218_000025_meetings;
 mod m20261219_000026_calendar_years;
+mod m20261220_000027_representatives;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261217_000024_hearings::Migration),
             Box::new(m20261218_000025_meetings::Migration),
             Box::new(m20261219_000026_calendar_years::Migration),
+            Box::new(m20261220_000027_representatives::Migration),
         ]
     }
 }

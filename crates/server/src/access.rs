@@ -154,6 +154,13 @@ pub(crate) const MATRIX: &[(&str, &str, Audience)] = &[
     ("MeetingService", "record_meeting_opinion", Officers),
     ("CalendarService", "load_calendar_year", Administrators),
     ("CalendarService", "list_calendar_years", Anyone),
+    ("RepresentativeService", "create_representative", Officers),
+    ("RepresentativeService", "list_representatives", Anyone),
+    (
+        "RepresentativeService",
+        "set_representative_active",
+        Officers,
+    ),
 ];
 
 /// The audience of an RPC, if it has a row.

@@ -17,6 +17,7 @@ use consult_api::pb::department_service_server::DepartmentServiceServer;
 use consult_api::pb::feedback_service_server::FeedbackServiceServer;
 use consult_api::pb::hearing_service_server::HearingServiceServer;
 use consult_api::pb::meeting_service_server::MeetingServiceServer;
+use consult_api::pb::representative_service_server::RepresentativeServiceServer;
 use consult_api::pb::suggestion_service_server::SuggestionServiceServer;
 use consult_domain::{Calendar, Clock};
 use consult_store::{CommentWriter, PrivateDataKeys, Store, WriterConfig, WriterTask};
@@ -39,6 +40,7 @@ use crate::services::feedback::Feedback;
 use crate::services::hearings::Hearings;
 use crate::services::meetings::Meetings;
 use crate::services::operations::LongRunning;
+use crate::services::representatives::Representatives;
 use crate::services::suggestions::Suggestions;
 use crate::services::templates::Templates;
 use crate::settings::Settings;
@@ -281,6 +283,7 @@ impl Application {
                     HearingServiceServer::<Hearings>::NAME,
                     MeetingServiceServer::<Meetings>::NAME,
                     CalendarServiceServer::<Calendars>::NAME,
+                    RepresentativeServiceServer::<Representatives>::NAME,
                     AuditServiceServer::<Audit>::NAME,
                     OperationsServer::<LongRunning>::NAME,
                 ],
@@ -338,6 +341,9 @@ impl Application {
             .add_service(HearingServiceServer::new(Hearings(self.core.clone())))
             .add_service(MeetingServiceServer::new(Meetings(self.core.clone())))
             .add_service(CalendarServiceServer::new(Calendars(self.core.clone())))
+            .add_service(RepresentativeServiceServer::new(Representatives(
+                self.core.clone(),
+            )))
             .add_service(AuditServiceServer::new(Audit(self.core.clone())))
             .add_service(OperationsServer::new(LongRunning(self.core.clone())));
         #[cfg(feature = "test-clock")]
@@ -474,6 +480,14 @@ async fn reseal(store: &Store, clock: Arc<dyn Clock>) {
             "hearing participants re-sealed under the current key"
         ),
         Err(e) => tracing::error!(error = %e, "cannot re-seal hearing participants"),
+    }
+    match store.reseal_representatives(clock.now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            representatives = n,
+            "public representatives re-sealed under the current key"
+        ),
+        Err(e) => tracing::error!(error = %e, "cannot re-seal public representatives"),
     }
     let waiting = match store.comments_to_reseal().await {
         Ok(0) => return,

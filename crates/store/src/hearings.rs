@@ -419,7 +419,7 @@ mod tests {
                 "hearing.add_participant",
                 at(3, 3),
                 |_, h| {
-                    h.add_participant("1".into(), SubmitterCategory::Citizen, "王小明", at(3, 3))
+                    h.add_participant(SubmitterCategory::Citizen, "王小明", at(3, 3))
                         .map(|_| ())
                 },
             )

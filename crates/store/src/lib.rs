@@ -20,6 +20,7 @@ mod operations;
 mod pool;
 mod private_data;
 mod publishing;
+mod representatives;
 mod resealing;
 mod search;
 mod suggestions;

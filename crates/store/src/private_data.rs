@@ -71,6 +71,8 @@ pub(crate) enum PrivateField {
     Contact,
     /// A hearing's participants' names (a JSON map), sealed under the hearing's name.
     ParticipantNames,
+    /// A public representative's name and contact (JSON), sealed under its resource name.
+    RepresentativeDetails,
 }
 
 impl PrivateField {
@@ -80,6 +82,7 @@ impl PrivateField {
             Self::Organization => "submitter_organization",
             Self::Contact => "submitter_contact",
             Self::ParticipantNames => "participant_names",
+            Self::RepresentativeDetails => "details",
         }
     }
 }
@@ -347,8 +350,10 @@ impl PrivateDataKeys {
 /// What a sealed value is bound to: its row and column, so that it cannot be moved to another.
 fn associated(record: &str, field: PrivateField) -> String {
     match field {
-        // `record` is the hearing's resource name.
-        PrivateField::ParticipantNames => format!("{record}/{}", field.column()),
+        // `record` is the hearing's or the representative's resource name.
+        PrivateField::ParticipantNames | PrivateField::RepresentativeDetails => {
+            format!("{record}/{}", field.column())
+        }
         _ => format!("comments/{record}/{}", field.column()),
     }
 }

@@ -95,10 +95,22 @@ impl Store {
                 Some(_) => {}
             }
         }
-        for id in self.hearing_keys().await? {
-            if !self.keys.knows(&id) {
+        let sealed_apart = [
+            (
+                "听证会参加人姓名",
+                "hearing participants",
+                self.hearing_keys().await?,
+            ),
+            (
+                "公众代表信息",
+                "public representatives",
+                self.representative_keys().await?,
+            ),
+        ];
+        for (what, english, ids) in sealed_apart {
+            if let Some(id) = ids.iter().find(|id| !self.keys.knows(id)) {
                 return Err(StoreError::Keys(format!(
-                    "听证会参加人姓名由密钥 {id} 加密，但配置中没有该密钥；请把它加入 [private_data] 的 keys (hearing participants sealed with key {id}, which is not configured)"
+                    "{what}由密钥 {id} 加密，但配置中没有该密钥；请把它加入 [private_data] 的 keys ({english} sealed with key {id}, which is not configured)"
                 )));
             }
         }

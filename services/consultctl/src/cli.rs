@@ -106,6 +106,9 @@ pub(crate) enum Command {
     /// 重大行政决策事项目录（管理员编制、公布、调整）(the decision catalogue)
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
+    /// 社会公众代表库：本部门可邀请列席决策会议的代表 (the register of public representatives)
+    #[command(subcommand)]
+    Representative(RepresentativeCommand),
     /// 国务院节假日安排：载入新一年度，查看已知年度 (the holiday calendar)
     #[command(subcommand)]
     Calendar(CalendarCommand),
@@ -283,6 +286,38 @@ pub(crate) enum CatalogueCommand {
         #[arg(long)]
         reason: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RepresentativeCommand {
+    /// 列出部门的代表库（本部门工作人员可见姓名和联系方式，其他人只见各类别人数）(list)
+    #[command(after_help = "示例：\n  consultctl representative list fgw")]
+    List { department: String },
+    /// 登记代表 (register one)
+    #[command(
+        after_help = "示例：\n  consultctl representative add fgw r1 --category 企业 --name 赵经理 --contact 13800138000\n  \
+consultctl representative add fgw r2 --category 人大代表/政协委员 --name 孙代表"
+    )]
+    Add {
+        department: String,
+        /// 代表标识，如 r1 (the representative's id)
+        id: String,
+        /// 类别 (category), e.g. enterprise, expert, deputy, media, citizen, 企业
+        #[arg(long)]
+        category: String,
+        /// 姓名 (name; private)
+        #[arg(long)]
+        name: String,
+        /// 联系方式 (contact; private)
+        #[arg(long, default_value = "")]
+        contact: String,
+    },
+    /// 停用代表（不再邀请，记录保留）(no longer invited; kept)
+    #[command(after_help = "示例：\n  consultctl representative deactivate fgw r1")]
+    Deactivate { department: String, id: String },
+    /// 恢复代表 (invitable again)
+    #[command(after_help = "示例：\n  consultctl representative activate fgw r1")]
+    Activate { department: String, id: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -103,14 +103,12 @@ fn materials_seven_days_ahead_are_in_time_six_are_not_across_the_spring_festival
     let (c, mut h) = rule_hearing("2026-02-25 09:00", local("2026-01-05 09:00"));
     h.publish_notice(&c, local("2026-01-06 09:00")).unwrap();
     h.add_participant(
-        "p1".into(),
         SubmitterCategory::Citizen,
         "张三",
         local("2026-01-07 09:00"),
     )
     .unwrap();
     h.add_participant(
-        "p2".into(),
         SubmitterCategory::Enterprise,
         "李四",
         local("2026-01-07 09:00"),
@@ -119,16 +117,16 @@ fn materials_seven_days_ahead_are_in_time_six_are_not_across_the_spring_festival
     let now = local("2026-02-24 09:00");
     // Delivered on 19 February (a holiday), 6 days before: too late.
     let e = h
-        .record_materials_delivered("p1", local("2026-02-19 16:00"), now)
+        .record_materials_delivered("1", local("2026-02-19 16:00"), now)
         .unwrap_err();
     assert_eq!(rules(&e), ["MATERIALS_TOO_LATE"]);
     assert!(e.to_string().contains("2026年2月18日"), "{e}");
     assert_eq!(h.participants[0].materials_delivered_at, None);
     // Delivered on 18 February (also a holiday), 7 days before: in time.
-    h.record_materials_delivered("p1", local("2026-02-18 16:00"), now)
+    h.record_materials_delivered("1", local("2026-02-18 16:00"), now)
         .expect("7 days before");
     assert!(matches!(
-        h.record_materials_delivered("p2", local("2026-02-26 09:00"), now),
+        h.record_materials_delivered("2", local("2026-02-26 09:00"), now),
         Err(DomainError::InvalidArgument(_))
     ));
     assert!(matches!(
@@ -151,16 +149,16 @@ fn the_participant_list_follows_the_notice_and_closes_the_list() {
         ["NO_PARTICIPANTS"]
     );
     assert!(matches!(
-        h.add_participant("p0".into(), SubmitterCategory::Citizen, "  ", now),
+        h.add_participant(SubmitterCategory::Citizen, "  ", now),
         Err(DomainError::InvalidArgument(_))
     ));
-    h.add_participant("p1".into(), SubmitterCategory::Expert, "王五", now)
+    h.add_participant(SubmitterCategory::Expert, "王五", now)
         .unwrap();
     h.publish_participants(now).unwrap();
     assert_eq!(h.stage(now), HearingStage::ParticipantsPublished);
     assert_eq!(
         rules(
-            &h.add_participant("p2".into(), SubmitterCategory::Media, "赵六", now)
+            &h.add_participant(SubmitterCategory::Media, "赵六", now)
                 .unwrap_err()
         ),
         ["PARTICIPANTS_ALREADY_PUBLISHED"]
@@ -172,14 +170,14 @@ fn prepared() -> (Consultation, Hearing) {
     let (c, mut h) = rule_hearing("2026-06-30 09:00", local("2026-05-01 09:00"));
     let now = local("2026-05-02 09:00");
     h.publish_notice(&c, now).unwrap();
-    for (id, cat, name) in [
-        ("p1", SubmitterCategory::Citizen, "张三"),
-        ("p2", SubmitterCategory::Enterprise, "李四"),
+    for (cat, name) in [
+        (SubmitterCategory::Citizen, "张三"),
+        (SubmitterCategory::Enterprise, "李四"),
     ] {
-        h.add_participant(id.into(), cat, name, now).unwrap();
+        h.add_participant(cat, name, now).unwrap();
     }
     h.publish_participants(now).unwrap();
-    for id in ["p1", "p2"] {
+    for id in ["1", "2"] {
         h.record_materials_delivered(id, local("2026-06-01 10:00"), local("2026-06-02 10:00"))
             .unwrap();
     }
@@ -199,13 +197,13 @@ fn the_record_comes_after_the_hearing_and_every_participant_confirms_it() {
     let after = local("2026-06-30 12:00");
     assert_eq!(h.stage(after), HearingStage::Held);
     assert_eq!(
-        rules(&h.confirm_record("p1", after).unwrap_err()),
+        rules(&h.confirm_record("1", after).unwrap_err()),
         ["NO_RECORD"]
     );
     h.enter_record("听证笔录：……", "officer-1", after).unwrap();
     h.enter_record("听证笔录（更正）：……", "officer-1", after)
         .expect("corrected before anyone confirms");
-    h.confirm_record("p1", after).unwrap();
+    h.confirm_record("1", after).unwrap();
     assert_eq!(h.stage(after), HearingStage::Recorded);
     assert!(!h.is_confirmed());
     assert_eq!(
@@ -213,10 +211,10 @@ fn the_record_comes_after_the_hearing_and_every_participant_confirms_it() {
         ["RECORD_CONFIRMED"]
     );
     assert_eq!(
-        rules(&h.confirm_record("p1", after).unwrap_err()),
+        rules(&h.confirm_record("1", after).unwrap_err()),
         ["ALREADY_CONFIRMED"]
     );
-    h.confirm_record("p2", after).unwrap();
+    h.confirm_record("2", after).unwrap();
     assert!(h.is_confirmed());
     assert_eq!(h.stage(after), HearingStage::Confirmed);
 }
@@ -225,7 +223,6 @@ fn the_record_comes_after_the_hearing_and_every_participant_confirms_it() {
 fn a_record_needs_every_step_before_it_and_names_each_one_missing() {
     let (_, mut h) = rule_hearing("2026-06-30 09:00", local("2026-05-01 09:00"));
     h.add_participant(
-        "p1".into(),
         SubmitterCategory::Citizen,
         "张三",
         local("2026-05-02 09:00"),
@@ -257,15 +254,15 @@ fn the_gate_waits_for_a_confirmed_record_when_the_catalogue_requires_a_hearing()
     let held = hearing_gate("c1", true, std::slice::from_ref(&h), after).expect("missing");
     assert!(held.description.contains("笔录尚未录入"), "{held:?}");
     h.enter_record("笔录", "officer-1", after).unwrap();
-    h.confirm_record("p1", after).unwrap();
+    h.confirm_record("1", after).unwrap();
     let unconfirmed = hearing_gate("c1", true, std::slice::from_ref(&h), after).expect("missing");
     assert_eq!(unconfirmed.subject, "consultations/c1/hearings/h1");
     assert!(
-        unconfirmed.description.contains("p2（企业）"),
+        unconfirmed.description.contains("2（企业）"),
         "{unconfirmed:?}"
     );
     assert!(!unconfirmed.description.contains("李四"));
-    h.confirm_record("p2", after).unwrap();
+    h.confirm_record("2", after).unwrap();
     assert_eq!(hearing_gate("c1", true, &[h], after), None);
 }
 

@@ -1,5 +1,6 @@
 use super::*;
 use crate::DraftChanges;
+use crate::representative::Representative;
 use crate::window::local;
 use crate::{ConsultationKind, comment::CommentFields};
 
@@ -36,15 +37,18 @@ fn symposium(held: &str) -> MeetingRecord {
                 category: SubmitterCategory::Enterprise,
                 count: 8,
                 consented_names: vec!["赵经理".into()],
+                representatives: Vec::new(),
             },
             Attendees {
                 category: SubmitterCategory::IndustryAssociation,
                 count: 2,
                 consented_names: Vec::new(),
+                representatives: Vec::new(),
             },
         ],
         opinions_summary: String::new(),
         handling: String::new(),
+        register: Vec::new(),
     }
 }
 
@@ -115,6 +119,7 @@ fn attendees_are_counted_by_category_and_names_only_as_many_as_attended() {
         category: SubmitterCategory::Enterprise,
         count: 1,
         consented_names: Vec::new(),
+        representatives: Vec::new(),
     });
     let e =
         Meeting::record(&c, "m1".into(), r, "officer-1", local("2026-03-10 17:00")).unwrap_err();
@@ -149,9 +154,11 @@ fn the_decision_meeting_comes_after_the_gate_with_its_opinions_and_their_handlin
             category: SubmitterCategory::Citizen,
             count: 2,
             consented_names: Vec::new(),
+            representatives: Vec::new(),
         }],
         opinions_summary: String::new(),
         handling: String::new(),
+        register: Vec::new(),
     };
     let e = Meeting::record(
         &c,
@@ -200,4 +207,46 @@ fn the_decision_meeting_comes_after_the_gate_with_its_opinions_and_their_handlin
         ),
         ["MEETING_OUT_OF_STAGE"]
     );
+}
+
+#[test]
+fn representatives_attending_come_from_the_register_active_and_in_their_category() {
+    let c = open_consultation();
+    let now = local("2026-03-10 17:00");
+    let register: Vec<Representative> = [
+        ("r1", SubmitterCategory::Enterprise, true),
+        ("r2", SubmitterCategory::Deputy, true),
+        ("r3", SubmitterCategory::Enterprise, false),
+    ]
+    .into_iter()
+    .map(|(id, category, active)| {
+        let mut r =
+            Representative::register("fgw", id.into(), category, "某", "", "officer-1", now)
+                .unwrap();
+        r.set_active(active, now);
+        r
+    })
+    .collect();
+    let with = |ids: &[&str]| {
+        let mut r = symposium("2026-03-10 09:00");
+        r.attendees[0].representatives = ids.iter().map(|s| (*s).to_owned()).collect();
+        r.register = register.clone();
+        r
+    };
+    let m = Meeting::record(&c, "m1".into(), with(&["r1"]), "officer-1", now).unwrap();
+    assert_eq!(m.attendees[0].representatives, ["r1"]);
+    for (ids, why) in [
+        (vec!["r9"], "not in the register"),
+        (vec!["r3"], "inactive"),
+        (vec!["r2"], "of another category"),
+        (vec!["r1", "r1"], "listed twice"),
+    ] {
+        let e = Meeting::record(&c, "m1".into(), with(&ids), "officer-1", now).unwrap_err();
+        assert_eq!(
+            fields(&e),
+            ["meeting.attendees[0].representatives"],
+            "{ids:?}"
+        );
+        assert!(e.to_string().contains(why), "{ids:?}: {e}");
+    }
 }

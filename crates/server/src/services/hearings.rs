@@ -305,8 +305,7 @@ impl Hearings {
         let p = req.participant.unwrap_or_default();
         let category = required::<SubmitterCategory>(p.category, "participant.category")?;
         self.change(&actor, &name, "hearing.add_participant", |_, h, now| {
-            let id = (h.participants.len() + 1).to_string();
-            h.add_participant(id, category, &p.display_name, now)
+            h.add_participant(category, &p.display_name, now)
                 .map(|_| ())
         })
         .await

@@ -42,7 +42,7 @@ fn meeting_of(name: &str, field: &str) -> Result<(String, String), DomainError> 
         })
 }
 
-fn to_proto(m: &Meeting) -> pb::Meeting {
+fn to_proto(m: &Meeting, department: &str) -> pb::Meeting {
     pb::Meeting {
         name: m.name(),
         kind: m.kind.to_proto(),
@@ -55,6 +55,11 @@ fn to_proto(m: &Meeting) -> pb::Meeting {
                 category: a.category.to_proto(),
                 count: i32::try_from(a.count).unwrap_or(i32::MAX),
                 consented_names: a.consented_names.clone(),
+                representatives: a
+                    .representatives
+                    .iter()
+                    .map(|id| format!("departments/{department}/representatives/{id}"))
+                    .collect(),
             })
             .collect(),
         opinions_summary: m.opinions_summary.clone(),
@@ -64,8 +69,9 @@ fn to_proto(m: &Meeting) -> pb::Meeting {
     }
 }
 
-/// The meeting an officer records, every bad field named at once.
-fn record_of(m: pb::Meeting) -> Result<MeetingRecord, DomainError> {
+/// The meeting an officer records, every bad field named at once; invited representatives
+/// must be named in `department`'s register (checked against it in the domain).
+fn record_of(m: pb::Meeting, department: &str) -> Result<MeetingRecord, DomainError> {
     let mut v = Violations::new();
     let kind = v.take(required::<MeetingKind>(m.kind, "meeting.kind"));
     let held_at = match &m.held_at {
@@ -88,11 +94,23 @@ fn record_of(m: pb::Meeting) -> Result<MeetingRecord, DomainError> {
                 "人数至少为1 (count is at least 1)",
             );
         }
+        let prefix = format!("departments/{department}/representatives/");
+        let mut representatives = Vec::with_capacity(a.representatives.len());
+        for name in &a.representatives {
+            match name.strip_prefix(&prefix).filter(|id| is_resource_id(id)) {
+                Some(id) => representatives.push(id.to_owned()),
+                None => v.push(
+                    format!("meeting.attendees[{i}].representatives"),
+                    format!("应为本部门代表库中的代表 {prefix}{{代表}} (expected a representative of {department})"),
+                ),
+            }
+        }
         if let (Some(category), Some(count)) = (category, count) {
             attendees.push(Attendees {
                 category,
                 count,
                 consented_names: a.consented_names,
+                representatives,
             });
         }
     }
@@ -105,6 +123,7 @@ fn record_of(m: pb::Meeting) -> Result<MeetingRecord, DomainError> {
             attendees,
             opinions_summary: m.opinions_summary,
             handling: m.handling,
+            register: Vec::new(),
         }),
         _ => Err(DomainError::invalid("meeting", "无效 (invalid)")),
     }
@@ -127,7 +146,14 @@ impl Meetings {
             )
             .into());
         }
-        let record = record_of(req.meeting.unwrap_or_default())?;
+        let mut record = record_of(req.meeting.unwrap_or_default(), &c.department)?;
+        if record
+            .attendees
+            .iter()
+            .any(|a| !a.representatives.is_empty())
+        {
+            record.register = self.0.store.representatives(&c.department).await?;
+        }
         let now = self.0.clock.now();
         let id = req.meeting_id;
         let m = self
@@ -138,7 +164,7 @@ impl Meetings {
             })
             .await?;
         tracing::info!(meeting = %m.name(), actor = %actor.id, "meeting recorded");
-        Ok(to_proto(&m))
+        Ok(to_proto(&m, &c.department))
     }
 
     async fn get_meeting(
@@ -149,7 +175,10 @@ impl Meetings {
         let (cid, id) = meeting_of(&req.name, "name")?;
         let c = self.0.store.consultation(&cid).await?;
         consult_domain::actor::may_read_consultation(actor.as_ref(), &c)?;
-        Ok(to_proto(&self.0.store.meeting(&cid, &id).await?))
+        Ok(to_proto(
+            &self.0.store.meeting(&cid, &id).await?,
+            &c.department,
+        ))
     }
 
     async fn list_meetings(
@@ -162,7 +191,10 @@ impl Meetings {
         consult_domain::actor::may_read_consultation(actor.as_ref(), &c)?;
         let meetings = self.0.store.meetings(&cid).await?;
         Ok(pb::ListMeetingsResponse {
-            meetings: meetings.iter().map(to_proto).collect(),
+            meetings: meetings
+                .iter()
+                .map(|m| to_proto(m, &c.department))
+                .collect(),
         })
     }
 

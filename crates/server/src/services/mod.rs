@@ -79,6 +79,7 @@ pub(crate) mod feedback;
 pub(crate) mod hearings;
 pub(crate) mod meetings;
 pub(crate) mod operations;
+pub(crate) mod representatives;
 pub(crate) mod suggestions;
 pub(crate) mod templates;
 #[cfg(feature = "test-clock")]

@@ -17,4 +17,5 @@ pub(crate) mod hearing;
 pub(crate) mod meeting;
 pub(crate) mod operation;
 pub(crate) mod opinion_group;
+pub(crate) mod representative;
 pub(crate) mod suggestion;

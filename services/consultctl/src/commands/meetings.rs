@@ -106,6 +106,7 @@ fn attendees(arg: &str) -> Result<pb::MeetingAttendees, CliError> {
         category: names::submitter_category(Some(category))?,
         count,
         consented_names,
+        representatives: Vec::new(),
     })
 }
 

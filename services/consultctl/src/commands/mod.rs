@@ -11,6 +11,7 @@ mod export;
 mod hearings;
 mod meetings;
 mod reports;
+mod representatives;
 mod suggestions;
 mod templates;
 
@@ -27,6 +28,7 @@ use consult_api::pb::department_service_client::DepartmentServiceClient;
 use consult_api::pb::feedback_service_client::FeedbackServiceClient;
 use consult_api::pb::hearing_service_client::HearingServiceClient;
 use consult_api::pb::meeting_service_client::MeetingServiceClient;
+use consult_api::pb::representative_service_client::RepresentativeServiceClient;
 use consult_api::pb::suggestion_service_client::SuggestionServiceClient;
 use consult_api::pb::{self};
 use consult_domain::Channel;
@@ -82,6 +84,10 @@ impl Ctx {
 
     fn hearings(&self) -> HearingServiceClient<GrpcChannel> {
         HearingServiceClient::new(self.conn.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
+    }
+
+    fn representatives(&self) -> RepresentativeServiceClient<GrpcChannel> {
+        RepresentativeServiceClient::new(self.conn.channel.clone())
     }
 
     fn calendars(&self) -> CalendarServiceClient<GrpcChannel> {
@@ -247,6 +253,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Hearing(c) => hearings::run(&ctx, c).await,
         Command::Meeting(c) => meetings::run(&ctx, c).await,
         Command::Calendar(c) => calendar::run(&ctx, c).await,
+        Command::Representative(c) => representatives::run(&ctx, c).await,
         Command::Template(c) => templates::run(&ctx, c).await,
         Command::Completions { .. } => Ok(()),
     }
