@@ -22,7 +22,8 @@ fn item(title: &str, department: &str, month: &str, hearing: bool) -> pb::Catalo
     }
 }
 
-async fn register(server: &TestServer, code: &str, name: &str) {
+/// Registers department `code` of 南昌市人民政府 as the administrator.
+pub(crate) async fn register(server: &TestServer, code: &str, name: &str) {
     pb::department_service_client::DepartmentServiceClient::new(server.channel.clone())
         .create_department(authed(
             token::ADMIN,

@@ -10,20 +10,7 @@ use tonic::Code;
 /// Registers `fgw` and publishes catalogue `nc-2026` with one item of fgw's that requires a
 /// hearing; returns the item's name.
 async fn item_requiring_a_hearing(server: &TestServer) -> String {
-    pb::department_service_client::DepartmentServiceClient::new(server.channel.clone())
-        .create_department(authed(
-            token::ADMIN,
-            pb::CreateDepartmentRequest {
-                department: Some(pb::Department {
-                    code: "fgw".into(),
-                    display_name: "南昌市发展和改革委员会".into(),
-                    government: "南昌市人民政府".into(),
-                    ..Default::default()
-                }),
-            },
-        ))
-        .await
-        .unwrap();
+    crate::catalogues::register(server, "fgw", "南昌市发展和改革委员会").await;
     let mut api = pb::catalogue_service_client::CatalogueServiceClient::new(server.channel.clone());
     let draft = api
         .create_catalogue(authed(
@@ -248,33 +235,25 @@ async fn a_rules_hearing_is_announced_prepared_held_recorded_and_only_then_passe
     // After the hearing: the window closed, opinions voiced there are recorded and answered.
     server.set_time(beijing("2026-04-10 12:00")).await;
     crate::close(&server, &c.name).await;
+    let voiced_at_hearing = pb::RecordHearingOpinionRequest {
+        parent: h.name.clone(),
+        comment: Some(pb::Comment {
+            submitter_category: pb::SubmitterCategory::Enterprise as i32,
+            content: "建议夜间停车收费减半".into(),
+            clause_reference: "第八条".into(),
+            ..Default::default()
+        }),
+        request_id: "h2-opinion-1".into(),
+    };
     let opinion = api
-        .record_hearing_opinion(officer(pb::RecordHearingOpinionRequest {
-            parent: h.name.clone(),
-            comment: Some(pb::Comment {
-                submitter_category: pb::SubmitterCategory::Enterprise as i32,
-                content: "建议夜间停车收费减半".into(),
-                clause_reference: "第八条".into(),
-                ..Default::default()
-            }),
-            request_id: "h2-opinion-1".into(),
-        }))
+        .record_hearing_opinion(officer(voiced_at_hearing.clone()))
         .await
         .unwrap()
         .into_inner();
     assert_eq!(opinion.channel, pb::Channel::Hearing as i32);
     assert_eq!(opinion.meeting, h.name);
     let again = api
-        .record_hearing_opinion(officer(pb::RecordHearingOpinionRequest {
-            parent: h.name.clone(),
-            comment: Some(pb::Comment {
-                submitter_category: pb::SubmitterCategory::Enterprise as i32,
-                content: "建议夜间停车收费减半".into(),
-                clause_reference: "第八条".into(),
-                ..Default::default()
-            }),
-            request_id: "h2-opinion-1".into(),
-        }))
+        .record_hearing_opinion(officer(voiced_at_hearing))
         .await
         .unwrap()
         .into_inner();
@@ -541,20 +520,7 @@ async fn a_rules_hearing_is_announced_prepared_held_recorded_and_only_then_passe
     // The year's account: fgw held one consultation (two opinions: one partly adopted, one
     // not), reported on time, one hearing held (the one never announced does not count), one
     // decision meeting attended; jtj held none and is flagged.
-    pb::department_service_client::DepartmentServiceClient::new(server.channel.clone())
-        .create_department(authed(
-            token::ADMIN,
-            pb::CreateDepartmentRequest {
-                department: Some(pb::Department {
-                    code: "jtj".into(),
-                    display_name: "南昌市交通运输局".into(),
-                    government: "南昌市人民政府".into(),
-                    ..Default::default()
-                }),
-            },
-        ))
-        .await
-        .unwrap();
+    crate::catalogues::register(&server, "jtj", "南昌市交通运输局").await;
     let csv = http_get(&format!("{}/accountability/2026.csv", server.http))
         .await
         .text();

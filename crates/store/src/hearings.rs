@@ -296,15 +296,7 @@ impl Store {
         }
         audit::append(
             &*txn,
-            AuditRecord {
-                consultation_id: None,
-                actor: "system:private-data".to_owned(),
-                action: "private_data.reseal",
-                subject: "hearings".to_owned(),
-                before: audit::to_json(&from),
-                after: audit::to_json(&serde_json::json!({ "key": current, "hearings": n })),
-                occurred_at: now,
-            },
+            crate::resealing::reseal_event("hearings", &from, &current, n, now),
         )
         .await?;
         txn.commit().await?;

@@ -184,7 +184,9 @@ impl Store {
         if n == 0 {
             return Ok(0);
         }
+        let mut from: std::collections::BTreeMap<String, u64> = Default::default();
         for row in rows {
+            *from.entry(row.private_key_id.clone()).or_default() += 1;
             let r = from_row(row, &self.keys)?;
             representative::Entity::update(to_row(&r, &self.keys)?)
                 .exec(&*txn)
@@ -192,15 +194,7 @@ impl Store {
         }
         audit::append(
             &*txn,
-            AuditRecord {
-                consultation_id: None,
-                actor: "system:private-data".to_owned(),
-                action: "private_data.reseal",
-                subject: "representatives".to_owned(),
-                before: None,
-                after: audit::to_json(&serde_json::json!({ "key": current, "representatives": n })),
-                occurred_at: now,
-            },
+            crate::resealing::reseal_event("representatives", &from, &current, n, now),
         )
         .await?;
         txn.commit().await?;

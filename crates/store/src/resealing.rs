@@ -42,6 +42,26 @@ pub struct DigestProgress {
 /// Who re-seals, in the audit log.
 const RESEALER: &str = "system:private-data";
 
+/// The audit event of one re-sealing: how many rows of `subject` (a table) left which key
+/// (`from`) for `current`.
+pub(crate) fn reseal_event(
+    subject: &str,
+    from: &BTreeMap<String, u64>,
+    current: &str,
+    n: u64,
+    now: DateTime<Utc>,
+) -> AuditRecord {
+    AuditRecord {
+        consultation_id: None,
+        actor: RESEALER.to_owned(),
+        action: "private_data.reseal",
+        subject: subject.to_owned(),
+        before: audit::to_json(from),
+        after: audit::to_json(&serde_json::json!({ "key": current, subject: n })),
+        occurred_at: now,
+    }
+}
+
 impl Store {
     /// Comments per sealing key, plain-text rows first.
     pub async fn key_usage(&self) -> Result<Vec<KeyUsage>, StoreError> {
@@ -219,19 +239,7 @@ impl Store {
                 .exec(&*txn)
                 .await?;
         }
-        audit::append(
-            &*txn,
-            AuditRecord {
-                consultation_id: None,
-                actor: RESEALER.to_owned(),
-                action: "private_data.reseal",
-                subject: "comments".to_owned(),
-                before: audit::to_json(&from),
-                after: audit::to_json(&serde_json::json!({ "key": current, "comments": n })),
-                occurred_at: now,
-            },
-        )
-        .await?;
+        audit::append(&*txn, reseal_event("comments", &from, &current, n, now)).await?;
         txn.commit().await?;
         Ok(ResealProgress {
             resealed: n,
