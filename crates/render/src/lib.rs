@@ -26,6 +26,7 @@ table{border-collapse:collapse;width:100%;margin:.75rem 0}caption{text-align:lef
 th,td{border:1px solid #999;padding:.35rem .5rem;vertical-align:top;text-align:left}th{background:#f3f3f3}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 .meta{color:#444}.notice{background:#fff6e5;border:1px solid #e0b050;padding:.5rem .75rem}
+tr.flagged td{background:#fff6e5}tr.total td{font-weight:bold}
 .withdrawn{background:#fdecea;border:1px solid #c62828;padding:.5rem .75rem}
 .received{background:#e8f5e9;border:1px solid #2e7d32;padding:.5rem .75rem}.received .code{font-size:1.4em;letter-spacing:.05em}
 pre.text{white-space:pre-wrap;font-family:inherit;background:#fafafa;border:1px solid #ddd;padding:.75rem}

@@ -439,7 +439,7 @@ pub(super) fn accountability(
                 " 次，决策会议邀请公众列席 " (account.total.attended_meetings) " 次。"
             }
             @if !flagged.is_empty() {
-                p.warning {
+                p.notice {
                     "年内邀请公众代表列席决策会议少于1次的单位："
                     (flagged.iter().map(|f| name(&f.department)).collect::<Vec<_>>().join("、"))
                 }
