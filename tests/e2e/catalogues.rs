@@ -8,11 +8,11 @@ use consult_e2e::{TestServer, assert_status, authed, beijing, consultctl, token}
 use tonic::Code;
 use tonic::transport::Channel;
 
-fn catalogues(server: &TestServer) -> CatalogueServiceClient<Channel> {
+pub(crate) fn catalogues(server: &TestServer) -> CatalogueServiceClient<Channel> {
     CatalogueServiceClient::new(server.channel.clone())
 }
 
-fn item(title: &str, department: &str, month: &str, hearing: bool) -> pb::CatalogueItem {
+pub(crate) fn item(title: &str, department: &str, month: &str, hearing: bool) -> pb::CatalogueItem {
     pb::CatalogueItem {
         title: title.into(),
         department: department.into(),
@@ -41,7 +41,7 @@ pub(crate) async fn register(server: &TestServer, code: &str, name: &str) {
 }
 
 /// The request drafting catalogue `nc-2026` of 南昌市人民政府 for 2026 with `items`.
-fn nc_2026(items: Vec<pb::CatalogueItem>) -> pb::CreateCatalogueRequest {
+pub(crate) fn nc_2026(items: Vec<pb::CatalogueItem>) -> pb::CreateCatalogueRequest {
     pb::CreateCatalogueRequest {
         catalogue_id: "nc-2026".into(),
         catalogue: Some(pb::Catalogue {
@@ -55,7 +55,7 @@ fn nc_2026(items: Vec<pb::CatalogueItem>) -> pb::CreateCatalogueRequest {
 }
 
 /// The request publishing `nc-2026`'s draft, approved by document `number` on `date`.
-fn approved(number: &str, date: &str) -> pb::PublishCatalogueRequest {
+pub(crate) fn approved(number: &str, date: &str) -> pb::PublishCatalogueRequest {
     pb::PublishCatalogueRequest {
         name: "catalogues/nc-2026".into(),
         approval: Some(pb::CatalogueApproval {

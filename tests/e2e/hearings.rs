@@ -11,39 +11,24 @@ use tonic::Code;
 /// hearing; returns the item's name.
 async fn item_requiring_a_hearing(server: &TestServer) -> String {
     crate::catalogues::register(server, "fgw", "南昌市发展和改革委员会").await;
-    let mut api = pb::catalogue_service_client::CatalogueServiceClient::new(server.channel.clone());
+    use crate::catalogues::{approved, catalogues, item, nc_2026};
+    let mut api = catalogues(server);
     let draft = api
         .create_catalogue(authed(
             token::ADMIN,
-            pb::CreateCatalogueRequest {
-                catalogue_id: "nc-2026".into(),
-                catalogue: Some(pb::Catalogue {
-                    government: "南昌市人民政府".into(),
-                    year: 2026,
-                    title: "南昌市人民政府2026年度重大行政决策事项目录".into(),
-                    items: vec![pb::CatalogueItem {
-                        title: "南昌市公共停车场收费管理办法".into(),
-                        department: "fgw".into(),
-                        planned_month: "2026-05".into(),
-                        hearing_required: true,
-                        ..Default::default()
-                    }],
-                    ..Default::default()
-                }),
-            },
+            nc_2026(vec![item(
+                "南昌市公共停车场收费管理办法",
+                "fgw",
+                "2026-05",
+                true,
+            )]),
         ))
         .await
         .unwrap()
         .into_inner();
     api.publish_catalogue(authed(
         token::ADMIN,
-        pb::PublishCatalogueRequest {
-            name: "catalogues/nc-2026".into(),
-            approval: Some(pb::CatalogueApproval {
-                document_number: "洪府字〔2026〕12号".into(),
-                approve_date: "2026-02-27".into(),
-            }),
-        },
+        approved("洪府字〔2026〕12号", "2026-02-27"),
     ))
     .await
     .unwrap();

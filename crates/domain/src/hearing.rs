@@ -469,9 +469,27 @@ impl Hearing {
         Ok(comment)
     }
 
-    /// The hearing as the public sees it: nothing before its notice, no participant's name.
+    /// Whether the public may read of the hearing: once its notice is published.
     pub fn is_public(&self) -> bool {
         self.notice_published_at.is_some()
+    }
+
+    /// The hearing as the public reads it: `None` before its notice; its participants only
+    /// once their list is published, and then without names; never the record (its stage is
+    /// the hearing's own, see [`Hearing::stage`]).
+    pub fn public_view(&self) -> Option<Hearing> {
+        if !self.is_public() {
+            return None;
+        }
+        let mut h = self.clone();
+        h.record = None;
+        if h.participants_published_at.is_none() {
+            h.participants.clear();
+        }
+        for p in &mut h.participants {
+            p.name.clear();
+        }
+        Some(h)
     }
 
     /// Records that participant `id` confirmed (signed) the record.

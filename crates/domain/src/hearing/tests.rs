@@ -344,3 +344,32 @@ fn opinions_are_taken_once_the_hearing_is_held_on_its_channel_and_linked_to_it()
         Err(DomainError::InvalidArgument(v)) if v[0].field == "comment.channel"
     ));
 }
+
+#[test]
+fn the_public_reads_a_hearing_from_its_notice_without_names_or_record() {
+    let (c, mut h) = rule_hearing("2026-06-30 09:00", local("2026-05-01 09:00"));
+    let now = local("2026-05-02 09:00");
+    assert_eq!(h.public_view(), None, "nothing before the notice");
+    h.publish_notice(&c, now).unwrap();
+    h.add_participant(SubmitterCategory::Citizen, "张三", now)
+        .unwrap();
+    let announced = h.public_view().expect("announced");
+    assert!(
+        announced.participants.is_empty(),
+        "the list is not published yet"
+    );
+    h.publish_participants(now).unwrap();
+    h.record_materials_delivered("1", local("2026-06-01 10:00"), local("2026-06-02 10:00"))
+        .unwrap();
+    h.enter_record("听证笔录", "officer-1", local("2026-06-30 12:00"))
+        .unwrap();
+    let public = h.public_view().expect("public");
+    assert_eq!(public.participants.len(), 1);
+    assert_eq!(public.participants[0].category, SubmitterCategory::Citizen);
+    assert!(public.participants[0].name.is_empty(), "no name");
+    assert_eq!(public.record, None, "no record");
+    assert_eq!(
+        h.participants[0].name, "张三",
+        "the hearing itself keeps it"
+    );
+}

@@ -97,32 +97,21 @@ fn stage(s: HearingStage) -> i32 {
 enum View {
     /// Officers of the department and auditors: everything.
     Internal,
-    /// Everyone else: no names, no record, participants once their list is published.
+    /// Everyone else: the hearing's public view (see [`Hearing::public_view`]).
     Public,
 }
 
-fn participant_to_proto(h: &Hearing, p: &Participant, view: View) -> pb::HearingParticipant {
+fn participant_to_proto(h: &Hearing, p: &Participant) -> pb::HearingParticipant {
     pb::HearingParticipant {
         name: format!("{}/participants/{}", h.name(), p.id),
         category: p.category.to_proto(),
-        display_name: match view {
-            View::Internal => p.name.clone(),
-            View::Public => String::new(),
-        },
+        display_name: p.name.clone(),
         materials_delivered_time: p.materials_delivered_at.map(timestamp),
         confirm_time: p.confirmed_at.map(timestamp),
     }
 }
 
-fn to_proto(h: &Hearing, view: View, now: chrono::DateTime<chrono::Utc>) -> pb::Hearing {
-    let participants = match view {
-        View::Public if h.participants_published_at.is_none() => Vec::new(),
-        _ => h
-            .participants
-            .iter()
-            .map(|p| participant_to_proto(h, p, view))
-            .collect(),
-    };
+fn to_proto(h: &Hearing, stage_now: HearingStage) -> pb::Hearing {
     pb::Hearing {
         name: h.name(),
         held_at: Some(timestamp(h.plan.held_at)),
@@ -131,16 +120,26 @@ fn to_proto(h: &Hearing, view: View, now: chrono::DateTime<chrono::Utc>) -> pb::
         selection_method: h.plan.selection_method.clone(),
         notice_publish_time: h.notice_published_at.map(timestamp),
         participants_publish_time: h.participants_published_at.map(timestamp),
-        participants,
-        record: match view {
-            View::Internal => h.record.as_ref().map(|r| pb::HearingRecord {
-                text: r.text.clone(),
-                entered_by: r.entered_by.clone(),
-                enter_time: Some(timestamp(r.entered_at)),
-            }),
-            View::Public => None,
-        },
-        stage: stage(h.stage(now)),
+        participants: h
+            .participants
+            .iter()
+            .map(|p| participant_to_proto(h, p))
+            .collect(),
+        record: h.record.as_ref().map(|r| pb::HearingRecord {
+            text: r.text.clone(),
+            entered_by: r.entered_by.clone(),
+            enter_time: Some(timestamp(r.entered_at)),
+        }),
+        stage: stage(stage_now),
+    }
+}
+
+/// The hearing as `view` shows it at `now`; `None` when the public may not read it yet.
+fn shown(h: &Hearing, view: View, now: chrono::DateTime<chrono::Utc>) -> Option<pb::Hearing> {
+    let stage_now = h.stage(now);
+    match view {
+        View::Internal => Some(to_proto(h, stage_now)),
+        View::Public => h.public_view().map(|p| to_proto(&p, stage_now)),
     }
 }
 
@@ -199,7 +198,7 @@ impl Hearings {
             )
             .await?;
         tracing::info!(hearing = %h.name(), actor = %actor.id, action, "hearing changed");
-        Ok(to_proto(&h, View::Internal, now))
+        Ok(to_proto(&h, h.stage(now)))
     }
 
     async fn plan_hearing(
@@ -243,7 +242,7 @@ impl Hearings {
             })
             .await?;
         tracing::info!(hearing = %h.name(), actor = %actor.id, "hearing planned");
-        Ok(to_proto(&h, View::Internal, now))
+        Ok(to_proto(&h, h.stage(now)))
     }
 
     async fn get_hearing(
@@ -258,10 +257,7 @@ impl Hearings {
             .store
             .hearing(&name.consultation, &name.hearing)
             .await?;
-        if view == View::Public && !h.is_public() {
-            return Err(DomainError::not_found(h.name()).into());
-        }
-        Ok(to_proto(&h, view, self.0.clock.now()))
+        Ok(shown(&h, view, self.0.clock.now()).ok_or_else(|| DomainError::not_found(h.name()))?)
     }
 
     async fn list_hearings(
@@ -278,8 +274,7 @@ impl Hearings {
             .hearings(&consultation_id)
             .await?
             .iter()
-            .filter(|h| view == View::Internal || h.is_public())
-            .map(|h| to_proto(h, view, now))
+            .filter_map(|h| shown(h, view, now))
             .collect();
         Ok(pb::ListHearingsResponse { hearings })
     }
