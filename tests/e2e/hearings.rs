@@ -665,7 +665,20 @@ async fn consultctl_runs_a_hearing_and_the_public_sees_no_names() {
     }
     let run = officer(vec!["hearing", "list", &id]).await;
     assert!(run.stdout.contains("笔录已确认"), "{}", run.stdout);
-    // A symposium recorded the same way, its attendees typed as category:count[:names].
+    // A symposium recorded the same way, its attendees typed as category:count[:names], one
+    // of them from the department's register of representatives.
+    let run = officer(vec![
+        "representative",
+        "add",
+        "fgw",
+        "r7",
+        "--category",
+        "企业",
+        "--name",
+        "钱经理",
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
     let run = officer(vec![
         "meeting",
         "record",
@@ -681,9 +694,25 @@ async fn consultctl_runs_a_hearing_and_the_public_sees_no_names() {
         "企业:6:某停车管理公司",
         "--attendees",
         "行业协会商会:2",
+        "--representatives",
+        "企业:r7",
     ])
     .await;
     assert_eq!(run.code, 0, "{run:?}");
+    let recorded = pb::meeting_service_client::MeetingServiceClient::new(server.channel.clone())
+        .get_meeting(authed(
+            token::OFFICER_FGW,
+            pb::GetMeetingRequest {
+                name: format!("{}/meetings/m1", c.name),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        recorded.attendees[0].representatives,
+        ["departments/fgw/representatives/r7"]
+    );
     let run = officer(vec![
         "meeting",
         "record",

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod administration;
 mod answering;
 mod audit;
 mod bad_input;

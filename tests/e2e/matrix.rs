@@ -49,7 +49,8 @@ impl Decoder for Raw {
 }
 
 /// Who spec section 10 lets call each RPC: `*` anyone, `P` any principal, `O` officers,
-/// `OA` officers and auditors, `S` calling systems and officers, `A` auditors.
+/// `OA` officers and auditors, `S` calling systems and officers, `A` auditors, `D`
+/// administrators, `DA` administrators and auditors.
 pub(crate) const EXPECTED: &[(&str, &str)] = &[
     ("ConsultationService/CreateConsultation", "O"),
     ("ConsultationService/GetConsultation", "*"),
@@ -144,6 +145,11 @@ pub(crate) const EXPECTED: &[(&str, &str)] = &[
     ("RepresentativeService/CreateRepresentative", "O"),
     ("RepresentativeService/ListRepresentatives", "*"),
     ("RepresentativeService/SetRepresentativeActive", "O"),
+    ("CallingSystemService/CreateCallingSystem", "D"),
+    ("CallingSystemService/GetCallingSystem", "DA"),
+    ("CallingSystemService/ListCallingSystems", "DA"),
+    ("CallingSystemService/UpdateCallingSystem", "D"),
+    ("CallingSystemService/IssueCallingSystemToken", "D"),
 ];
 
 /// The package of the services the API serves besides `consult.v1`'s own.
@@ -175,6 +181,7 @@ fn admitted(expected: &str, role: &str) -> bool {
         ("S", r) => r == "officer" || r == "calling_system",
         ("A", r) => r == "auditor",
         ("D", r) => r == "administrator",
+        ("DA", r) => r == "administrator" || r == "auditor",
         other => panic!("unknown expectation {other:?}"),
     }
 }

@@ -44,6 +44,11 @@ pub mod token {
     pub const AUDITOR: &str = "e2e-auditor";
 }
 
+/// The lower-case hex SHA-256 of a bearer token, as the service stores and configures it.
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
 fn principals_toml() -> String {
     let rows = [
         (

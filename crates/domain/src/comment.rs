@@ -68,6 +68,8 @@ vocabulary! {
         GovernmentBody = "GOVERNMENT_BODY", "机关单位";
         /// 新闻媒体
         Media = "MEDIA", "新闻媒体";
+        /// 新的社会阶层人士 (those the seeds' registers of public representatives name apart)
+        NewSocialStratum = "NEW_SOCIAL_STRATUM", "新的社会阶层人士";
     }
 }
 

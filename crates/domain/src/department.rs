@@ -173,6 +173,10 @@ pub struct Department {
     /// How the public takes part through each channel, in the vocabulary's order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub channel_guides: Vec<ChannelGuide>,
+    /// A disabled department (abolished or merged in a reorganisation) opens no new
+    /// consultations; those it has already opened run to their end and their report.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disabled: bool,
 }
 
 /// What an administrator changes in a department; `None` leaves a field as it is.
@@ -184,6 +188,8 @@ pub struct DepartmentChange<'a> {
     pub government: Option<&'a str>,
     /// New channel guides, replacing all of them.
     pub channel_guides: Option<&'a [ChannelGuideDraft<'a>]>,
+    /// Disable (`true`) or enable again (`false`).
+    pub disabled: Option<bool>,
 }
 
 impl Department {
@@ -229,7 +235,23 @@ impl Department {
             government,
             updated_at: now,
             channel_guides,
+            disabled: false,
         })
+    }
+
+    /// Refuses a new consultation of a disabled department (`DEPARTMENT_DISABLED`).
+    pub fn admit_new_consultation(&self) -> Result<(), DomainError> {
+        if self.disabled {
+            return Err(DomainError::precondition(
+                "DEPARTMENT_DISABLED",
+                self.resource_name(),
+                format!(
+                    "{}（{}）已停用，不能发起新的征求意见；已发起的照常进行 (the department is disabled: it opens no new consultations)",
+                    self.name, self.code
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The department renamed, moved to another government, or given new channel guides.
@@ -255,6 +277,7 @@ impl Department {
             government,
             updated_at: now,
             channel_guides,
+            disabled: change.disabled.unwrap_or(self.disabled),
         })
     }
 }
@@ -471,5 +494,40 @@ mod tests {
             )
             .unwrap();
         assert_eq!(only_mail.channel_guides.len(), 1);
+    }
+    #[test]
+    fn a_disabled_department_opens_no_new_consultation() {
+        let now = DateTime::UNIX_EPOCH;
+        let d = Department::register("fgw", "南昌市发展和改革委员会", "", &[], now).unwrap();
+        assert!(d.admit_new_consultation().is_ok());
+        let off = d
+            .change(
+                DepartmentChange {
+                    disabled: Some(true),
+                    ..Default::default()
+                },
+                now,
+            )
+            .unwrap();
+        assert_eq!(off.name, d.name);
+        match off.admit_new_consultation() {
+            Err(DomainError::FailedPrecondition(v)) => {
+                assert_eq!(v[0].rule, "DEPARTMENT_DISABLED");
+                assert_eq!(v[0].subject, "departments/fgw");
+            }
+            other => panic!("{other:?}"),
+        }
+        // An audit event of an enabled department reads as before the field existed.
+        assert!(!serde_json::to_string(&d).unwrap().contains("disabled"));
+        let on = off
+            .change(
+                DepartmentChange {
+                    disabled: Some(false),
+                    ..Default::default()
+                },
+                now,
+            )
+            .unwrap();
+        assert!(on.admit_new_consultation().is_ok());
     }
 }

@@ -7,6 +7,7 @@ pub mod answering;
 pub mod archive;
 pub mod audit;
 pub mod calendar;
+pub mod calling_system;
 pub mod catalogue;
 pub mod clause;
 pub mod clock;

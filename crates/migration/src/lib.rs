@@ -29,6 +29,7 @@ mod m20261217_000024_hearings;
 mod m20261218_000025_meetings;
 mod m20261219_000026_calendar_years;
 mod m20261220_000027_representatives;
+mod m20261221_000028_calling_systems;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261218_000025_meetings::Migration),
             Box::new(m20261219_000026_calendar_years::Migration),
             Box::new(m20261220_000027_representatives::Migration),
+            Box::new(m20261221_000028_calling_systems::Migration),
         ]
     }
 }

@@ -25,6 +25,8 @@ pub(crate) enum Audience {
     Auditors,
     /// Administrators only: the registries (departments).
     Administrators,
+    /// Administrators and auditors: the register of calling systems.
+    AdministratorsAndAuditors,
 }
 
 use Audience::*;
@@ -131,6 +133,31 @@ pub(crate) const MATRIX: &[(&str, &str, Audience)] = &[
     ("DepartmentService", "get_department", Anyone),
     ("DepartmentService", "list_departments", Anyone),
     ("DepartmentService", "update_department", Administrators),
+    (
+        "CallingSystemService",
+        "create_calling_system",
+        Administrators,
+    ),
+    (
+        "CallingSystemService",
+        "get_calling_system",
+        AdministratorsAndAuditors,
+    ),
+    (
+        "CallingSystemService",
+        "list_calling_systems",
+        AdministratorsAndAuditors,
+    ),
+    (
+        "CallingSystemService",
+        "update_calling_system",
+        Administrators,
+    ),
+    (
+        "CallingSystemService",
+        "issue_calling_system_token",
+        Administrators,
+    ),
     ("CatalogueService", "create_catalogue", Administrators),
     ("CatalogueService", "get_catalogue", Anyone),
     ("CatalogueService", "list_catalogues", Anyone),
@@ -188,6 +215,10 @@ pub(crate) fn admits(audience: Audience, actor: Option<&Actor>) -> Result<(), Do
             )
             | (Auditors, Role::Auditor)
             | (Administrators, Role::Administrator)
+            | (
+                AdministratorsAndAuditors,
+                Role::Administrator | Role::Auditor
+            )
     );
     if ok {
         Ok(())
@@ -205,6 +236,9 @@ pub(crate) fn admits(audience: Audience, actor: Option<&Actor>) -> Result<(), Do
             Auditors => "只有审计人员可以查阅审计日志 (only auditors read the audit log)",
             Administrators => {
                 "只有系统管理员可以维护部门名录 (only administrators keep the registries)"
+            }
+            AdministratorsAndAuditors => {
+                "只有系统管理员和审计人员可以查阅调用系统 (only administrators and auditors read the register of calling systems)"
             }
             Anyone | Principals => "无权调用 (not permitted)",
         }))
@@ -327,18 +361,30 @@ mod tests {
                 let allowed = admits(*audience, actor.as_ref()).is_ok();
                 let writes = !matches!(
                     *audience,
-                    Anyone | Principals | OfficersAndAuditors | Auditors
+                    Anyone
+                        | Principals
+                        | OfficersAndAuditors
+                        | Auditors
+                        | AdministratorsAndAuditors
                 );
                 let expected = match who {
                     "public" => *audience == Anyone,
                     // Calling systems submit and read public data; nothing else.
                     "calling_system" => matches!(*audience, Anyone | Principals | Submitters),
                     // Administrators keep the registries, not consultations.
-                    "administrator" => matches!(*audience, Anyone | Principals | Administrators),
+                    "administrator" => matches!(
+                        *audience,
+                        Anyone | Principals | Administrators | AdministratorsAndAuditors
+                    ),
                     // Auditors read everything and change nothing.
                     "auditor" => !writes,
-                    // Officers do everything but read the audit log and keep the registries.
-                    _ => !matches!(*audience, Auditors | Administrators),
+                    // Officers do everything but read the audit log and keep the registries
+                    // (the register of calling systems, credentials included, is not theirs
+                    // to read either).
+                    _ => !matches!(
+                        *audience,
+                        Auditors | Administrators | AdministratorsAndAuditors
+                    ),
                 };
                 assert_eq!(allowed, expected, "{who} calling {service}/{method}");
             }

@@ -10,6 +10,7 @@ use consult_api::pb::answer_template_service_server::AnswerTemplateServiceServer
 use consult_api::pb::audit_service_server::AuditServiceServer;
 use consult_api::pb::calendar_service_server::CalendarServiceServer;
 use consult_api::pb::caller_service_server::CallerServiceServer;
+use consult_api::pb::calling_system_service_server::CallingSystemServiceServer;
 use consult_api::pb::catalogue_service_server::CatalogueServiceServer;
 use consult_api::pb::comment_service_server::CommentServiceServer;
 use consult_api::pb::consultation_service_server::ConsultationServiceServer;
@@ -32,6 +33,7 @@ use crate::services::Core;
 use crate::services::audit::Audit;
 use crate::services::calendar::Calendars;
 use crate::services::caller::Caller;
+use crate::services::calling_systems::CallingSystems;
 use crate::services::catalogues::Catalogues;
 use crate::services::comments::Comments;
 use crate::services::consultations::Consultations;
@@ -279,6 +281,7 @@ impl Application {
                     AnswerTemplateServiceServer::<Templates>::NAME,
                     CallerServiceServer::<Caller>::NAME,
                     DepartmentServiceServer::<Departments>::NAME,
+                    CallingSystemServiceServer::<CallingSystems>::NAME,
                     CatalogueServiceServer::<Catalogues>::NAME,
                     HearingServiceServer::<Hearings>::NAME,
                     MeetingServiceServer::<Meetings>::NAME,
@@ -337,6 +340,9 @@ impl Application {
             )))
             .add_service(CallerServiceServer::new(Caller(self.core.clone())))
             .add_service(DepartmentServiceServer::new(Departments(self.core.clone())))
+            .add_service(CallingSystemServiceServer::new(CallingSystems(
+                self.core.clone(),
+            )))
             .add_service(CatalogueServiceServer::new(Catalogues(self.core.clone())))
             .add_service(HearingServiceServer::new(Hearings(self.core.clone())))
             .add_service(MeetingServiceServer::new(Meetings(self.core.clone())))

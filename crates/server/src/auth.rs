@@ -1,5 +1,8 @@
 //! Who is calling: a bearer token (static, by its SHA-256, or signed) or a client certificate
 //! whose common name is registered to a calling system. Without either, the caller is the public.
+//! Credentials of the configuration file are resolved here; those of the register of calling
+//! systems are looked up in the database before the handler runs (`services::admit`), which
+//! leaves the answer in the request as a [`RegisteredCaller`].
 
 use std::collections::HashMap;
 
@@ -18,12 +21,42 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// A credential of a call that the configuration file does not know: the register of calling
+/// systems may.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Credential {
+    /// The SHA-256 of a bearer token, lower-case hex.
+    TokenSha256(String),
+    /// The common name of the client's certificate.
+    CertificateCommonName(String),
+}
+
+/// The calling system the register names for one of the call's credentials, put in the
+/// request's extensions by `services::admit`.
+#[derive(Debug, Clone)]
+pub(crate) struct RegisteredCaller {
+    pub(crate) actor: Actor,
+    pub(crate) by: Credential,
+}
+
+/// A principal of the configuration file, as administrators are shown it.
+#[derive(Debug, Clone)]
+pub(crate) struct ConfiguredPrincipal {
+    pub(crate) actor: Actor,
+    pub(crate) token_sha256: Option<String>,
+    pub(crate) certificate_common_name: Option<String>,
+}
+
 /// Resolves bearer tokens to actors.
 #[derive(Clone, Default)]
 pub struct Authenticator {
     by_hash: HashMap<String, Actor>,
     /// Calling systems by the common name of their client certificate (mutual TLS).
     by_certificate: HashMap<String, Actor>,
+    /// The configuration file's principals, in its order.
+    configured: Vec<ConfiguredPrincipal>,
+    /// Whether clients present certificates (`[tls] client_ca_file`).
+    mutual_tls: bool,
     /// Whether static tokens are accepted (development mode).
     refuse_static: bool,
     jwt: Option<JwtVerifier>,
@@ -170,6 +203,7 @@ impl Authenticator {
         let mut by_hash = HashMap::new();
         let mut by_certificate = HashMap::new();
         let mut ids = std::collections::HashSet::new();
+        let mut configured = Vec::new();
         for p in principals {
             if !ids.insert(p.id.clone()) {
                 return Err(format!("principal {} is configured twice", p.id));
@@ -185,6 +219,14 @@ impl Authenticator {
                     p.id
                 ));
             }
+            configured.push(ConfiguredPrincipal {
+                actor: actor.clone(),
+                token_sha256: p.token_sha256.as_ref().map(|h| h.to_ascii_lowercase()),
+                certificate_common_name: p
+                    .certificate_common_name
+                    .as_ref()
+                    .map(|cn| cn.trim().to_owned()),
+            });
             if let Some(hash) = &p.token_sha256 {
                 let hash = hash.to_ascii_lowercase();
                 if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -223,6 +265,8 @@ impl Authenticator {
         Ok(Self {
             by_hash,
             by_certificate,
+            configured,
+            mutual_tls: false,
             refuse_static: false,
             jwt: None,
         })
@@ -238,6 +282,7 @@ impl Authenticator {
             .tls
             .as_ref()
             .is_some_and(|t| t.client_ca_file.is_some());
+        auth.mutual_tls = mutual_tls;
         if !auth.by_certificate.is_empty() && !mutual_tls {
             return Err(
                 "certificate_common_name needs mutual TLS: set [tls] client_ca_file, whose CA issues the certificates"
@@ -256,8 +301,19 @@ impl Authenticator {
     /// certificate registered to a calling system identifies it; a bearer token beside it must
     /// name the same principal.
     pub fn actor<T>(&self, request: &Request<T>) -> Result<Option<Actor>, DomainError> {
-        let by_certificate = self.certificate_actor(request);
-        let by_token = self.token_actor(request)?;
+        let registered = request.extensions().get::<Vec<RegisteredCaller>>();
+        let registered_by = |token: bool| {
+            registered.and_then(|r| {
+                r.iter()
+                    .find(|c| matches!(c.by, Credential::TokenSha256(_)) == token)
+                    .map(|c| c.actor.clone())
+            })
+        };
+        let by_certificate = registered_by(false).or_else(|| self.certificate_actor(request));
+        let by_token = match registered_by(true) {
+            Some(actor) => Some(actor),
+            None => self.token_actor(request)?,
+        };
         match (by_certificate, by_token) {
             (Some(c), Some(t)) if c.id != t.id => Err(unauthenticated(&format!(
                 "客户端证书属于 {}，令牌却属于 {}；请使用本系统自己的令牌或不带令牌 (the client certificate and the bearer token name different callers)",
@@ -266,6 +322,59 @@ impl Authenticator {
             (_, Some(t)) => Ok(Some(t)),
             (c, None) => Ok(c),
         }
+    }
+
+    /// The configuration file's principals.
+    pub(crate) fn configured(&self) -> &[ConfiguredPrincipal] {
+        &self.configured
+    }
+
+    /// What the configuration settles for the register of calling systems.
+    pub(crate) fn configured_for_register(&self) -> consult_domain::calling_system::Configured<'_> {
+        consult_domain::calling_system::Configured {
+            principals: self
+                .configured
+                .iter()
+                .map(|p| consult_domain::calling_system::ConfiguredPrincipal {
+                    id: &p.actor.id,
+                    token_sha256: p.token_sha256.as_deref(),
+                    certificate_common_name: p.certificate_common_name.as_deref(),
+                })
+                .collect(),
+            mutual_tls: self.mutual_tls,
+        }
+    }
+
+    /// The credentials of `request` the configuration does not know, for the register to look
+    /// up: a bearer token that is not a signed one, a certificate's common name. Registered
+    /// tokens are accepted in production mode too: they are issued at random, stored only as
+    /// digests and disabled at once, unlike the configuration file's.
+    pub(crate) fn unconfigured_credentials<T>(&self, request: &Request<T>) -> Vec<Credential> {
+        let mut found = Vec::new();
+        let token = request
+            .metadata()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        if let Some(token) = token {
+            let signed = self.jwt.is_some() && token.split('.').count() == 3;
+            let hash = hash_token(token);
+            if !signed && (self.refuse_static || !self.by_hash.contains_key(&hash)) {
+                found.push(Credential::TokenSha256(hash));
+            }
+        }
+        if self.mutual_tls
+            && let Some(cn) = peer_certificate(request).and_then(|der| common_name(&der))
+            && !self.by_certificate.contains_key(&cn)
+        {
+            found.push(Credential::CertificateCommonName(cn));
+        }
+        found
     }
 
     /// The calling system registered to the common name of the peer's certificate, if any.
@@ -492,6 +601,50 @@ mod tests {
             auth.actor(&req),
             Err(DomainError::Unauthenticated { .. })
         ));
+    }
+
+    #[test]
+    fn only_credentials_the_configuration_does_not_know_are_looked_up_in_the_register() {
+        let mut auth =
+            Authenticator::new(&[principal("portal", RoleName::CallingSystem, "t1")]).unwrap();
+        let with = |token: &str| {
+            let mut req = Request::new(());
+            req.metadata_mut()
+                .insert("authorization", format!("Bearer {token}").parse().unwrap());
+            req
+        };
+        assert_eq!(auth.unconfigured_credentials(&with("t1")), []);
+        assert_eq!(auth.unconfigured_credentials(&Request::new(())), []);
+        assert_eq!(
+            auth.unconfigured_credentials(&with("cs_registered")),
+            [Credential::TokenSha256(hash_token("cs_registered"))]
+        );
+        // Found in the register, the system is the caller, whatever the file says.
+        let mut req = with("cs_registered");
+        let registered = Actor {
+            id: "county-portal".into(),
+            role: Role::CallingSystem {
+                channels: vec![Channel::Wechat],
+            },
+        };
+        req.extensions_mut().insert(vec![RegisteredCaller {
+            actor: registered.clone(),
+            by: Credential::TokenSha256(hash_token("cs_registered")),
+        }]);
+        assert_eq!(auth.actor(&req).unwrap(), Some(registered));
+        // Not found, it is refused as unknown.
+        assert!(matches!(
+            auth.actor(&with("cs_registered")),
+            Err(DomainError::Unauthenticated { .. })
+        ));
+        // In production mode the file's static tokens are refused, but a token is still looked
+        // up in the register.
+        auth.refuse_static = true;
+        assert_eq!(
+            auth.unconfigured_credentials(&with("t1")),
+            [Credential::TokenSha256(hash_token("t1"))]
+        );
+        assert!(auth.actor(&with("t1")).is_err());
     }
 
     #[test]

@@ -20,6 +20,7 @@ fn from_row(m: department::Model) -> Result<Department, StoreError> {
         name: m.name,
         government: m.government,
         updated_at: m.updated_at,
+        disabled: m.disabled,
     })
 }
 
@@ -32,6 +33,7 @@ fn to_row(d: &Department) -> department::ActiveModel {
         channel_guides: Set(
             serde_json::to_string(&d.channel_guides).unwrap_or_else(|_| "[]".into())
         ),
+        disabled: Set(d.disabled),
     }
 }
 
@@ -103,7 +105,11 @@ impl Store {
             AuditRecord {
                 consultation_id: None,
                 actor: actor.to_owned(),
-                action: "department.update",
+                action: match (before.disabled, after.disabled) {
+                    (false, true) => "department.disable",
+                    (true, false) => "department.enable",
+                    _ => "department.update",
+                },
                 subject: after.resource_name(),
                 before: audit::to_json(&before),
                 after: audit::to_json(&after),

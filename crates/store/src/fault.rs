@@ -77,16 +77,23 @@ pub enum Constraint {
     /// `catalogues` primary key: this version of a catalogue was created concurrently (two
     /// adjustments started at once).
     CatalogueVersion,
+    /// `uq_calling_systems_token`: another calling system was registered with this token at
+    /// the same time.
+    CallingSystemToken,
+    /// `uq_calling_systems_certificate`: likewise with this certificate common name.
+    CallingSystemCertificate,
 }
 
 impl Constraint {
-    const ALL: [Constraint; 6] = [
+    const ALL: [Constraint; 8] = [
         Constraint::CommentRequest,
         Constraint::ReceiptCode,
         Constraint::AuditChainHead,
         Constraint::ReportVersion,
         Constraint::AnswerTemplate,
         Constraint::CatalogueVersion,
+        Constraint::CallingSystemToken,
+        Constraint::CallingSystemCertificate,
     ];
 
     /// The PostgreSQL constraint (index) name.
@@ -98,6 +105,8 @@ impl Constraint {
             Self::ReportVersion => "feedback_reports_pkey",
             Self::AnswerTemplate => "answer_templates_pkey",
             Self::CatalogueVersion => "pk_catalogues",
+            Self::CallingSystemToken => "uq_calling_systems_token",
+            Self::CallingSystemCertificate => "uq_calling_systems_certificate",
         }
     }
 
@@ -110,6 +119,8 @@ impl Constraint {
             Self::ReportVersion => "feedback_reports.consultation_id, feedback_reports.version",
             Self::AnswerTemplate => "answer_templates.department, answer_templates.template_id",
             Self::CatalogueVersion => "catalogues.id, catalogues.version",
+            Self::CallingSystemToken => "calling_systems.token_sha256",
+            Self::CallingSystemCertificate => "calling_systems.certificate_common_name",
         }
     }
 
@@ -143,6 +154,12 @@ impl Constraint {
                 }
                 Self::CatalogueVersion => {
                     "该目录的这一版本正由另一请求同时创建 (this catalogue version is being created concurrently)"
+                }
+                Self::CallingSystemToken => {
+                    "该令牌正由另一调用系统同时登记 (this token is being registered to another calling system concurrently)"
+                }
+                Self::CallingSystemCertificate => {
+                    "该证书通用名正由另一调用系统同时登记 (this certificate common name is being registered concurrently)"
                 }
             }
             .to_owned(),

@@ -8,6 +8,7 @@ mod assigning;
 mod audit;
 mod bulk;
 mod calendar;
+mod calling_systems;
 mod catalogues;
 mod comments;
 mod consultations;

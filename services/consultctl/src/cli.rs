@@ -100,9 +100,12 @@ pub(crate) enum Command {
     /// 意见采纳情况反馈 (feedback reports)
     #[command(subcommand)]
     Report(ReportCommand),
-    /// 部门名录（管理员登记、改名）(the registry of departments)
+    /// 部门名录（管理员登记、改名、停用）(the registry of departments)
     #[command(subcommand)]
     Department(DepartmentCommand),
+    /// 调用系统（管理员登记、绑定渠道、签发令牌、停用）(the register of calling systems)
+    #[command(subcommand, name = "calling-system")]
+    CallingSystem(CallingSystemCommand),
     /// 重大行政决策事项目录（管理员编制、公布、调整）(the decision catalogue)
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
@@ -396,6 +399,68 @@ consultctl department guide fgw --channel letter --remove"
         #[arg(long, conflicts_with = "address")]
         remove: bool,
     },
+    /// 停用部门：不能再发起新的征求意见，已发起的照常进行（系统管理员）(disable; administrators)
+    #[command(after_help = "示例：\n  consultctl department disable fgw")]
+    Disable { code: String },
+    /// 重新启用部门（系统管理员）(enable again; administrators)
+    #[command(after_help = "示例：\n  consultctl department enable fgw")]
+    Enable { code: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CallingSystemCommand {
+    /// 列出调用系统：登记的和配置文件中的（管理员、审计人员）(list: the register's and the configuration file's)
+    #[command(after_help = "示例：\n  consultctl calling-system list")]
+    List,
+    /// 查看一个调用系统 (show one)
+    #[command(after_help = "示例：\n  consultctl calling-system show hotline-12345")]
+    Show { id: String },
+    /// 登记调用系统；不给 --token-sha256 和 --certificate-cn 时由服务签发令牌，只显示这一次
+    /// (register; without a token digest or certificate the service issues a token, shown once)
+    #[command(
+        after_help = "示例：\n  consultctl calling-system add hotline-12345 --name 12345政务服务便民热线 --channel hotline_12345\n  \
+consultctl calling-system add county-portal --name 县政府门户网站 --channel portal --channel wechat\n  \
+consultctl calling-system add gateway --name 政务服务网关 --channel portal --certificate-cn gateway.example.gov.cn\n  \
+consultctl calling-system add mp --name 小程序 --channel wechat --token-sha256 $(consultd hash-token \"$TOKEN\")"
+    )]
+    Add {
+        /// 标识，记入审计日志 (id, recorded as the actor)
+        id: String,
+        /// 名称 (display name)
+        #[arg(long)]
+        name: String,
+        /// 绑定的渠道，可重复 (a bound channel; repeatable), e.g. portal, wechat, hotline_12345
+        #[arg(long = "channel", required = true)]
+        channels: Vec<String>,
+        /// 已有令牌的 SHA-256（consultd hash-token）(the SHA-256 of a token the system holds)
+        #[arg(long, conflicts_with = "certificate_cn")]
+        token_sha256: Option<String>,
+        /// 客户端证书的通用名（需双向TLS）(the common name of its client certificate)
+        #[arg(long)]
+        certificate_cn: Option<String>,
+    },
+    /// 修改名称或绑定的渠道（系统管理员）(rename or rebind; administrators)
+    #[command(
+        after_help = "示例：\n  consultctl calling-system update hotline-12345 --name 12345热线\n  consultctl calling-system update county-portal --channel portal"
+    )]
+    Update {
+        id: String,
+        /// 新名称 (new display name)
+        #[arg(long)]
+        name: Option<String>,
+        /// 新的渠道，替换全部，可重复 (new channels, replacing all; repeatable)
+        #[arg(long = "channel")]
+        channels: Vec<String>,
+    },
+    /// 停用：其令牌或证书在所有副本上立即失效（系统管理员）(disable at once on every replica)
+    #[command(after_help = "示例：\n  consultctl calling-system disable county-portal")]
+    Disable { id: String },
+    /// 重新启用（系统管理员）(enable again)
+    #[command(after_help = "示例：\n  consultctl calling-system enable county-portal")]
+    Enable { id: String },
+    /// 签发新令牌，只显示这一次；旧令牌立即失效（系统管理员）(issue a new token; the old one stops at once)
+    #[command(after_help = "示例：\n  consultctl calling-system issue-token county-portal")]
+    IssueToken { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -1077,8 +1142,10 @@ pub(crate) enum MeetingCommand {
         after_help = "示例：\n  consultctl meeting record 01JD… m1 --kind 座谈会 --at \"2026-04-08 15:00\" --title 停车场经营企业座谈会 \\\n    \
 --attendees 企业:6:某停车管理公司 --attendees 行业协会商会:2\n  \
 consultctl meeting record 01JD… m2 --kind 决策会议列席 --at \"2026-04-20 09:00\" --title 市政府第十二次常务会议 \\\n    \
---attendees 公民:2 --attendees 企业:1 --opinions \"市民代表建议设置过渡期\" --handling \"采纳，增设六个月过渡期\"\n\n\
---attendees 写作 类别:人数[:同意公开的姓名,…]，每个类别一项。座谈会、实地走访、专家论证在上会前登记，意见用 meeting opinion 逐条登记并答复；\
+--attendees 公民:2 --attendees 企业:1 --representatives 公民:r1,r2 --representatives 企业:r7 \\\n    \
+--opinions \"市民代表建议设置过渡期\" --handling \"采纳，增设六个月过渡期\"\n\n\
+--attendees 写作 类别:人数[:同意公开的姓名,…]，每个类别一项；--representatives 写作 类别:代表标识,…，\
+代表须在本部门社会公众代表库中（consultctl representative list）。座谈会、实地走访、专家论证在上会前登记，意见用 meeting opinion 逐条登记并答复；\
 决策会议列席在通过上会前置条件后登记，须写明意见发表情况（--opinions）和采纳情况（--handling）。"
     )]
     Record {
@@ -1097,6 +1164,9 @@ consultctl meeting record 01JD… m2 --kind 决策会议列席 --at \"2026-04-20
         /// 参会人员：类别:人数[:同意公开的姓名,…] (attendees of one category; repeat)
         #[arg(long, required = true)]
         attendees: Vec<String>,
+        /// 列席的社会公众代表库代表：类别:代表标识,… (registered representatives who attended, by category; repeat)
+        #[arg(long = "representatives")]
+        representatives: Vec<String>,
         /// 决策会议列席：意见发表情况 (what the representatives said)
         #[arg(long, default_value = "")]
         opinions: String,

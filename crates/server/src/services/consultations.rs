@@ -139,6 +139,9 @@ impl Consultations {
             c.department.trim().to_owned()
         };
         actor.may_manage(&department)?;
+        if let Some(registered) = self.0.store.find_department(&department).await? {
+            registered.admit_new_consultation()?;
+        }
         let mut changes = draft_changes(&c, DRAFT_PATHS)?;
         // draft_changes refuses an unspecified kind, so it is always present here.
         let kind = changes.kind.take().ok_or_else(|| {

@@ -1,5 +1,5 @@
 //! `consult.v1.DepartmentService`: the registry of departments. Administrators register and
-//! rename them; anyone reads the registry, which the public pages show instead of codes.
+//! rename and disable them; anyone reads the registry, which the public pages show instead of codes.
 
 use std::sync::Arc;
 
@@ -39,6 +39,7 @@ fn to_proto(d: &Department) -> pb::Department {
                 note: g.note.clone(),
             })
             .collect(),
+        disabled: d.disabled,
     }
 }
 
@@ -66,6 +67,7 @@ fn change_of<'a>(
             name: Some(&d.display_name),
             government: Some(&d.government),
             channel_guides: Some(guides),
+            disabled: None,
         });
     }
     let mut change = DepartmentChange::default();
@@ -74,11 +76,12 @@ fn change_of<'a>(
             "display_name" => change.name = Some(&d.display_name),
             "government" => change.government = Some(&d.government),
             "channel_guides" => change.channel_guides = Some(guides),
+            "disabled" => change.disabled = Some(d.disabled),
             other => {
                 return Err(DomainError::invalid(
                     "update_mask",
                     format!(
-                        "不能修改 {other}，可修改 display_name、government、channel_guides (only display_name, government and channel_guides can be updated)"
+                        "不能修改 {other}，可修改 display_name、government、channel_guides、disabled (only display_name, government, channel_guides and disabled can be updated)"
                     ),
                 ));
             }

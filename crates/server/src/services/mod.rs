@@ -10,7 +10,7 @@ use consult_store::{CommentWriter, Store};
 use tonic::{Request, Status};
 use validator::Validate;
 
-use crate::auth::Authenticator;
+use crate::auth::{Authenticator, Credential, RegisteredCaller};
 use crate::error::ApiError;
 use crate::pagination::PageTokens;
 
@@ -30,9 +30,9 @@ macro_rules! grpc_service {
             $(
                 async fn $rpc(
                     &self,
-                    request: Request<$req>,
+                    mut request: Request<$req>,
                 ) -> Result<Response<$reply>, Status> {
-                    crate::services::admit(stringify!($service), stringify!($rpc), &self.0.auth, &request)?;
+                    crate::services::admit(stringify!($service), stringify!($rpc), &self.0, &mut request).await?;
                     <$ty>::$rpc(self, request)
                         .await
                         .map(Response::new)
@@ -44,9 +44,9 @@ macro_rules! grpc_service {
 
                 async fn $srpc(
                     &self,
-                    request: Request<$sreq>,
+                    mut request: Request<$sreq>,
                 ) -> Result<Response<$stype>, Status> {
-                    crate::services::admit(stringify!($service), stringify!($srpc), &self.0.auth, &request)?;
+                    crate::services::admit(stringify!($service), stringify!($srpc), &self.0, &mut request).await?;
                     <$ty>::$srpc(self, request)
                         .await
                         .map(Response::new)
@@ -57,20 +57,46 @@ macro_rules! grpc_service {
     };
 }
 
-/// Admits a call by the permission matrix, before its handler runs (see `access`).
-pub(crate) fn admit<T>(
+/// Admits a call by the permission matrix, before its handler runs (see `access`). A
+/// credential the configuration does not know is first looked up in the register of calling
+/// systems: one indexed read per call, so a system disabled on any replica is refused here at
+/// its next call.
+pub(crate) async fn admit<T>(
     service: &str,
     method: &str,
-    auth: &Authenticator,
-    request: &Request<T>,
+    core: &Core,
+    request: &mut Request<T>,
 ) -> Result<(), Status> {
-    crate::access::check(service, method, auth, request)
+    let mut registered = Vec::new();
+    for credential in core.auth.unconfigured_credentials(request) {
+        let found = match &credential {
+            Credential::TokenSha256(digest) => core.store.calling_system_by_token(digest).await,
+            Credential::CertificateCommonName(cn) => {
+                core.store.calling_system_by_certificate(cn).await
+            }
+        }
+        .map_err(|e| Status::from(ApiError::from(e)))?;
+        if let Some(system) = found {
+            let actor = system
+                .actor()
+                .map_err(|e| Status::from(ApiError::from(e)))?;
+            registered.push(RegisteredCaller {
+                actor,
+                by: credential,
+            });
+        }
+    }
+    if !registered.is_empty() {
+        request.extensions_mut().insert(registered);
+    }
+    crate::access::check(service, method, &core.auth, request)
         .map_err(|e| Status::from(ApiError::from(e)))
 }
 
 pub(crate) mod audit;
 pub(crate) mod calendar;
 pub(crate) mod caller;
+pub(crate) mod calling_systems;
 pub(crate) mod catalogues;
 pub(crate) mod comments;
 pub(crate) mod consultations;

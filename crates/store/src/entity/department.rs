@@ -12,6 +12,7 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// JSON list of the department's channel guides.
     pub channel_guides: String,
+    pub disabled: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

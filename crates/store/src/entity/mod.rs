@@ -6,6 +6,7 @@ pub(crate) mod answering_count;
 pub(crate) mod audit_chain_head;
 pub(crate) mod audit_event;
 pub(crate) mod calendar_year;
+pub(crate) mod calling_system;
 pub(crate) mod catalogue;
 pub(crate) mod comment;
 pub(crate) mod consultation;

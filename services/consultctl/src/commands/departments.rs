@@ -23,12 +23,13 @@ pub(super) async fn run(ctx: &Ctx, cmd: DepartmentCommand) -> Result<(), CliErro
                     out.line("尚未登记部门。");
                     return;
                 }
-                let mut t = Table::new(&["代码", "部门全称", "所属政府", "更新时间"]);
+                let mut t = Table::new(&["代码", "部门全称", "所属政府", "状态", "更新时间"]);
                 for d in items {
                     t.row(vec![
                         d.code.clone(),
                         d.display_name.clone(),
                         d.government.clone(),
+                        state(d.disabled).into(),
                         ts(d.update_time.as_ref()),
                     ]);
                 }
@@ -151,7 +152,36 @@ pub(super) async fn run(ctx: &Ctx, cmd: DepartmentCommand) -> Result<(), CliErro
                 ),
             )
         }
+        DepartmentCommand::Disable { code } => set_disabled(ctx, code, true).await,
+        DepartmentCommand::Enable { code } => set_disabled(ctx, code, false).await,
     }
+}
+
+async fn set_disabled(ctx: &Ctx, code: String, disabled: bool) -> Result<(), CliError> {
+    let d = ctx
+        .departments()
+        .update_department(ctx.req(pb::UpdateDepartmentRequest {
+            department: Some(pb::Department {
+                name: format!("departments/{code}"),
+                disabled,
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["disabled".to_owned()],
+            }),
+        }))
+        .await?
+        .into_inner();
+    let verb = if disabled {
+        "已停用部门"
+    } else {
+        "已重新启用部门"
+    };
+    ctx.done(&d, format!("{verb} {}（{}）", d.display_name, d.code))
+}
+
+fn state(disabled: bool) -> &'static str {
+    if disabled { "已停用" } else { "启用" }
 }
 
 fn show(out: &Out, d: &pb::Department) {
@@ -161,6 +191,7 @@ fn show(out: &Out, d: &pb::Department) {
             ("代码", d.code.clone()),
             ("部门全称", d.display_name.clone()),
             ("所属政府", d.government.clone()),
+            ("状态", state(d.disabled).into()),
             ("更新时间", ts(d.update_time.as_ref())),
         ],
     );

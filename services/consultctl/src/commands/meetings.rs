@@ -110,6 +110,35 @@ fn attendees(arg: &str) -> Result<pb::MeetingAttendees, CliError> {
     })
 }
 
+/// `类别:r1,r2`: the register's representatives who attended, added to that category's row.
+fn attach_representatives(
+    attendees: &mut [pb::MeetingAttendees],
+    department: &str,
+    arg: &str,
+) -> Result<(), CliError> {
+    let (category, ids) = arg.split_once([':', '：']).ok_or_else(|| {
+        CliError::Usage(format!(
+            "列席代表“{arg}”应写作 类别:代表标识,…，如 公民:r1,r2 (category:ids)"
+        ))
+    })?;
+    let category = names::submitter_category(Some(category))?;
+    let row = attendees
+        .iter_mut()
+        .find(|a| a.category == category)
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "列席代表“{arg}”的类别没有对应的 --attendees (no --attendees row of this category)"
+            ))
+        })?;
+    row.representatives.extend(
+        ids.split([',', '，', '、'])
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .map(|id| format!("departments/{department}/representatives/{id}")),
+    );
+    Ok(())
+}
+
 pub(super) async fn run(ctx: &Ctx, cmd: MeetingCommand) -> Result<(), CliError> {
     let mut api = ctx.meetings();
     match cmd {
@@ -141,6 +170,7 @@ pub(super) async fn run(ctx: &Ctx, cmd: MeetingCommand) -> Result<(), CliError> 
             at,
             title,
             attendees: given,
+            representatives,
             opinions,
             handling,
         } => {
@@ -148,10 +178,24 @@ pub(super) async fn run(ctx: &Ctx, cmd: MeetingCommand) -> Result<(), CliError> 
                 pb::MeetingKind::from_str_name(s).map(|v| v as i32)
             })?;
             let held_at = parse_time(&at, false).map_err(CliError::Usage)?;
-            let attendees = given
+            let mut attendees = given
                 .iter()
                 .map(|a| attendees(a))
                 .collect::<Result<Vec<_>, _>>()?;
+            if !representatives.is_empty() {
+                // Register entries are named under the consultation's department.
+                let department = ctx
+                    .consultations()
+                    .get_consultation(ctx.req(pb::GetConsultationRequest {
+                        name: names::consultation(&consultation),
+                    }))
+                    .await?
+                    .into_inner()
+                    .department;
+                for arg in &representatives {
+                    attach_representatives(&mut attendees, &department, arg)?;
+                }
+            }
             let m = api
                 .record_meeting(ctx.req(pb::RecordMeetingRequest {
                     parent: names::consultation(&consultation),

@@ -3,6 +3,7 @@
 
 mod answers;
 mod calendar;
+mod calling_systems;
 mod catalogues;
 mod comments;
 mod consultations;
@@ -249,6 +250,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Report(c) => reports::run(&ctx, c).await,
         Command::Due(a) => reports::due(&ctx, a).await,
         Command::Department(c) => departments::run(&ctx, c).await,
+        Command::CallingSystem(c) => calling_systems::run(&ctx, c).await,
         Command::Catalogue(c) => catalogues::run(&ctx, c).await,
         Command::Hearing(c) => hearings::run(&ctx, c).await,
         Command::Meeting(c) => meetings::run(&ctx, c).await,
