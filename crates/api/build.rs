@@ -73,6 +73,7 @@ const VALIDATED: &[&str] = &[
     ".consult.v1.ListCallingSystemsRequest",
     ".consult.v1.UpdateCallingSystemRequest",
     ".consult.v1.IssueCallingSystemTokenRequest",
+    ".consult.v1.WatchEventsRequest",
     ".consult.v1.ListAuditEventsRequest",
     ".consult.v1.VerifyAuditChainRequest",
     ".consult.v1.StartComputeSuggestionsRequest",
@@ -383,6 +384,12 @@ const FIELDS: &[(&str, &str)] = &[
         r#"#[validate(length(max = 256, message = "证书通用名不超过64个字符 (at most 64 characters)"))]"#,
     ),
     (".consult.v1.GetCallingSystemRequest.name", PARSED_NAME),
+    (".consult.v1.WatchEventsRequest.cursor", PARSED_NAME),
+    (".consult.v1.WatchEventsRequest.department", DEPARTMENT),
+    (
+        ".consult.v1.WatchEventsRequest.types",
+        r#"#[validate(length(max = 32, message = "类型过多 (too many types)"))]"#,
+    ),
     (
         ".consult.v1.IssueCallingSystemTokenRequest.name",
         PARSED_NAME,
@@ -572,6 +579,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "consult/v1/calendar.proto",
             "consult/v1/representative.proto",
             "consult/v1/calling_system.proto",
+            "consult/v1/event.proto",
             "google/longrunning/operations.proto",
         ],
         [&root],

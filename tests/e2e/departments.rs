@@ -889,6 +889,10 @@ async fn officers_of_another_department_are_refused_on_every_rpc() {
             ),
         ),
         (
+            "EventService/WatchEvents",
+            Row::NotDepartmental("public events, for any principal"),
+        ),
+        (
             "CallingSystemService/CreateCallingSystem",
             Row::NotDepartmental("administrators only: the register of calling systems"),
         ),

@@ -6,6 +6,7 @@
 mod administration;
 mod answering;
 mod audit;
+mod backups;
 mod bad_input;
 mod batch;
 mod calendar;
@@ -17,6 +18,7 @@ mod corrections;
 mod ctl;
 mod departments;
 mod desk;
+mod events;
 mod faults;
 mod fuzz;
 mod hearings;

@@ -145,6 +145,7 @@ pub(crate) const EXPECTED: &[(&str, &str)] = &[
     ("RepresentativeService/CreateRepresentative", "O"),
     ("RepresentativeService/ListRepresentatives", "*"),
     ("RepresentativeService/SetRepresentativeActive", "O"),
+    ("EventService/WatchEvents", "P"),
     ("CallingSystemService/CreateCallingSystem", "D"),
     ("CallingSystemService/GetCallingSystem", "DA"),
     ("CallingSystemService/ListCallingSystems", "DA"),

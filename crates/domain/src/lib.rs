@@ -20,6 +20,7 @@ pub mod events;
 pub mod hearing;
 pub mod meeting;
 mod names;
+pub mod outbox;
 pub mod pii;
 pub mod redaction;
 pub mod report;

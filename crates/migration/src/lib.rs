@@ -30,6 +30,7 @@ mod m20261218_000025_meetings;
 mod m20261219_000026_calendar_years;
 mod m20261220_000027_representatives;
 mod m20261221_000028_calling_systems;
+mod m20261222_000029_events;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261219_000026_calendar_years::Migration),
             Box::new(m20261220_000027_representatives::Migration),
             Box::new(m20261221_000028_calling_systems::Migration),
+            Box::new(m20261222_000029_events::Migration),
         ]
     }
 }

@@ -133,6 +133,7 @@ pub(crate) const MATRIX: &[(&str, &str, Audience)] = &[
     ("DepartmentService", "get_department", Anyone),
     ("DepartmentService", "list_departments", Anyone),
     ("DepartmentService", "update_department", Administrators),
+    ("EventService", "watch_events", Principals),
     (
         "CallingSystemService",
         "create_calling_system",

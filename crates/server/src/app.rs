@@ -15,6 +15,7 @@ use consult_api::pb::catalogue_service_server::CatalogueServiceServer;
 use consult_api::pb::comment_service_server::CommentServiceServer;
 use consult_api::pb::consultation_service_server::ConsultationServiceServer;
 use consult_api::pb::department_service_server::DepartmentServiceServer;
+use consult_api::pb::event_service_server::EventServiceServer;
 use consult_api::pb::feedback_service_server::FeedbackServiceServer;
 use consult_api::pb::hearing_service_server::HearingServiceServer;
 use consult_api::pb::meeting_service_server::MeetingServiceServer;
@@ -38,6 +39,7 @@ use crate::services::catalogues::Catalogues;
 use crate::services::comments::Comments;
 use crate::services::consultations::Consultations;
 use crate::services::departments::Departments;
+use crate::services::events::Events;
 use crate::services::feedback::Feedback;
 use crate::services::hearings::Hearings;
 use crate::services::meetings::Meetings;
@@ -227,6 +229,9 @@ impl Application {
                 site: settings.site.site(),
                 form: crate::web::CommentFormSettings::from_settings(&settings.site)
                     .map_err(StartupError::Config)?,
+                event_retention: chrono::Duration::hours(
+                    i64::try_from(settings.event_retention_hours.max(1)).unwrap_or(i64::MAX / 4),
+                ),
             }),
             writer_task,
             tls,
@@ -282,6 +287,7 @@ impl Application {
                     CallerServiceServer::<Caller>::NAME,
                     DepartmentServiceServer::<Departments>::NAME,
                     CallingSystemServiceServer::<CallingSystems>::NAME,
+                    EventServiceServer::<Events>::NAME,
                     CatalogueServiceServer::<Catalogues>::NAME,
                     HearingServiceServer::<Hearings>::NAME,
                     MeetingServiceServer::<Meetings>::NAME,
@@ -343,6 +349,7 @@ impl Application {
             .add_service(CallingSystemServiceServer::new(CallingSystems(
                 self.core.clone(),
             )))
+            .add_service(EventServiceServer::new(Events(self.core.clone())))
             .add_service(CatalogueServiceServer::new(Catalogues(self.core.clone())))
             .add_service(HearingServiceServer::new(Hearings(self.core.clone())))
             .add_service(MeetingServiceServer::new(Meetings(self.core.clone())))
@@ -368,6 +375,23 @@ impl Application {
                     tokio::time::sleep(crate::calendar::REFRESH).await;
                     if let Err(e) = core.calendars.refresh(&core.store).await {
                         tracing::warn!(error = %e, "cannot read the holiday notices loaded at run time");
+                    }
+                }
+            }
+        });
+        // Events past their retention go; every replica tries, the first finds them.
+        let event_trimmer = tokio::spawn({
+            let core = self.core.clone();
+            async move {
+                loop {
+                    tokio::time::sleep(crate::services::events::TRIM_EVERY).await;
+                    let before = core.clock.now() - core.event_retention;
+                    match core.store.trim_events(before).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(removed = n, "events past their retention removed"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot remove events past their retention")
+                        }
                     }
                 }
             }
@@ -428,6 +452,7 @@ impl Application {
         // A batch cut short rolls back whole; the next start carries on.
         resealer.abort();
         calendars.abort();
+        event_trimmer.abort();
         operations.abort();
         if let Some(a) = assigner {
             a.abort();

@@ -5,6 +5,7 @@ mod access;
 pub mod app;
 mod assigning;
 pub mod auth;
+pub mod backup;
 mod calendar;
 pub mod clock;
 mod convert;

@@ -58,6 +58,9 @@ pub struct Settings {
     /// How often the database is pinged, in milliseconds (at least 100); `grpc.health.v1`
     /// and `/readyz` follow the answer.
     pub health_check_interval_ms: u64,
+    /// How long events for other systems are kept, in hours (at least 1): a watcher whose
+    /// cursor is older must resynchronise.
+    pub event_retention_hours: u64,
     /// `development` accepts the static tokens of `principals`; `production` refuses them and
     /// accepts signed tokens (`[jwt]`) only.
     pub mode: Mode,
@@ -228,6 +231,7 @@ impl Default for Settings {
             connection_preface_timeout_seconds: 10,
             http_header_timeout_seconds: 10,
             health_check_interval_ms: 1000,
+            event_retention_hours: 24 * 30,
             mode: Mode::Development,
             jwt: None,
             tls: None,

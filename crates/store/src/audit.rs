@@ -190,6 +190,19 @@ pub(crate) async fn append_all<C: ConnectionTrait>(
         return Ok(());
     }
     lock_chains(db).await?;
+    // Changes other systems follow leave an event beside their audit event, in this
+    // transaction and under this lock (see `outbox`).
+    let pending: Vec<crate::outbox::PendingEvent> = records
+        .iter()
+        .filter_map(|r| {
+            Some(crate::outbox::PendingEvent {
+                event_type: consult_domain::outbox::EventType::of_action(r.action)?,
+                subject: r.subject.clone(),
+                consultation_id: r.consultation_id.clone(),
+                time: stored_time(r.occurred_at),
+            })
+        })
+        .collect();
     let read = heads(
         db,
         records
@@ -227,7 +240,8 @@ pub(crate) async fn append_all<C: ConnectionTrait>(
             .exec_without_returning(db)
             .await?;
     }
-    move_heads(db, &read, &heads).await
+    move_heads(db, &read, &heads).await?;
+    crate::outbox::append(db, pending).await
 }
 
 pub(crate) async fn append<C: ConnectionTrait>(db: &C, r: AuditRecord) -> Result<(), StoreError> {

@@ -18,6 +18,7 @@ mod fault;
 mod hearings;
 mod meetings;
 mod operations;
+mod outbox;
 mod pool;
 mod private_data;
 mod publishing;
@@ -33,7 +34,7 @@ mod entity;
 
 use consult_domain::DomainError;
 use consult_migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 pub use answering::{Answering, CommentScope, DispositionRevision};
 pub use assigning::LoadedAssigner;
@@ -53,10 +54,11 @@ pub use operations::{
     NewOperation, OperationFailure, OperationKind, OperationOutcome, OperationProgress,
     OperationRun, StoredOperation,
 };
+pub use outbox::EventFilter;
 pub use private_data::{KeyError, PrivateDataKeys};
 pub use publishing::{Parts, PublishedVersion, StoredEdition, TextCursor};
 pub use resealing::{DigestProgress, KeyUsage, ResealProgress};
-pub use sea_orm::DbErr;
+pub use sea_orm::{DbBackend, DbErr};
 pub use search::READ_FILTERED_BELOW as SEARCH_READS_FILTERED_BELOW;
 pub use suggestions::{
     AcceptInto, RepeatedText, SharedContact, SuggestionDetail, SuggestionsComputed,
@@ -230,4 +232,25 @@ impl Store {
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
+}
+
+impl Store {
+    /// SQLite only: writes a consistent copy of the database to `out` while it serves
+    /// (`VACUUM INTO`, SQLite's online copy: it reads one snapshot, so writers carry on and the
+    /// copy holds exactly the transactions committed before it began).
+    pub async fn copy_sqlite_into(&self, out: &std::path::Path) -> Result<(), StoreError> {
+        if self.backend() != DbBackend::Sqlite {
+            return Err(StoreError::UnsuitableDatabase(
+                "只有 SQLite 数据库可以这样复制；PostgreSQL 请用 pg_dump (only SQLite is copied this way; use pg_dump for PostgreSQL)".into(),
+            ));
+        }
+        self.db
+            .execute_raw(sea_orm::Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                "VACUUM INTO ?",
+                [out.display().to_string().into()],
+            ))
+            .await?;
+        Ok(())
+    }
 }

@@ -19,7 +19,7 @@ use crate::pagination::PageTokens;
 macro_rules! grpc_service {
     (
         $service:ident for $ty:ty {
-            $($rpc:ident($req:ty) -> $reply:ty;)+
+            $($rpc:ident($req:ty) -> $reply:ty;)*
         }
         $(streaming {
             $($srpc:ident($sreq:ty) -> $stream:ident = $stype:ty;)+
@@ -38,7 +38,7 @@ macro_rules! grpc_service {
                         .map(Response::new)
                         .map_err(Status::from)
                 }
-            )+
+            )*
             $($(
                 type $stream = $stype;
 
@@ -101,6 +101,7 @@ pub(crate) mod catalogues;
 pub(crate) mod comments;
 pub(crate) mod consultations;
 pub(crate) mod departments;
+pub(crate) mod events;
 pub(crate) mod feedback;
 pub(crate) mod hearings;
 pub(crate) mod meetings;
@@ -129,6 +130,8 @@ pub(crate) struct Core {
     pub(crate) site: consult_render::Site,
     /// The public site's comment form.
     pub(crate) form: crate::web::CommentFormSettings,
+    /// How long events for other systems are kept.
+    pub(crate) event_retention: chrono::Duration,
 }
 
 impl Core {

@@ -12,6 +12,7 @@ pub(crate) mod comment;
 pub(crate) mod consultation;
 pub(crate) mod department;
 pub(crate) mod disposition_revision;
+pub(crate) mod event;
 pub(crate) mod feedback_report;
 pub(crate) mod feedback_report_part;
 pub(crate) mod hearing;

@@ -1,0 +1,289 @@
+//! The outbox: events for other systems, written by [`crate::audit::append_all`] in the
+//! transaction of the change they report (the audited actions `EventType::of_action` names),
+//! and read by watchers from a position. Positions come from `event_head`, moved while the
+//! audit chain's lock is held, so they are gap-free in commit order on any number of replicas.
+
+use chrono::{DateTime, Utc};
+use consult_domain::outbox::{EventDataV1, EventType, OutboxEvent, Retained};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
+};
+
+use crate::entity::{consultation, event};
+use crate::{Store, StoreError, corrupt};
+
+/// An event about to be written with the audit event of its change.
+pub(crate) struct PendingEvent {
+    pub(crate) event_type: EventType,
+    pub(crate) subject: String,
+    pub(crate) consultation_id: Option<String>,
+    pub(crate) time: DateTime<Utc>,
+}
+
+/// Writes `pending` at the next positions. The caller holds the audit chain's lock (or
+/// SQLite's write lock) until it commits.
+pub(crate) async fn append<C: ConnectionTrait>(
+    db: &C,
+    pending: Vec<PendingEvent>,
+) -> Result<(), StoreError> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let n = i64::try_from(pending.len()).unwrap_or(i64::MAX);
+    let backend = db.get_database_backend();
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        match backend {
+            sea_orm::DbBackend::Postgres => {
+                "UPDATE event_head SET position = position + $1 WHERE id = 1"
+            }
+            _ => "UPDATE event_head SET position = position + ? WHERE id = 1",
+        },
+        [n.into()],
+    ))
+    .await?;
+    let newest = head(db).await?;
+    let mut rows = Vec::with_capacity(pending.len());
+    for (i, p) in pending.into_iter().enumerate() {
+        let c = match &p.consultation_id {
+            Some(id) => consultation::Entity::find_by_id(id.clone()).one(db).await?,
+            None => None,
+        };
+        let data = EventDataV1 {
+            resource: p.subject.clone(),
+            consultation: c.as_ref().map(|c| format!("consultations/{}", c.id)),
+            title: c.as_ref().map(|c| c.title.clone()).unwrap_or_default(),
+            department: c.as_ref().map(|c| c.department.clone()).unwrap_or_default(),
+            state: c.as_ref().map(|c| c.state.clone()),
+            closes_at: c.as_ref().and_then(|c| c.closes_at),
+        };
+        rows.push(event::ActiveModel {
+            position: Set(newest - n + 1 + i64::try_from(i).unwrap_or(0)),
+            id: Set(ulid::Ulid::new().to_string()),
+            event_type: Set(p.event_type.code().to_owned()),
+            subject: Set(p.subject),
+            department: Set(data.department.clone()),
+            time: Set(p.time),
+            data: Set(serde_json::to_string(&data).unwrap_or_else(|_| "{}".into())),
+        });
+    }
+    event::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+async fn head<C: ConnectionTrait>(db: &C) -> Result<i64, StoreError> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT position FROM event_head WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| corrupt("event_head: no row"))?;
+    Ok(row.try_get::<i64>("", "position")?)
+}
+
+fn from_row(m: event::Model) -> Result<OutboxEvent, StoreError> {
+    Ok(OutboxEvent {
+        event_type: EventType::from_code(&m.event_type)
+            .ok_or_else(|| corrupt(format!("events/{}: type {}", m.position, m.event_type)))?,
+        position: m.position,
+        id: m.id,
+        subject: m.subject,
+        department: m.department,
+        time: m.time,
+        data: m.data,
+    })
+}
+
+/// Which events a watcher reads.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Only these types (all when empty).
+    pub types: Vec<EventType>,
+    /// Only this department's (all when `None`).
+    pub department: Option<String>,
+}
+
+impl Store {
+    /// Up to `limit` events after position `after` and up to `up_to`, oldest first, matching
+    /// `filter`.
+    pub async fn events_after(
+        &self,
+        after: i64,
+        up_to: i64,
+        limit: u64,
+        filter: &EventFilter,
+    ) -> Result<Vec<OutboxEvent>, StoreError> {
+        let mut q = event::Entity::find()
+            .filter(event::Column::Position.gt(after))
+            .filter(event::Column::Position.lte(up_to));
+        if !filter.types.is_empty() {
+            q = q.filter(event::Column::EventType.is_in(filter.types.iter().map(|t| t.code())));
+        }
+        if let Some(d) = &filter.department {
+            q = q.filter(event::Column::Department.eq(d.as_str()));
+        }
+        q.order_by_asc(event::Column::Position)
+            .limit(limit)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(from_row)
+            .collect()
+    }
+
+    /// The oldest position still stored and the newest ever written.
+    pub async fn events_retained(&self) -> Result<Retained, StoreError> {
+        let oldest = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                "SELECT MIN(position) AS oldest FROM events",
+            ))
+            .await?
+            .map(|row| row.try_get::<Option<i64>>("", "oldest"))
+            .transpose()?
+            .flatten();
+        Ok(Retained {
+            oldest,
+            newest: head(&self.db).await?,
+        })
+    }
+
+    /// Removes events written before `before`; returns how many.
+    pub async fn trim_events(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        // Most runs find nothing to remove: a read, not a write transaction, tells.
+        if event::Entity::find()
+            .filter(event::Column::Time.lt(before))
+            .one(&self.db)
+            .await?
+            .is_none()
+        {
+            return Ok(0);
+        }
+        let txn = self.begin_write().await?;
+        let removed = event::Entity::delete_many()
+            .filter(event::Column::Time.lt(before))
+            .exec(&*txn)
+            .await?
+            .rows_affected;
+        txn.commit().await?;
+        Ok(removed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::TransactionTrait;
+
+    use super::*;
+    use crate::PrivateDataKeys;
+    use crate::audit::{AuditRecord, append, append_all};
+    use crate::comments::tests::temp_database;
+
+    fn record(action: &'static str, subject: &str, second: i64) -> AuditRecord {
+        AuditRecord {
+            consultation_id: None,
+            actor: "admin".into(),
+            action,
+            subject: subject.into(),
+            before: None,
+            after: None,
+            occurred_at: DateTime::from_timestamp(1_800_000_000 + second, 0).unwrap_or_default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn followed_changes_leave_events_at_gap_free_positions_and_a_rollback_none() {
+        let (dir, url) = temp_database("outbox");
+        let store = Store::open(&url, PrivateDataKeys::development())
+            .await
+            .expect("open");
+        let all = EventFilter::default();
+        // Two followed changes and one not followed, in one transaction.
+        let txn = store.db.begin().await.expect("begin");
+        append_all(
+            &txn,
+            vec![
+                record("catalogue.publish", "catalogues/nc-2026/versions/1", 1),
+                record("catalogue.update", "catalogues/nc-2026/versions/2", 2),
+                record("catalogue.publish", "catalogues/nc-2026/versions/2", 3),
+            ],
+        )
+        .await
+        .expect("append");
+        txn.commit().await.expect("commit");
+        // A change rolled back takes its position with it.
+        let txn = store.db.begin().await.expect("begin");
+        append(
+            &txn,
+            record("catalogue.publish", "catalogues/x/versions/1", 4),
+        )
+        .await
+        .expect("append");
+        txn.rollback().await.expect("rollback");
+        append(
+            &store.db,
+            record("catalogue.publish", "catalogues/nc-2027/versions/1", 5),
+        )
+        .await
+        .expect("append");
+
+        let events = store.events_after(0, i64::MAX, 100, &all).await.unwrap();
+        let seen: Vec<(i64, &str)> = events
+            .iter()
+            .map(|e| (e.position, e.subject.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (1, "catalogues/nc-2026/versions/1"),
+                (2, "catalogues/nc-2026/versions/2"),
+                (3, "catalogues/nc-2027/versions/1")
+            ]
+        );
+        assert!(
+            events
+                .iter()
+                .all(|e| e.event_type == EventType::CataloguePublished)
+        );
+        assert_eq!(
+            store.events_retained().await.unwrap(),
+            Retained {
+                oldest: Some(1),
+                newest: 3
+            }
+        );
+        // Bounded above, filtered by department (a catalogue has none).
+        assert_eq!(store.events_after(0, 2, 100, &all).await.unwrap().len(), 2);
+        let fgw = EventFilter {
+            department: Some("fgw".into()),
+            ..EventFilter::default()
+        };
+        assert!(
+            store
+                .events_after(0, 3, 100, &fgw)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // Trimmed by time; the newest position stays, so positions never restart.
+        let removed = store
+            .trim_events(DateTime::from_timestamp(1_800_000_004, 0).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(removed, 2);
+        assert_eq!(
+            store.events_retained().await.unwrap(),
+            Retained {
+                oldest: Some(3),
+                newest: 3
+            }
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
