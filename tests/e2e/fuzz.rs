@@ -260,7 +260,28 @@ async fn every_request_type_survives_random_and_hostile_messages() {
                     method.name(),
                     hex::encode(&body[..body.len().min(64)])
                 );
-                let (code, message) = match grpc.unary(request, path, Raw).await {
+                let answer = if method.is_server_streaming() {
+                    // A stream may stay open (a watch from now): its first message, or a
+                    // second of silence, is an answer; errors come before or in it.
+                    match grpc.server_streaming(request, path, Raw).await {
+                        Ok(reply) => {
+                            let mut stream = reply.into_inner();
+                            match tokio::time::timeout(
+                                std::time::Duration::from_secs(1),
+                                stream.message(),
+                            )
+                            .await
+                            {
+                                Ok(Err(s)) => Err(s),
+                                _ => Ok(tonic::Response::new(Vec::new())),
+                            }
+                        }
+                        Err(s) => Err(s),
+                    }
+                } else {
+                    grpc.unary(request, path, Raw).await
+                };
+                let (code, message) = match answer {
                     Ok(reply) if method.output().full_name() == "google.longrunning.Operation" => {
                         // An operation started writes later: let it end before counting rows.
                         let op = Operation::decode(reply.into_inner().as_slice()).unwrap();

@@ -27,6 +27,7 @@ mod lifecycle;
 mod limits;
 mod masking;
 mod matrix;
+mod metrics;
 mod operations;
 mod pagination;
 mod participation;

@@ -229,6 +229,7 @@ impl Application {
                 site: settings.site.site(),
                 form: crate::web::CommentFormSettings::from_settings(&settings.site)
                     .map_err(StartupError::Config)?,
+                metrics: crate::metrics::Metrics::default(),
                 event_retention: chrono::Duration::hours(
                     i64::try_from(settings.event_retention_hours.max(1)).unwrap_or(i64::MAX / 4),
                 ),
@@ -428,7 +429,8 @@ impl Application {
             }
         };
         let pages = crate::web::router(self.core.clone())
-            .route("/readyz", crate::health::readyz(readiness.subscribe()));
+            .route("/readyz", crate::health::readyz(readiness.subscribe()))
+            .route("/metrics", crate::metrics::route(self.core.clone()));
         let web = tokio::spawn(crate::transport::serve_pages(
             self.http_listener,
             pages,

@@ -12,6 +12,7 @@ mod convert;
 pub mod error;
 mod health;
 pub mod limits;
+mod metrics;
 mod operations;
 mod pagination;
 mod report_files;

@@ -316,4 +316,31 @@ mod tests {
         };
         crate::auth::Authenticator::from_settings(&without_files).expect("principals");
     }
+
+    #[test]
+    fn the_kubernetes_config_map_holds_settings_that_parse() {
+        let path = format!(
+            "{}/../../deploy/kubernetes/configmap.yaml",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let yaml = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        // The block under `consultd.toml: |`, indented by four spaces.
+        let (_, block) = yaml
+            .split_once("consultd.toml: |\n")
+            .expect("the settings block");
+        let text: String = block
+            .lines()
+            .map(|l| l.strip_prefix("    ").unwrap_or(l.trim_start()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let s: Settings = toml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(s.mode, Mode::Production);
+        assert_eq!(s.listen.port(), 50051);
+        assert_eq!(s.http_listen.port(), 8080);
+        assert!(
+            s.page_token_secret.is_none(),
+            "secrets come from the Secret"
+        );
+        assert!(s.jwt.is_some() && s.private_data.is_some());
+    }
 }

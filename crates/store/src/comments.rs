@@ -72,6 +72,42 @@ pub struct CommentWriter {
     jobs: mpsc::Sender<(Submission, Reply)>,
     /// Submissions taken from the queue since the writer started.
     taken: Arc<AtomicU64>,
+    /// How many submissions each batch took.
+    batch_sizes: Arc<BatchSizes>,
+}
+
+/// Upper bounds of the batch-size buckets.
+const BATCH_SIZE_BOUNDS: [u64; 11] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+
+/// Batches by size, counted as the writer takes them (for metrics).
+#[derive(Debug, Default)]
+struct BatchSizes {
+    /// Batches at or below each bound of [`BATCH_SIZE_BOUNDS`] and above the previous one.
+    buckets: [AtomicU64; BATCH_SIZE_BOUNDS.len()],
+    batches: AtomicU64,
+}
+
+impl BatchSizes {
+    fn observe(&self, size: u64) {
+        if let Some(i) = BATCH_SIZE_BOUNDS.iter().position(|b| size <= *b) {
+            self.buckets[i].fetch_add(1, Ordering::Relaxed);
+        }
+        self.batches.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// What the writer has done and has waiting, for metrics.
+#[derive(Debug, Clone, Default)]
+pub struct WriterStats {
+    /// Submissions waiting in the queue.
+    pub queued: u64,
+    /// Batches by size: (upper bound, batches) for each of [`BATCH_SIZE_BOUNDS`], not
+    /// cumulative.
+    pub batch_sizes: Vec<(u64, u64)>,
+    /// Submissions taken in all batches.
+    pub taken: u64,
+    /// Batches taken.
+    pub batches: u64,
 }
 
 /// The running writer task, to stop it at shutdown.
@@ -98,6 +134,8 @@ impl CommentWriter {
         let max_batch = config.max_batch.max(1);
         let taken = Arc::new(AtomicU64::new(0));
         let counted = taken.clone();
+        let batch_sizes = Arc::new(BatchSizes::default());
+        let sized = batch_sizes.clone();
         let task = tokio::spawn(async move {
             let mut ids = ulid::Generator::new();
             let mut batch = Vec::with_capacity(max_batch);
@@ -114,11 +152,19 @@ impl CommentWriter {
                     break;
                 }
                 counted.fetch_add(received as u64, Ordering::Relaxed);
+                sized.observe(received as u64);
                 let jobs = std::mem::take(&mut batch);
                 store.write_batch(jobs, &mut ids).await;
             }
         });
-        (Self { jobs: tx, taken }, WriterTask { stop, task })
+        (
+            Self {
+                jobs: tx,
+                taken,
+                batch_sizes,
+            },
+            WriterTask { stop, task },
+        )
     }
 
     /// How many submissions the writer has taken since it started: background work that
@@ -126,6 +172,20 @@ impl CommentWriter {
     /// surge from a quiet time.
     pub fn taken(&self) -> u64 {
         self.taken.load(Ordering::Relaxed)
+    }
+
+    /// The queue and the batches so far.
+    pub fn stats(&self) -> WriterStats {
+        WriterStats {
+            queued: (self.jobs.max_capacity() - self.jobs.capacity()) as u64,
+            batch_sizes: BATCH_SIZE_BOUNDS
+                .iter()
+                .zip(&self.batch_sizes.buckets)
+                .map(|(b, n)| (*b, n.load(Ordering::Relaxed)))
+                .collect(),
+            taken: self.taken(),
+            batches: self.batch_sizes.batches.load(Ordering::Relaxed),
+        }
     }
 
     /// Records a submission once it is committed, or says why not.

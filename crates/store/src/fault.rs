@@ -182,7 +182,16 @@ mod sqlite_code {
 }
 
 /// What a database error means.
+/// Database errors met since the process started, whatever they meant (for metrics).
+static DATABASE_ERRORS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many database errors the store has met since the process started.
+pub fn database_errors() -> u64 {
+    DATABASE_ERRORS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 pub(crate) fn classify(e: DbErr) -> StoreError {
+    DATABASE_ERRORS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let unavailable = |cause| StoreError::Unavailable {
         cause,
         detail: e.to_string(),

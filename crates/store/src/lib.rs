@@ -44,12 +44,12 @@ pub use calendar::{LoadedYear, YearLoaded};
 pub use catalogues::CatalogueView;
 pub use comments::{
     CLAUSE_LISTING_OTHERS, ClauseCounts, CommentFilter, CommentWriter, ListedComment, Submission,
-    WriterConfig, WriterTask,
+    WriterConfig, WriterStats, WriterTask,
 };
 pub use consult_domain::answering::tally::AnsweringStatus;
 pub use consult_domain::report::ReportVersion;
 pub use consultations::ConsultationFilter;
-pub use fault::{Constraint, UnavailableCause};
+pub use fault::{Constraint, UnavailableCause, database_errors};
 pub use operations::{
     NewOperation, OperationFailure, OperationKind, OperationOutcome, OperationProgress,
     OperationRun, StoredOperation,
@@ -181,6 +181,22 @@ impl Store {
     /// one instead of walking the trigram index (0: always the index).
     pub fn set_search_reads_filtered_below(&mut self, n: u64) {
         self.search_reads_filtered_below = n;
+    }
+
+    /// Open connections of the read pool, and how many of them are idle.
+    pub fn pool_connections(&self) -> (u32, u32) {
+        let (size, idle) = match self.backend() {
+            DbBackend::Postgres => {
+                let p = self.db.get_postgres_connection_pool();
+                (p.size(), p.num_idle())
+            }
+            DbBackend::Sqlite => {
+                let p = self.db.get_sqlite_connection_pool();
+                (p.size(), p.num_idle())
+            }
+            _ => (0, 0),
+        };
+        (size, u32::try_from(idle).unwrap_or(u32::MAX))
     }
 
     /// Which database this is.

@@ -153,6 +153,15 @@ impl Store {
         })
     }
 
+    /// When the newest event still stored was written.
+    pub async fn newest_event_time(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(event::Entity::find()
+            .order_by_desc(event::Column::Position)
+            .one(&self.db)
+            .await?
+            .map(|e| e.time))
+    }
+
     /// Removes events written before `before`; returns how many.
     pub async fn trim_events(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
         // Most runs find nothing to remove: a read, not a write transaction, tells.

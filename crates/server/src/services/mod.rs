@@ -32,11 +32,17 @@ macro_rules! grpc_service {
                     &self,
                     mut request: Request<$req>,
                 ) -> Result<Response<$reply>, Status> {
-                    crate::services::admit(stringify!($service), stringify!($rpc), &self.0, &mut request).await?;
-                    <$ty>::$rpc(self, request)
-                        .await
-                        .map(Response::new)
-                        .map_err(Status::from)
+                    let started = std::time::Instant::now();
+                    let answer = async {
+                        crate::services::admit(stringify!($service), stringify!($rpc), &self.0, &mut request).await?;
+                        <$ty>::$rpc(self, request)
+                            .await
+                            .map(Response::new)
+                            .map_err(Status::from)
+                    }
+                    .await;
+                    self.0.metrics.answered(stringify!($service), stringify!($rpc), &answer, started);
+                    answer
                 }
             )*
             $($(
@@ -46,11 +52,17 @@ macro_rules! grpc_service {
                     &self,
                     mut request: Request<$sreq>,
                 ) -> Result<Response<$stype>, Status> {
-                    crate::services::admit(stringify!($service), stringify!($srpc), &self.0, &mut request).await?;
-                    <$ty>::$srpc(self, request)
-                        .await
-                        .map(Response::new)
-                        .map_err(Status::from)
+                    let started = std::time::Instant::now();
+                    let answer = async {
+                        crate::services::admit(stringify!($service), stringify!($srpc), &self.0, &mut request).await?;
+                        <$ty>::$srpc(self, request)
+                            .await
+                            .map(Response::new)
+                            .map_err(Status::from)
+                    }
+                    .await;
+                    self.0.metrics.answered(stringify!($service), stringify!($srpc), &answer, started);
+                    answer
                 }
             )+)?
         }
@@ -132,6 +144,8 @@ pub(crate) struct Core {
     pub(crate) form: crate::web::CommentFormSettings,
     /// How long events for other systems are kept.
     pub(crate) event_retention: chrono::Duration,
+    /// What `/metrics` shows.
+    pub(crate) metrics: crate::metrics::Metrics,
 }
 
 impl Core {
