@@ -206,6 +206,43 @@ async fn a_calling_system_registered_at_run_time_works_and_stops_at_once_on_ever
         "",
     );
 
+    // Bad updates are named and change nothing: a field that cannot change, a malformed
+    // name, a system never registered.
+    let before = first.row_counts().await;
+    let mut masked = set_disabled("county-portal", true);
+    masked.update_mask = Some(prost_types::FieldMask {
+        paths: vec!["id".into()],
+    });
+    assert_status(
+        registry(first)
+            .update_calling_system(authed(token::ADMIN, masked))
+            .await,
+        Code::InvalidArgument,
+        "update_mask",
+    );
+    let mut malformed = set_disabled("county-portal", true);
+    malformed.calling_system.as_mut().unwrap().name = "county-portal".into();
+    assert_status(
+        registry(first)
+            .update_calling_system(authed(token::ADMIN, malformed))
+            .await,
+        Code::InvalidArgument,
+        "calling_system.name",
+    );
+    assert_status(
+        registry(first)
+            .issue_calling_system_token(authed(
+                token::ADMIN,
+                pb::IssueCallingSystemTokenRequest {
+                    name: "callingSystems/nobody".into(),
+                },
+            ))
+            .await,
+        Code::NotFound,
+        "callingSystems/nobody",
+    );
+    assert_eq!(first.row_counts().await, before, "a refusal wrote");
+
     // Renamed and rebound by an administrator; the system itself may not.
     let rename = pb::UpdateCallingSystemRequest {
         calling_system: Some(pb::CallingSystem {

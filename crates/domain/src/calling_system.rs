@@ -92,6 +92,21 @@ pub struct Configured<'a> {
     pub mutual_tls: bool,
 }
 
+impl Configured<'_> {
+    /// Refuses to change through the register a system the configuration file defines: it
+    /// changes only with the file (`CONFIGURED_PRINCIPAL`).
+    pub fn refuse_configured(&self, id: &str) -> Result<(), DomainError> {
+        if self.principals.iter().any(|p| p.id == id) {
+            return Err(DomainError::precondition(
+                "CONFIGURED_PRINCIPAL",
+                resource_name(id),
+                "该调用系统由配置文件定义，请修改配置文件后重启 (defined by the configuration file: edit it and restart)",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// `callingSystems/{id}`.
 pub fn resource_name(id: &str) -> String {
     format!("callingSystems/{id}")
@@ -440,6 +455,26 @@ mod tests {
         let s = CallingSystem::register(d, &on, now).unwrap();
         assert_eq!(s.certificate_common_name.as_deref(), Some("portal"));
         assert_eq!(s.token_sha256, None);
+    }
+
+    #[test]
+    fn the_configuration_files_systems_are_not_changed_through_the_register() {
+        let configured = Configured {
+            principals: vec![ConfiguredPrincipal {
+                id: "portal",
+                token_sha256: None,
+                certificate_common_name: None,
+            }],
+            mutual_tls: false,
+        };
+        match configured.refuse_configured("portal") {
+            Err(DomainError::FailedPrecondition(v)) => {
+                assert_eq!(v[0].rule, "CONFIGURED_PRINCIPAL");
+                assert_eq!(v[0].subject, "callingSystems/portal");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(configured.refuse_configured("county-portal").is_ok());
     }
 
     #[test]

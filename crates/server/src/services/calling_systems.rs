@@ -132,18 +132,6 @@ fn change_of<'a>(
 }
 
 impl CallingSystems {
-    /// Refuses a name the configuration file defines: it is changed by editing the file.
-    fn not_configured(&self, id: &str) -> Result<(), DomainError> {
-        if self.0.auth.configured().iter().any(|p| p.actor.id == id) {
-            return Err(DomainError::precondition(
-                "CONFIGURED_PRINCIPAL",
-                resource_name(id),
-                "该调用系统由配置文件定义，请修改配置文件后重启 (defined by the configuration file: edit it and restart)",
-            ));
-        }
-        Ok(())
-    }
-
     async fn create_calling_system(
         &self,
         request: Request<pb::CreateCallingSystemRequest>,
@@ -226,10 +214,10 @@ impl CallingSystems {
         let (actor, req) = signed(&self.0.auth, request)?;
         let s = required(req.calling_system)?;
         let id = id_of(&s.name, "calling_system.name")?;
-        self.not_configured(&id)?;
+        let configured = self.0.auth.configured_for_register();
+        configured.refuse_configured(&id)?;
         let given = channels(&s.channels);
         let change = change_of(&s, req.update_mask.as_ref(), &given)?;
-        let configured = self.0.auth.configured_for_register();
         let now = self.0.clock.now();
         let changed = self
             .0
@@ -248,10 +236,10 @@ impl CallingSystems {
     ) -> Result<pb::CallingSystem, ApiError> {
         let (actor, req) = signed(&self.0.auth, request)?;
         let id = id_of(&req.name, "name")?;
-        self.not_configured(&id)?;
+        let configured = self.0.auth.configured_for_register();
+        configured.refuse_configured(&id)?;
         let token = fresh_token();
         let digest = hash_token(&token);
-        let configured = self.0.auth.configured_for_register();
         let now = self.0.clock.now();
         let changed = self
             .0
