@@ -60,7 +60,7 @@ async fn all<T>(tasks: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
 }
 
 /// Six consultations published, extended and closed, the changes spread over the replicas
-/// and made at once: 18 events.
+/// and made at once: 24 events (each opening at once).
 async fn lifecycle_on_every_replica(replicas: &Replicas) -> Vec<String> {
     let publish = (0..6)
         .map(|i| {
@@ -144,15 +144,15 @@ async fn watchers_see_every_event_once_in_commit_order_and_resume_from_their_cur
     // From the beginning: every event once, positions gap-free, each consultation's events
     // in the order they were made.
     let mut stream = open(&replicas[0], watch(pb::WatchStart::Beginning, "")).await;
-    let events = next_events(&mut stream, 18).await;
+    let events = next_events(&mut stream, 24).await;
     let positions: Vec<i64> = events.iter().map(position).collect();
     assert_eq!(
         positions,
-        (1..=18).collect::<Vec<_>>(),
+        (1..=24).collect::<Vec<_>>(),
         "gap-free, in order"
     );
     let ids: BTreeSet<&str> = events.iter().map(|e| e.id.as_str()).collect();
-    assert_eq!(ids.len(), 18, "one id per event");
+    assert_eq!(ids.len(), 24, "one id per event");
     let mut by_consultation: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for e in &events {
         assert_eq!(
@@ -176,6 +176,7 @@ async fn watchers_see_every_event_once_in_commit_order_and_resume_from_their_cur
             by_consultation[name.as_str()],
             [
                 "cn.gov.consult.consultation.published.v1",
+                "cn.gov.consult.consultation.opened.v1",
                 "cn.gov.consult.consultation.extended.v1",
                 "cn.gov.consult.consultation.closed.v1"
             ],
@@ -193,7 +194,7 @@ async fn watchers_see_every_event_once_in_commit_order_and_resume_from_their_cur
         closed.data
     );
     // The live watcher saw the same events, in the same order.
-    let seen: Vec<String> = next_events(&mut live, 18)
+    let seen: Vec<String> = next_events(&mut live, 24)
         .await
         .iter()
         .map(|e| e.id.clone())
@@ -229,11 +230,11 @@ async fn watchers_see_every_event_once_in_commit_order_and_resume_from_their_cur
         .collect();
     let withdrawn = all(withdraw).await.into_iter().filter(|ok| *ok).count();
     let mut resumed = open(&replicas[2], watch(pb::WatchStart::Cursor, &cursor)).await;
-    let rest = next_events(&mut resumed, 18 - 7 + withdrawn).await;
+    let rest = next_events(&mut resumed, 24 - 7 + withdrawn).await;
     let positions: Vec<i64> = rest.iter().map(position).collect();
     assert_eq!(
         positions,
-        (8..=18 + withdrawn as i64).collect::<Vec<_>>(),
+        (8..=24 + withdrawn as i64).collect::<Vec<_>>(),
         "resumed without a gap"
     );
 
@@ -264,7 +265,7 @@ async fn watchers_see_every_event_once_in_commit_order_and_resume_from_their_cur
             None => {}
         }
     };
-    assert_eq!(bookmark.cursor, (18 + withdrawn).to_string());
+    assert_eq!(bookmark.cursor, (24 + withdrawn).to_string());
 
     // Bad requests are named.
     let mut client = EventServiceClient::new(replicas[0].channel.clone());
@@ -299,6 +300,13 @@ async fn watchers_see_every_event_once_in_commit_order_and_resume_from_their_cur
         Code::InvalidArgument,
         "cursor",
     );
+    assert_status(
+        client
+            .watch_events(authed(token::PORTAL, watch(pb::WatchStart::Cursor, "abc")))
+            .await,
+        Code::InvalidArgument,
+        "cursor",
+    );
     // The public has no identity to watch with.
     assert_status(
         client.watch_events(watch(pb::WatchStart::Now, "")).await,
@@ -320,7 +328,7 @@ async fn a_cursor_older_than_the_retention_is_refused_naming_the_oldest() {
     server.set_time(beijing("2026-03-04 10:00")).await;
     let second = crate::published(&server, "关于第二项事项的通知（征求意见稿）").await;
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while server.table_count("events").await > 1 {
+    while server.table_count("events").await > 2 {
         assert!(std::time::Instant::now() < deadline, "never trimmed");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -335,12 +343,44 @@ async fn a_cursor_older_than_the_retention_is_refused_naming_the_oldest() {
         "CURSOR_EXPIRED",
     );
     assert!(
-        refused.message().contains("最早可用游标为 1"),
+        refused.message().contains("最早可用游标为 2"),
         "{}",
         refused.message()
     );
     // From the oldest cursor it names, the watcher reads on.
-    let mut resumed = open(&server, watch(pb::WatchStart::Cursor, "1")).await;
+    let mut resumed = open(&server, watch(pb::WatchStart::Cursor, "2")).await;
     let rest = next_events(&mut resumed, 1).await;
     assert_eq!(rest[0].subject, second.name);
+}
+
+#[tokio::test]
+async fn a_scheduled_consultation_is_announced_when_its_opening_time_comes() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let mut d = draft("关于城市绿化管理的办法（征求意见稿）");
+    d.opens_at = Some(consult_e2e::ts(beijing("2026-03-05 09:00")));
+    let c = crate::published_draft(&server, d).await;
+    let mut stream = open(&server, watch(pb::WatchStart::Beginning, "")).await;
+    let published = next_events(&mut stream, 1).await;
+    assert!(published[0].r#type.ends_with("published.v1"));
+    assert!(published[0].data.contains("\"state\":\"SCHEDULED\""));
+    // Nothing more until the opening time; then it is announced once, dated when it opened.
+    let early = tokio::time::timeout(Duration::from_secs(3), stream.message()).await;
+    assert!(
+        early.is_err()
+            || !matches!(
+                early.unwrap().unwrap().unwrap().kind,
+                Some(pb::watch_events_response::Kind::Event(_))
+            ),
+        "announced before its time"
+    );
+    server.set_time(beijing("2026-03-05 09:30")).await;
+    let opened = next_events(&mut stream, 1).await;
+    assert_eq!(opened[0].r#type, "cn.gov.consult.consultation.opened.v1");
+    assert_eq!(opened[0].subject, c.name);
+    assert_eq!(
+        opened[0].time,
+        Some(consult_e2e::ts(beijing("2026-03-05 09:00")))
+    );
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(server.table_count("events").await, 2, "announced once");
 }

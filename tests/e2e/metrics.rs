@@ -105,7 +105,7 @@ async fn metrics_parse_and_move_with_traffic() {
     assert!(value(&after, "consult_db_pool_connections", &[]) >= 1.0);
     assert_eq!(
         value(&after, "consult_events_newest_position", &[]),
-        1.0,
-        "the publication"
+        2.0,
+        "published and opened"
     );
 }

@@ -22,6 +22,9 @@ vocabulary! {
     EventType {
         /// A consultation published (scheduled or open at once).
         ConsultationPublished = "cn.gov.consult.consultation.published.v1", "征求意见已发布";
+        /// Its window opened: at publication when it opens at once, else when its opening
+        /// time comes.
+        ConsultationOpened = "cn.gov.consult.consultation.opened.v1", "征求意见已开始";
         /// Its window extended.
         ConsultationExtended = "cn.gov.consult.consultation.extended.v1", "征求意见期已延长";
         /// Its window closed.

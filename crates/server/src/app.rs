@@ -380,13 +380,19 @@ impl Application {
                 }
             }
         });
-        // Events past their retention go; every replica tries, the first finds them.
+        // Openings announced and events past their retention removed; every replica tries,
+        // the first finds them.
         let event_trimmer = tokio::spawn({
             let core = self.core.clone();
             async move {
                 loop {
                     tokio::time::sleep(crate::services::events::TRIM_EVERY).await;
-                    let before = core.clock.now() - core.event_retention;
+                    let now = core.clock.now();
+                    let before = now - core.event_retention;
+                    // Scheduled consultations whose opening time has come are announced.
+                    if let Err(e) = core.store.announce_openings(now, before).await {
+                        tracing::warn!(error = %e, "cannot announce consultations that opened");
+                    }
                     match core.store.trim_events(before).await {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(removed = n, "events past their retention removed"),

@@ -81,7 +81,7 @@ fn stored_links(m: &audit_event::Model) -> Links {
 const CHAIN_LOCK: i64 = 0x636f_6e73_756c_7402;
 
 /// Waits until this transaction may append to the chains.
-async fn lock_chains<C: ConnectionTrait>(db: &C) -> Result<(), StoreError> {
+pub(crate) async fn lock_chains<C: ConnectionTrait>(db: &C) -> Result<(), StoreError> {
     if db.get_database_backend() == DbBackend::Postgres {
         db.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,

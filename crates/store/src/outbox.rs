@@ -4,6 +4,7 @@
 //! audit chain's lock is held, so they are gap-free in commit order on any number of replicas.
 
 use chrono::{DateTime, Utc};
+use consult_domain::ConsultationState;
 use consult_domain::outbox::{EventDataV1, EventType, OutboxEvent, Retained};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -30,7 +31,66 @@ pub(crate) async fn append<C: ConnectionTrait>(
     if pending.is_empty() {
         return Ok(());
     }
-    let n = i64::try_from(pending.len()).unwrap_or(i64::MAX);
+    let mut rows = Vec::with_capacity(pending.len());
+    for p in pending {
+        let c = match &p.consultation_id {
+            Some(id) => consultation::Entity::find_by_id(id.clone()).one(db).await?,
+            None => None,
+        };
+        // A consultation published to open at once has opened too: say so right after.
+        let opened_now = p.event_type == EventType::ConsultationPublished
+            && c.as_ref().is_some_and(|c| {
+                c.state == ConsultationState::Scheduled.code()
+                    && c.opens_at.is_some_and(|o| o <= p.time)
+            });
+        let data = EventDataV1 {
+            resource: p.subject.clone(),
+            consultation: c.as_ref().map(|c| format!("consultations/{}", c.id)),
+            title: c.as_ref().map(|c| c.title.clone()).unwrap_or_default(),
+            department: c.as_ref().map(|c| c.department.clone()).unwrap_or_default(),
+            state: c.as_ref().map(|c| c.state.clone()),
+            closes_at: c.as_ref().and_then(|c| c.closes_at),
+        };
+        let json = serde_json::to_string(&data).unwrap_or_else(|_| "{}".into());
+        rows.push((
+            p.event_type,
+            p.subject.clone(),
+            data.department.clone(),
+            p.time,
+            json.clone(),
+        ));
+        if opened_now {
+            rows.push((
+                EventType::ConsultationOpened,
+                p.subject,
+                data.department,
+                p.time,
+                json,
+            ));
+        }
+    }
+    let n = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    move_head(db, n).await?;
+    let first = head(db).await? - n + 1;
+    let rows = rows.into_iter().zip(first..).map(
+        |((event_type, subject, department, time, data), position)| event::ActiveModel {
+            position: Set(position),
+            id: Set(ulid::Ulid::new().to_string()),
+            event_type: Set(event_type.code().to_owned()),
+            subject: Set(subject),
+            department: Set(department),
+            time: Set(time),
+            data: Set(data),
+        },
+    );
+    event::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Moves the newest position on by `n`.
+async fn move_head<C: ConnectionTrait>(db: &C, n: i64) -> Result<(), StoreError> {
     let backend = db.get_database_backend();
     db.execute_raw(Statement::from_sql_and_values(
         backend,
@@ -43,34 +103,6 @@ pub(crate) async fn append<C: ConnectionTrait>(
         [n.into()],
     ))
     .await?;
-    let newest = head(db).await?;
-    let mut rows = Vec::with_capacity(pending.len());
-    for (i, p) in pending.into_iter().enumerate() {
-        let c = match &p.consultation_id {
-            Some(id) => consultation::Entity::find_by_id(id.clone()).one(db).await?,
-            None => None,
-        };
-        let data = EventDataV1 {
-            resource: p.subject.clone(),
-            consultation: c.as_ref().map(|c| format!("consultations/{}", c.id)),
-            title: c.as_ref().map(|c| c.title.clone()).unwrap_or_default(),
-            department: c.as_ref().map(|c| c.department.clone()).unwrap_or_default(),
-            state: c.as_ref().map(|c| c.state.clone()),
-            closes_at: c.as_ref().and_then(|c| c.closes_at),
-        };
-        rows.push(event::ActiveModel {
-            position: Set(newest - n + 1 + i64::try_from(i).unwrap_or(0)),
-            id: Set(ulid::Ulid::new().to_string()),
-            event_type: Set(p.event_type.code().to_owned()),
-            subject: Set(p.subject),
-            department: Set(data.department.clone()),
-            time: Set(p.time),
-            data: Set(serde_json::to_string(&data).unwrap_or_else(|_| "{}".into())),
-        });
-    }
-    event::Entity::insert_many(rows)
-        .exec_without_returning(db)
-        .await?;
     Ok(())
 }
 
@@ -160,6 +192,82 @@ impl Store {
             .one(&self.db)
             .await?
             .map(|e| e.time))
+    }
+
+    /// Announces the consultations whose opening time has come (after `since`, at or before
+    /// `now`) and that are not announced yet; returns how many. Every replica may try at
+    /// once: the check is repeated under the audit chain's lock, so each is announced once.
+    /// `since` keeps an opening older than the retention (whose event may be trimmed) from
+    /// being announced again.
+    pub async fn announce_openings(
+        &self,
+        now: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        // Most runs find nothing: reads, not a write transaction, tell.
+        if self.openings_due(&self.db, now, since).await?.is_empty() {
+            return Ok(0);
+        }
+        let txn = self.begin_write().await?;
+        crate::audit::lock_chains(&*txn).await?;
+        let due = self.openings_due(&*txn, now, since).await?;
+        let n = due.len() as u64;
+        append(
+            &*txn,
+            due.into_iter()
+                .map(|(id, opens_at)| PendingEvent {
+                    event_type: EventType::ConsultationOpened,
+                    subject: format!("consultations/{id}"),
+                    consultation_id: Some(id),
+                    time: opens_at,
+                })
+                .collect(),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(n)
+    }
+
+    /// Scheduled consultations that opened after `since` and by `now` without an event saying
+    /// so, oldest opening first.
+    async fn openings_due<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        now: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        let opened: Vec<(String, Option<DateTime<Utc>>)> = consultation::Entity::find()
+            .select_only()
+            .column(consultation::Column::Id)
+            .column(consultation::Column::OpensAt)
+            .filter(consultation::Column::State.eq(ConsultationState::Scheduled.code()))
+            .filter(consultation::Column::OpensAt.lte(now))
+            .filter(consultation::Column::OpensAt.gt(since))
+            .order_by_asc(consultation::Column::OpensAt)
+            .into_tuple()
+            .all(db)
+            .await?;
+        if opened.is_empty() {
+            return Ok(Vec::new());
+        }
+        let announced: std::collections::HashSet<String> = event::Entity::find()
+            .select_only()
+            .column(event::Column::Subject)
+            .filter(event::Column::EventType.eq(EventType::ConsultationOpened.code()))
+            .filter(
+                event::Column::Subject
+                    .is_in(opened.iter().map(|(id, _)| format!("consultations/{id}"))),
+            )
+            .into_tuple()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(opened
+            .into_iter()
+            .filter_map(|(id, at)| Some((id, at?)))
+            .filter(|(id, _)| !announced.contains(&format!("consultations/{id}")))
+            .collect())
     }
 
     /// Removes events written before `before`; returns how many.
