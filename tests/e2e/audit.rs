@@ -134,68 +134,7 @@ async fn archive_cmd(args: &[&str]) -> (i32, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_archive_holds_the_whole_record_and_fails_verification_after_one_byte_changes() {
     let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
-    let c = crate::published(&server, "关于垃圾分类管理的规定（征求意见稿）").await;
-    for i in 0..3 {
-        let mut body = comment(pb::Channel::Portal, &format!("建议增设分类投放点{i}"));
-        // An enterprise policy needs enterprises and associations heard before the gate.
-        body.submitter_category = [
-            pb::SubmitterCategory::Enterprise,
-            pb::SubmitterCategory::IndustryAssociation,
-            pb::SubmitterCategory::Citizen,
-        ][i] as i32;
-        body.submitter = Some(pb::Submitter {
-            name: "王五".into(),
-            contact: format!("1390000000{i}"),
-            ..Default::default()
-        });
-        server
-            .comments()
-            .submit_comment(authed(
-                token::PORTAL,
-                pb::SubmitCommentRequest {
-                    parent: c.name.clone(),
-                    comment: Some(body),
-                    request_id: format!("archive-{i}"),
-                    validate_only: false,
-                },
-            ))
-            .await
-            .unwrap();
-    }
-    server.set_time(beijing("2026-04-02 09:00")).await;
-    let mut api = server.consultations();
-    api.close_consultation(authed(
-        token::OFFICER_FGW,
-        pb::CloseConsultationRequest {
-            name: c.name.clone(),
-        },
-    ))
-    .await
-    .unwrap();
-    server
-        .feedback()
-        .bulk_answer_comments(authed(
-            token::OFFICER_FGW,
-            pb::BulkAnswerCommentsRequest {
-                parent: c.name.clone(),
-                disposition: Some(pb::Disposition {
-                    outcome: pb::Outcome::Adopted as i32,
-                    ..Default::default()
-                }),
-                target: Some(pb::bulk_answer_comments_request::Target::Selection(
-                    pb::CommentSelection::default(),
-                )),
-                validate_only: false,
-            },
-        ))
-        .await
-        .unwrap();
-    let published = crate::decide_and_publish(
-        &server,
-        &c.name,
-        ("洪府发〔2026〕30号", "关于垃圾分类管理的规定", "2026-04-02"),
-    )
-    .await;
+    let (c, published) = crate::answered_and_published(&server).await;
 
     let dir = std::env::temp_dir().join(format!("consult-e2e-archive-{}", rand::random::<u64>()));
     std::fs::create_dir_all(&dir).unwrap();

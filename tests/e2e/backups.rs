@@ -40,57 +40,10 @@ async fn run(program: &str, args: &[&str]) -> (i32, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_taken_while_serving_restores_with_its_audit_log_and_report_intact() {
     let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
-    // A consultation carried to its published report.
-    let c = crate::published(&server, "关于垃圾分类管理的规定（征求意见稿）").await;
-    for i in 0..3 {
-        let mut body = comment(pb::Channel::Portal, &format!("建议增设分类投放点{i}"));
-        body.submitter_category = [
-            pb::SubmitterCategory::Enterprise,
-            pb::SubmitterCategory::IndustryAssociation,
-            pb::SubmitterCategory::Citizen,
-        ][i] as i32;
-        server
-            .comments()
-            .submit_comment(authed(
-                token::PORTAL,
-                pb::SubmitCommentRequest {
-                    parent: c.name.clone(),
-                    comment: Some(body),
-                    request_id: format!("backup-{i}"),
-                    validate_only: false,
-                },
-            ))
-            .await
-            .unwrap();
-    }
-    server.set_time(beijing("2026-04-02 09:00")).await;
-    // Another consultation opens and keeps taking comments during the backup.
+    // A consultation carried to its published report; another opens and keeps taking
+    // comments during the backup.
+    let (_, report) = crate::answered_and_published(&server).await;
     let open = crate::published(&server, "关于城市绿化管理的办法（征求意见稿）").await;
-    crate::close(&server, &c.name).await;
-    server
-        .feedback()
-        .bulk_answer_comments(authed(
-            token::OFFICER_FGW,
-            pb::BulkAnswerCommentsRequest {
-                parent: c.name.clone(),
-                disposition: Some(pb::Disposition {
-                    outcome: pb::Outcome::Adopted as i32,
-                    ..Default::default()
-                }),
-                target: Some(pb::bulk_answer_comments_request::Target::Selection(
-                    pb::CommentSelection::default(),
-                )),
-                validate_only: false,
-            },
-        ))
-        .await
-        .unwrap();
-    let report = crate::decide_and_publish(
-        &server,
-        &c.name,
-        ("洪府发〔2026〕30号", "关于垃圾分类管理的规定", "2026-04-02"),
-    )
-    .await;
 
     // Comments keep arriving while the backup is taken.
     let mut comments = server.comments();

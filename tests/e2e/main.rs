@@ -144,6 +144,72 @@ pub(crate) async fn record_and_publish(
         .into_inner()
 }
 
+/// A consultation of the fgw department carried through to its published report: three
+/// comments (an enterprise, an industry association and a citizen, each named 王五 with the
+/// contact 1390000000{i}), closed on 2 April 2026 09:00, all adopted, decided and published.
+/// The server's clock is left at the close.
+pub(crate) async fn answered_and_published(
+    server: &TestServer,
+) -> (pb::Consultation, pb::FeedbackReport) {
+    let c = published(server, "关于垃圾分类管理的规定（征求意见稿）").await;
+    for i in 0..3 {
+        let mut body = comment(pb::Channel::Portal, &format!("建议增设分类投放点{i}"));
+        // An enterprise policy needs enterprises and associations heard before the gate.
+        body.submitter_category = [
+            pb::SubmitterCategory::Enterprise,
+            pb::SubmitterCategory::IndustryAssociation,
+            pb::SubmitterCategory::Citizen,
+        ][i] as i32;
+        body.submitter = Some(pb::Submitter {
+            name: "王五".into(),
+            contact: format!("1390000000{i}"),
+            ..Default::default()
+        });
+        server
+            .comments()
+            .submit_comment(authed(
+                token::PORTAL,
+                pb::SubmitCommentRequest {
+                    parent: c.name.clone(),
+                    comment: Some(body),
+                    request_id: format!("answered-{i}"),
+                    validate_only: false,
+                },
+            ))
+            .await
+            .unwrap();
+    }
+    server
+        .set_time(consult_e2e::beijing("2026-04-02 09:00"))
+        .await;
+    close(server, &c.name).await;
+    server
+        .feedback()
+        .bulk_answer_comments(authed(
+            token::OFFICER_FGW,
+            pb::BulkAnswerCommentsRequest {
+                parent: c.name.clone(),
+                disposition: Some(pb::Disposition {
+                    outcome: pb::Outcome::Adopted as i32,
+                    ..Default::default()
+                }),
+                target: Some(pb::bulk_answer_comments_request::Target::Selection(
+                    pb::CommentSelection::default(),
+                )),
+                validate_only: false,
+            },
+        ))
+        .await
+        .unwrap();
+    let report = decide_and_publish(
+        server,
+        &c.name,
+        ("洪府发〔2026〕30号", "关于垃圾分类管理的规定", "2026-04-02"),
+    )
+    .await;
+    (c, report)
+}
+
 /// Resources of the fgw department in several states, for tests that call every RPC.
 pub(crate) struct Fixture {
     /// A draft.
