@@ -34,6 +34,7 @@ mod participation;
 mod platform;
 mod private_data;
 mod registry;
+mod relay;
 mod replicas;
 mod representatives;
 mod scale;

@@ -13,6 +13,7 @@
 pub mod browser;
 pub mod fs;
 pub mod load;
+pub mod nats;
 pub mod pg;
 
 use std::io::{BufRead, BufReader};
@@ -828,6 +829,20 @@ impl Replicas {
             servers.push(TestServer::start_on(&url, start, settings).await);
         }
         Self { servers }
+    }
+
+    /// Kills replica `i` with SIGKILL (see [`TestServer::kill`]); it stays down until
+    /// [`Replicas::start_again`].
+    pub fn kill(&mut self, i: usize) {
+        self.servers[i].kill();
+    }
+
+    /// Starts replica `i` again, after [`Replicas::kill`], with the same settings and its clock
+    /// reading `start`.
+    pub async fn start_again(&mut self, i: usize, start: DateTime<Utc>) {
+        let server = self.servers.remove(i);
+        let server = server.start_again(start).await;
+        self.servers.insert(i, server);
     }
 
     /// Sets the clock of every replica (each process has its own).

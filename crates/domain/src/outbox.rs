@@ -16,6 +16,8 @@ pub const SOURCE: &str = "/consult";
 pub const SPEC_VERSION: &str = "1.0";
 /// The CloudEvents `datacontenttype` of every event's data.
 pub const DATA_CONTENT_TYPE: &str = "application/json";
+/// What every event type begins with (reverse DNS of the service).
+pub const TYPE_PREFIX: &str = "cn.gov.consult.";
 
 vocabulary! {
     /// What an event reports: its CloudEvents `type`, versioned with its payload.
@@ -175,7 +177,7 @@ mod tests {
         assert_eq!(EventType::of_action("comment.submit"), None);
         assert_eq!(EventType::of_action("consultation.update"), None);
         for t in EventType::ALL {
-            assert!(t.code().starts_with("cn.gov.consult.") && t.code().ends_with(".v1"));
+            assert!(t.code().starts_with(TYPE_PREFIX) && t.code().ends_with(".v1"));
             assert_eq!(EventType::from_code(t.code()), Some(*t));
         }
     }

@@ -31,6 +31,7 @@ mod m20261219_000026_calendar_years;
 mod m20261220_000027_representatives;
 mod m20261221_000028_calling_systems;
 mod m20261222_000029_events;
+mod m20261223_000030_event_relays;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261220_000027_representatives::Migration),
             Box::new(m20261221_000028_calling_systems::Migration),
             Box::new(m20261222_000029_events::Migration),
+            Box::new(m20261223_000030_event_relays::Migration),
         ]
     }
 }

@@ -86,6 +86,8 @@ pub struct Application {
     health_interval: std::time::Duration,
     /// How suggestions are kept up to date as comments arrive; `None`: they are not.
     assigner: Option<crate::assigning::AssignerSettings>,
+    /// Where events are relayed; `None`: nowhere.
+    nats: Option<crate::settings::NatsSettings>,
     #[cfg(feature = "test-clock")]
     test_clock: Arc<crate::clock::ManualClock>,
 }
@@ -230,6 +232,10 @@ impl Application {
                 form: crate::web::CommentFormSettings::from_settings(&settings.site)
                     .map_err(StartupError::Config)?,
                 metrics: crate::metrics::Metrics::default(),
+                event_relay: settings
+                    .nats
+                    .as_ref()
+                    .map(|_| crate::relay::RelayCounts::default()),
                 event_retention: chrono::Duration::hours(
                     i64::try_from(settings.event_retention_hours.max(1)).unwrap_or(i64::MAX / 4),
                 ),
@@ -251,6 +257,7 @@ impl Application {
                     most_comments: settings.suggestion_assigner_most_comments,
                 }
             }),
+            nats: settings.nats.clone(),
             limits: (
                 std::time::Duration::from_secs(settings.request_timeout_seconds.max(1)),
                 settings.max_concurrent_streams.max(1),
@@ -273,7 +280,10 @@ impl Application {
 
     /// Serves until `shutdown` resolves, reports NOT_SERVING, lets in-flight calls finish, then
     /// flushes the writer.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), StartupError> {
+    pub async fn run_until(
+        mut self,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(), StartupError> {
         let (health, health_service) = tonic_health::server::health_reporter();
         let readiness = Arc::new(
             Readiness::new(
@@ -410,6 +420,11 @@ impl Application {
         let assigner = self
             .assigner
             .map(|a| tokio::spawn(crate::assigning::run(self.core.clone(), a)));
+        // Events relayed to NATS by the replica holding the relay's lease.
+        let relay = self
+            .nats
+            .take()
+            .map(|n| tokio::spawn(crate::relay::run(self.core.clone(), n)));
         let health_task = tokio::spawn({
             let (readiness, store) = (readiness.clone(), store.clone());
             let every = self.health_interval;
@@ -464,6 +479,9 @@ impl Application {
         operations.abort();
         if let Some(a) = assigner {
             a.abort();
+        }
+        if let Some(r) = relay {
+            r.abort();
         }
         if let Some(c) = checkpoints {
             c.abort();

@@ -15,6 +15,7 @@ pub mod limits;
 mod metrics;
 mod operations;
 mod pagination;
+mod relay;
 mod report_files;
 mod services;
 pub mod settings;

@@ -59,6 +59,9 @@ pub(crate) struct Gauges {
     pub(crate) events_newest: i64,
     /// Seconds since the newest event was written (0 without events).
     pub(crate) events_age_seconds: f64,
+    /// With a relay to NATS: the position up to which JetStream acknowledged every event, and
+    /// what the relay did in this process (published, duplicates, missed).
+    pub(crate) relay: Option<(i64, [u64; 3])>,
 }
 
 fn code_name(code: Code) -> &'static str {
@@ -236,6 +239,30 @@ impl Metrics {
             "consult_events_newest_age_seconds {}",
             gauges.events_age_seconds
         );
+        if let Some((cursor, [published, duplicates, missed])) = gauges.relay {
+            out.push_str("# HELP consult_event_relay_position The position up to which NATS JetStream acknowledged every event.\n");
+            out.push_str("# TYPE consult_event_relay_position gauge\n");
+            let _ = writeln!(out, "consult_event_relay_position {cursor}");
+            out.push_str("# HELP consult_event_relay_lag_events Events written and not yet acknowledged by NATS JetStream.\n");
+            out.push_str("# TYPE consult_event_relay_lag_events gauge\n");
+            let _ = writeln!(
+                out,
+                "consult_event_relay_lag_events {}",
+                (gauges.events_newest - cursor).max(0)
+            );
+            out.push_str("# HELP consult_event_relay_events_total Events the relay handled in this process: stored by JetStream, already held (published again), or removed by the retention before they were relayed.\n");
+            out.push_str("# TYPE consult_event_relay_events_total counter\n");
+            for (outcome, n) in [
+                ("stored", published),
+                ("duplicate", duplicates),
+                ("missed", missed),
+            ] {
+                let _ = writeln!(
+                    out,
+                    "consult_event_relay_events_total{{outcome=\"{outcome}\"}} {n}"
+                );
+            }
+        }
         out
     }
 }
@@ -258,7 +285,27 @@ pub(crate) fn route(core: std::sync::Arc<crate::services::Core>) -> axum::routin
                 ),
                 _ => (-1, -1.0),
             };
+            let relay = match &core.event_relay {
+                Some(counts) => {
+                    use std::sync::atomic::Ordering::Relaxed;
+                    let cursor = core
+                        .store
+                        .relay_cursor(crate::relay::CURSOR_NAME)
+                        .await
+                        .unwrap_or(-1);
+                    Some((
+                        cursor,
+                        [
+                            counts.published.load(Relaxed),
+                            counts.duplicates.load(Relaxed),
+                            counts.missed.load(Relaxed),
+                        ],
+                    ))
+                }
+                None => None,
+            };
             let gauges = Gauges {
+                relay,
                 writer_queue: writer.queued,
                 writer_batches: (writer.batch_sizes, writer.taken, writer.batches),
                 pool: core.store.pool_connections(),

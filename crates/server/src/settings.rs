@@ -75,6 +75,50 @@ pub struct Settings {
     /// The public site: who runs it, shown on every page (`[site]` with `government`,
     /// `site_code`, `icp_record`, `police_record`), and its comment form.
     pub site: SiteSettings,
+    /// The relay of events to NATS JetStream; off unless set.
+    pub nats: Option<NatsSettings>,
+}
+
+/// Where events are relayed: a NATS server with JetStream. The relay publishes each event to
+/// `subject_prefix` followed by its type (`consult.events.consultation.closed.v1`) with its id
+/// as `Nats-Msg-Id`; it creates the stream if missing.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatsSettings {
+    /// `nats://host:port` of a server of the cluster.
+    pub url: String,
+    /// The JetStream stream the events go to.
+    #[serde(default = "default_nats_stream")]
+    pub stream: String,
+    /// What the events' subjects begin with.
+    #[serde(default = "default_nats_subject_prefix")]
+    pub subject_prefix: String,
+    /// A token, if the server wants one (`CONSULT_NATS_TOKEN` overrides it).
+    #[serde(default)]
+    pub token: Option<String>,
+    /// A user, if the server wants one, with `password`.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// The user's password (`CONSULT_NATS_PASSWORD` overrides it).
+    #[serde(default)]
+    pub password: Option<String>,
+    /// How long a stream the relay creates remembers message ids, in seconds: a page published
+    /// again within it is dropped as duplicate.
+    #[serde(default = "default_nats_duplicate_window")]
+    pub duplicate_window_seconds: u64,
+}
+
+fn default_nats_stream() -> String {
+    "CONSULT_EVENTS".into()
+}
+
+fn default_nats_subject_prefix() -> String {
+    "consult.events".into()
+}
+
+fn default_nats_duplicate_window() -> u64 {
+    // Far longer than a relay takes to take over from one that stopped (its lease, 10 s).
+    3_600
 }
 
 /// The public site: its identity, as government websites must show it, and its comment form.
@@ -237,6 +281,7 @@ impl Default for Settings {
             tls: None,
             private_data: None,
             site: SiteSettings::default(),
+            nats: None,
         }
     }
 }

@@ -270,6 +270,62 @@ impl Store {
             .collect())
     }
 
+    /// The position up to which relay `name` has had every event acknowledged (0 before its
+    /// first).
+    pub async fn relay_cursor(&self, name: &str) -> Result<i64, StoreError> {
+        let backend = self.db.get_database_backend();
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                match backend {
+                    sea_orm::DbBackend::Postgres => {
+                        "SELECT position FROM event_relays WHERE name = $1"
+                    }
+                    _ => "SELECT position FROM event_relays WHERE name = ?",
+                },
+                [name.into()],
+            ))
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<i64>("", "position"))
+            .transpose()?
+            .unwrap_or(0))
+    }
+
+    /// Records that relay `name` has had every event up to `position` acknowledged. Never
+    /// moves back: a relay that lost its lease and finishes late cannot undo its successor's
+    /// progress (whatever it published again, the destination de-duplicates).
+    pub async fn advance_relay_cursor(
+        &self,
+        name: &str,
+        position: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let backend = self.db.get_database_backend();
+        let sql = match backend {
+            sea_orm::DbBackend::Postgres => {
+                "INSERT INTO event_relays (name, position, relayed_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (name) DO UPDATE SET position = excluded.position, \
+                 relayed_at = excluded.relayed_at WHERE event_relays.position < excluded.position"
+            }
+            _ => {
+                "INSERT INTO event_relays (name, position, relayed_at) VALUES (?, ?, ?) \
+                 ON CONFLICT (name) DO UPDATE SET position = excluded.position, \
+                 relayed_at = excluded.relayed_at WHERE event_relays.position < excluded.position"
+            }
+        };
+        let txn = self.begin_write().await?;
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [name.into(), position.into(), now.into()],
+        ))
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
     /// Removes events written before `before`; returns how many.
     pub async fn trim_events(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
         // Most runs find nothing to remove: a read, not a write transaction, tells.

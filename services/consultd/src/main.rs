@@ -322,6 +322,14 @@ fn load_settings(cli: &Cli) -> Result<Settings, String> {
     if let Ok(secret) = std::env::var("CONSULT_PAGE_TOKEN_SECRET") {
         settings.page_token_secret = Some(secret);
     }
+    if let Some(nats) = settings.nats.as_mut() {
+        if let Ok(token) = std::env::var("CONSULT_NATS_TOKEN") {
+            nats.token = Some(token);
+        }
+        if let Ok(password) = std::env::var("CONSULT_NATS_PASSWORD") {
+            nats.password = Some(password);
+        }
+    }
     Ok(settings)
 }
 

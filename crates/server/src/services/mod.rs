@@ -146,6 +146,8 @@ pub(crate) struct Core {
     pub(crate) event_retention: chrono::Duration,
     /// What `/metrics` shows.
     pub(crate) metrics: crate::metrics::Metrics,
+    /// Whether events are relayed to NATS (`[nats]`), and what the relay did here.
+    pub(crate) event_relay: Option<crate::relay::RelayCounts>,
 }
 
 impl Core {
