@@ -384,3 +384,78 @@ async fn a_scheduled_consultation_is_announced_when_its_opening_time_comes() {
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert_eq!(server.table_count("events").await, 2, "announced once");
 }
+
+#[tokio::test]
+async fn comments_are_counted_in_events_once_an_interval_without_anything_personal() {
+    let settings = format!("comment_count_interval_seconds = 60\n{UNLIMITED}");
+    let server = TestServer::start_with(beijing("2026-03-02 10:00"), &settings).await;
+    let c = crate::published(&server, "关于优化营商环境的若干措施（征求意见稿）").await;
+    let only_counts = pb::WatchEventsRequest {
+        types: vec!["cn.gov.consult.consultation.comments_received.v1".into()],
+        ..watch(pb::WatchStart::Beginning, "")
+    };
+    let mut stream = open(&server, only_counts).await;
+    let submit = |from: usize, to: usize| {
+        let mut api = server.comments();
+        let parent = c.name.clone();
+        async move {
+            for i in from..to {
+                api.submit_comment(authed(
+                    token::PORTAL,
+                    pb::SubmitCommentRequest {
+                        parent: parent.clone(),
+                        comment: Some(consult_e2e::comment(
+                            pb::Channel::Portal,
+                            &format!("第{i}条意见：建议延长公示时间"),
+                        )),
+                        request_id: format!("count-{i}"),
+                        validate_only: false,
+                    },
+                ))
+                .await
+                .unwrap();
+            }
+        }
+    };
+    // A burst of forty comments: one count, not forty events.
+    submit(0, 40).await;
+    let first = next_events(&mut stream, 1).await.remove(0);
+    assert_eq!(first.subject, c.name);
+    let data: serde_json::Value = serde_json::from_str(&first.data).unwrap();
+    let (received, total) = (
+        data["comments_received"].as_i64(),
+        data["comments_total"].as_i64().unwrap(),
+    );
+    // The writer may commit the burst in batches on either side of a count.
+    assert!(received.is_some_and(|n| (1..=40).contains(&n)), "{data}");
+    assert_eq!(data["comments_total"], data["comments_received"], "{data}");
+    assert!(data.get("counted_since").is_none(), "{data}");
+    for personal in ["张三", "13800138000", "建议延长"] {
+        assert!(!first.data.contains(personal), "{}", first.data);
+    }
+    // More within the interval wait for it; counted once it is over, since the last count.
+    submit(40, 50).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let counts = "SELECT COUNT(*) AS n FROM events WHERE type LIKE '%comments_received%'";
+    assert_eq!(server.query_count(counts).await, 1, "one count an interval");
+    server.set_time(beijing("2026-03-02 10:01")).await;
+    let second = next_events(&mut stream, 1).await.remove(0);
+    let data: serde_json::Value = serde_json::from_str(&second.data).unwrap();
+    assert_eq!(data["comments_total"], 50, "{data}");
+    assert_eq!(
+        data["comments_received"].as_i64(),
+        Some(50 - total),
+        "{data}"
+    );
+    assert_eq!(
+        data["counted_since"]
+            .as_str()
+            .map(|t| t.parse::<chrono::DateTime<chrono::Utc>>().unwrap()),
+        Some(beijing("2026-03-02 10:00")),
+        "{data}"
+    );
+    // Nothing new, nothing said, however long it is.
+    server.set_time(beijing("2026-03-03 10:00")).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(server.query_count(counts).await, 2);
+}

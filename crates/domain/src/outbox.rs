@@ -43,6 +43,9 @@ vocabulary! {
         ReportCorrected = "cn.gov.consult.feedback_report.corrected.v1", "意见采纳情况已更正";
         /// A version of a decision catalogue published.
         CataloguePublished = "cn.gov.consult.catalogue.published.v1", "决策事项目录已公布";
+        /// Comments received by a consultation since its previous count: numbers only, at
+        /// most once per interval (see [`comments_counted`]).
+        CommentsReceived = "cn.gov.consult.consultation.comments_received.v1", "收到公众意见";
     }
 }
 
@@ -85,6 +88,52 @@ pub struct EventDataV1 {
     /// When its window closes, after the change.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub closes_at: Option<DateTime<Utc>>,
+    /// For comments received: how many since the previous count, how many in all, and since
+    /// when.
+    #[serde(skip_serializing_if = "Option::is_none", flatten)]
+    pub comments: Option<CommentCount>,
+}
+
+/// Comments received by a consultation over an interval: numbers, never who or what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentCount {
+    /// Received since `counted_since`.
+    pub comments_received: i64,
+    /// Received in all.
+    pub comments_total: i64,
+    /// When the previous count was announced (absent for the first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counted_since: Option<DateTime<Utc>>,
+}
+
+/// The comment count announced last for a consultation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CountAnnounced {
+    /// Comments in all at that count.
+    pub total: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// The count of comments to announce for a consultation now holding `total` comments, if one
+/// is due: when comments came since the previous count and that count is at least `interval`
+/// old. So other systems learn how a consultation is going without one event per comment (a
+/// surge of a million comments is a few events an interval) and without anything personal.
+pub fn comments_counted(
+    total: i64,
+    previous: Option<CountAnnounced>,
+    now: DateTime<Utc>,
+    interval: chrono::Duration,
+) -> Option<CommentCount> {
+    let announced = previous.map_or(0, |p| p.total);
+    if total <= announced || previous.is_some_and(|p| now < p.at + interval) {
+        return None;
+    }
+    Some(CommentCount {
+        comments_received: total - announced,
+        comments_total: total,
+        counted_since: previous.map(|p| p.at),
+    })
 }
 
 /// An event as stored and served.
@@ -167,6 +216,66 @@ pub fn resume_after(start: Start, retained: Retained) -> Result<i64, DomainError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comments_are_counted_once_an_interval_and_only_when_some_came() {
+        let t0 = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        let five = chrono::Duration::minutes(5);
+        // None yet: nothing to say.
+        assert_eq!(comments_counted(0, None, t0, five), None);
+        // The first comments: counted at once.
+        assert_eq!(
+            comments_counted(3, None, t0, five),
+            Some(CommentCount {
+                comments_received: 3,
+                comments_total: 3,
+                counted_since: None
+            })
+        );
+        let previous = Some(CountAnnounced { total: 3, at: t0 });
+        // More within the interval: they wait.
+        assert_eq!(
+            comments_counted(10, previous, t0 + chrono::Duration::minutes(4), five),
+            None
+        );
+        // The interval over: the new ones since the previous count.
+        assert_eq!(
+            comments_counted(10, previous, t0 + five, five),
+            Some(CommentCount {
+                comments_received: 7,
+                comments_total: 10,
+                counted_since: Some(t0)
+            })
+        );
+        // None came: nothing, however long it was.
+        assert_eq!(
+            comments_counted(3, previous, t0 + chrono::Duration::days(1), five),
+            None
+        );
+    }
+
+    #[test]
+    fn a_count_is_numbers_beside_the_consultation() {
+        let data = EventDataV1 {
+            resource: "consultations/c1".into(),
+            consultation: Some("consultations/c1".into()),
+            title: "关于某事项的通知".into(),
+            department: "fgw".into(),
+            state: Some("OPEN".into()),
+            closes_at: None,
+            comments: Some(CommentCount {
+                comments_received: 7,
+                comments_total: 10,
+                counted_since: None,
+            }),
+        };
+        let json = serde_json::to_value(&data).unwrap_or_default();
+        assert_eq!(json["comments_received"], 7);
+        assert_eq!(json["comments_total"], 10);
+        assert!(json.get("counted_since").is_none());
+        let back: EventDataV1 = serde_json::from_value(json).unwrap_or_else(|_| data.clone());
+        assert_eq!(back, data);
+    }
 
     #[test]
     fn actions_map_to_versioned_types() {

@@ -32,6 +32,7 @@ mod m20261220_000027_representatives;
 mod m20261221_000028_calling_systems;
 mod m20261222_000029_events;
 mod m20261223_000030_event_relays;
+mod m20261224_000031_comment_counts;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261221_000028_calling_systems::Migration),
             Box::new(m20261222_000029_events::Migration),
             Box::new(m20261223_000030_event_relays::Migration),
+            Box::new(m20261224_000031_comment_counts::Migration),
         ]
     }
 }

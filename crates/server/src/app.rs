@@ -232,6 +232,12 @@ impl Application {
                 form: crate::web::CommentFormSettings::from_settings(&settings.site)
                     .map_err(StartupError::Config)?,
                 metrics: crate::metrics::Metrics::default(),
+                comment_count_interval: (settings.comment_count_interval_seconds > 0).then(|| {
+                    chrono::Duration::seconds(
+                        i64::try_from(settings.comment_count_interval_seconds)
+                            .unwrap_or(i64::MAX / 4_000),
+                    )
+                }),
                 event_relay: settings
                     .nats
                     .as_ref()
@@ -390,8 +396,8 @@ impl Application {
                 }
             }
         });
-        // Openings announced and events past their retention removed; every replica tries,
-        // the first finds them.
+        // Openings and comment counts announced, events past their retention removed; every
+        // replica tries, the first finds them.
         let event_trimmer = tokio::spawn({
             let core = self.core.clone();
             async move {
@@ -402,6 +408,15 @@ impl Application {
                     // Scheduled consultations whose opening time has come are announced.
                     if let Err(e) = core.store.announce_openings(now, before).await {
                         tracing::warn!(error = %e, "cannot announce consultations that opened");
+                    }
+                    // Comments received, counted once an interval.
+                    if let Some(interval) = core.comment_count_interval
+                        && let Err(e) = core
+                            .store
+                            .announce_comment_counts(now, interval, before)
+                            .await
+                    {
+                        tracing::warn!(error = %e, "cannot count the comments received");
                     }
                     match core.store.trim_events(before).await {
                         Ok(0) => {}

@@ -61,6 +61,9 @@ pub struct Settings {
     /// How long events for other systems are kept, in hours (at least 1): a watcher whose
     /// cursor is older must resynchronise.
     pub event_retention_hours: u64,
+    /// How often at most other systems are told how many comments each consultation received
+    /// (a `consultation.comments_received` event, numbers only), in seconds; 0: never.
+    pub comment_count_interval_seconds: u64,
     /// `development` accepts the static tokens of `principals`; `production` refuses them and
     /// accepts signed tokens (`[jwt]`) only.
     pub mode: Mode,
@@ -276,6 +279,7 @@ impl Default for Settings {
             http_header_timeout_seconds: 10,
             health_check_interval_ms: 1000,
             event_retention_hours: 24 * 30,
+            comment_count_interval_seconds: 300,
             mode: Mode::Development,
             jwt: None,
             tls: None,

@@ -200,6 +200,7 @@ pub(crate) async fn append_all<C: ConnectionTrait>(
                 subject: r.subject.clone(),
                 consultation_id: r.consultation_id.clone(),
                 time: stored_time(r.occurred_at),
+                comments: None,
             })
         })
         .collect();

@@ -5,13 +5,15 @@
 
 use chrono::{DateTime, Utc};
 use consult_domain::ConsultationState;
-use consult_domain::outbox::{EventDataV1, EventType, OutboxEvent, Retained};
+use consult_domain::outbox::{
+    CommentCount, CountAnnounced, EventDataV1, EventType, OutboxEvent, Retained, comments_counted,
+};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Statement,
 };
 
-use crate::entity::{consultation, event};
+use crate::entity::{answering_count, comment_count, consultation, event};
 use crate::{Store, StoreError, corrupt};
 
 /// An event about to be written with the audit event of its change.
@@ -20,6 +22,8 @@ pub(crate) struct PendingEvent {
     pub(crate) subject: String,
     pub(crate) consultation_id: Option<String>,
     pub(crate) time: DateTime<Utc>,
+    /// For comments received: the count.
+    pub(crate) comments: Option<CommentCount>,
 }
 
 /// Writes `pending` at the next positions. The caller holds the audit chain's lock (or
@@ -50,6 +54,7 @@ pub(crate) async fn append<C: ConnectionTrait>(
             department: c.as_ref().map(|c| c.department.clone()).unwrap_or_default(),
             state: c.as_ref().map(|c| c.state.clone()),
             closes_at: c.as_ref().and_then(|c| c.closes_at),
+            comments: p.comments,
         };
         let json = serde_json::to_string(&data).unwrap_or_else(|_| "{}".into());
         rows.push((
@@ -220,6 +225,7 @@ impl Store {
                     subject: format!("consultations/{id}"),
                     consultation_id: Some(id),
                     time: opens_at,
+                    comments: None,
                 })
                 .collect(),
         )
@@ -324,6 +330,131 @@ impl Store {
         .await?;
         txn.commit().await?;
         Ok(())
+    }
+
+    /// Announces the comments received by consultations whose count is due (see
+    /// [`comments_counted`]) among those open or closing after `closing_since`; returns how
+    /// many counts. Every replica may try at once: the counts are read again under the audit
+    /// chain's lock, so each is announced once.
+    pub async fn announce_comment_counts(
+        &self,
+        now: DateTime<Utc>,
+        interval: chrono::Duration,
+        closing_since: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        // Most runs find nothing due: reads, not a write transaction, tell.
+        if self
+            .counts_due(&self.db, now, interval, closing_since)
+            .await?
+            .is_empty()
+        {
+            return Ok(0);
+        }
+        let txn = self.begin_write().await?;
+        crate::audit::lock_chains(&*txn).await?;
+        let due = self.counts_due(&*txn, now, interval, closing_since).await?;
+        let n = due.len() as u64;
+        let rows: Vec<comment_count::ActiveModel> = due
+            .iter()
+            .map(|(id, count)| comment_count::ActiveModel {
+                consultation_id: Set(id.clone()),
+                total: Set(count.comments_total),
+                announced_at: Set(now),
+            })
+            .collect();
+        append(
+            &*txn,
+            due.into_iter()
+                .map(|(id, count)| PendingEvent {
+                    event_type: EventType::CommentsReceived,
+                    subject: format!("consultations/{id}"),
+                    consultation_id: Some(id),
+                    time: now,
+                    comments: Some(count),
+                })
+                .collect(),
+        )
+        .await?;
+        if !rows.is_empty() {
+            comment_count::Entity::insert_many(rows)
+                .on_conflict(
+                    sea_orm::sea_query::OnConflict::column(comment_count::Column::ConsultationId)
+                        .update_columns([
+                            comment_count::Column::Total,
+                            comment_count::Column::AnnouncedAt,
+                        ])
+                        .to_owned(),
+                )
+                .exec_without_returning(&*txn)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(n)
+    }
+
+    /// The counts due now, by consultation: among the consultations open (or scheduled) and
+    /// those closing after `closing_since`, the only ones comments can have come to since.
+    async fn counts_due<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        now: DateTime<Utc>,
+        interval: chrono::Duration,
+        closing_since: DateTime<Utc>,
+    ) -> Result<Vec<(String, CommentCount)>, StoreError> {
+        use sea_orm::Condition;
+        use sea_orm::sea_query::Expr;
+
+        let candidates: Vec<String> = consultation::Entity::find()
+            .select_only()
+            .column(consultation::Column::Id)
+            .filter(
+                Condition::any()
+                    .add(consultation::Column::State.is_in([
+                        ConsultationState::Open.code(),
+                        ConsultationState::Scheduled.code(),
+                    ]))
+                    .add(consultation::Column::ClosesAt.gt(closing_since))
+                    .add(consultation::Column::ClosedAt.gt(closing_since)),
+            )
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut due = Vec::new();
+        for chunk in candidates.chunks(500) {
+            let totals: Vec<(String, i64)> = answering_count::Entity::find()
+                .select_only()
+                .column(answering_count::Column::ConsultationId)
+                .column_as(
+                    Expr::cust(r#"CAST(SUM("answering_counts"."n") AS BIGINT)"#),
+                    "total",
+                )
+                .filter(answering_count::Column::ConsultationId.is_in(chunk.iter().cloned()))
+                .group_by(answering_count::Column::ConsultationId)
+                .into_tuple()
+                .all(db)
+                .await?;
+            let announced: std::collections::HashMap<String, CountAnnounced> =
+                comment_count::Entity::find()
+                    .filter(comment_count::Column::ConsultationId.is_in(chunk.iter().cloned()))
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .map(|m| {
+                        (
+                            m.consultation_id,
+                            CountAnnounced {
+                                total: m.total,
+                                at: m.announced_at,
+                            },
+                        )
+                    })
+                    .collect();
+            due.extend(totals.into_iter().filter_map(|(id, total)| {
+                let count = comments_counted(total, announced.get(&id).copied(), now, interval)?;
+                Some((id, count))
+            }));
+        }
+        Ok(due)
     }
 
     /// Removes events written before `before`; returns how many.

@@ -144,6 +144,8 @@ pub(crate) struct Core {
     pub(crate) form: crate::web::CommentFormSettings,
     /// How long events for other systems are kept.
     pub(crate) event_retention: chrono::Duration,
+    /// How often at most comments received are counted in an event; `None`: never.
+    pub(crate) comment_count_interval: Option<chrono::Duration>,
     /// What `/metrics` shows.
     pub(crate) metrics: crate::metrics::Metrics,
     /// Whether events are relayed to NATS (`[nats]`), and what the relay did here.

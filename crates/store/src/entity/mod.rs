@@ -9,6 +9,7 @@ pub(crate) mod calendar_year;
 pub(crate) mod calling_system;
 pub(crate) mod catalogue;
 pub(crate) mod comment;
+pub(crate) mod comment_count;
 pub(crate) mod consultation;
 pub(crate) mod department;
 pub(crate) mod disposition_revision;
