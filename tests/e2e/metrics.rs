@@ -109,3 +109,21 @@ async fn metrics_parse_and_move_with_traffic() {
         "published and opened"
     );
 }
+
+#[tokio::test]
+async fn a_report_published_is_timed() {
+    let server = TestServer::start_at(beijing("2026-03-02 10:00")).await;
+    let publish = [("kind", "publish")];
+    let before = scrape(&server).await;
+    assert_eq!(
+        value(&before, "consult_report_publication_seconds_count", &publish),
+        0.0
+    );
+    crate::answered_and_published(&server).await;
+    let after = scrape(&server).await;
+    assert_eq!(
+        value(&after, "consult_report_publication_seconds_count", &publish),
+        1.0
+    );
+    assert!(value(&after, "consult_report_publication_seconds_sum", &publish) > 0.0);
+}

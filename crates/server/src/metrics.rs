@@ -15,22 +15,58 @@ const LATENCY_BUCKETS: [f64; 14] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
 
+/// Upper bounds of the buckets of a report's publication, in seconds: a county's report takes
+/// a fraction of a second, a national one with a million comments minutes.
+const PUBLICATION_BUCKETS: [f64; 11] = [
+    0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0,
+];
+
 /// A histogram with fixed buckets.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Histogram {
-    /// Observations at or below each bound of [`LATENCY_BUCKETS`] (not cumulative).
-    buckets: [u64; LATENCY_BUCKETS.len()],
+    bounds: &'static [f64],
+    /// Observations at or below each bound (not cumulative).
+    buckets: Vec<u64>,
     count: u64,
     sum: f64,
 }
 
 impl Histogram {
+    fn new(bounds: &'static [f64]) -> Self {
+        Self {
+            bounds,
+            buckets: vec![0; bounds.len()],
+            count: 0,
+            sum: 0.0,
+        }
+    }
+
     fn observe(&mut self, seconds: f64) {
-        if let Some(i) = LATENCY_BUCKETS.iter().position(|b| seconds <= *b) {
+        if let Some(i) = self.bounds.iter().position(|b| seconds <= *b) {
             self.buckets[i] += 1;
         }
         self.count += 1;
         self.sum += seconds;
+    }
+
+    /// Its samples under `name`, each with `labels` (`k="v",…`, possibly empty).
+    fn render(&self, out: &mut String, name: &str, labels: &str) {
+        let sep = if labels.is_empty() { "" } else { "," };
+        let mut cumulative = 0;
+        for (bound, n) in self.bounds.iter().zip(&self.buckets) {
+            cumulative += n;
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {cumulative}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}",
+            self.count
+        );
+        let _ = writeln!(out, "{name}_sum{{{labels}}} {}", self.sum);
+        let _ = writeln!(out, "{name}_count{{{labels}}} {}", self.count);
     }
 }
 
@@ -41,6 +77,9 @@ pub(crate) struct Metrics {
     rpcs: Mutex<BTreeMap<(&'static str, &'static str, &'static str), Histogram>>,
     /// Submissions by outcome (`accepted`, `refused`) and reason.
     submissions: Mutex<BTreeMap<(&'static str, String), u64>>,
+    /// Reports published, by kind (`publish`, `correct`): how long building and committing
+    /// each took.
+    publications: Mutex<BTreeMap<&'static str, Histogram>>,
 }
 
 /// What is read at scrape time rather than counted.
@@ -97,7 +136,7 @@ impl Metrics {
     ) {
         if let Ok(mut rpcs) = self.rpcs.lock() {
             rpcs.entry((service, method, code_name(code)))
-                .or_default()
+                .or_insert_with(|| Histogram::new(&LATENCY_BUCKETS))
                 .observe(took.as_secs_f64());
         }
     }
@@ -131,6 +170,15 @@ impl Metrics {
         }
     }
 
+    /// A version of a report published (`kind`: `publish`, `correct`) after `took`.
+    pub(crate) fn report_published(&self, kind: &'static str, took: Duration) {
+        if let Ok(mut p) = self.publications.lock() {
+            p.entry(kind)
+                .or_insert_with(|| Histogram::new(&PUBLICATION_BUCKETS))
+                .observe(took.as_secs_f64());
+        }
+    }
+
     /// The exposition, counters and `gauges` together.
     pub(crate) fn render(&self, gauges: &Gauges) -> String {
         let mut out = String::new();
@@ -150,28 +198,20 @@ impl Metrics {
         out.push_str("# TYPE consult_rpc_duration_seconds histogram\n");
         for ((service, method, code), h) in &rpcs {
             let labels = format!("service=\"{service}\",method=\"{method}\",code=\"{code}\"");
-            let mut cumulative = 0;
-            for (bound, n) in LATENCY_BUCKETS.iter().zip(h.buckets) {
-                cumulative += n;
-                let _ = writeln!(
-                    out,
-                    "consult_rpc_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "consult_rpc_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                h.count
-            );
-            let _ = writeln!(
-                out,
-                "consult_rpc_duration_seconds_sum{{{labels}}} {}",
-                h.sum
-            );
-            let _ = writeln!(
-                out,
-                "consult_rpc_duration_seconds_count{{{labels}}} {}",
-                h.count
+            h.render(&mut out, "consult_rpc_duration_seconds", &labels);
+        }
+        out.push_str("# HELP consult_report_publication_seconds Time to build and commit a version of a feedback report, by kind (publish, correct).\n");
+        out.push_str("# TYPE consult_report_publication_seconds histogram\n");
+        let publications = self
+            .publications
+            .lock()
+            .map(|p| p.clone())
+            .unwrap_or_default();
+        for (kind, h) in &publications {
+            h.render(
+                &mut out,
+                "consult_report_publication_seconds",
+                &format!("kind=\"{kind}\""),
             );
         }
         out.push_str(
@@ -367,6 +407,7 @@ mod tests {
         );
         m.submission(None);
         m.submission(Some("NOT_OPEN".into()));
+        m.report_published("publish", Duration::from_millis(700));
         let text = m.render(&Gauges {
             writer_batches: (vec![(1, 2), (4, 1)], 6, 3),
             ..Gauges::default()
@@ -375,6 +416,17 @@ mod tests {
         assert!(text.contains("code=\"OK\",le=\"0.005\"} 1"), "{text}");
         assert!(text.contains("code=\"OK\",le=\"0.05\"} 2"), "{text}");
         assert!(text.contains("code=\"OK\",le=\"+Inf\"} 2"), "{text}");
+        assert!(
+            text.contains(
+                "consult_report_publication_seconds_bucket{kind=\"publish\",le=\"0.5\"} 0"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("consult_report_publication_seconds_bucket{kind=\"publish\",le=\"1\"} 1"),
+            "{text}"
+        );
+        assert!(text.contains("consult_report_publication_seconds_count{kind=\"publish\"} 1"));
         assert!(
             text.contains("consult_submissions_total{outcome=\"refused\",reason=\"NOT_OPEN\"} 1")
         );

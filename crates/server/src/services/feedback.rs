@@ -1074,6 +1074,14 @@ where
     tracing::info!(consultation = %cid, version = published.version, sha256 = %published.sha256,
         bytes = published.bytes, comments = published.comments,
         elapsed_ms = started.elapsed().as_millis() as u64, "feedback report published");
+    core.metrics.report_published(
+        if action == "feedback.correct" {
+            "correct"
+        } else {
+            "publish"
+        },
+        started.elapsed(),
+    );
     published_basic(core, &cid, published.version).await
 }
 
