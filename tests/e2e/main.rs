@@ -42,6 +42,7 @@ mod search;
 mod suggestions;
 mod tls;
 mod tokens;
+mod traces;
 mod transport;
 mod web;
 

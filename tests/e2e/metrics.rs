@@ -116,7 +116,11 @@ async fn a_report_published_is_timed() {
     let publish = [("kind", "publish")];
     let before = scrape(&server).await;
     assert_eq!(
-        value(&before, "consult_report_publication_seconds_count", &publish),
+        value(
+            &before,
+            "consult_report_publication_seconds_count",
+            &publish
+        ),
         0.0
     );
     crate::answered_and_published(&server).await;

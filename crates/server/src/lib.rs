@@ -19,6 +19,7 @@ mod relay;
 mod report_files;
 mod services;
 pub mod settings;
+pub mod traces;
 mod transport;
 mod web;
 

@@ -80,6 +80,24 @@ pub struct Settings {
     pub site: SiteSettings,
     /// The relay of events to NATS JetStream; off unless set.
     pub nats: Option<NatsSettings>,
+    /// OpenTelemetry traces; off unless set.
+    pub traces: Option<TraceSettings>,
+}
+
+/// Where traces go: an OpenTelemetry collector taking OTLP over HTTP (JSON), usually one beside
+/// the service. `OTEL_EXPORTER_OTLP_ENDPOINT` sets the endpoint too.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceSettings {
+    /// `http://host:port` of the collector's OTLP/HTTP receiver (`/v1/traces` is added).
+    pub endpoint: String,
+    /// The `service.name` of the spans.
+    #[serde(default = "default_trace_service_name")]
+    pub service_name: String,
+}
+
+fn default_trace_service_name() -> String {
+    "consultd".into()
 }
 
 /// Where events are relayed: a NATS server with JetStream. The relay publishes each event to
@@ -286,6 +304,7 @@ impl Default for Settings {
             private_data: None,
             site: SiteSettings::default(),
             nats: None,
+            traces: None,
         }
     }
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use consult_server::settings::TraceSettings;
 use consult_server::{Application, Settings};
 
 /// 公开征求意见服务 — the consult gRPC server.
@@ -283,7 +284,13 @@ async fn audit_verify(cli: &Cli, consultation: Option<&str>) -> ExitCode {
     }
 }
 
-fn init_logging(format: LogFormat) {
+/// Logs to standard error, and spans to an OpenTelemetry collector when `traces` says where
+/// (its exporter spawned here); fails on an endpoint it cannot use.
+fn init_logging(format: LogFormat, traces: Option<&TraceSettings>) -> Result<(), String> {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let json = match format {
@@ -291,14 +298,25 @@ fn init_logging(format: LogFormat) {
         LogFormat::Pretty => false,
         LogFormat::Auto => !std::io::stderr().is_terminal(),
     };
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    // Spans go to the collector whatever the log level: each layer has its own filter.
+    let otlp = match traces {
+        Some(t) => {
+            let (layer, exporter) = consult_server::traces::otlp(&t.endpoint, &t.service_name)?;
+            tokio::spawn(exporter);
+            Some(layer.with_filter(tracing_subscriber::filter::filter_fn(
+                consult_server::traces::exported,
+            )))
+        }
+        None => None,
+    };
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let registry = tracing_subscriber::registry().with(otlp);
     if json {
-        builder.json().init();
+        registry.with(fmt.json().with_filter(filter)).init();
     } else {
-        builder.init();
+        registry.with(fmt.with_filter(filter)).init();
     }
+    Ok(())
 }
 
 fn load_settings(cli: &Cli) -> Result<Settings, String> {
@@ -321,6 +339,18 @@ fn load_settings(cli: &Cli) -> Result<Settings, String> {
     }
     if let Ok(secret) = std::env::var("CONSULT_PAGE_TOKEN_SECRET") {
         settings.page_token_secret = Some(secret);
+    }
+    if let Ok(endpoint) = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
+        && !endpoint.trim().is_empty()
+    {
+        let service_name = settings
+            .traces
+            .take()
+            .map_or_else(|| "consultd".to_owned(), |t| t.service_name);
+        settings.traces = Some(TraceSettings {
+            endpoint,
+            service_name,
+        });
     }
     if let Some(nats) = settings.nats.as_mut() {
         if let Ok(token) = std::env::var("CONSULT_NATS_TOKEN") {
@@ -379,14 +409,19 @@ async fn main() -> ExitCode {
     if let Some(Command::Backup { out }) = &cli.command {
         return backup(&cli, out).await;
     }
-    init_logging(cli.log_format);
     let settings = match load_settings(&cli) {
         Ok(s) => s,
         Err(e) => {
+            let _ = init_logging(cli.log_format, None);
             tracing::error!("{e}");
             return ExitCode::from(2);
         }
     };
+    if let Err(e) = init_logging(cli.log_format, settings.traces.as_ref()) {
+        let _ = init_logging(cli.log_format, None);
+        tracing::error!("{e}");
+        return ExitCode::from(2);
+    }
     let app = match Application::build(settings).await {
         Ok(app) => app,
         Err(e) => {

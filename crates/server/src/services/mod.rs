@@ -33,14 +33,16 @@ macro_rules! grpc_service {
                     mut request: Request<$req>,
                 ) -> Result<Response<$reply>, Status> {
                     let started = std::time::Instant::now();
-                    let answer = async {
+                    let span = crate::traces::rpc_span(stringify!($service), stringify!($rpc), request.metadata());
+                    let answer = tracing::Instrument::instrument(async {
                         crate::services::admit(stringify!($service), stringify!($rpc), &self.0, &mut request).await?;
                         <$ty>::$rpc(self, request)
                             .await
                             .map(Response::new)
                             .map_err(Status::from)
-                    }
+                    }, span.clone())
                     .await;
+                    crate::traces::answered(&span, &answer);
                     self.0.metrics.answered(stringify!($service), stringify!($rpc), &answer, started);
                     answer
                 }
@@ -53,14 +55,16 @@ macro_rules! grpc_service {
                     mut request: Request<$sreq>,
                 ) -> Result<Response<$stype>, Status> {
                     let started = std::time::Instant::now();
-                    let answer = async {
+                    let span = crate::traces::rpc_span(stringify!($service), stringify!($srpc), request.metadata());
+                    let answer = tracing::Instrument::instrument(async {
                         crate::services::admit(stringify!($service), stringify!($srpc), &self.0, &mut request).await?;
                         <$ty>::$srpc(self, request)
                             .await
                             .map(Response::new)
                             .map_err(Status::from)
-                    }
+                    }, span.clone())
                     .await;
+                    crate::traces::answered(&span, &answer);
                     self.0.metrics.answered(stringify!($service), stringify!($srpc), &answer, started);
                     answer
                 }
