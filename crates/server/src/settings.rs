@@ -411,7 +411,10 @@ mod tests {
         );
         assert!(s.jwt.is_some() && s.private_data.is_some());
         let nats = s.nats.expect("events relayed");
-        assert!(nats.password.is_none(), "the password comes from the Secret");
+        assert!(
+            nats.password.is_none(),
+            "the password comes from the Secret"
+        );
         assert_eq!(nats.duplicate_window_seconds, 3_600);
         assert!(s.traces.is_some_and(|t| t.endpoint.starts_with("http://")));
     }
