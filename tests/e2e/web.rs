@@ -301,9 +301,11 @@ async fn an_open_consultation_says_how_long_is_left_and_how_many_took_part() {
             .unwrap();
     }
     let id = c.name.trim_start_matches("consultations/");
-    let page = http_get(&format!("{}/consultations/{id}", server.http))
-        .await
-        .text();
+    let page = http_get(&format!("{}/consultations/{id}", server.http)).await;
+    // Its comment form carries a request id of this visitor's: no shared cache keeps it.
+    assert!(page.text().contains("name=\"request_id\""));
+    assert_eq!(page.header("cache-control"), Some("private, no-store"));
+    let page = page.text();
     // Opened 2 March 10:00, closing at the end of 1 April: 31 days, today included.
     assert!(
         page.contains("距截止还有 <strong>31</strong> 天（截止时间：2026年4月1日 24:00）"),
@@ -317,9 +319,11 @@ async fn an_open_consultation_says_how_long_is_left_and_how_many_took_part() {
         .text();
     assert!(page.contains("距截止还有 <strong>1</strong> 天"), "{page}");
     server.set_time(beijing("2026-04-02 08:00")).await;
-    let page = http_get(&format!("{}/consultations/{id}", server.http))
-        .await
-        .text();
+    let page = http_get(&format!("{}/consultations/{id}", server.http)).await;
+    // Closed, without a form: the same for everyone, kept a minute.
+    assert_eq!(page.header("cache-control"), Some("public, max-age=60"));
+    let page = page.text();
+    assert!(!page.contains("name=\"request_id\""));
     assert!(!page.contains("距截止还有") && page.contains("本事项共收到意见 3 条"));
 }
 
@@ -404,6 +408,9 @@ async fn public_pages_serve_only_what_is_published() {
 
     let page = http_get(&format!("{base}/consultations/{}", p.id)).await;
     assert_eq!(page.status, 200);
+    // The same for everyone but the type size: any cache keeps it a minute, by that cookie.
+    assert_eq!(page.header("cache-control"), Some("public, max-age=60"));
+    assert_eq!(page.header("vary"), Some("Cookie"));
     let page = page.text();
     assert!(page.contains("决策草案") && page.contains("查看意见采纳情况反馈"));
 
@@ -430,6 +437,24 @@ async fn public_pages_serve_only_what_is_published() {
         Some(report.sha256.as_str())
     );
     assert_eq!(json.text(), report.canonical_json);
+    // The latest report is kept a minute; a numbered version for good, tagged by its hash.
+    assert_eq!(json.header("cache-control"), Some("public, max-age=60"));
+    let tag = format!("\"{}\"", report.sha256);
+    assert_eq!(json.header("etag"), Some(tag.as_str()));
+    let v1 = format!("{base}/consultations/{}/feedback/v1.json", p.id);
+    let numbered = http_get(&v1).await;
+    assert_eq!(
+        numbered.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(numbered.body, json.body);
+    // A reader holding it asks again and gets nothing to download.
+    let again = consult_e2e::http_request("GET", &v1, &[("If-None-Match", &tag)], b"").await;
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    assert_eq!(again.header("etag"), Some(tag.as_str()));
+    let stale = consult_e2e::http_request("GET", &v1, &[("If-None-Match", "\"0000\"")], b"").await;
+    assert_eq!((stale.status, stale.body.len()), (200, json.body.len()));
     let parsed: serde_json::Value = serde_json::from_slice(&json.body).unwrap();
     assert_eq!(parsed["totals"]["received"], p.submitted);
     assert_eq!(parsed["totals"]["hidden"], 1);
@@ -437,6 +462,10 @@ async fn public_pages_serve_only_what_is_published() {
 
     let csv = http_get(&format!("{base}/consultations/{}/feedback/v1.csv", p.id)).await;
     assert_eq!(csv.status, 200);
+    assert_eq!(
+        csv.header("etag"),
+        Some(format!("\"{}.csv\"", report.sha256).as_str())
+    );
     assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
     assert!(
         csv.header("content-disposition")
@@ -465,11 +494,12 @@ async fn public_pages_serve_only_what_is_published() {
     assert!(html.contains(&report.sha256));
     assert!(html.contains("139****5678"));
     assert_no_personal_data(&html, "the report page");
+    let missing = http_get(&format!("{base}/consultations/{}/feedback/v9.html", p.id)).await;
+    assert_eq!(missing.status, 404);
     assert_eq!(
-        http_get(&format!("{base}/consultations/{}/feedback/v9.html", p.id))
-            .await
-            .status,
-        404
+        missing.header("cache-control"),
+        Some("no-store"),
+        "not kept once published"
     );
     assert_eq!(
         http_get(&format!("{base}/consultations/{}/feedback/v1.exe", p.id))
@@ -547,6 +577,11 @@ async fn public_pages_serve_only_what_is_published() {
     // Receipts: the answer shows after publication; hidden ones say so; forged ones are refused.
     let r = http_get(&format!("{base}/receipt?code={}", p.receipts[5])).await;
     assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("cache-control"),
+        Some("private, no-store"),
+        "a receipt looked up is one person's"
+    );
     let r = r.text();
     assert!(r.contains("未采纳") && r.contains("与线网规划不符"), "{r}");
     let r = http_get(&format!("{base}/receipt?code={}", p.receipts[0])).await;

@@ -466,7 +466,8 @@ impl Application {
         };
         let pages = crate::web::router(self.core.clone())
             .route("/readyz", crate::health::readyz(readiness.subscribe()))
-            .route("/metrics", crate::metrics::route(self.core.clone()));
+            .route("/metrics", crate::metrics::route(self.core.clone()))
+            .layer(axum::middleware::from_fn(crate::web::cache_policy));
         let web = tokio::spawn(crate::transport::serve_pages(
             self.http_listener,
             pages,

@@ -288,7 +288,7 @@ async fn again(
     view: FormView,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let page = consultation_page(core, reader, id, view).await?;
+    let (page, _) = consultation_page(core, reader, id, view).await?;
     Ok((status, Html(page)).into_response())
 }
 

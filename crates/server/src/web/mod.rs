@@ -26,6 +26,17 @@ use tokio_stream::wrappers::ReceiverStream;
 use crate::report_files::{DOWNLOAD_BUFFER, Format, write_file};
 use crate::services::Core;
 
+/// How a page or a latest report may be cached (a CDN in front, the browser): a minute, so
+/// that a publication or a correction shows everywhere within one while a national draft's
+/// page read by millions is mostly served by the cache.
+const SHARED_MINUTE: &str = "public, max-age=60";
+/// A numbered version of a report's JSON or CSV never changes: its content is its hash.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// What is one person's (a receipt looked up) is kept by no cache.
+const PRIVATE: &str = "private, no-store";
+/// Probes, metrics, redirects, errors and answers to forms: never kept.
+const NO_STORE: &str = "no-store";
+
 /// Consultations per list page.
 const LIST_PAGE: u64 = 50;
 /// Comments per page of the public report page.
@@ -93,6 +104,60 @@ fn reader_of(headers: &axum::http::HeaderMap, uri: &axum::http::Uri) -> Reader {
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".to_owned()),
     }
+}
+
+/// Says how a response may be cached, unless its handler did: the public pages and files for
+/// a minute in any cache, varying with the type-size cookie for pages; a receipt lookup, probes,
+/// metrics, errors, redirects and answers to forms in none. Pages are the same for everyone
+/// (they carry no per-visitor token), which is what makes them cacheable.
+pub(crate) async fn cache_policy(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let reads = matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    if response.headers().contains_key(header::CACHE_CONTROL) {
+        return response;
+    }
+    let shared = reads
+        && response.status() == StatusCode::OK
+        && !matches!(
+            path.as_str(),
+            "/receipt" | "/display" | "/healthz" | "/readyz" | "/metrics"
+        );
+    let policy = if shared {
+        SHARED_MINUTE
+    } else if path == "/receipt" {
+        PRIVATE
+    } else {
+        NO_STORE
+    };
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|c| c.to_str().ok())
+        .is_some_and(|c| c.starts_with("text/html"));
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    if shared && html {
+        headers.append(header::VARY, HeaderValue::from_static("Cookie"));
+    }
+    response
+}
+
+/// Whether `If-None-Match` names `etag` (weak comparison, as the header wants).
+fn matches_etag(headers: &axum::http::HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == etag)
 }
 
 /// The reader's choice, as a handler argument.
@@ -369,20 +434,27 @@ async fn consultation(
     State(core): State<Arc<Core>>,
     ReaderChoice(reader): ReaderChoice,
     Path(id): Path<String>,
-) -> Result<Html<String>, PageError> {
-    Ok(Html(
-        consultation_page(&core, &reader, &id, form::FormView::fresh()).await?,
-    ))
+) -> Result<Response, PageError> {
+    let (page, with_form) = consultation_page(&core, &reader, &id, form::FormView::fresh()).await?;
+    let mut response = Html(page).into_response();
+    if with_form {
+        // The form carries a request id of its own for each visitor (a form sent twice is
+        // stored once): a page served from a shared cache would give many people one id.
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(PRIVATE));
+    }
+    Ok(response)
 }
 
-/// A published consultation's page; while it takes comments on the `PORTAL` channel, with the
-/// comment form as `form` holds it.
+/// A published consultation's page, and whether it carries the comment form: it does while the
+/// consultation takes comments on the `PORTAL` channel, as `form` holds it.
 async fn consultation_page(
     core: &Core,
     reader: &Reader,
     id: &str,
     form: form::FormView,
-) -> Result<String, PageError> {
+) -> Result<(String, bool), PageError> {
     if !is_resource_id(id) {
         return Err(not_found());
     }
@@ -396,7 +468,7 @@ async fn consultation_page(
     let department = core.store.find_department(&c.department).await?;
     let now = core.clock.now();
     let takes_form = core.form.enabled && c.takes_comments_on(consult_domain::Channel::Portal, now);
-    Ok(pages::consultation(
+    let page = pages::consultation(
         &core.site,
         reader,
         &c,
@@ -406,7 +478,8 @@ async fn consultation_page(
         received,
         department.as_ref(),
         takes_form.then_some(&form),
-    ))
+    );
+    Ok((page, takes_form))
 }
 
 #[derive(Deserialize)]
@@ -525,6 +598,7 @@ fn parse_file(file: &str) -> Option<(Option<u32>, Format)> {
 async fn report_file(
     State(core): State<Arc<Core>>,
     Path((id, file)): Path<(String, String)>,
+    request_headers: axum::http::HeaderMap,
 ) -> Result<Response, PageError> {
     let (version, format) = parse_file(&file).ok_or_else(not_found)?;
     if !is_resource_id(&id) {
@@ -532,6 +606,30 @@ async fn report_file(
     }
     let edition = locate(&core, &id, version).await?;
     let sha = HeaderValue::from_str(&edition.sha256).map_err(|_| PageError::Internal)?;
+    // The JSON is the published text itself and the CSV is made from it alone, so their tags
+    // follow the published hash; the page also lists the versions and the site, so it has none.
+    let etag = match format {
+        Format::Json => Some(format!("\"{}\"", edition.sha256)),
+        Format::Csv => Some(format!("\"{}.csv\"", edition.sha256)),
+        Format::Html => None,
+    };
+    let cache = match (version, format) {
+        (Some(_), Format::Json | Format::Csv) => IMMUTABLE,
+        _ => SHARED_MINUTE,
+    };
+    let etag = etag
+        .map(|t| HeaderValue::from_str(&t).map_err(|_| PageError::Internal))
+        .transpose()?;
+    if let Some(tag) = &etag
+        && matches_etag(&request_headers, tag.to_str().unwrap_or_default())
+    {
+        // The reader already holds this file: nothing is read from storage.
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::ETAG, tag.clone());
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+        return Ok(response);
+    }
     let (content_type, attachment) = match format {
         Format::Json => ("application/json; charset=utf-8", None),
         Format::Csv => (
@@ -570,6 +668,10 @@ async fn report_file(
         );
     }
     headers.insert("x-content-sha256", sha);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if let Some(tag) = etag {
+        headers.insert(header::ETAG, tag);
+    }
     Ok(response)
 }
 
