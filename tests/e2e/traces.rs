@@ -201,3 +201,32 @@ async fn calls_become_server_spans_in_their_callers_trace() {
     assert_eq!(own["traceId"].as_str().unwrap().len(), 32);
     assert_ne!(own["traceId"], accepted_trace);
 }
+
+// Several threads: the receiver answers while the test waits for the server to exit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_spans_held_when_the_server_stops_are_sent_before_it_exits() {
+    let (port, received) = receiver().await;
+    // Batches would wait a minute: only the flush at the stop can send this one.
+    let settings = format!(
+        "{UNLIMITED}\n[traces]\nendpoint = \"http://127.0.0.1:{port}\"\nexport_interval_ms = 60000\n"
+    );
+    let mut server = TestServer::start_with(beijing("2026-03-02 10:00"), &settings).await;
+    let last_trace = "5b8aa5a2d2c872e8321cf37308d69df2";
+    server
+        .consultations()
+        .list_consultations(traced(
+            pb::ListConsultationsRequest::default(),
+            &format!("00-{last_trace}-00f067aa0ba902b7-01"),
+        ))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(spans(&received).is_empty(), "nothing sent before the stop");
+    assert!(server.terminate().success());
+    // Sent before the process exited: nothing is left to send it now.
+    let last = span_of(&received, last_trace).await;
+    assert_eq!(
+        last["name"],
+        "consult.v1.ConsultationService/ListConsultations"
+    );
+}

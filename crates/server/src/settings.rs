@@ -94,6 +94,14 @@ pub struct TraceSettings {
     /// The `service.name` of the spans.
     #[serde(default = "default_trace_service_name")]
     pub service_name: String,
+    /// How long a span waits at most before its batch is sent, in milliseconds (a batch also
+    /// goes once it holds 512 spans, and what is held when the server stops).
+    #[serde(default = "default_trace_export_interval")]
+    pub export_interval_ms: u64,
+}
+
+fn default_trace_export_interval() -> u64 {
+    1_000
 }
 
 fn default_trace_service_name() -> String {

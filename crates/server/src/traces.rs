@@ -4,15 +4,16 @@
 //! attributes; a caller's W3C `traceparent` metadata makes it a child of the caller's span,
 //! so a portal's trace goes on into this service. Spans are [`OtlpLayer`]'s: a
 //! `tracing-subscriber` layer that gives each span its ids, and on close hands it to a task
-//! that posts batches to the collector. Traces are best effort: a full queue or an unreachable
-//! collector drops spans (counted in the log), never slows a call.
+//! that posts batches to the collector, and what it holds once more when the server stops
+//! ([`flush`]). Traces are best effort: a full queue or an unreachable collector drops spans
+//! (counted in the log), never slows a call.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rand::RngCore;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Span, Subscriber};
@@ -24,8 +25,6 @@ use tracing_subscriber::registry::LookupSpan;
 const QUEUE: usize = 8_192;
 /// Most spans in one request to the collector.
 const BATCH: usize = 512;
-/// How long a span waits for its batch at most.
-const FLUSH_EVERY: Duration = Duration::from_secs(1);
 /// How long the collector has to answer.
 const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Span kinds of OTLP.
@@ -355,10 +354,12 @@ fn endpoint_of(url: &str) -> Result<Endpoint, String> {
 }
 
 /// The layer to install and the task that exports its spans to `endpoint` as `service_name`
-/// (spawn it on the runtime). Fails on an endpoint it cannot use.
+/// (spawn it on the runtime); a span waits `every` at most for its batch to go. Fails on an
+/// endpoint it cannot use.
 pub fn otlp(
     endpoint: &str,
     service_name: &str,
+    every: Duration,
 ) -> Result<
     (
         OtlpLayer,
@@ -376,7 +377,10 @@ pub fn otlp(
             {"key": "service.instance.id", "value": {"stringValue": instance_id()}},
         ]
     });
-    Ok((OtlpLayer { spans: tx }, export(endpoint, resource, rx)))
+    Ok((
+        OtlpLayer { spans: tx },
+        export(endpoint, resource, rx, every),
+    ))
 }
 
 /// This process, among the replicas.
@@ -385,50 +389,95 @@ fn instance_id() -> &'static str {
     ID.get_or_init(|| ulid::Ulid::new().to_string())
 }
 
+/// The exporter's flush requests, once it runs.
+static FLUSHES: OnceLock<mpsc::Sender<oneshot::Sender<()>>> = OnceLock::new();
+
+/// Sends what the exporter holds now and waits for it, `within` at most: called once the server
+/// has stopped, so that the spans of its last calls are not lost with the process.
+pub async fn flush(within: Duration) {
+    let Some(flushes) = FLUSHES.get() else {
+        return;
+    };
+    let (done, sent) = oneshot::channel();
+    if flushes.send(done).await.is_ok() {
+        let _ = tokio::time::timeout(within, sent).await;
+    }
+}
+
 async fn export(
     endpoint: Endpoint,
     resource: serde_json::Value,
     mut rx: mpsc::Receiver<FinishedSpan>,
+    every: Duration,
 ) {
+    let (flush_tx, mut flushes) = mpsc::channel::<oneshot::Sender<()>>(1);
+    let _ = FLUSHES.set(flush_tx);
     let mut batch = Vec::with_capacity(BATCH);
     let mut failing_since: Option<std::time::Instant> = None;
     loop {
-        let Some(first) = rx.recv().await else {
-            return;
-        };
-        batch.push(first);
-        let deadline = tokio::time::Instant::now() + FLUSH_EVERY;
-        while batch.len() < BATCH {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some(span)) => batch.push(span),
-                Ok(None) | Err(_) => break,
+        let mut flush = None;
+        tokio::select! {
+            span = rx.recv() => match span {
+                Some(span) => batch.push(span),
+                None => return,
+            },
+            Some(done) = flushes.recv() => flush = Some(done),
+        }
+        // A batch fills for `every` at most, unless a flush is asked for meanwhile.
+        let deadline = tokio::time::Instant::now() + every;
+        while flush.is_none() && batch.len() < BATCH {
+            tokio::select! {
+                span = tokio::time::timeout_at(deadline, rx.recv()) => match span {
+                    Ok(Some(span)) => batch.push(span),
+                    Ok(None) | Err(_) => break,
+                },
+                Some(done) = flushes.recv() => flush = Some(done),
             }
         }
-        let body = request_body(&resource, &batch);
-        let sent = batch.len() as u64;
-        batch.clear();
-        match tokio::time::timeout(EXPORT_TIMEOUT, post(&endpoint, body)).await {
-            Ok(Ok(())) => {
-                if failing_since.take().is_some() {
-                    tracing::info!(target: "exporter", "traces: the collector takes spans again");
-                }
+        if flush.is_some() {
+            while let Ok(span) = rx.try_recv() {
+                batch.push(span);
             }
-            outcome => {
-                DROPPED.fetch_add(sent, Ordering::Relaxed);
-                let why = match outcome {
-                    Ok(Err(e)) => e,
-                    _ => "no answer in time".to_owned(),
-                };
-                // Once a minute at most, so that a collector that is down does not flood the log.
-                if failing_since.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {
-                    failing_since = Some(std::time::Instant::now());
-                    tracing::warn!(
-                        target: "exporter",
-                        error = %why,
-                        dropped = DROPPED.load(Ordering::Relaxed),
-                        "traces: spans not exported"
-                    );
-                }
+        }
+        for spans in batch.chunks(BATCH) {
+            send(&endpoint, &resource, spans, &mut failing_since).await;
+        }
+        batch.clear();
+        if let Some(done) = flush {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// Posts `spans`; on failure they are dropped and counted.
+async fn send(
+    endpoint: &Endpoint,
+    resource: &serde_json::Value,
+    spans: &[FinishedSpan],
+    failing_since: &mut Option<std::time::Instant>,
+) {
+    let body = request_body(resource, spans);
+    match tokio::time::timeout(EXPORT_TIMEOUT, post(endpoint, body)).await {
+        Ok(Ok(())) => {
+            if failing_since.take().is_some() {
+                tracing::info!(target: "exporter", "traces: the collector takes spans again");
+            }
+        }
+        outcome => {
+            DROPPED.fetch_add(spans.len() as u64, Ordering::Relaxed);
+            let why = match outcome {
+                Ok(Err(e)) => e,
+                _ => "no answer in time".to_owned(),
+            };
+            // Once a minute at most, so that a collector that is down does not flood the log.
+            if failing_since.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {
+                *failing_since = Some(std::time::Instant::now());
+                tracing::warn!(
+                    target: "exporter",
+                    error = %why,
+                    dropped = DROPPED.load(Ordering::Relaxed),
+                    "traces: spans not exported"
+                );
             }
         }
     }

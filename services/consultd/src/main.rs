@@ -301,7 +301,11 @@ fn init_logging(format: LogFormat, traces: Option<&TraceSettings>) -> Result<(),
     // Spans go to the collector whatever the log level: each layer has its own filter.
     let otlp = match traces {
         Some(t) => {
-            let (layer, exporter) = consult_server::traces::otlp(&t.endpoint, &t.service_name)?;
+            let (layer, exporter) = consult_server::traces::otlp(
+                &t.endpoint,
+                &t.service_name,
+                std::time::Duration::from_millis(t.export_interval_ms.max(1)),
+            )?;
             tokio::spawn(exporter);
             Some(layer.with_filter(tracing_subscriber::filter::filter_fn(
                 consult_server::traces::exported,
@@ -343,14 +347,13 @@ fn load_settings(cli: &Cli) -> Result<Settings, String> {
     if let Ok(endpoint) = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
         && !endpoint.trim().is_empty()
     {
-        let service_name = settings
-            .traces
-            .take()
-            .map_or_else(|| "consultd".to_owned(), |t| t.service_name);
-        settings.traces = Some(TraceSettings {
-            endpoint,
-            service_name,
+        let mut traces = settings.traces.take().unwrap_or_else(|| TraceSettings {
+            endpoint: String::new(),
+            service_name: "consultd".to_owned(),
+            export_interval_ms: 1_000,
         });
+        traces.endpoint = endpoint;
+        settings.traces = Some(traces);
     }
     if let Some(nats) = settings.nats.as_mut() {
         if let Ok(token) = std::env::var("CONSULT_NATS_TOKEN") {
@@ -444,7 +447,10 @@ async fn main() -> ExitCode {
         }
         Err(e) => tracing::warn!(error = %e, "cannot read the bound web address"),
     }
-    match app.run_until(shutdown_signal()).await {
+    let served = app.run_until(shutdown_signal()).await;
+    // The spans of the last calls go before the process does.
+    consult_server::traces::flush(std::time::Duration::from_secs(3)).await;
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "server failed");
