@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use consult_api::pb;
 use consult_e2e::nats::{JetStream, NatsServer};
-use consult_e2e::{Replicas, TestServer, UNLIMITED, authed, beijing, draft, http_get, token};
+use consult_e2e::{Replicas, TestServer, UNLIMITED, authed, beijing, http_get, token};
 
 const STREAM: &str = "E2E_EVENTS";
 
@@ -15,24 +15,7 @@ const STREAM: &str = "E2E_EVENTS";
 async fn publish_and_extend(server: &TestServer, numbers: std::ops::Range<usize>) {
     let mut api = server.consultations();
     for i in numbers {
-        let c = api
-            .create_consultation(authed(
-                token::OFFICER_FGW,
-                pb::CreateConsultationRequest {
-                    consultation: Some(draft(&format!("关于第{i}项事项的通知（征求意见稿）"))),
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
-        let c = api
-            .publish_consultation(authed(
-                token::OFFICER_FGW,
-                pb::PublishConsultationRequest { name: c.name },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
+        let c = crate::published(server, &format!("关于第{i}项事项的通知（征求意见稿）")).await;
         let mut until = c.closes_at.unwrap();
         until.seconds += 10 * 86_400;
         api.extend_consultation(authed(
@@ -196,4 +179,18 @@ async fn every_event_reaches_jetstream_once_across_a_replay_a_kill_and_a_takeove
     let config = js.config(STREAM).await;
     assert_eq!(config["subjects"], serde_json::json!(["consult.events.>"]));
     assert_eq!(config["duplicate_window"], 3_600_000_000_000_u64);
+}
+
+#[tokio::test]
+async fn a_nats_address_the_relay_cannot_use_stops_the_start_naming_it() {
+    let config = consult_e2e::write_config(
+        "listen = \"127.0.0.1:0\"\nhttp_listen = \"127.0.0.1:0\"\n[nats]\nurl = \"nats://relay:secret@nats:4222\"\n",
+    );
+    let (code, printed) = consult_e2e::consultd_run(&["--config", config.to_str().unwrap()]).await;
+    let _ = std::fs::remove_file(&config);
+    assert_ne!(code, 0, "{printed}");
+    assert!(
+        printed.contains("[nats] url") && printed.contains("expected nats://host:port"),
+        "{printed}"
+    );
 }

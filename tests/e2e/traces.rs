@@ -230,3 +230,23 @@ async fn the_spans_held_when_the_server_stops_are_sent_before_it_exits() {
         "consult.v1.ConsultationService/ListConsultations"
     );
 }
+
+#[tokio::test]
+async fn an_endpoint_the_exporter_cannot_use_stops_the_start_naming_it() {
+    for (endpoint, says) in [
+        ("https://collector:4318", "expected http://host:port"),
+        ("http:///v1", "no host"),
+    ] {
+        let config = consult_e2e::write_config(&format!(
+            "listen = \"127.0.0.1:0\"\nhttp_listen = \"127.0.0.1:0\"\n[traces]\nendpoint = \"{endpoint}\"\n"
+        ));
+        let (code, printed) =
+            consult_e2e::consultd_run(&["--config", config.to_str().unwrap()]).await;
+        let _ = std::fs::remove_file(&config);
+        assert_eq!(code, 2, "{printed}");
+        assert!(
+            printed.contains("traces: endpoint") && printed.contains(says),
+            "{printed}"
+        );
+    }
+}

@@ -182,6 +182,12 @@ impl Application {
         let auth = Authenticator::from_settings(&settings).map_err(StartupError::Config)?;
         let calendar = load_calendar(&settings)?;
         let keys = load_private_data_keys(&settings)?;
+        // A relay that could never connect is a mistake in the file: say so now, not in a log
+        // line every two seconds.
+        if let Some(n) = &settings.nats {
+            crate::relay::nats::address_of(&n.url)
+                .map_err(|e| StartupError::Config(e.to_string()))?;
+        }
         let mut store = Store::open(&settings.database_url, keys).await?;
         store.set_search_reads_filtered_below(settings.search_reads_filtered_below);
         // Years loaded at run time are known before the first call is served.

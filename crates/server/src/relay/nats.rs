@@ -66,12 +66,12 @@ pub(crate) struct Connection {
 }
 
 /// `host:port` of a `nats://host:port` address (the port defaults to 4222).
-fn address_of(url: &str) -> Result<String, NatsError> {
+pub(crate) fn address_of(url: &str) -> Result<String, NatsError> {
     let rest = url.trim().strip_prefix("nats://").unwrap_or(url.trim());
     let host_port = rest.trim_end_matches('/');
     if host_port.is_empty() || host_port.contains('/') || host_port.contains('@') {
         return Err(NatsError::Config(format!(
-            "url {url:?}: expected nats://host:port (credentials go in token, or user and password)"
+            "[nats] url {url:?}: expected nats://host:port (credentials go in token, or user and password)"
         )));
     }
     Ok(
