@@ -501,6 +501,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_relay_cursor_only_moves_on() {
+        let (dir, url) = temp_database("relay-cursor");
+        let store = Store::open(&url, PrivateDataKeys::development())
+            .await
+            .expect("open");
+        let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        assert_eq!(store.relay_cursor("nats").await.unwrap(), 0, "none yet");
+        store.advance_relay_cursor("nats", 7, at).await.unwrap();
+        assert_eq!(store.relay_cursor("nats").await.unwrap(), 7);
+        // A relay that lost its lease and finishes a page late cannot move it back.
+        store.advance_relay_cursor("nats", 3, at).await.unwrap();
+        assert_eq!(store.relay_cursor("nats").await.unwrap(), 7);
+        store.advance_relay_cursor("nats", 9, at).await.unwrap();
+        assert_eq!(store.relay_cursor("nats").await.unwrap(), 9);
+        // Each relay has its own.
+        assert_eq!(store.relay_cursor("other").await.unwrap(), 0);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
     async fn followed_changes_leave_events_at_gap_free_positions_and_a_rollback_none() {
         let (dir, url) = temp_database("outbox");
         let store = Store::open(&url, PrivateDataKeys::development())

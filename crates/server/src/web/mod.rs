@@ -108,8 +108,9 @@ fn reader_of(headers: &axum::http::HeaderMap, uri: &axum::http::Uri) -> Reader {
 
 /// Says how a response may be cached, unless its handler did: the public pages and files for
 /// a minute in any cache, varying with the type-size cookie for pages; a receipt lookup, probes,
-/// metrics, errors, redirects and answers to forms in none. Pages are the same for everyone
-/// (they carry no per-visitor token), which is what makes them cacheable.
+/// metrics, errors, redirects and answers to forms in none. Pages are the same for everyone,
+/// which is what makes them cacheable; the one that is not (a consultation's page carrying the
+/// comment form, whose request id is the visitor's) says so itself.
 pub(crate) async fn cache_policy(
     request: axum::extract::Request,
     next: axum::middleware::Next,
