@@ -30,21 +30,12 @@ macro_rules! grpc_service {
             $(
                 async fn $rpc(
                     &self,
-                    mut request: Request<$req>,
+                    request: Request<$req>,
                 ) -> Result<Response<$reply>, Status> {
-                    let started = std::time::Instant::now();
-                    let span = crate::traces::rpc_span(stringify!($service), stringify!($rpc), request.metadata());
-                    let answer = tracing::Instrument::instrument(async {
-                        crate::services::admit(stringify!($service), stringify!($rpc), &self.0, &mut request).await?;
-                        <$ty>::$rpc(self, request)
-                            .await
-                            .map(Response::new)
-                            .map_err(Status::from)
-                    }, span.clone())
-                    .await;
-                    crate::traces::answered(&span, &answer);
-                    self.0.metrics.answered(stringify!($service), stringify!($rpc), &answer, started);
-                    answer
+                    crate::services::serve(stringify!($service), stringify!($rpc), &self.0, request, |r| {
+                        <$ty>::$rpc(self, r)
+                    })
+                    .await
                 }
             )*
             $($(
@@ -52,25 +43,48 @@ macro_rules! grpc_service {
 
                 async fn $srpc(
                     &self,
-                    mut request: Request<$sreq>,
+                    request: Request<$sreq>,
                 ) -> Result<Response<$stype>, Status> {
-                    let started = std::time::Instant::now();
-                    let span = crate::traces::rpc_span(stringify!($service), stringify!($srpc), request.metadata());
-                    let answer = tracing::Instrument::instrument(async {
-                        crate::services::admit(stringify!($service), stringify!($srpc), &self.0, &mut request).await?;
-                        <$ty>::$srpc(self, request)
-                            .await
-                            .map(Response::new)
-                            .map_err(Status::from)
-                    }, span.clone())
-                    .await;
-                    crate::traces::answered(&span, &answer);
-                    self.0.metrics.answered(stringify!($service), stringify!($srpc), &answer, started);
-                    answer
+                    crate::services::serve(stringify!($service), stringify!($srpc), &self.0, request, |r| {
+                        <$ty>::$srpc(self, r)
+                    })
+                    .await
                 }
             )+)?
         }
     };
+}
+
+/// Answers one call of `service`'s `method`, unary or streaming: admitted by the permission
+/// matrix, handled by `handle`, its span traced and its answer counted.
+pub(crate) async fn serve<M, T, E, F, Fut>(
+    service: &'static str,
+    method: &'static str,
+    core: &Core,
+    mut request: Request<M>,
+    handle: F,
+) -> Result<tonic::Response<T>, Status>
+where
+    F: FnOnce(Request<M>) -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+    Status: From<E>,
+{
+    let started = std::time::Instant::now();
+    let span = crate::traces::rpc_span(service, method, request.metadata());
+    let answer = tracing::Instrument::instrument(
+        async {
+            admit(service, method, core, &mut request).await?;
+            handle(request)
+                .await
+                .map(tonic::Response::new)
+                .map_err(Status::from)
+        },
+        span.clone(),
+    )
+    .await;
+    crate::traces::answered(&span, &answer);
+    core.metrics.answered(service, method, &answer, started);
+    answer
 }
 
 /// Admits a call by the permission matrix, before its handler runs (see `access`). A
